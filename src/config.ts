@@ -1,0 +1,98 @@
+/**
+ * config.json (defaults and timing), config_master.json (the initial
+ * instances) and config_client.json (a client's fallback addresses).
+ * Files are read once at start; a missing or malformed file is an error
+ * that names the file and the field.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+export const projectRoot = resolve(import.meta.dir, "..");
+
+export interface ReplicaConfig {
+  dataDir: string;
+  clusterSecret: string;
+  heartbeatMs: number;
+  electionTimeoutMinMs: number;
+  electionTimeoutMaxMs: number;
+  rpcTimeoutMs: number;
+  passwordHashing: { memoryCost: number; timeCost: number };
+}
+
+export interface Instance {
+  id: number;
+  host: string;
+  port: number;
+}
+
+/** The secret that ships in config.json; a replica warns when it is used. */
+export const developmentSecret = "dev-only-cluster-secret-change-me";
+
+export class ConfigError extends Error {
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+function readJson(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ConfigError(path, "file not found");
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(path, `not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function field<T>(file: string, object: Record<string, unknown>, key: string, kind: string, fallback?: T): T {
+  const value = object[key] ?? fallback;
+  if (typeof value !== kind) throw new ConfigError(file, `"${key}" must be a ${kind}`);
+  return value as T;
+}
+
+export function loadReplicaConfig(path = join(projectRoot, "config.json")): ReplicaConfig {
+  const json = readJson(path);
+  const hashing = (json.password_hashing ?? {}) as Record<string, unknown>;
+  const config: ReplicaConfig = {
+    dataDir: resolve(projectRoot, field(path, json, "data_dir", "string", "data")),
+    clusterSecret: process.env.CHAT_CLUSTER_SECRET ?? field(path, json, "cluster_secret", "string"),
+    heartbeatMs: field(path, json, "heartbeat_ms", "number", 50),
+    electionTimeoutMinMs: field(path, json, "election_timeout_min_ms", "number", 300),
+    electionTimeoutMaxMs: field(path, json, "election_timeout_max_ms", "number", 600),
+    rpcTimeoutMs: field(path, json, "rpc_timeout_ms", "number", 2000),
+    passwordHashing: {
+      memoryCost: field(path, hashing, "memory_cost", "number", 19456),
+      timeCost: field(path, hashing, "time_cost", "number", 2),
+    },
+  };
+  if (config.clusterSecret.length < 16) throw new ConfigError(path, "cluster secret must be at least 16 characters");
+  if (!(config.heartbeatMs * 3 <= config.electionTimeoutMinMs)) {
+    throw new ConfigError(path, "heartbeat_ms must be at most a third of election_timeout_min_ms");
+  }
+  if (!(config.electionTimeoutMinMs < config.electionTimeoutMaxMs)) {
+    throw new ConfigError(path, "election_timeout_min_ms must be below election_timeout_max_ms");
+  }
+  return config;
+}
+
+export function loadInstances(path = join(projectRoot, "config_master.json")): Instance[] {
+  const json = readJson(path);
+  const instances = json.instances;
+  if (!Array.isArray(instances) || instances.length === 0) {
+    throw new ConfigError(path, '"instances" must be a non-empty list');
+  }
+  return instances.map((raw: Record<string, unknown>, position) => {
+    const id = field<number>(path, raw, "id", "number");
+    if (!Number.isInteger(id) || id < 1) throw new ConfigError(path, `instance ${position}: id must be a positive integer`);
+    return { id, host: field<string>(path, raw, "host", "string"), port: field<number>(path, raw, "port", "number") };
+  });
+}
+
+export function loadClientReplicas(path = join(projectRoot, "config_client.json")): string[] {
+  const json = readJson(path);
+  const replicas = json.replicas;
+  if (!Array.isArray(replicas) || replicas.some((address) => typeof address !== "string")) {
+    throw new ConfigError(path, '"replicas" must be a list of "host:port" strings');
+  }
+  return replicas as string[];
+}

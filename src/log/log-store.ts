@@ -1,0 +1,105 @@
+/**
+ * The operation log in SQLite: append (one transaction, fsynced before it
+ * returns), read ranges, truncate a conflicting suffix, and the hard state
+ * (term, vote, commit). Raw prepared statements: this is the hot path.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import { entryChecksum, verifyEntry, type LogEntry, type StoredLogEntry } from "./entry.ts";
+
+export interface HardState {
+  term: number;
+  vote: number;
+  commit: number;
+}
+
+export class LogStore {
+  private readonly insertEntry: Statement;
+  private readonly selectRange: Statement<StoredLogEntry, [number, number]>;
+  private readonly selectTerm: Statement<{ term: number }, [number]>;
+  private readonly deleteFrom: Statement;
+  private readonly upsertHardState: Statement;
+  private lastIndexCache: number;
+  private firstIndexCache: number;
+
+  constructor(private readonly db: Database) {
+    this.insertEntry = db.prepare("INSERT INTO log_entries (idx, term, type, payload, checksum) VALUES (?, ?, ?, ?, ?)");
+    this.selectRange = db.prepare(
+      "SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+    );
+    this.selectTerm = db.prepare("SELECT term FROM log_entries WHERE idx = ?");
+    this.deleteFrom = db.prepare("DELETE FROM log_entries WHERE idx >= ?");
+    this.upsertHardState = db.prepare(
+      "INSERT INTO hard_state (id, term, vote, commit_index) VALUES (1, ?, ?, ?) " +
+        "ON CONFLICT(id) DO UPDATE SET term = excluded.term, vote = excluded.vote, commit_index = excluded.commit_index",
+    );
+    const bounds = db.query("SELECT MIN(idx) AS first, MAX(idx) AS last FROM log_entries").get() as {
+      first: number | null;
+      last: number | null;
+    };
+    this.firstIndexCache = bounds.first ?? 1;
+    this.lastIndexCache = bounds.last ?? 0;
+  }
+
+  firstIndex(): number {
+    return this.firstIndexCache;
+  }
+
+  lastIndex(): number {
+    return this.lastIndexCache;
+  }
+
+  term(index: number): number | undefined {
+    if (index === 0) return 0;
+    return this.selectTerm.get(index)?.term;
+  }
+
+  /** Entries in [from, toExclusive), checksums verified. */
+  entries(from: number, toExclusive: number): LogEntry[] {
+    return this.selectRange.all(from, toExclusive).map(verifyEntry);
+  }
+
+  /**
+   * Appends entries in one transaction. Entries must continue the log
+   * (callers truncate a conflicting suffix first, in the same call via
+   * `truncateFrom`). Durable when this returns (synchronous = FULL).
+   */
+  append(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
+    const lastIndexBefore = this.lastIndexCache;
+    try {
+      this.appendTransaction(entries, hardState, truncateFrom);
+    } catch (error) {
+      this.lastIndexCache = lastIndexBefore; // the transaction rolled back
+      throw error;
+    }
+  }
+
+  private appendTransaction(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
+    this.db.transaction(() => {
+      if (truncateFrom !== undefined) this.truncateSuffix(truncateFrom);
+      for (const entry of entries) {
+        if (entry.index !== this.lastIndexCache + 1) {
+          throw new Error(`log append out of order: ${entry.index} after ${this.lastIndexCache}`);
+        }
+        this.insertEntry.run(entry.index, entry.term, entry.type, entry.payload, entryChecksum(entry));
+        this.lastIndexCache = entry.index;
+      }
+      if (hardState) this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
+    })();
+  }
+
+  saveHardState(hardState: HardState): void {
+    this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
+  }
+
+  hardState(): HardState {
+    const row = this.db.query("SELECT term, vote, commit_index AS 'commit' FROM hard_state WHERE id = 1").get() as
+      | HardState
+      | null;
+    return row ?? { term: 0, vote: 0, commit: 0 };
+  }
+
+  private truncateSuffix(from: number): void {
+    this.deleteFrom.run(from);
+    this.lastIndexCache = Math.min(this.lastIndexCache, from - 1);
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Tables of the operation log. Kept free of `bun:*` imports so drizzle-kit
+ * (which runs under Node) can read it to generate migrations.
+ */
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** One row per log entry. Invariant: indexes are contiguous from the first. */
+export const logEntries = sqliteTable("log_entries", {
+  index: integer("idx").primaryKey(),
+  term: integer("term").notNull(),
+  /** The consensus entry type ("noop", "command", ...); the log is opaque to chat. */
+  type: text("type").notNull(),
+  /** JSON text of the operation envelope. */
+  payload: text("payload").notNull(),
+  /** CRC32 of index, term, type and payload: a torn or edited row is refused. */
+  checksum: integer("checksum").notNull(),
+});
+
+/** The consensus state that must survive a crash: one row, id = 1. */
+export const hardState = sqliteTable("hard_state", {
+  id: integer("id").primaryKey(),
+  term: integer("term").notNull(),
+  /** Server voted for in `term`, 0 for none. */
+  vote: integer("vote").notNull(),
+  commit: integer("commit_index").notNull(),
+});

@@ -1,0 +1,207 @@
+/**
+ * The apply loop: turns committed log entries into chat tables. Each batch
+ * and the applied index commit in one synchronous transaction; events for
+ * live subscribers are emitted only after that commit, and a throwing
+ * listener never stops the others.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import mitt, { type Emitter } from "mitt";
+import { CorruptLogError, type LogEntry } from "../log/entry.ts";
+import { clientResultWindowMax } from "../limits.ts";
+import { reject, type ChatOperation, type OperationEnvelope, type OperationResult } from "./operations.ts";
+import { ChatQueries, type MessageRow } from "./queries.ts";
+import { checkOperation } from "./rules.ts";
+
+/** Results of clients silent this long are forgotten (leader time, so deterministic). */
+export const clientResultRetentionMs = 24 * 60 * 60 * 1000;
+/** Forgetting old client results runs once per this many log indexes. */
+export const clientResultPruneEveryEntries = 1024;
+
+export type ProjectionEvents = {
+  message: MessageRow;
+  /** A session ended: logout, or its account was deleted. */
+  sessionEnded: { tokenHash: string | null; username: string };
+};
+
+/** The answer to one applied entry; `duplicate` when a retry hit a stored result. */
+export interface AppliedResult {
+  index: number;
+  result: OperationResult | null;
+}
+
+export class Projections {
+  readonly queries: ChatQueries;
+  private readonly emitter: Emitter<ProjectionEvents> = mitt<ProjectionEvents>();
+  private readonly statements: ReturnType<typeof prepareWrites>;
+  private pendingEvents: (() => void)[] = [];
+
+  constructor(private readonly db: Database) {
+    this.queries = new ChatQueries(db);
+    this.statements = prepareWrites(db);
+  }
+
+  appliedIndex(): number {
+    return this.queries.appliedIndex();
+  }
+
+  /** Subscribes a listener that cannot break the others by throwing. */
+  on<K extends keyof ProjectionEvents>(type: K, listener: (event: ProjectionEvents[K]) => void): () => void {
+    const guarded = (event: ProjectionEvents[K]) => {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error(`projection listener for "${String(type)}" threw:`, error);
+      }
+    };
+    this.emitter.on(type, guarded);
+    return () => this.emitter.off(type, guarded);
+  }
+
+  /** Applies entries that follow the applied index; returns one result per entry. */
+  apply(entries: readonly LogEntry[]): AppliedResult[] {
+    if (entries.length === 0) return [];
+    const results = this.db.transaction(() => entries.map((entry) => this.applyEntry(entry)))();
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    for (const emit of events) emit();
+    return results;
+  }
+
+  private applyEntry(entry: LogEntry): AppliedResult {
+    const expected = this.appliedIndex() + 1;
+    if (entry.index !== expected) throw new Error(`apply out of order: entry ${entry.index}, expected ${expected}`);
+    this.statements.setApplied.run(entry.index);
+    if (entry.index % clientResultPruneEveryEntries === 0) this.forgetIdleClients(entry);
+    if (entry.type !== "command") return { index: entry.index, result: null };
+    const envelope = decodeEnvelope(entry);
+    return { index: entry.index, result: this.applyOnce(envelope, entry.index) };
+  }
+
+  /** Exactly-once: a (client id, seq) seen before returns its first result. */
+  private applyOnce(envelope: OperationEnvelope, index: number): OperationResult {
+    const { clientId, seq } = envelope;
+    if (clientId === undefined || seq === undefined) return this.applyOperation(envelope.op, index, envelope.atMs);
+    const stored = this.queries.clientResult(clientId, seq);
+    if (stored) return JSON.parse(stored) as OperationResult;
+    const newest = this.statements.selectNewestSeq.get(clientId)?.seq ?? 0;
+    if (seq <= newest - clientResultWindowMax) {
+      return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
+    }
+    const result = this.applyOperation(envelope.op, index, envelope.atMs);
+    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), envelope.atMs);
+    this.statements.forgetOldSeqs.run(clientId, seq - clientResultWindowMax);
+    return result;
+  }
+
+  private applyOperation(op: ChatOperation, index: number, atMs: number): OperationResult {
+    const rejection = checkOperation(this.queries, op);
+    if (rejection) return rejection;
+    const s = this.statements;
+    switch (op.type) {
+      case "CreateAccount":
+        s.insertAccount.run(op.username, op.passwordHash, atMs, index);
+        return { ok: true, value: { username: op.username } };
+      case "Login":
+        s.insertSession.run(op.tokenHash, op.username, atMs);
+        return {
+          ok: true,
+          value: { username: op.username, unread: this.queries.unreadCount(op.username), nonce: op.sessionNonce },
+        };
+      case "Logout":
+        s.deleteSession.run(op.tokenHash);
+        this.later("sessionEnded", { tokenHash: op.tokenHash, username: op.username });
+        return { ok: true, value: {} };
+      case "SendMessage":
+        return this.sendMessage(op, index, atMs);
+      case "MarkRead":
+        return { ok: true, value: { marked: this.forEachId(op.ids, s.markRead), ids: op.ids } };
+      case "DeleteMessages":
+        return { ok: true, value: { deleted: this.forEachId(op.ids, s.deleteMessage) } };
+      case "DeleteAccount":
+        return this.deleteAccount(op.username);
+    }
+  }
+
+  private sendMessage(op: Extract<ChatOperation, { type: "SendMessage" }>, index: number, atMs: number) {
+    this.statements.insertMessage.run(index, op.username, op.recipient, op.text, atMs);
+    const message: MessageRow = {
+      id: index,
+      sender: op.username,
+      recipient: op.recipient,
+      text: op.text,
+      sentAtMs: atMs,
+      read: false,
+    };
+    this.later("message", message);
+    return { ok: true as const, value: { id: index, sentAtMs: atMs } };
+  }
+
+  /** Deletes the account, its sessions, messages to it, and its unread messages to others. */
+  private deleteAccount(username: string): OperationResult {
+    const s = this.statements;
+    s.deleteSessionsOf.run(username);
+    s.deleteMessagesTo.run(username);
+    s.deleteUnreadFrom.run(username);
+    s.deleteAccount.run(username);
+    this.later("sessionEnded", { tokenHash: null, username });
+    return { ok: true, value: {} };
+  }
+
+  private forEachId(ids: readonly number[], statement: Statement): number {
+    let changed = 0;
+    for (const id of new Set(ids)) changed += statement.run(id).changes;
+    return changed;
+  }
+
+  private forgetIdleClients(entry: LogEntry): void {
+    if (entry.type !== "command") return;
+    const { atMs } = decodeEnvelope(entry);
+    this.statements.forgetIdleClients.run(atMs - clientResultRetentionMs);
+  }
+
+  private later<K extends keyof ProjectionEvents>(type: K, event: ProjectionEvents[K]): void {
+    this.pendingEvents.push(() => this.emitter.emit(type, event));
+  }
+}
+
+function decodeEnvelope(entry: LogEntry): OperationEnvelope {
+  let envelope: OperationEnvelope;
+  try {
+    envelope = JSON.parse(entry.payload) as OperationEnvelope;
+  } catch {
+    throw new CorruptLogError(entry.index, "payload is not JSON");
+  }
+  if (typeof envelope?.atMs !== "number" || typeof envelope.op?.type !== "string") {
+    throw new CorruptLogError(entry.index, "payload is not an operation");
+  }
+  return envelope;
+}
+
+function prepareWrites(db: Database) {
+  return {
+    setApplied: db.prepare(
+      "INSERT INTO applied_state (id, applied_index) VALUES (1, ?) " +
+        "ON CONFLICT(id) DO UPDATE SET applied_index = excluded.applied_index",
+    ),
+    insertAccount: db.prepare(
+      "INSERT INTO accounts (username, password_hash, created_at_ms, created_index) VALUES (?, ?, ?, ?)",
+    ),
+    deleteAccount: db.prepare("DELETE FROM accounts WHERE username = ?"),
+    insertSession: db.prepare("INSERT INTO sessions (token_hash, username, created_at_ms) VALUES (?, ?, ?)"),
+    deleteSession: db.prepare("DELETE FROM sessions WHERE token_hash = ?"),
+    deleteSessionsOf: db.prepare("DELETE FROM sessions WHERE username = ?"),
+    insertMessage: db.prepare(
+      "INSERT INTO messages (id, sender, recipient, text, sent_at_ms, read) VALUES (?, ?, ?, ?, ?, 0)",
+    ),
+    markRead: db.prepare("UPDATE messages SET read = 1 WHERE id = ? AND read = 0"),
+    deleteMessage: db.prepare("DELETE FROM messages WHERE id = ?"),
+    deleteMessagesTo: db.prepare("DELETE FROM messages WHERE recipient = ?"),
+    deleteUnreadFrom: db.prepare("DELETE FROM messages WHERE sender = ? AND read = 0"),
+    selectNewestSeq: db.prepare<{ seq: number }, [string]>(
+      "SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?",
+    ),
+    insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, at_ms) VALUES (?, ?, ?, ?)"),
+    forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
+    forgetIdleClients: db.prepare("DELETE FROM client_results WHERE at_ms < ?"),
+  };
+}

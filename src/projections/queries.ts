@@ -1,0 +1,123 @@
+/**
+ * Read queries over the chat tables, as prepared statements (they run on
+ * every request). The rules and the apply loop read state through these.
+ */
+import type { Database, Statement } from "bun:sqlite";
+
+export interface AccountRow {
+  username: string;
+  passwordHash: string;
+  createdIndex: number;
+}
+
+export interface MessageRow {
+  id: number;
+  sender: string;
+  recipient: string;
+  text: string;
+  sentAtMs: number;
+  read: boolean;
+}
+
+interface RawMessageRow extends Omit<MessageRow, "read"> {
+  read: number;
+}
+
+const messageColumns = "id, sender, recipient, text, sent_at_ms AS sentAtMs, read";
+
+function toMessage(row: RawMessageRow): MessageRow {
+  return { ...row, read: row.read === 1 };
+}
+
+/** The state the chat rules consult. */
+export interface ChatState {
+  account(username: string): AccountRow | null;
+  sessionUser(tokenHash: string): string | null;
+  message(id: number): MessageRow | null;
+}
+
+export class ChatQueries implements ChatState {
+  private readonly accountStatement: Statement<AccountRow, [string]>;
+  private readonly sessionStatement: Statement<{ username: string }, [string]>;
+  private readonly messageStatement: Statement<RawMessageRow, [number]>;
+  private readonly unreadCountStatement: Statement<{ count: number }, [string]>;
+  private readonly oldestUnreadStatement: Statement<RawMessageRow, [string, number]>;
+  private readonly historyStatement: Statement<RawMessageRow, [number, string, number, number]>;
+  private readonly afterStatement: Statement<RawMessageRow, [string, number, number]>;
+  private readonly accountsStatement: Statement<{ username: string }, [string, string, number]>;
+  private readonly appliedStatement: Statement<{ appliedIndex: number }, []>;
+  private readonly clientResultStatement: Statement<{ result: string }, [string, number]>;
+
+  constructor(db: Database) {
+    this.accountStatement = db.prepare(
+      "SELECT username, password_hash AS passwordHash, created_index AS createdIndex FROM accounts WHERE username = ?",
+    );
+    this.sessionStatement = db.prepare("SELECT username FROM sessions WHERE token_hash = ?");
+    this.messageStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE id = ?`);
+    this.unreadCountStatement = db.prepare(
+      "SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND read = 0",
+    );
+    this.oldestUnreadStatement = db.prepare(
+      `SELECT ${messageColumns} FROM messages WHERE recipient = ? AND read = 0 ORDER BY id LIMIT ?`,
+    );
+    // A user's history: what they received, and what they sent since their
+    // account was created (not what a deleted namesake sent).
+    this.historyStatement = db.prepare(
+      `SELECT ${messageColumns} FROM messages ` +
+        "WHERE id < ?1 AND (recipient = ?2 OR (sender = ?2 AND id > ?3)) ORDER BY id DESC LIMIT ?4",
+    );
+    this.afterStatement = db.prepare(
+      `SELECT ${messageColumns} FROM messages WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?`,
+    );
+    this.accountsStatement = db.prepare(
+      "SELECT username FROM accounts WHERE username GLOB ? AND username > ? ORDER BY username LIMIT ?",
+    );
+    this.appliedStatement = db.prepare("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1");
+    this.clientResultStatement = db.prepare("SELECT result FROM client_results WHERE client_id = ? AND seq = ?");
+  }
+
+  account(username: string): AccountRow | null {
+    return this.accountStatement.get(username);
+  }
+
+  sessionUser(tokenHash: string): string | null {
+    return this.sessionStatement.get(tokenHash)?.username ?? null;
+  }
+
+  message(id: number): MessageRow | null {
+    const row = this.messageStatement.get(id);
+    return row ? toMessage(row) : null;
+  }
+
+  unreadCount(username: string): number {
+    return this.unreadCountStatement.get(username)!.count;
+  }
+
+  oldestUnread(username: string, limit: number): MessageRow[] {
+    return this.oldestUnreadStatement.all(username, limit).map(toMessage);
+  }
+
+  /** Newest first, ids below `beforeId`. */
+  history(username: string, accountIndex: number, beforeId: number, limit: number): MessageRow[] {
+    return this.historyStatement.all(beforeId, username, accountIndex, limit).map(toMessage);
+  }
+
+  /** Messages to `username` with an id above `afterId`, oldest first. */
+  messagesAfter(username: string, afterId: number, limit: number): MessageRow[] {
+    return this.afterStatement.all(username, afterId, limit).map(toMessage);
+  }
+
+  /** Usernames matching a GLOB pattern, in order, after `afterUsername`. */
+  accounts(globPattern: string, afterUsername: string, limit: number): string[] {
+    return this.accountsStatement.all(globPattern, afterUsername, limit).map((row) => row.username);
+  }
+
+  /** The stored JSON result of a client's write, if it was applied. */
+  clientResult(clientId: string, seq: number): string | null {
+    return this.clientResultStatement.get(clientId, seq)?.result ?? null;
+  }
+
+  appliedIndex(): number {
+    return this.appliedStatement.get()?.appliedIndex ?? 0;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The chat rules that depend on state, as pure checks. The leader runs them
+ * before appending (so a rejected request appends nothing) and the apply
+ * loop runs them again (so two racing writes resolve identically on every
+ * replica). One definition, two callers.
+ */
+import { reject, type ChatOperation, type Rejection } from "./operations.ts";
+import type { ChatState } from "./queries.ts";
+
+export function checkOperation(state: ChatState, op: ChatOperation): Rejection | null {
+  switch (op.type) {
+    case "CreateAccount":
+      return state.account(op.username) ? reject("ALREADY_EXISTS", "Username already taken") : null;
+    case "Login":
+      return checkLogin(state, op.username, op.accountIndex);
+    case "Logout":
+      return null; // logging out twice is not an error
+    case "SendMessage":
+      return checkSession(state, op.username, op.tokenHash) ?? checkRecipient(state, op.recipient);
+    case "MarkRead":
+      return checkSession(state, op.username, op.tokenHash) ?? checkMessages(state, op.username, op.ids, "recipient");
+    case "DeleteMessages":
+      return checkSession(state, op.username, op.tokenHash) ?? checkMessages(state, op.username, op.ids, "party");
+    case "DeleteAccount":
+      return checkSession(state, op.username, op.tokenHash);
+  }
+}
+
+function checkLogin(state: ChatState, username: string, accountIndex: number): Rejection | null {
+  const account = state.account(username);
+  if (!account) return reject("NOT_FOUND", "No such user");
+  // The password was checked against this incarnation of the account.
+  if (account.createdIndex !== accountIndex) return reject("UNAUTHENTICATED", "Account changed, log in again");
+  return null;
+}
+
+export function checkSession(state: ChatState, username: string, tokenHash: string): Rejection | null {
+  if (state.sessionUser(tokenHash) !== username) {
+    return reject("UNAUTHENTICATED", "Session expired or logged out, log in again");
+  }
+  return null;
+}
+
+function checkRecipient(state: ChatState, recipient: string): Rejection | null {
+  return state.account(recipient) ? null : reject("NOT_FOUND", `Recipient does not exist: ${recipient}`);
+}
+
+/**
+ * Every id must name a message the caller may touch: one sent to them
+ * ("recipient"), or one they sent or received ("party").
+ */
+function checkMessages(
+  state: ChatState,
+  username: string,
+  ids: readonly number[],
+  allowed: "recipient" | "party",
+): Rejection | null {
+  // Messages a deleted namesake sent predate this account: not the caller's.
+  const accountIndex = state.account(username)?.createdIndex ?? Infinity;
+  for (const id of ids) {
+    const message = state.message(id);
+    if (!message) return reject("NOT_FOUND", `No message with id ${id}`);
+    const sentByCaller = message.sender === username && id > accountIndex;
+    const mine = message.recipient === username || (allowed === "party" && sentByCaller);
+    if (!mine) return reject("PERMISSION_DENIED", `Message ${id} is not yours`);
+  }
+  return null;
+}

@@ -1,0 +1,64 @@
+/**
+ * Chat tables: projections of the operation log. Every row here is a pure
+ * function of the log prefix applied so far (no clock, no randomness), so
+ * replaying the log from empty rebuilds them exactly.
+ * Kept free of `bun:*` imports: drizzle-kit reads it under Node.
+ */
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const accounts = sqliteTable("accounts", {
+  username: text("username").primaryKey(),
+  /** argon2id hash, computed by the leader before the operation entered the log. */
+  passwordHash: text("password_hash").notNull(),
+  createdAtMs: integer("created_at_ms").notNull(),
+  /** Log index that created the account: tells its messages from a deleted namesake's. */
+  createdIndex: integer("created_index").notNull(),
+});
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 of the session token, hex; the token itself is never stored. */
+    tokenHash: text("token_hash").primaryKey(),
+    username: text("username").notNull(),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (table) => [index("sessions_by_username").on(table.username)],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    /** The log index of the SendMessage entry: identical on every replica. */
+    id: integer("id").primaryKey(),
+    sender: text("sender").notNull(),
+    recipient: text("recipient").notNull(),
+    text: text("text").notNull(),
+    sentAtMs: integer("sent_at_ms").notNull(),
+    read: integer("read", { mode: "boolean" }).notNull(),
+  },
+  (table) => [
+    index("messages_by_recipient").on(table.recipient, table.read, table.id),
+    index("messages_by_sender").on(table.sender, table.id),
+  ],
+);
+
+/** Answers already given, per (client id, seq), for exactly-once retries. */
+export const clientResults = sqliteTable(
+  "client_results",
+  {
+    clientId: text("client_id").notNull(),
+    seq: integer("seq").notNull(),
+    /** JSON of the operation's result. */
+    result: text("result").notNull(),
+    /** Leader timestamp of the write: old clients are forgotten deterministically. */
+    atMs: integer("at_ms").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.clientId, table.seq] }), index("client_results_by_time").on(table.atMs)],
+);
+
+/** How much of the log the tables above reflect: one row, id = 1. */
+export const appliedState = sqliteTable("applied_state", {
+  id: integer("id").primaryKey(),
+  appliedIndex: integer("applied_index").notNull(),
+});

@@ -1,0 +1,150 @@
+/**
+ * The client-facing gRPC service: reads identity and request ids from
+ * metadata, calls the chat service, maps results to replies and failures to
+ * statuses. No chat rule lives here.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { subscribersMax } from "../limits.ts";
+import type { LeaderInfo } from "../log/replica-node.ts";
+import { ChatError } from "../projections/operations.ts";
+import type { MessageRow } from "../projections/queries.ts";
+import type { Caller, ChatService } from "../service/chat-service.ts";
+import { Subscription } from "../service/subscription.ts";
+import { validateClientRequestId, validateMessageId } from "../service/validate.ts";
+import type { ChatMessage } from "./generated/chat/ChatMessage.ts";
+import type { ChatServiceHandlers } from "./generated/chat/ChatService.ts";
+import { chatProto } from "./proto.ts";
+import { toServiceError } from "./status.ts";
+
+export const authorizationKey = "authorization";
+export const clientIdKey = "client-id";
+export const clientSeqKey = "client-seq";
+
+/** What the server needs besides the chat service: the node's view of the cluster. */
+export interface ClusterView {
+  leaderInfo(): LeaderInfo;
+}
+
+function metadataText(metadata: grpc.Metadata, key: string): string | undefined {
+  const value = metadata.get(key)[0];
+  return value === undefined ? undefined : String(value);
+}
+
+export function callerFrom(metadata: grpc.Metadata): Caller {
+  const authorization = metadataText(metadata, authorizationKey);
+  const token = authorization?.startsWith("Bearer ") ? authorization.slice("Bearer ".length) : undefined;
+  const request = validateClientRequestId(metadataText(metadata, clientIdKey), metadataText(metadata, clientSeqKey));
+  return { token, request };
+}
+
+function toWire(message: MessageRow): ChatMessage {
+  return {
+    id: message.id,
+    sender: message.sender,
+    recipient: message.recipient,
+    text: message.text,
+    sentAtMs: message.sentAtMs,
+    read: message.read,
+  };
+}
+
+/** Adapts `(request, caller) => Promise<reply>` to a grpc-js unary handler. */
+function unary<Request, Reply>(
+  handle: (request: Request, caller: Caller) => Promise<Reply>,
+): grpc.handleUnaryCall<Request, Reply> {
+  return (call, callback) => {
+    let caller: Caller;
+    try {
+      caller = callerFrom(call.metadata);
+    } catch (error) {
+      callback(toServiceError(error));
+      return;
+    }
+    handle(call.request, caller).then(
+      (reply) => callback(null, reply),
+      (error) => callback(toServiceError(error)),
+    );
+  };
+}
+
+export function chatHandlers(service: ChatService, cluster: ClusterView): ChatServiceHandlers {
+  let subscriberCount = 0;
+  return {
+    CreateAccount: unary((request, caller) => service.createAccount(caller, request.username, request.password)),
+    Login: unary((request, caller) => service.login(caller, request.username, request.password)),
+    Logout: unary(async (_request, caller) => {
+      await service.logout(caller);
+      return {};
+    }),
+    ListAccounts: unary((request, caller) =>
+      service.listAccounts(caller, request.pattern, request.pageSize, request.pageToken),
+    ),
+    SendMessage: unary((request, caller) => service.sendMessage(caller, request.recipient, request.text)),
+    ReadNewMessages: unary(async (request, caller) => {
+      const { messages, unreadRemaining } = await service.readNewMessages(caller, request.count);
+      return { messages: messages.map(toWire), unreadRemaining };
+    }),
+    MarkRead: unary((request, caller) => service.markRead(caller, request.ids)),
+    ListMessages: unary(async (request, caller) => {
+      const { messages, nextBeforeId } = await service.listMessages(caller, request.pageSize, request.beforeId);
+      return { messages: messages.map(toWire), nextBeforeId };
+    }),
+    DeleteMessages: unary((request, caller) => service.deleteMessages(caller, request.ids)),
+    DeleteAccount: unary(async (request, caller) => {
+      await service.deleteAccount(caller, request.password);
+      return {};
+    }),
+    GetLeaderInfo: unary(async () => leaderInfoReply(cluster.leaderInfo())),
+    Subscribe: (call) => {
+      try {
+        if (subscriberCount >= subscribersMax) {
+          throw new ChatError("RESOURCE_EXHAUSTED", `this replica serves at most ${subscribersMax} subscriptions`);
+        }
+        const identity = service.authenticate(callerFrom(call.metadata));
+        const afterId = validateMessageId(call.request.afterId, "after_id");
+        subscriberCount += 1;
+        const subscription = new Subscription(service.projections, identity.username, identity.tokenHash, afterId, {
+          write: (message) => call.write(toWire(message)),
+          end: (error) => (error ? call.emit("error", toServiceError(error)) : call.end()),
+        });
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          subscriberCount -= 1;
+          subscription.close();
+        };
+        call.on("drain", () => subscription.drained());
+        for (const event of ["cancelled", "close", "finish"]) call.on(event, release);
+      } catch (error) {
+        call.emit("error", toServiceError(error));
+      }
+    },
+  };
+}
+
+function leaderInfoReply(info: LeaderInfo) {
+  return {
+    leaderId: info.leaderId,
+    leaderAddress: info.leaderAddress,
+    replicas: info.replicas,
+    term: info.term,
+    replyingId: info.selfId,
+  };
+}
+
+/** Starts a gRPC server with the chat service; resolves with the bound port. */
+export async function startChatServer(
+  address: string,
+  handlers: ChatServiceHandlers,
+  options: grpc.ServerOptions = {},
+): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server(options);
+  server.addService(chatProto.chat.ChatService.service, handlers);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    );
+  });
+  return { server, port };
+}

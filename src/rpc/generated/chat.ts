@@ -1,0 +1,65 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { ChatMessage as _chat_ChatMessage, ChatMessage__Output as _chat_ChatMessage__Output } from './chat/ChatMessage';
+import type { ChatServiceClient as _chat_ChatServiceClient, ChatServiceDefinition as _chat_ChatServiceDefinition } from './chat/ChatService';
+import type { CreateAccountReply as _chat_CreateAccountReply, CreateAccountReply__Output as _chat_CreateAccountReply__Output } from './chat/CreateAccountReply';
+import type { CreateAccountRequest as _chat_CreateAccountRequest, CreateAccountRequest__Output as _chat_CreateAccountRequest__Output } from './chat/CreateAccountRequest';
+import type { DeleteAccountReply as _chat_DeleteAccountReply, DeleteAccountReply__Output as _chat_DeleteAccountReply__Output } from './chat/DeleteAccountReply';
+import type { DeleteAccountRequest as _chat_DeleteAccountRequest, DeleteAccountRequest__Output as _chat_DeleteAccountRequest__Output } from './chat/DeleteAccountRequest';
+import type { DeleteMessagesReply as _chat_DeleteMessagesReply, DeleteMessagesReply__Output as _chat_DeleteMessagesReply__Output } from './chat/DeleteMessagesReply';
+import type { DeleteMessagesRequest as _chat_DeleteMessagesRequest, DeleteMessagesRequest__Output as _chat_DeleteMessagesRequest__Output } from './chat/DeleteMessagesRequest';
+import type { GetLeaderInfoReply as _chat_GetLeaderInfoReply, GetLeaderInfoReply__Output as _chat_GetLeaderInfoReply__Output } from './chat/GetLeaderInfoReply';
+import type { GetLeaderInfoRequest as _chat_GetLeaderInfoRequest, GetLeaderInfoRequest__Output as _chat_GetLeaderInfoRequest__Output } from './chat/GetLeaderInfoRequest';
+import type { ListAccountsReply as _chat_ListAccountsReply, ListAccountsReply__Output as _chat_ListAccountsReply__Output } from './chat/ListAccountsReply';
+import type { ListAccountsRequest as _chat_ListAccountsRequest, ListAccountsRequest__Output as _chat_ListAccountsRequest__Output } from './chat/ListAccountsRequest';
+import type { ListMessagesReply as _chat_ListMessagesReply, ListMessagesReply__Output as _chat_ListMessagesReply__Output } from './chat/ListMessagesReply';
+import type { ListMessagesRequest as _chat_ListMessagesRequest, ListMessagesRequest__Output as _chat_ListMessagesRequest__Output } from './chat/ListMessagesRequest';
+import type { LoginReply as _chat_LoginReply, LoginReply__Output as _chat_LoginReply__Output } from './chat/LoginReply';
+import type { LoginRequest as _chat_LoginRequest, LoginRequest__Output as _chat_LoginRequest__Output } from './chat/LoginRequest';
+import type { LogoutReply as _chat_LogoutReply, LogoutReply__Output as _chat_LogoutReply__Output } from './chat/LogoutReply';
+import type { LogoutRequest as _chat_LogoutRequest, LogoutRequest__Output as _chat_LogoutRequest__Output } from './chat/LogoutRequest';
+import type { MarkReadReply as _chat_MarkReadReply, MarkReadReply__Output as _chat_MarkReadReply__Output } from './chat/MarkReadReply';
+import type { MarkReadRequest as _chat_MarkReadRequest, MarkReadRequest__Output as _chat_MarkReadRequest__Output } from './chat/MarkReadRequest';
+import type { ReadNewMessagesReply as _chat_ReadNewMessagesReply, ReadNewMessagesReply__Output as _chat_ReadNewMessagesReply__Output } from './chat/ReadNewMessagesReply';
+import type { ReadNewMessagesRequest as _chat_ReadNewMessagesRequest, ReadNewMessagesRequest__Output as _chat_ReadNewMessagesRequest__Output } from './chat/ReadNewMessagesRequest';
+import type { ReplicaInfo as _chat_ReplicaInfo, ReplicaInfo__Output as _chat_ReplicaInfo__Output } from './chat/ReplicaInfo';
+import type { SendMessageReply as _chat_SendMessageReply, SendMessageReply__Output as _chat_SendMessageReply__Output } from './chat/SendMessageReply';
+import type { SendMessageRequest as _chat_SendMessageRequest, SendMessageRequest__Output as _chat_SendMessageRequest__Output } from './chat/SendMessageRequest';
+import type { SubscribeRequest as _chat_SubscribeRequest, SubscribeRequest__Output as _chat_SubscribeRequest__Output } from './chat/SubscribeRequest';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  chat: {
+    ChatMessage: MessageTypeDefinition<_chat_ChatMessage, _chat_ChatMessage__Output>
+    ChatService: SubtypeConstructor<typeof grpc.Client, _chat_ChatServiceClient> & { service: _chat_ChatServiceDefinition }
+    CreateAccountReply: MessageTypeDefinition<_chat_CreateAccountReply, _chat_CreateAccountReply__Output>
+    CreateAccountRequest: MessageTypeDefinition<_chat_CreateAccountRequest, _chat_CreateAccountRequest__Output>
+    DeleteAccountReply: MessageTypeDefinition<_chat_DeleteAccountReply, _chat_DeleteAccountReply__Output>
+    DeleteAccountRequest: MessageTypeDefinition<_chat_DeleteAccountRequest, _chat_DeleteAccountRequest__Output>
+    DeleteMessagesReply: MessageTypeDefinition<_chat_DeleteMessagesReply, _chat_DeleteMessagesReply__Output>
+    DeleteMessagesRequest: MessageTypeDefinition<_chat_DeleteMessagesRequest, _chat_DeleteMessagesRequest__Output>
+    GetLeaderInfoReply: MessageTypeDefinition<_chat_GetLeaderInfoReply, _chat_GetLeaderInfoReply__Output>
+    GetLeaderInfoRequest: MessageTypeDefinition<_chat_GetLeaderInfoRequest, _chat_GetLeaderInfoRequest__Output>
+    ListAccountsReply: MessageTypeDefinition<_chat_ListAccountsReply, _chat_ListAccountsReply__Output>
+    ListAccountsRequest: MessageTypeDefinition<_chat_ListAccountsRequest, _chat_ListAccountsRequest__Output>
+    ListMessagesReply: MessageTypeDefinition<_chat_ListMessagesReply, _chat_ListMessagesReply__Output>
+    ListMessagesRequest: MessageTypeDefinition<_chat_ListMessagesRequest, _chat_ListMessagesRequest__Output>
+    LoginReply: MessageTypeDefinition<_chat_LoginReply, _chat_LoginReply__Output>
+    LoginRequest: MessageTypeDefinition<_chat_LoginRequest, _chat_LoginRequest__Output>
+    LogoutReply: MessageTypeDefinition<_chat_LogoutReply, _chat_LogoutReply__Output>
+    LogoutRequest: MessageTypeDefinition<_chat_LogoutRequest, _chat_LogoutRequest__Output>
+    MarkReadReply: MessageTypeDefinition<_chat_MarkReadReply, _chat_MarkReadReply__Output>
+    MarkReadRequest: MessageTypeDefinition<_chat_MarkReadRequest, _chat_MarkReadRequest__Output>
+    ReadNewMessagesReply: MessageTypeDefinition<_chat_ReadNewMessagesReply, _chat_ReadNewMessagesReply__Output>
+    ReadNewMessagesRequest: MessageTypeDefinition<_chat_ReadNewMessagesRequest, _chat_ReadNewMessagesRequest__Output>
+    ReplicaInfo: MessageTypeDefinition<_chat_ReplicaInfo, _chat_ReplicaInfo__Output>
+    SendMessageReply: MessageTypeDefinition<_chat_SendMessageReply, _chat_SendMessageReply__Output>
+    SendMessageRequest: MessageTypeDefinition<_chat_SendMessageRequest, _chat_SendMessageRequest__Output>
+    SubscribeRequest: MessageTypeDefinition<_chat_SubscribeRequest, _chat_SubscribeRequest__Output>
+  }
+}
+

@@ -1,0 +1,12 @@
+// Original file: proto/chat.proto
+
+
+export interface LoginRequest {
+  'username'?: (string);
+  'password'?: (string);
+}
+
+export interface LoginRequest__Output {
+  'username': (string);
+  'password': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: proto/chat.proto
+
+
+export interface LogoutRequest {
+}
+
+export interface LogoutRequest__Output {
+}

@@ -1,0 +1,11 @@
+// Original file: proto/chat.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface MarkReadRequest {
+  'ids'?: (number | string | Long)[];
+}
+
+export interface MarkReadRequest__Output {
+  'ids': (number)[];
+}

@@ -1,0 +1,12 @@
+// Original file: proto/chat.proto
+
+
+export interface SendMessageRequest {
+  'recipient'?: (string);
+  'text'?: (string);
+}
+
+export interface SendMessageRequest__Output {
+  'recipient': (string);
+  'text': (string);
+}

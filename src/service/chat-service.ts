@@ -1,0 +1,210 @@
+/**
+ * The chat use cases: validate a request at the edge, decide the operation
+ * against current state (hashing passwords, minting session nonces), append
+ * it through the replicated log, and answer from the projections. Knows
+ * nothing of gRPC; failures are ChatError (or the log's NotLeaderError).
+ */
+import * as limits from "../limits.ts";
+import type { ReplicaNode } from "../log/replica-node.ts";
+import type { AppliedResult, Projections } from "../projections/apply.ts";
+import { ChatError, type ChatOperation, type OperationEnvelope, type OperationResult } from "../projections/operations.ts";
+import type { ChatQueries, MessageRow } from "../projections/queries.ts";
+import { checkOperation } from "../projections/rules.ts";
+import { hashToken, newSessionNonce, tokenFromNonce } from "./tokens.ts";
+import * as validate from "./validate.ts";
+
+/** Who is asking: the session token and the write's (client id, seq), from request metadata. */
+export interface Caller {
+  token?: string;
+  request?: validate.ClientRequestId;
+}
+
+export interface PasswordHashing {
+  memoryCost?: number;
+  timeCost?: number;
+}
+
+export interface ChatServiceOptions {
+  clusterSecret: string;
+  passwordHashing?: PasswordHashing;
+  now?: () => number;
+}
+
+interface Identity {
+  username: string;
+  tokenHash: string;
+}
+
+export class ChatService {
+  readonly queries: ChatQueries;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly node: ReplicaNode<AppliedResult>,
+    readonly projections: Projections,
+    private readonly options: ChatServiceOptions,
+  ) {
+    this.queries = projections.queries;
+    this.now = options.now ?? Date.now;
+  }
+
+  async createAccount(caller: Caller, username: string, password: string) {
+    validate.validateUsername(username);
+    validate.validatePassword(password);
+    this.node.assertLeader();
+    const stored = this.storedResult(caller);
+    if (stored) return stored as { username: string };
+    this.check({ type: "CreateAccount", username, passwordHash: "" });
+    const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id", ...this.options.passwordHashing });
+    return (await this.write(caller, { type: "CreateAccount", username, passwordHash })) as { username: string };
+  }
+
+  async login(caller: Caller, username: string, password: string) {
+    validate.validateUsername(username);
+    if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "password is empty");
+    this.node.assertLeader();
+    const value = this.storedResult(caller) ?? (await this.decideLogin(caller, username, password));
+    const { nonce, unread } = value as { nonce: string; unread: number };
+    return { username, token: tokenFromNonce(this.options.clusterSecret, nonce), unreadCount: unread };
+  }
+
+  private async decideLogin(caller: Caller, username: string, password: string) {
+    const account = this.queries.account(username);
+    if (!account) throw new ChatError("NOT_FOUND", "No such user");
+    if (!(await Bun.password.verify(password, account.passwordHash))) {
+      throw new ChatError("UNAUTHENTICATED", "Incorrect password");
+    }
+    const sessionNonce = newSessionNonce();
+    const tokenHash = hashToken(tokenFromNonce(this.options.clusterSecret, sessionNonce));
+    return this.write(caller, { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce });
+  }
+
+  async logout(caller: Caller) {
+    const identity = this.authenticate(caller);
+    await this.write(caller, { type: "Logout", ...identity });
+  }
+
+  async listAccounts(caller: Caller, pattern: string, pageSize: number, pageToken: string) {
+    const glob = validate.validateAccountPattern(pattern);
+    const size = validate.validatePageSize(pageSize, limits.accountPageSizeDefault, limits.accountPageSizeMax);
+    const after = decodePageToken(pageToken);
+    await this.node.readBarrier();
+    this.authenticate(caller);
+    const usernames = this.queries.accounts(glob, after, size + 1);
+    const more = usernames.length > size;
+    const page = usernames.slice(0, size);
+    return { usernames: page, nextPageToken: more ? encodePageToken(page[page.length - 1]!) : "" };
+  }
+
+  async sendMessage(caller: Caller, recipient: string, text: string) {
+    validate.validateUsername(recipient, "recipient");
+    validate.validateMessageText(text);
+    const identity = this.authenticate(caller);
+    return (await this.write(caller, { type: "SendMessage", ...identity, recipient, text })) as {
+      id: number;
+      sentAtMs: number;
+    };
+  }
+
+  async readNewMessages(caller: Caller, count: number) {
+    const limit = validate.validateCount(count);
+    const identity = this.authenticate(caller);
+    let ids: number[];
+    const stored = this.storedResult(caller);
+    if (stored) {
+      ids = (stored as { ids: number[] }).ids;
+    } else {
+      await this.node.readBarrier();
+      ids = this.queries.oldestUnread(identity.username, limit).map((message) => message.id);
+      if (ids.length > 0) await this.write(caller, { type: "MarkRead", ...identity, ids });
+    }
+    const messages = ids.map((id) => this.queries.message(id)).filter((message) => message !== null);
+    return { messages, unreadRemaining: this.queries.unreadCount(identity.username) };
+  }
+
+  async markRead(caller: Caller, ids: number[]) {
+    const unique = validate.validateIds(ids);
+    const identity = this.authenticate(caller);
+    return (await this.write(caller, { type: "MarkRead", ...identity, ids: unique })) as { marked: number };
+  }
+
+  async listMessages(caller: Caller, pageSize: number, beforeId: number) {
+    const size = validate.validatePageSize(pageSize, limits.messagePageSizeDefault, limits.messagePageSizeMax);
+    validate.validateMessageId(beforeId, "before_id");
+    await this.node.readBarrier();
+    const { username } = this.authenticate(caller);
+    const accountIndex = this.queries.account(username)!.createdIndex;
+    const rows = this.queries.history(username, accountIndex, beforeId || Number.MAX_SAFE_INTEGER, size + 1);
+    const page = rows.slice(0, size);
+    return { messages: page, nextBeforeId: rows.length > size ? page[page.length - 1]!.id : 0 };
+  }
+
+  async deleteMessages(caller: Caller, ids: number[]) {
+    const unique = validate.validateIds(ids);
+    const identity = this.authenticate(caller);
+    return (await this.write(caller, { type: "DeleteMessages", ...identity, ids: unique })) as { deleted: number };
+  }
+
+  async deleteAccount(caller: Caller, password: string) {
+    if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "confirm with the account's password");
+    const identity = this.authenticate(caller);
+    this.node.assertLeader();
+    if (!this.storedResult(caller)) {
+      const account = this.queries.account(identity.username)!;
+      if (!(await Bun.password.verify(password, account.passwordHash))) {
+        throw new ChatError("UNAUTHENTICATED", "Incorrect password");
+      }
+    }
+    await this.write(caller, { type: "DeleteAccount", ...identity });
+  }
+
+  /** The caller's identity, from the session token only. */
+  authenticate(caller: Caller): Identity {
+    if (!caller.token) throw new ChatError("UNAUTHENTICATED", "Log in first: no session token was sent");
+    const tokenHash = hashToken(caller.token);
+    const username = this.queries.sessionUser(tokenHash);
+    if (!username) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
+    return { username, tokenHash };
+  }
+
+  /** The first answer to a retried write, so a retry appends nothing. */
+  private storedResult(caller: Caller): Record<string, unknown> | null {
+    if (!caller.request) return null;
+    const stored = this.queries.clientResult(caller.request.clientId, caller.request.seq);
+    return stored === null ? null : unwrap(JSON.parse(stored) as OperationResult);
+  }
+
+  private check(op: ChatOperation): void {
+    const rejection = checkOperation(this.queries, op);
+    if (rejection) throw ChatError.from(rejection);
+  }
+
+  /** Decides, appends and waits for the result of one operation. */
+  private async write(caller: Caller, op: ChatOperation): Promise<Record<string, unknown>> {
+    this.node.assertLeader();
+    const stored = this.storedResult(caller);
+    if (stored) return stored;
+    this.check(op);
+    const envelope: OperationEnvelope = { atMs: this.now(), ...caller.request, op };
+    const applied = await this.node.propose(JSON.stringify(envelope));
+    return unwrap(applied.result!);
+  }
+}
+
+function unwrap(result: OperationResult): Record<string, unknown> {
+  if (!result.ok) throw ChatError.from(result);
+  return result.value;
+}
+
+function encodePageToken(username: string): string {
+  return Buffer.from(username, "utf8").toString("base64url");
+}
+
+function decodePageToken(token: string): string {
+  if (token === "") return "";
+  const username = Buffer.from(token, "base64url").toString("utf8");
+  if (!limits.usernamePattern.test(username)) throw new ChatError("INVALID_ARGUMENT", "invalid page token");
+  return username;
+}
+
+export type { MessageRow };

@@ -1,0 +1,91 @@
+/**
+ * Opens a replica's SQLite file, refusing one that is corrupt, not ours or
+ * from a newer version, and brings its schema up to date with the
+ * drizzle-kit migrations in migrations/.
+ */
+import { Database } from "bun:sqlite";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+
+/** PRAGMA application_id of our files: "Chat" in ASCII. */
+export const chatApplicationId = 0x43686174;
+const migrationsFolder = join(import.meta.dir, "..", "..", "migrations");
+const sqliteHeader = "SQLite format 3\u0000";
+
+/** The database cannot be used; the message says why and what to do. */
+export class DatabaseRefusedError extends Error {
+  constructor(path: string, reason: string) {
+    super(`refusing to open ${path}: ${reason}`);
+    this.name = "DatabaseRefusedError";
+  }
+}
+
+export function openDatabase(path: string): Database {
+  if (path !== ":memory:") checkHeader(path);
+  let db: Database;
+  try {
+    db = new Database(path, { create: true, strict: true });
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = FULL");
+    db.exec("PRAGMA foreign_keys = ON");
+    checkIntegrity(db, path);
+  } catch (error) {
+    if (error instanceof DatabaseRefusedError) throw error;
+    throw new DatabaseRefusedError(path, `not a readable SQLite database (${(error as Error).message})`);
+  }
+  try {
+    checkOwnership(db, path);
+    checkSchemaVersion(db, path);
+    migrate(drizzle(db), { migrationsFolder });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function checkHeader(path: string): void {
+  if (!existsSync(path) || statSync(path).size === 0) return;
+  const header = readFileSync(path).subarray(0, 16).toString("latin1");
+  if (header !== sqliteHeader) throw new DatabaseRefusedError(path, "not an SQLite database (bad file header)");
+}
+
+function checkIntegrity(db: Database, path: string): void {
+  const rows = db.query("PRAGMA quick_check").all() as { quick_check: string }[];
+  if (rows.length !== 1 || rows[0]!.quick_check !== "ok") {
+    const detail = rows.map((row) => row.quick_check).slice(0, 3).join("; ");
+    throw new DatabaseRefusedError(path, `the database is corrupt (${detail}); restore it from a replica`);
+  }
+}
+
+function checkOwnership(db: Database, path: string): void {
+  const { application_id: applicationId } = db.query("PRAGMA application_id").get() as { application_id: number };
+  if (applicationId === chatApplicationId) return;
+  const { count } = db.query("SELECT COUNT(*) AS count FROM sqlite_master").get() as { count: number };
+  if (applicationId !== 0 || count > 0) {
+    throw new DatabaseRefusedError(path, "this SQLite file does not belong to a chat replica");
+  }
+  db.exec(`PRAGMA application_id = ${chatApplicationId}`);
+}
+
+function checkSchemaVersion(db: Database, path: string): void {
+  const known = knownMigrationCount();
+  const table = db.query("SELECT name FROM sqlite_master WHERE name = '__drizzle_migrations'").get();
+  if (!table) return;
+  const { count } = db.query("SELECT COUNT(*) AS count FROM __drizzle_migrations").get() as { count: number };
+  if (count > known) {
+    throw new DatabaseRefusedError(
+      path,
+      `its schema is newer than this program (${count} migrations applied, ${known} known): run a newer version`,
+    );
+  }
+}
+
+function knownMigrationCount(): number {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8")) as {
+    entries: unknown[];
+  };
+  return journal.entries.length;
+}

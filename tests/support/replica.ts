@@ -1,0 +1,80 @@
+/** Test helpers: an in-process replica on a free loopback port, and clients for it. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChatClient } from "../../src/client/chat-client.ts";
+import { createLogger } from "../../src/logger.ts";
+import { startReplica, type RunningReplica } from "../../src/replica.ts";
+
+/** argon2id at minimum cost: tests check behaviour, not hashing strength. */
+export const cheapPasswordHashing = { memoryCost: 8, timeCost: 1 };
+export const testSecret = "test-cluster-secret-0123456789";
+
+export function temporaryDirectory(prefix = "chat-test-"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface TestReplica {
+  replica: RunningReplica;
+  dataDir: string;
+  client(): ChatClient;
+  /** Stops the replica (keeping its data) and closes every client made. */
+  stop(): Promise<void>;
+  /** Stops and deletes the data. */
+  destroy(): Promise<void>;
+}
+
+export async function startTestReplica(dataDir?: string): Promise<TestReplica> {
+  const directory = dataDir ? null : temporaryDirectory();
+  const dir = dataDir ?? directory!.path;
+  const replica = await startReplica({
+    serverId: 1,
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: dir,
+    clusterSecret: testSecret,
+    passwordHashing: cheapPasswordHashing,
+    logger: createLogger("test-replica", "warn"),
+  });
+  const clients: ChatClient[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const client of clients) client.close();
+    await replica.stop();
+  };
+  return {
+    replica,
+    dataDir: dir,
+    client: () => {
+      const client = new ChatClient({ address: replica.address });
+      clients.push(client);
+      return client;
+    },
+    stop,
+    destroy: async () => {
+      await stop();
+      directory?.remove();
+    },
+  };
+}
+
+/** Registers and logs in a user; returns the logged-in client. */
+export async function userClient(test: TestReplica, username: string, password = "correct horse"): Promise<ChatClient> {
+  const client = test.client();
+  await client.createAccount(username, password);
+  await client.login(username, password);
+  return client;
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes (no bare sleeps in tests). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition") {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await Bun.sleep(10);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
