@@ -372,7 +372,7 @@ describe("exactly-once writes and metadata", () => {
 
   test("malformed client-id or client-seq metadata is refused", async () => {
     const stub = rawStub(replica.replica.address);
-    const cases = [
+    const cases: Record<string, string>[] = [
       { "client-id": "short", "client-seq": "1" },
       { "client-id": "valid-client-id-000001", "client-seq": "-3" },
       { "client-id": "valid-client-id-000001" },

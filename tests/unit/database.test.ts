@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseRefusedError, openDatabase } from "../../src/storage/database.ts";
+import { temporaryDirectory } from "../support/replica.ts";
+
+const directories: { remove(): void }[] = [];
+
+function tempPath(name = "chat.db"): string {
+  const directory = temporaryDirectory("chat-db-");
+  directories.push(directory);
+  return join(directory.path, name);
+}
+
+afterEach(() => {
+  for (const directory of directories.splice(0)) directory.remove();
+});
+
+describe("opening a replica database", () => {
+  test("a new file is created with the schema and marked as ours", () => {
+    const path = tempPath();
+    openDatabase(path).close();
+    const db = new Database(path);
+    const { application_id: id } = db.query("PRAGMA application_id").get() as { application_id: number };
+    expect(id).toBe(0x43686174);
+    expect(db.query("SELECT name FROM sqlite_master WHERE name = 'log_entries'").get()).not.toBeNull();
+    db.close();
+    openDatabase(path).close(); // and opens again
+  });
+
+  test("a file that is not SQLite is refused with a clear message", () => {
+    const path = tempPath();
+    writeFileSync(path, "this is not a database, it is a shopping list\n".repeat(100));
+    expect(() => openDatabase(path)).toThrow(/refusing to open .*not an SQLite database/);
+  });
+
+  test("another program's SQLite file is refused", () => {
+    const path = tempPath();
+    const foreign = new Database(path);
+    foreign.run("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)");
+    foreign.close();
+    expect(() => openDatabase(path)).toThrow(/does not belong to a chat replica/);
+  });
+
+  test("a database from a newer schema is refused", () => {
+    const path = tempPath();
+    openDatabase(path).close();
+    const db = new Database(path);
+    db.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('future', 99999999999999)");
+    db.close();
+    expect(() => openDatabase(path)).toThrow(/newer than this program/);
+  });
+
+  test("a database with a damaged page is refused", () => {
+    const path = tempPath();
+    const db = openDatabase(path);
+    db.run("CREATE INDEX IF NOT EXISTS padding ON log_entries(payload)");
+    const insert = db.prepare("INSERT INTO log_entries (idx, term, type, payload, checksum) VALUES (?, 1, 'command', ?, 0)");
+    for (let index = 1; index <= 400; index++) insert.run(index, "x".repeat(200));
+    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.close();
+    expect(statSync(path).size).toBeGreaterThan(8192 * 4);
+    const buffer = new Uint8Array(readFileSync(path));
+    // Scribble over the middle pages (the header stays valid, so only the integrity check can tell).
+    for (let offset = 8192; offset < Math.min(buffer.length, 8192 * 4); offset++) buffer[offset] = 0x5a;
+    writeFileSync(path, buffer);
+    expect(() => openDatabase(path)).toThrow(DatabaseRefusedError);
+  });
+});

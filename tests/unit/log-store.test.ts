@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Database } from "bun:sqlite";
+import { CorruptLogError, type LogEntry } from "../../src/log/entry.ts";
+import { LogStore } from "../../src/log/log-store.ts";
+import { openDatabase } from "../../src/storage/database.ts";
+
+const open: Database[] = [];
+
+function freshStore(): { db: Database; log: LogStore } {
+  const db = openDatabase(":memory:");
+  open.push(db);
+  return { db, log: new LogStore(db) };
+}
+
+function entry(index: number, term = 1, payload = `{"n":${index}}`): LogEntry {
+  return { index, term, type: "command", payload };
+}
+
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+describe("the SQLite log store", () => {
+  test("an empty log starts at index 1 with nothing in it", () => {
+    const { log } = freshStore();
+    expect(log.firstIndex()).toBe(1);
+    expect(log.lastIndex()).toBe(0);
+    expect(log.term(0)).toBe(0);
+    expect(log.hardState()).toEqual({ term: 0, vote: 0, commit: 0 });
+  });
+
+  test("appended entries read back in order with their terms", () => {
+    const { log } = freshStore();
+    log.append([entry(1), entry(2, 2), entry(3, 2)], { term: 2, vote: 1, commit: 3 });
+    expect(log.lastIndex()).toBe(3);
+    expect(log.entries(1, 4)).toEqual([entry(1), entry(2, 2), entry(3, 2)]);
+    expect(log.term(2)).toBe(2);
+    expect(log.hardState()).toEqual({ term: 2, vote: 1, commit: 3 });
+  });
+
+  test("an append that skips an index is refused and leaves the log as it was", () => {
+    const { log } = freshStore();
+    log.append([entry(1)]);
+    expect(() => log.append([entry(2), entry(4)])).toThrow("out of order");
+    expect(log.lastIndex()).toBe(1);
+    expect(log.entries(1, 10)).toEqual([entry(1)]);
+  });
+
+  test("truncating a conflicting suffix replaces it in the same transaction", () => {
+    const { log } = freshStore();
+    log.append([entry(1), entry(2), entry(3)]);
+    log.append([entry(2, 5, "new")], undefined, 2);
+    expect(log.entries(1, 10)).toEqual([entry(1), entry(2, 5, "new")]);
+  });
+
+  test("a row edited behind the log's back is detected by its checksum", () => {
+    const { db, log } = freshStore();
+    log.append([entry(1), entry(2)]);
+    db.run("UPDATE log_entries SET payload = '{\"n\":99}' WHERE idx = 2");
+    expect(() => log.entries(1, 3)).toThrow(CorruptLogError);
+  });
+
+  test("a reopened store sees the entries and hard state of the previous one", () => {
+    const { db, log } = freshStore();
+    log.append([entry(1), entry(2)], { term: 3, vote: 2, commit: 2 });
+    const reopened = new LogStore(db);
+    expect(reopened.lastIndex()).toBe(2);
+    expect(reopened.hardState()).toEqual({ term: 3, vote: 2, commit: 2 });
+  });
+});

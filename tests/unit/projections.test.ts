@@ -1,0 +1,135 @@
+/** The apply loop and the chat rules, given a log, without gRPC. */
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Database } from "bun:sqlite";
+import type { LogEntry } from "../../src/log/entry.ts";
+import { clientResultWindowMax } from "../../src/limits.ts";
+import { Projections } from "../../src/projections/apply.ts";
+import type { ChatOperation, OperationEnvelope } from "../../src/projections/operations.ts";
+import { openDatabase } from "../../src/storage/database.ts";
+
+const open: Database[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+/** given(operations) → a projection with them applied, and the results. */
+function given(...operations: (ChatOperation | Omit<OperationEnvelope, "atMs">)[]) {
+  const db = openDatabase(":memory:");
+  open.push(db);
+  const projections = new Projections(db);
+  const results = apply(projections, operations);
+  return { projections, results, then: (...more: typeof operations) => apply(projections, more) };
+}
+
+function apply(projections: Projections, operations: (ChatOperation | Omit<OperationEnvelope, "atMs">)[]) {
+  const first = projections.appliedIndex() + 1;
+  const entries: LogEntry[] = operations.map((operation, offset) => {
+    const envelope = "op" in operation ? { atMs: 1000 + first + offset, ...operation } : { atMs: 1000 + first + offset, op: operation };
+    return { index: first + offset, term: 1, type: "command", payload: JSON.stringify(envelope) };
+  });
+  return projections.apply(entries).map((applied) => applied.result);
+}
+
+const alice = { username: "alice", tokenHash: "ta" };
+const bob = { username: "bob", tokenHash: "tb" };
+const accountsAndSessions: ChatOperation[] = [
+  { type: "CreateAccount", username: "alice", passwordHash: "h" },
+  { type: "CreateAccount", username: "bob", passwordHash: "h" },
+  { type: "Login", username: "alice", accountIndex: 1, tokenHash: "ta", sessionNonce: "na" },
+  { type: "Login", username: "bob", accountIndex: 2, tokenHash: "tb", sessionNonce: "nb" },
+];
+
+describe("applying chat operations", () => {
+  test("a message's id is the log index of its SendMessage entry", () => {
+    const { results, projections } = given(...accountsAndSessions, { type: "SendMessage", ...alice, recipient: "bob", text: "hi" });
+    expect(results[4]).toEqual({ ok: true, value: { id: 5, sentAtMs: 1005 } });
+    expect(projections.queries.message(5)?.text).toBe("hi");
+  });
+
+  test("of two racing accounts with one name, the later entry is rejected the same way everywhere", () => {
+    const { results } = given(
+      { type: "CreateAccount", username: "carol", passwordHash: "h1" },
+      { type: "CreateAccount", username: "carol", passwordHash: "h2" },
+    );
+    expect(results[1]).toEqual({ ok: false, code: "ALREADY_EXISTS", message: "Username already taken" });
+  });
+
+  test("a login checked against a deleted namesake does not open a session on the new account", () => {
+    const { results } = given(
+      { type: "CreateAccount", username: "dave", passwordHash: "h" },
+      { type: "Login", username: "dave", accountIndex: 1, tokenHash: "t1", sessionNonce: "n" },
+      { type: "DeleteAccount", username: "dave", tokenHash: "t1" },
+      { type: "CreateAccount", username: "dave", passwordHash: "h" },
+      { type: "Login", username: "dave", accountIndex: 1, tokenHash: "t2", sessionNonce: "n" },
+    );
+    expect(results[4]).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
+  });
+
+  test("an operation from an ended session is rejected", () => {
+    const { results } = given(
+      ...accountsAndSessions,
+      { type: "Logout", ...alice },
+      { type: "SendMessage", ...alice, recipient: "bob", text: "after logout" },
+    );
+    expect(results[5]).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
+  });
+
+  test("a retried (client id, seq) returns the first result and changes nothing", () => {
+    const send = { clientId: "client-aaaaaaaaaaaa", seq: 1, op: { type: "SendMessage", ...alice, recipient: "bob", text: "once" } as ChatOperation };
+    const { results, projections } = given(...accountsAndSessions, send, send);
+    expect(results[5]).toEqual(results[4]!);
+    expect(projections.queries.unreadCount("bob")).toBe(1);
+  });
+
+  test("a seq older than the client's result window is refused", () => {
+    const client = "client-bbbbbbbbbbbb";
+    const sends = Array.from({ length: clientResultWindowMax + 2 }, (_, i) => ({
+      clientId: client,
+      seq: i + 1,
+      op: { type: "Logout", username: "x", tokenHash: `t${i}` } as ChatOperation,
+    }));
+    const { then } = given(...sends);
+    const [late] = then({ clientId: client, seq: 1, op: { type: "Logout", username: "x", tokenHash: "t0" } });
+    expect(late).toMatchObject({ ok: false, code: "FAILED_PRECONDITION" });
+  });
+
+  test("deleting messages is all or nothing", () => {
+    const { projections, then } = given(
+      ...accountsAndSessions,
+      { type: "CreateAccount", username: "carol", passwordHash: "h" },
+      { type: "SendMessage", ...alice, recipient: "bob", text: "mine" },
+      { type: "SendMessage", ...bob, recipient: "carol", text: "not alice's" },
+    );
+    const [result] = then({ type: "DeleteMessages", ...alice, ids: [6, 7] });
+    expect(result).toMatchObject({ ok: false, code: "PERMISSION_DENIED" });
+    expect(projections.queries.message(6)).not.toBeNull();
+  });
+
+  test("events reach the other listeners when one of them throws", () => {
+    const { projections, then } = given(...accountsAndSessions);
+    const seen: number[] = [];
+    projections.on("message", () => {
+      throw new Error("a broken listener");
+    });
+    projections.on("message", (message) => seen.push(projections.queries.message(message.id) ? message.id : -1));
+    const originalError = console.error;
+    console.error = () => {};
+    try {
+      then({ type: "SendMessage", ...alice, recipient: "bob", text: "x" });
+    } finally {
+      console.error = originalError;
+    }
+    expect(seen).toEqual([5]);
+  });
+
+  test("an entry applied out of order is a programmer error", () => {
+    const { projections } = given(...accountsAndSessions);
+    expect(() => projections.apply([{ index: 9, term: 1, type: "noop", payload: "" }])).toThrow("apply out of order");
+  });
+
+  test("a payload that is not an operation stops the apply loop instead of guessing", () => {
+    const { projections } = given();
+    expect(() => projections.apply([{ index: 1, term: 1, type: "command", payload: "{not json" }])).toThrow("corrupt");
+    expect(projections.appliedIndex()).toBe(0);
+  });
+});
