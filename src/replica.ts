@@ -6,6 +6,7 @@ import type { Server } from "@grpc/grpc-js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { assertLimitsConsistent } from "./limits.ts";
+import { CorruptLogError } from "./log/entry.ts";
 import { LogStore } from "./log/log-store.ts";
 import { SoloNode } from "./log/solo-node.ts";
 import type { Logger } from "./logger.ts";
@@ -13,7 +14,7 @@ import { Projections } from "./projections/apply.ts";
 import { chatHandlers, startChatServer } from "./rpc/chat-server.ts";
 import { channelOptions } from "./rpc/proto.ts";
 import { ChatService, type PasswordHashing } from "./service/chat-service.ts";
-import { openDatabase } from "./storage/database.ts";
+import { DatabaseRefusedError, openDatabase } from "./storage/database.ts";
 
 export interface ReplicaOptions {
   serverId: number;
@@ -37,17 +38,28 @@ export const databaseFileName = "chat.db";
 /** How long a stopping replica waits for in-flight calls before cutting them. */
 export const shutdownGraceMs = 2000;
 
+/** A log with a torn or edited entry is refused rather than served. */
+function verifyLog(log: LogStore, dataDir: string): void {
+  try {
+    log.verify();
+  } catch (error) {
+    if (!(error instanceof CorruptLogError)) throw error;
+    throw new DatabaseRefusedError(join(dataDir, databaseFileName), `${error.message}; restore it from a replica`);
+  }
+}
+
 export async function startReplica(options: ReplicaOptions): Promise<RunningReplica> {
   assertLimitsConsistent();
   mkdirSync(options.dataDir, { recursive: true });
   const db = openDatabase(join(options.dataDir, databaseFileName));
+  const startedAt = performance.now();
   const log = new LogStore(db);
   const projections = new Projections(db);
-  const startedAt = performance.now();
   let server: Server;
   let port: number;
   let node: SoloNode<ReturnType<Projections["apply"]>[number]>;
   try {
+    verifyLog(log, options.dataDir);
     // The address is known once the server is bound (port 0 picks one).
     const self = { id: options.serverId, address: "" };
     node = new SoloNode(log, projections, self);

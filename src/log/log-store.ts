@@ -4,7 +4,7 @@
  * (term, vote, commit). Raw prepared statements: this is the hot path.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { entryChecksum, verifyEntry, type LogEntry, type StoredLogEntry } from "./entry.ts";
+import { CorruptLogError, entryChecksum, verifyEntry, type LogEntry, type StoredLogEntry } from "./entry.ts";
 
 export interface HardState {
   term: number;
@@ -85,6 +85,18 @@ export class LogStore {
       }
       if (hardState) this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
     })();
+  }
+
+  /** Reads every entry once, checking checksums and contiguity; throws CorruptLogError. */
+  verify(chunkEntries = 10_000): void {
+    let expected = this.firstIndexCache;
+    for (let from = this.firstIndexCache; from <= this.lastIndexCache; from += chunkEntries) {
+      for (const entry of this.entries(from, from + chunkEntries)) {
+        if (entry.index !== expected) throw new CorruptLogError(expected, "missing from the log");
+        expected += 1;
+      }
+    }
+    if (expected !== this.lastIndexCache + 1) throw new CorruptLogError(expected, "missing from the log");
   }
 
   saveHardState(hardState: HardState): void {

@@ -68,3 +68,20 @@ describe("the SQLite log store", () => {
     expect(reopened.hardState()).toEqual({ term: 3, vote: 2, commit: 2 });
   });
 });
+
+describe("verifying the whole log at start", () => {
+  test("a clean log verifies, a tampered one names the entry", () => {
+    const { db, log } = freshStore();
+    log.append(Array.from({ length: 25 }, (_, i) => entry(i + 1)));
+    log.verify(10);
+    db.run("UPDATE log_entries SET term = 7 WHERE idx = 17");
+    expect(() => log.verify(10)).toThrow("log entry 17 is corrupt");
+  });
+
+  test("a hole in the log is reported", () => {
+    const { db, log } = freshStore();
+    log.append([entry(1), entry(2), entry(3)]);
+    db.run("DELETE FROM log_entries WHERE idx = 2");
+    expect(() => new LogStore(db).verify()).toThrow("log entry 2 is corrupt: missing");
+  });
+});
