@@ -61,7 +61,7 @@ export class LogStore {
   /**
    * Appends entries in one transaction. Entries must continue the log
    * (callers truncate a conflicting suffix first, in the same call via
-   * `truncateFrom`). Durable when this returns (synchronous = FULL).
+   * `truncateFrom`). Durable when this returns (the commit fsyncs).
    */
   append(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
     const lastIndexBefore = this.lastIndexCache;
@@ -74,7 +74,7 @@ export class LogStore {
   }
 
   private appendTransaction(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
-    this.db.transaction(() => {
+    this.durably(() => {
       if (truncateFrom !== undefined) this.truncateSuffix(truncateFrom);
       for (const entry of entries) {
         if (entry.index !== this.lastIndexCache + 1) {
@@ -84,7 +84,22 @@ export class LogStore {
         this.lastIndexCache = entry.index;
       }
       if (hardState) this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
-    })();
+    });
+  }
+
+  /**
+   * Runs `body` in a transaction whose commit fsyncs the WAL. The connection
+   * otherwise runs with synchronous = NORMAL: projections are rebuilt from
+   * the log after a crash, so their commits need no fsync of their own, and
+   * a WAL fsync also makes every earlier frame durable.
+   */
+  private durably(body: () => void): void {
+    this.db.exec("PRAGMA synchronous = FULL");
+    try {
+      this.db.transaction(body)();
+    } finally {
+      this.db.exec("PRAGMA synchronous = NORMAL");
+    }
   }
 
   /** Reads every entry once, checking checksums and contiguity; throws CorruptLogError. */
@@ -100,7 +115,7 @@ export class LogStore {
   }
 
   saveHardState(hardState: HardState): void {
-    this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
+    this.durably(() => this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit));
   }
 
   hardState(): HardState {

@@ -60,7 +60,16 @@ export class Projections {
   /** Applies entries that follow the applied index; returns one result per entry. */
   apply(entries: readonly LogEntry[]): AppliedResult[] {
     if (entries.length === 0) return [];
-    const results = this.db.transaction(() => entries.map((entry) => this.applyEntry(entry)))();
+    const results = this.db.transaction(() => {
+      let expected = this.appliedIndex() + 1;
+      const applied = entries.map((entry) => {
+        if (entry.index !== expected) throw new Error(`apply out of order: entry ${entry.index}, expected ${expected}`);
+        expected += 1;
+        return this.applyEntry(entry);
+      });
+      this.statements.setApplied.run(expected - 1);
+      return applied;
+    })();
     const events = this.pendingEvents;
     this.pendingEvents = [];
     for (const emit of events) emit();
@@ -68,9 +77,6 @@ export class Projections {
   }
 
   private applyEntry(entry: LogEntry): AppliedResult {
-    const expected = this.appliedIndex() + 1;
-    if (entry.index !== expected) throw new Error(`apply out of order: entry ${entry.index}, expected ${expected}`);
-    this.statements.setApplied.run(entry.index);
     if (entry.index % clientResultPruneEveryEntries === 0) this.forgetIdleClients(entry);
     if (entry.type !== "command") return { index: entry.index, result: null };
     const envelope = decodeEnvelope(entry);

@@ -17,12 +17,15 @@ Options:
   --loads LIST       requests in flight, comma separated (default 1,16,64)
   --seconds N        measuring time per load and run (default 5, max 120)
   --runs N           runs per load; the median is reported (default 3, max 10)
+  --address H:P      measure a replica that is already running instead of starting one
   -h, --help         show this help`;
 
 const benchSecondsMax = 120;
 const benchRunsMax = 10;
 const loadMax = 256;
 const replicaStartTimeoutMs = 15_000;
+/** Distinguishes this run's accounts on a replica that outlives it. */
+const runId = Date.now().toString(36);
 
 interface RunResult {
   acked: number;
@@ -74,11 +77,11 @@ async function startReplicaProcess(dataDir: string) {
   throw new Error(`replica did not start:\n${text}`);
 }
 
-async function measure(address: string, pid: number, load: number, seconds: number, round: number): Promise<RunResult> {
+async function measure(address: string, pid: number | undefined, load: number, seconds: number, round: number): Promise<RunResult> {
   const clients: ChatClient[] = [];
   for (let lane = 0; lane < load; lane++) {
     const client = new ChatClient({ address });
-    const name = `bench-${round}-${lane}`;
+    const name = `bench-${runId}-${round}-${lane}`;
     await client.createAccount(name, "bench-password");
     await client.login(name, "bench-password");
     clients.push(client);
@@ -88,7 +91,7 @@ async function measure(address: string, pid: number, load: number, seconds: numb
   const started = performance.now();
   await Promise.all(
     clients.map(async (client, lane) => {
-      const recipient = `bench-${round}-${(lane + 1) % load}`;
+      const recipient = `bench-${runId}-${round}-${(lane + 1) % load}`;
       while (performance.now() < stopAt) {
         const sentAt = performance.now();
         await client.sendMessage(recipient, "benchmark message of a typical length, about sixty bytes");
@@ -104,7 +107,7 @@ async function measure(address: string, pid: number, load: number, seconds: numb
     perSecond: latencies.length / elapsed,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
-    rssMb: residentMb(pid),
+    rssMb: pid === undefined ? NaN : residentMb(pid),
   };
 }
 
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
       loads: { type: "string", default: "1,16,64" },
       seconds: { type: "string", default: "5" },
       runs: { type: "string", default: "3" },
+      address: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -136,14 +140,16 @@ async function main(): Promise<void> {
   const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
   const runs = boundedInteger("runs", values.runs, benchRunsMax);
   const dataDir = mkdtempSync(join(tmpdir(), "chat-bench-"));
-  const { child, address } = await startReplicaProcess(dataDir);
+  const { child, address } = values.address
+    ? { child: null, address: values.address }
+    : await startReplicaProcess(dataDir);
   try {
     console.log(`1 replica at ${address}; ${seconds} s per run, median of ${runs} runs; SendMessage acknowledged after fsync`);
     console.log("in flight |  acked/s |  p50 ms |  p99 ms | replica RSS MB | runs (acked/s)");
     let round = 0;
     for (const load of loads) {
       const results: RunResult[] = [];
-      for (let run = 0; run < runs; run++) results.push(await measure(address, child.pid, load, seconds, round++));
+      for (let run = 0; run < runs; run++) results.push(await measure(address, child?.pid, load, seconds, round++));
       const row = [
         String(load).padStart(9),
         median(results.map((r) => r.perSecond)).toFixed(0).padStart(8),
@@ -155,8 +161,8 @@ async function main(): Promise<void> {
       console.log(row.join(" | "));
     }
   } finally {
-    child.kill("SIGTERM");
-    await child.exited;
+    child?.kill("SIGTERM");
+    await child?.exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
