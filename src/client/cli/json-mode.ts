@@ -1,0 +1,66 @@
+/**
+ * Scripted mode (`--json`): commands from stdin, one per line, run in order;
+ * exactly one JSON object per line on stdout for each result, error and live
+ * event. No prompts, no colour. Ends with exit code 0 at end of input, once
+ * the command in flight has finished.
+ *
+ *   {"ok":true,"command":"send","result":{"id":7,"sentAtMs":...}}
+ *   {"ok":false,"command":"send","code":"NOT_FOUND","error":"Recipient does not exist: bob"}
+ *   {"event":"message","message":{"id":8,"sender":"bob",...}}
+ *   {"event":"notice","text":"live messages interrupted (...)"}
+ */
+import { createInterface } from "node:readline";
+import { describeError, runCommand } from "./commands.ts";
+import { CommandLineError, parseCommandLine, type Command } from "./parse.ts";
+import { Session } from "./session.ts";
+
+export interface JsonModeOptions {
+  address: string;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+}
+
+export async function runJsonMode(options: JsonModeOptions): Promise<number> {
+  const output = options.output ?? process.stdout;
+  const emit = (object: object) => output.write(`${JSON.stringify(object)}\n`);
+  const session = new Session(options.address, {
+    message: (message) => emit({ event: "message", message }),
+    notice: (text) => emit({ event: "notice", text }),
+  });
+  // One async iterator for all input: lines are neither lost nor reordered.
+  const lines = createInterface({ input: options.input ?? process.stdin, terminal: false, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      const quit = await handleLine(line, session, emit);
+      if (quit) break;
+    }
+  } finally {
+    lines.close();
+    await session.close();
+  }
+  return 0;
+}
+
+/** Runs one line and emits its one result or error; true when it was `quit`. */
+async function handleLine(line: string, session: Session, emit: (object: object) => void): Promise<boolean> {
+  let command: Command | null;
+  try {
+    command = parseCommandLine(line);
+  } catch (error) {
+    emitError(emit, error instanceof CommandLineError ? error.command : "", error);
+    return false;
+  }
+  if (command === null) return false;
+  try {
+    const result = await runCommand(session, command);
+    emit({ ok: true, command: command.name, result });
+  } catch (error) {
+    emitError(emit, command.name, error);
+  }
+  return command.name === "quit";
+}
+
+function emitError(emit: (object: object) => void, command: string, error: unknown): void {
+  const { code, message } = describeError(error);
+  emit({ ok: false, command, code, error: message });
+}
