@@ -287,14 +287,10 @@ describe("live delivery", () => {
     const bob = await userClient(replica, bobName);
     await userClient(replica, carolName);
     const received: ChatMessage[] = [];
-    const subscription = bob.subscribe(0, (message) => received.push(message), () => {});
+    let open = false;
+    const subscription = bob.subscribe(0, (message) => received.push(message), () => {}, () => (open = true));
     try {
-      await Bun.sleep(0);
-      await waitFor(async () => {
-        // The stream is open once a probe message arrives.
-        if (received.length === 0) await alice.sendMessage(bobName, "probe");
-        return received.length > 0;
-      }, 5000, "subscription to open");
+      await waitFor(() => open, 5000, "subscription to open");
       await alice.sendMessage(carolName, "for carol");
       const { id } = await alice.sendMessage(bobName, "live");
       await waitFor(() => received.some((message) => message.id === id), 5000, "live message");
@@ -330,8 +326,11 @@ describe("live delivery", () => {
     );
     expect(refused?.code).toBe("UNAUTHENTICATED");
     const bob = await userClient(replica, uniqueName());
-    const ended = new Promise<ChatClientError | undefined>((resolve) => bob.subscribe(0, () => {}, resolve));
-    await Bun.sleep(50); // let the stream open before the logout; the assertion below does not depend on it
+    let open = false;
+    const ended = new Promise<ChatClientError | undefined>((resolve) =>
+      bob.subscribe(0, () => {}, resolve, () => (open = true)),
+    );
+    await waitFor(() => open, 5000, "subscription to open");
     const logout = replica.client();
     logout.token = bob.token;
     await logout.logout();

@@ -126,20 +126,31 @@ export class ChatClient {
     return this.read<Reply<"GetLeaderInfo">>("GetLeaderInfo", {});
   }
 
-  /** Streams the caller's new messages; `onEnd` gets the error that ended it, if any. */
-  subscribe(afterId: number, onMessage: (message: ChatMessage) => void, onEnd: (error?: ChatClientError) => void) {
+  /**
+   * Streams the caller's new messages. `onOpen` runs once the replica has
+   * registered the stream (from then on nothing is missed); `onEnd` runs
+   * once, with the error that ended the stream, if any.
+   */
+  subscribe(
+    afterId: number,
+    onMessage: (message: ChatMessage) => void,
+    onEnd: (error?: ChatClientError) => void,
+    onOpen: () => void = () => {},
+  ): Subscription {
     const call = this.stub.Subscribe({ afterId }, this.metadata());
-    let cancelled = false;
+    let finished = false;
+    const finish = (error?: ChatClientError) => {
+      if (finished) return;
+      finished = true;
+      onEnd(error);
+    };
+    call.on("metadata", () => onOpen());
     call.on("data", onMessage);
-    call.on("error", (error: grpc.ServiceError) => {
-      if (!cancelled) onEnd(toClientError(error));
-    });
-    call.on("end", () => {
-      if (!cancelled) onEnd();
-    });
+    call.on("error", (error: grpc.ServiceError) => finish(toClientError(error)));
+    call.on("end", () => finish());
     return {
       cancel: () => {
-        cancelled = true;
+        finished = true;
         call.cancel();
       },
     };

@@ -103,6 +103,8 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
         const identity = service.authenticate(callerFrom(call.metadata));
         const afterId = validateMessageId(call.request.afterId, "after_id");
         subscriberCount += 1;
+        // Headers tell the client the stream is registered (in this same turn): nothing after them is missed.
+        call.sendMetadata(new grpc.Metadata());
         const subscription = new Subscription(service.projections, identity.username, identity.tokenHash, afterId, {
           write: (message) => call.write(toWire(message)),
           end: (error) => (error ? call.emit("error", toServiceError(error)) : call.end()),

@@ -59,8 +59,9 @@ async function chat(address: string): Promise<number[]> {
   await bob.login("bob", "bob-password");
   say("alice and bob registered and logged in");
   const live: ChatMessage[] = [];
-  const subscription = bob.subscribe(0, (message) => live.push(message), () => {});
-  await Bun.sleep(100); // let bob's stream open; the wait below has its own deadline
+  let open = false;
+  const subscription = bob.subscribe(0, (message) => live.push(message), () => {}, () => (open = true));
+  await waitUntil(() => open, liveDeliveryTimeoutMs, "bob's live stream");
   const ids: number[] = [];
   for (const text of ["hi bob!", "are you there?", "lunch at noon?"]) {
     ids.push((await alice.sendMessage("bob", text)).id);
