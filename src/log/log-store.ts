@@ -96,7 +96,8 @@ export class LogStore {
   private durably(body: () => void): void {
     this.db.exec("PRAGMA synchronous = FULL");
     try {
-      this.db.transaction(body)();
+      // IMMEDIATE takes the write lock up front, so a busy reader elsewhere is waited for, not a failure.
+      this.db.transaction(body).immediate();
     } finally {
       this.db.exec("PRAGMA synchronous = NORMAL");
     }

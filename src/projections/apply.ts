@@ -60,7 +60,21 @@ export class Projections {
   /** Applies entries that follow the applied index; returns one result per entry. */
   apply(entries: readonly LogEntry[]): AppliedResult[] {
     if (entries.length === 0) return [];
-    const results = this.db.transaction(() => {
+    let results: AppliedResult[];
+    try {
+      results = this.applyTransaction(entries);
+    } catch (error) {
+      this.pendingEvents = []; // rolled back: none of it happened
+      throw error;
+    }
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    for (const emit of events) emit();
+    return results;
+  }
+
+  private applyTransaction(entries: readonly LogEntry[]): AppliedResult[] {
+    return this.db.transaction(() => {
       let expected = this.appliedIndex() + 1;
       const applied = entries.map((entry) => {
         if (entry.index !== expected) throw new Error(`apply out of order: entry ${entry.index}, expected ${expected}`);
@@ -69,11 +83,7 @@ export class Projections {
       });
       this.statements.setApplied.run(expected - 1);
       return applied;
-    })();
-    const events = this.pendingEvents;
-    this.pendingEvents = [];
-    for (const emit of events) emit();
-    return results;
+    }).immediate(); // the write lock up front: a reader in another process is waited for
   }
 
   private applyEntry(entry: LogEntry): AppliedResult {

@@ -12,9 +12,9 @@ export function checkOperation(state: ChatState, op: ChatOperation): Rejection |
     case "CreateAccount":
       return state.account(op.username) ? reject("ALREADY_EXISTS", "Username already taken") : null;
     case "Login":
-      return checkLogin(state, op.username, op.accountIndex);
+      return checkLogin(state, op.username, op.accountIndex) ?? checkNewSession(state, op.tokenHash);
     case "Logout":
-      return null; // logging out twice is not an error
+      return checkLogout(state, op.username, op.tokenHash);
     case "SendMessage":
       return checkSession(state, op.username, op.tokenHash) ?? checkRecipient(state, op.recipient);
     case "MarkRead":
@@ -32,6 +32,16 @@ function checkLogin(state: ChatState, username: string, accountIndex: number): R
   // The password was checked against this incarnation of the account.
   if (account.createdIndex !== accountIndex) return reject("UNAUTHENTICATED", "Account changed, log in again");
   return null;
+}
+
+function checkNewSession(state: ChatState, tokenHash: string): Rejection | null {
+  return state.sessionUser(tokenHash) === null ? null : reject("ALREADY_EXISTS", "Session already exists, log in again");
+}
+
+/** Logging out twice is not an error; ending someone else's session is. */
+function checkLogout(state: ChatState, username: string, tokenHash: string): Rejection | null {
+  const owner = state.sessionUser(tokenHash);
+  return owner === null || owner === username ? null : reject("UNAUTHENTICATED", "Session belongs to another user");
 }
 
 export function checkSession(state: ChatState, username: string, tokenHash: string): Rejection | null {

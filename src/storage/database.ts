@@ -13,6 +13,8 @@ import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 export const chatApplicationId = 0x43686174;
 const migrationsFolder = join(import.meta.dir, "..", "..", "migrations");
 const sqliteHeader = "SQLite format 3\u0000";
+/** How long a write waits for another process's reader (an inspector, a backup) before failing. */
+export const busyTimeoutMs = 5000;
 
 /** The database cannot be used; the message says why and what to do. */
 export class DatabaseRefusedError extends Error {
@@ -27,6 +29,7 @@ export function openDatabase(path: string): Database {
   let db: Database;
   try {
     db = new Database(path, { create: true, strict: true });
+    db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     db.exec("PRAGMA journal_mode = WAL");
     // The log store switches to FULL for its own commits (see LogStore.durably).
     db.exec("PRAGMA synchronous = NORMAL");
