@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { RaftTiming } from "./log/raft-node.ts";
 
 export const projectRoot = resolve(import.meta.dir, "..");
 
@@ -13,8 +14,8 @@ export interface ReplicaConfig {
   dataDir: string;
   clusterSecret: string;
   heartbeatMs: number;
-  electionTimeoutMinMs: number;
-  electionTimeoutMaxMs: number;
+  /** A follower campaigns after a silence of [1, 2) times this, plus an offset that grows with its id's rank. */
+  electionTimeoutMs: number;
   rpcTimeoutMs: number;
   passwordHashing: { memoryCost: number; timeCost: number };
 }
@@ -57,8 +58,7 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
     dataDir: resolve(projectRoot, field(path, json, "data_dir", "string", "data")),
     clusterSecret: process.env.CHAT_CLUSTER_SECRET ?? field(path, json, "cluster_secret", "string"),
     heartbeatMs: field(path, json, "heartbeat_ms", "number", 50),
-    electionTimeoutMinMs: field(path, json, "election_timeout_min_ms", "number", 300),
-    electionTimeoutMaxMs: field(path, json, "election_timeout_max_ms", "number", 600),
+    electionTimeoutMs: field(path, json, "election_timeout_ms", "number", 300),
     rpcTimeoutMs: field(path, json, "rpc_timeout_ms", "number", 2000),
     passwordHashing: {
       memoryCost: field(path, hashing, "memory_cost", "number", 19456),
@@ -66,13 +66,21 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
     },
   };
   if (config.clusterSecret.length < 16) throw new ConfigError(path, "cluster secret must be at least 16 characters");
-  if (!(config.heartbeatMs * 3 <= config.electionTimeoutMinMs)) {
-    throw new ConfigError(path, "heartbeat_ms must be at most a third of election_timeout_min_ms");
-  }
-  if (!(config.electionTimeoutMinMs < config.electionTimeoutMaxMs)) {
-    throw new ConfigError(path, "election_timeout_min_ms must be below election_timeout_max_ms");
+  if (config.heartbeatMs < raftTickMs || config.heartbeatMs * 3 > config.electionTimeoutMs) {
+    throw new ConfigError(path, `heartbeat_ms must be at least ${raftTickMs} and at most a third of election_timeout_ms`);
   }
   return config;
+}
+
+/** The consensus core counts time in ticks of this length. */
+export const raftTickMs = 10;
+
+export function raftTiming(config: ReplicaConfig): RaftTiming {
+  return {
+    tickMs: raftTickMs,
+    heartbeatTicks: Math.round(config.heartbeatMs / raftTickMs),
+    electionTicks: Math.round(config.electionTimeoutMs / raftTickMs),
+  };
 }
 
 export function loadInstances(path = join(projectRoot, "config_master.json")): Instance[] {

@@ -30,6 +30,10 @@ export const idsPerRequestMax = 500;
 /** Bytes of one gRPC message a replica accepts or sends. */
 export const grpcMessageBytesMax = 4 * 1024 * 1024;
 
+/** Reconnect backoff of gRPC channels (to peers and, in the client, to replicas). */
+export const reconnectBackoffInitialMs = 50;
+export const reconnectBackoffMaxMs = 500;
+
 /** Messages queued for one live subscriber before it is dropped as too slow. */
 export const subscriberBufferMessagesMax = 1024;
 /** Live subscriptions one replica serves at once. */

@@ -2,17 +2,20 @@
  * The composition root: the one place that wires concrete parts (SQLite
  * file, log store, projections, node, chat service, gRPC server).
  */
-import type { Server } from "@grpc/grpc-js";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
 import { LogStore } from "./log/log-store.ts";
-import { SoloNode } from "./log/solo-node.ts";
+import { RaftNode, type RaftTiming } from "./log/raft-node.ts";
+import type { ReplicaInfo } from "./log/replica-node.ts";
 import type { Logger } from "./logger.ts";
-import { Projections } from "./projections/apply.ts";
-import { chatHandlers, startChatServer } from "./rpc/chat-server.ts";
-import { channelOptions } from "./rpc/proto.ts";
+import { Projections, type AppliedResult } from "./projections/apply.ts";
+import { chatHandlers } from "./rpc/chat-server.ts";
+import { peerHandlers } from "./rpc/peer-server.ts";
+import { PeerTransport } from "./rpc/peer-transport.ts";
+import { channelOptions, chatProto } from "./rpc/proto.ts";
 import { ChatService, type PasswordHashing } from "./service/chat-service.ts";
 import { DatabaseRefusedError, openDatabase } from "./storage/database.ts";
 
@@ -22,6 +25,13 @@ export interface ReplicaOptions {
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
+  /** The other voters; empty for a cluster of one. */
+  peers: ReplicaInfo[];
+  timing: RaftTiming;
+  /** Campaign at once when the log is empty (bootstrapping a new cluster). */
+  initialLeader: boolean;
+  /** Deadline of one replica-to-replica call. */
+  peerCallTimeoutMs: number;
   clusterSecret: string;
   passwordHashing?: PasswordHashing;
   logger: Logger;
@@ -31,6 +41,7 @@ export interface RunningReplica {
   port: number;
   address: string;
   service: ChatService;
+  node: RaftNode<AppliedResult>;
   stop(): Promise<void>;
 }
 
@@ -51,50 +62,64 @@ function verifyLog(log: LogStore, dataDir: string): void {
 export async function startReplica(options: ReplicaOptions): Promise<RunningReplica> {
   assertLimitsConsistent();
   mkdirSync(options.dataDir, { recursive: true });
-  const db = openDatabase(join(options.dataDir, databaseFileName));
   const startedAt = performance.now();
-  const log = new LogStore(db);
-  const projections = new Projections(db);
-  let server: Server;
-  let port: number;
-  let node: SoloNode<ReturnType<Projections["apply"]>[number]>;
+  const db = openDatabase(join(options.dataDir, databaseFileName));
+  const server = new Server(channelOptions);
   try {
+    const log = new LogStore(db);
     verifyLog(log, options.dataDir);
-    // The address is known once the server is bound (port 0 picks one).
-    const self = { id: options.serverId, address: "" };
-    node = new SoloNode(log, projections, self);
+    const projections = new Projections(db);
+    // Bind first: with port 0 the address is known only now, and the node needs it.
+    const port = await bind(server, `${options.host}:${options.port}`);
+    const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
+    const transport = new PeerTransport(new Map(options.peers.map((peer) => [peer.id, peer.address])), {
+      secret: options.clusterSecret,
+      deadlineMs: options.peerCallTimeoutMs,
+      onAnswer: (message) => node.step(message),
+    });
+    const node: RaftNode<AppliedResult> = new RaftNode({
+      self,
+      replicas: [self, ...options.peers].sort((a, b) => a.id - b.id),
+      log,
+      machine: projections,
+      timing: options.timing,
+      random: Math.random,
+      send: (message) => transport.send(message),
+      logger: options.logger,
+      campaignAtStart: options.initialLeader && log.lastIndex() === 0,
+    });
     const service = new ChatService(node, projections, {
       clusterSecret: options.clusterSecret,
       passwordHashing: options.passwordHashing,
     });
-    ({ server, port } = await startChatServer(
-      `${options.host}:${options.port}`,
-      chatHandlers(service, node),
-      channelOptions,
-    ));
-    self.address = address();
+    server.addService(chatProto.chat.ChatService.service, chatHandlers(service, node));
+    server.addService(chatProto.chat.PeerService.service, peerHandlers(options.clusterSecret, node));
     options.logger.info("serving", {
-      address: address(),
+      address: self.address,
+      peers: options.peers.map((peer) => `${peer.id}@${peer.address}`).join(",") || "none",
       logEntries: log.lastIndex(),
       applied: projections.appliedIndex(),
       startMs: Math.round(performance.now() - startedAt),
     });
-    return { port, address: address(), service, stop };
+    const stop = async () => {
+      // Let in-flight writes finish; live subscriptions would hold a graceful shutdown forever.
+      const grace = setTimeout(() => server.forceShutdown(), shutdownGraceMs);
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      clearTimeout(grace);
+      await node.close();
+      transport.close();
+      db.close();
+    };
+    return { port, address: self.address, service, node, stop };
   } catch (error) {
+    server.forceShutdown();
     db.close();
     throw error;
   }
+}
 
-  function address(): string {
-    return `${options.host}:${port}`;
-  }
-
-  async function stop(): Promise<void> {
-    // Let in-flight writes finish; live subscriptions would hold a graceful shutdown forever.
-    const grace = setTimeout(() => server.forceShutdown(), shutdownGraceMs);
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-    clearTimeout(grace);
-    await node.close();
-    db.close();
-  }
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+  });
 }

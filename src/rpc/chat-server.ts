@@ -23,6 +23,10 @@ export const clientSeqKey = "client-seq";
 /** What the server needs besides the chat service: the node's view of the cluster. */
 export interface ClusterView {
   leaderInfo(): LeaderInfo;
+  /** Throws NotLeaderError on a follower: live streams are served by the leader. */
+  assertLeader(): void;
+  /** Runs `listener` when this replica stops leading; returns an unsubscribe. */
+  onLeadershipLost(listener: () => void): () => void;
 }
 
 function metadataText(metadata: grpc.Metadata, key: string): string | undefined {
@@ -100,6 +104,7 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
         if (subscriberCount >= subscribersMax) {
           throw new ChatError("RESOURCE_EXHAUSTED", `this replica serves at most ${subscribersMax} subscriptions`);
         }
+        cluster.assertLeader();
         const identity = service.authenticate(callerFrom(call.metadata));
         const afterId = validateMessageId(call.request.afterId, "after_id");
         subscriberCount += 1;
@@ -109,11 +114,16 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
           write: (message) => call.write(toWire(message)),
           end: (error) => (error ? call.emit("error", toServiceError(error)) : call.end()),
         });
+        // A deposed leader ends its streams; the client resumes them on the new leader.
+        const stopFollowing = cluster.onLeadershipLost(() =>
+          subscription.close(new ChatError("UNAVAILABLE", "this replica is no longer the leader; subscribe again")),
+        );
         let released = false;
         const release = () => {
           if (released) return;
           released = true;
           subscriberCount -= 1;
+          stopFollowing();
           subscription.close();
         };
         call.on("drain", () => subscription.drained());
@@ -133,20 +143,4 @@ function leaderInfoReply(info: LeaderInfo) {
     term: info.term,
     replyingId: info.selfId,
   };
-}
-
-/** Starts a gRPC server with the chat service; resolves with the bound port. */
-export async function startChatServer(
-  address: string,
-  handlers: ChatServiceHandlers,
-  options: grpc.ServerOptions = {},
-): Promise<{ server: grpc.Server; port: number }> {
-  const server = new grpc.Server(options);
-  server.addService(chatProto.chat.ChatService.service, handlers);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    );
-  });
-  return { server, port };
 }

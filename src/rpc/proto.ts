@@ -2,7 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { join } from "node:path";
-import { grpcMessageBytesMax } from "../limits.ts";
+import { grpcMessageBytesMax, reconnectBackoffInitialMs, reconnectBackoffMaxMs } from "../limits.ts";
 import type { ProtoGrpcType } from "./generated/chat.ts";
 
 const protoPath = join(import.meta.dir, "..", "..", "proto", "chat.proto");
@@ -21,4 +21,8 @@ export const chatProto = grpc.loadPackageDefinition(packageDefinition) as unknow
 export const channelOptions: grpc.ChannelOptions = {
   "grpc.max_receive_message_length": grpcMessageBytesMax,
   "grpc.max_send_message_length": grpcMessageBytesMax,
+  // grpc-js waits 1 s (growing to 120 s) before reconnecting to a peer that
+  // was down; a replica that restarts must be heard from within an election.
+  "grpc.initial_reconnect_backoff_ms": reconnectBackoffInitialMs,
+  "grpc.max_reconnect_backoff_ms": reconnectBackoffMaxMs,
 };

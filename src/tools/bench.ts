@@ -52,7 +52,7 @@ function residentMb(pid: number): number {
 }
 
 async function startReplicaProcess(dataDir: string) {
-  const child = Bun.spawn([process.execPath, join(projectRoot, "src/tools/replica.ts"), "--server_port", "0", "--data_dir", dataDir], {
+  const child = Bun.spawn([process.execPath, join(projectRoot, "src/tools/replica.ts"), "--standalone", "--server_port", "0", "--data_dir", dataDir], {
     stderr: "pipe",
     stdout: "ignore",
     env: { ...process.env, CHAT_CLUSTER_SECRET: "bench-cluster-secret-0123456789" },

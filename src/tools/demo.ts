@@ -20,7 +20,7 @@ function say(text: string): void {
 
 async function startReplica(dataDir: string, port: number) {
   const child = Bun.spawn(
-    [process.execPath, join(projectRoot, "src/tools/replica.ts"), "--server_port", String(port), "--data_dir", dataDir],
+    [process.execPath, join(projectRoot, "src/tools/replica.ts"), "--standalone", "--server_port", String(port), "--data_dir", dataDir],
     { stderr: "pipe", stdout: "inherit", env: { ...process.env, CHAT_CLUSTER_SECRET: "demo-cluster-secret-0123456789" } },
   );
   const reader = child.stderr.getReader();

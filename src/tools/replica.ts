@@ -3,7 +3,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { developmentSecret, loadReplicaConfig, projectRoot } from "../config.ts";
+import { developmentSecret, loadInstances, loadReplicaConfig, projectRoot, raftTiming } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { startReplica } from "../replica.ts";
 
@@ -13,12 +13,16 @@ Starts one chat replica, serving the client API over gRPC.
 
 Options:
   --server_id N          this replica's id (default 1)
-  --server_host HOST     address to listen on (default 127.0.0.1)
-  --server_port PORT     port to listen on (default 50051; 0 picks a free one)
-  --initial_leader BOOL  true bootstraps a new cluster (default true)
-  --join BOOL            join a running cluster (not available yet: one replica only)
+  --server_host HOST     address to listen on (default: this id's host in config_master.json)
+  --server_port PORT     port to listen on (default: this id's port in config_master.json;
+                         0 picks a free one)
+  --initial_leader BOOL  true: campaign at once when the log is empty, bootstrapping a new
+                         cluster; false: wait for a leader (default false)
+  --standalone           a cluster of this one replica (ignores config_master.json)
+  --join BOOL            join a running cluster (not available yet)
   --data_dir DIR         where the database lives (default <config data_dir>/replica-<id>)
   --config FILE          config.json to read (default ./config.json)
+  --config_master FILE   the cluster's instances (default ./config_master.json)
   -h, --help             show this help
 
 Environment:
@@ -40,16 +44,32 @@ function parseInteger(name: string, text: string, min: number, max: number): num
   return value;
 }
 
+/** This replica's entry in config_master.json and the other voters. */
+function membership(serverId: number, standalone: boolean, configMaster?: string) {
+  if (standalone) return { self: undefined, peers: [] };
+  const instances = loadInstances(configMaster ?? join(projectRoot, "config_master.json"));
+  const self = instances.find((instance) => instance.id === serverId);
+  if (!self) {
+    throw new Error(`server id ${serverId} is not in config_master.json (ids: ${instances.map((i) => i.id).join(", ")}); use --standalone for a single replica`);
+  }
+  const peers = instances
+    .filter((instance) => instance.id !== serverId)
+    .map((instance) => ({ id: instance.id, address: `${instance.host}:${instance.port}` }));
+  return { self, peers };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       server_id: { type: "string", default: "1" },
-      server_host: { type: "string", default: "127.0.0.1" },
-      server_port: { type: "string", default: "50051" },
-      initial_leader: { type: "string", default: "true" },
+      server_host: { type: "string" },
+      server_port: { type: "string" },
+      initial_leader: { type: "string", default: "false" },
+      standalone: { type: "boolean", default: false },
       join: { type: "string", default: "false" },
       data_dir: { type: "string" },
       config: { type: "string" },
+      config_master: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -59,21 +79,27 @@ async function main(): Promise<void> {
     return;
   }
   const serverId = parseInteger("server_id", values.server_id, 1, 1_000_000);
-  const port = parseInteger("server_port", values.server_port, 0, 65535);
-  parseBoolean("initial_leader", values.initial_leader);
+  const initialLeader = parseBoolean("initial_leader", values.initial_leader);
   if (parseBoolean("join", values.join)) {
-    throw new Error("--join true needs cluster membership, which this version does not have yet; start without it");
+    throw new Error("--join true needs cluster membership changes, which this version does not have yet");
   }
   const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
+  const { self, peers } = membership(serverId, values.standalone, values.config_master);
+  const host = values.server_host ?? self?.host ?? "127.0.0.1";
+  const port = values.server_port === undefined ? (self?.port ?? 50051) : parseInteger("server_port", values.server_port, 0, 65535);
   const logger = createLogger(`replica-${serverId}`);
   if (config.clusterSecret === developmentSecret) {
     logger.warn("using the development cluster secret from config.json; set CHAT_CLUSTER_SECRET in production");
   }
   const replica = await startReplica({
     serverId,
-    host: values.server_host,
+    host,
     port,
     dataDir: values.data_dir ?? join(config.dataDir, `replica-${serverId}`),
+    peers,
+    timing: raftTiming(config),
+    peerCallTimeoutMs: config.rpcTimeoutMs,
+    initialLeader,
     clusterSecret: config.clusterSecret,
     passwordHashing: config.passwordHashing,
     logger,

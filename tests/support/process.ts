@@ -70,7 +70,7 @@ export class ProcessGroup {
 
   /** Spawns a replica without waiting for it: for starts that are meant to fail. */
   spawnReplica(dataDir: string, port = 0, extraEnv: Record<string, string> = {}): ReplicaProcess {
-    const args = ["--server_port", String(port), "--data_dir", dataDir, "--server_id", "1"];
+    const args = ["--standalone", "--server_port", String(port), "--data_dir", dataDir, "--server_id", "1"];
     const child = this.spawn([replicaScript, ...args], "ignore", { CHAT_CLUSTER_SECRET: processSecret, ...extraEnv });
     const replica: ReplicaProcess = {
       child,

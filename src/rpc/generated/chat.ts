@@ -15,18 +15,24 @@ import type { ListAccountsReply as _chat_ListAccountsReply, ListAccountsReply__O
 import type { ListAccountsRequest as _chat_ListAccountsRequest, ListAccountsRequest__Output as _chat_ListAccountsRequest__Output } from './chat/ListAccountsRequest';
 import type { ListMessagesReply as _chat_ListMessagesReply, ListMessagesReply__Output as _chat_ListMessagesReply__Output } from './chat/ListMessagesReply';
 import type { ListMessagesRequest as _chat_ListMessagesRequest, ListMessagesRequest__Output as _chat_ListMessagesRequest__Output } from './chat/ListMessagesRequest';
+import type { LogEntry as _chat_LogEntry, LogEntry__Output as _chat_LogEntry__Output } from './chat/LogEntry';
 import type { LoginReply as _chat_LoginReply, LoginReply__Output as _chat_LoginReply__Output } from './chat/LoginReply';
 import type { LoginRequest as _chat_LoginRequest, LoginRequest__Output as _chat_LoginRequest__Output } from './chat/LoginRequest';
 import type { LogoutReply as _chat_LogoutReply, LogoutReply__Output as _chat_LogoutReply__Output } from './chat/LogoutReply';
 import type { LogoutRequest as _chat_LogoutRequest, LogoutRequest__Output as _chat_LogoutRequest__Output } from './chat/LogoutRequest';
 import type { MarkReadReply as _chat_MarkReadReply, MarkReadReply__Output as _chat_MarkReadReply__Output } from './chat/MarkReadReply';
 import type { MarkReadRequest as _chat_MarkReadRequest, MarkReadRequest__Output as _chat_MarkReadRequest__Output } from './chat/MarkReadRequest';
+import type { PeerServiceClient as _chat_PeerServiceClient, PeerServiceDefinition as _chat_PeerServiceDefinition } from './chat/PeerService';
 import type { ReadNewMessagesReply as _chat_ReadNewMessagesReply, ReadNewMessagesReply__Output as _chat_ReadNewMessagesReply__Output } from './chat/ReadNewMessagesReply';
 import type { ReadNewMessagesRequest as _chat_ReadNewMessagesRequest, ReadNewMessagesRequest__Output as _chat_ReadNewMessagesRequest__Output } from './chat/ReadNewMessagesRequest';
 import type { ReplicaInfo as _chat_ReplicaInfo, ReplicaInfo__Output as _chat_ReplicaInfo__Output } from './chat/ReplicaInfo';
+import type { ReplicateReply as _chat_ReplicateReply, ReplicateReply__Output as _chat_ReplicateReply__Output } from './chat/ReplicateReply';
+import type { ReplicateRequest as _chat_ReplicateRequest, ReplicateRequest__Output as _chat_ReplicateRequest__Output } from './chat/ReplicateRequest';
 import type { SendMessageReply as _chat_SendMessageReply, SendMessageReply__Output as _chat_SendMessageReply__Output } from './chat/SendMessageReply';
 import type { SendMessageRequest as _chat_SendMessageRequest, SendMessageRequest__Output as _chat_SendMessageRequest__Output } from './chat/SendMessageRequest';
 import type { SubscribeRequest as _chat_SubscribeRequest, SubscribeRequest__Output as _chat_SubscribeRequest__Output } from './chat/SubscribeRequest';
+import type { VoteReply as _chat_VoteReply, VoteReply__Output as _chat_VoteReply__Output } from './chat/VoteReply';
+import type { VoteRequest as _chat_VoteRequest, VoteRequest__Output as _chat_VoteRequest__Output } from './chat/VoteRequest';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -48,18 +54,24 @@ export interface ProtoGrpcType {
     ListAccountsRequest: MessageTypeDefinition<_chat_ListAccountsRequest, _chat_ListAccountsRequest__Output>
     ListMessagesReply: MessageTypeDefinition<_chat_ListMessagesReply, _chat_ListMessagesReply__Output>
     ListMessagesRequest: MessageTypeDefinition<_chat_ListMessagesRequest, _chat_ListMessagesRequest__Output>
+    LogEntry: MessageTypeDefinition<_chat_LogEntry, _chat_LogEntry__Output>
     LoginReply: MessageTypeDefinition<_chat_LoginReply, _chat_LoginReply__Output>
     LoginRequest: MessageTypeDefinition<_chat_LoginRequest, _chat_LoginRequest__Output>
     LogoutReply: MessageTypeDefinition<_chat_LogoutReply, _chat_LogoutReply__Output>
     LogoutRequest: MessageTypeDefinition<_chat_LogoutRequest, _chat_LogoutRequest__Output>
     MarkReadReply: MessageTypeDefinition<_chat_MarkReadReply, _chat_MarkReadReply__Output>
     MarkReadRequest: MessageTypeDefinition<_chat_MarkReadRequest, _chat_MarkReadRequest__Output>
+    PeerService: SubtypeConstructor<typeof grpc.Client, _chat_PeerServiceClient> & { service: _chat_PeerServiceDefinition }
     ReadNewMessagesReply: MessageTypeDefinition<_chat_ReadNewMessagesReply, _chat_ReadNewMessagesReply__Output>
     ReadNewMessagesRequest: MessageTypeDefinition<_chat_ReadNewMessagesRequest, _chat_ReadNewMessagesRequest__Output>
     ReplicaInfo: MessageTypeDefinition<_chat_ReplicaInfo, _chat_ReplicaInfo__Output>
+    ReplicateReply: MessageTypeDefinition<_chat_ReplicateReply, _chat_ReplicateReply__Output>
+    ReplicateRequest: MessageTypeDefinition<_chat_ReplicateRequest, _chat_ReplicateRequest__Output>
     SendMessageReply: MessageTypeDefinition<_chat_SendMessageReply, _chat_SendMessageReply__Output>
     SendMessageRequest: MessageTypeDefinition<_chat_SendMessageRequest, _chat_SendMessageRequest__Output>
     SubscribeRequest: MessageTypeDefinition<_chat_SubscribeRequest, _chat_SubscribeRequest__Output>
+    VoteReply: MessageTypeDefinition<_chat_VoteReply, _chat_VoteReply__Output>
+    VoteRequest: MessageTypeDefinition<_chat_VoteRequest, _chat_VoteRequest__Output>
   }
 }
 

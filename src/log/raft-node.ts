@@ -1,0 +1,245 @@
+/**
+ * The replica node: drives the deterministic consensus core with a clock,
+ * SQLite and the network. For every Ready it persists (one fsynced
+ * transaction), then sends, then applies, then serves reads, then advances.
+ * Proposals that arrive in one turn of the event loop share that Ready:
+ * one append, one fsync, one ReplicateOperation per follower.
+ */
+import { pendingProposalsMax } from "../limits.ts";
+import type { Logger } from "../logger.ts";
+import { NotLeaderError, OverloadedError } from "./errors.ts";
+import type { LogStore } from "./log-store.ts";
+import { RaftCore } from "./raft/core.ts";
+import type { Entry, Message, MessageType, NodeId, ReadState, Ready, SoftState } from "./raft/types.ts";
+import { SqliteRaftStorage, toLogEntry } from "./raft-storage.ts";
+import type { LeaderInfo, ReplicaInfo, ReplicaNode, StateMachine } from "./replica-node.ts";
+
+export interface RaftTiming {
+  tickMs: number;
+  heartbeatTicks: number;
+  electionTicks: number;
+}
+
+export interface RaftNodeOptions<Result> {
+  self: ReplicaInfo;
+  /** Every voter, this replica included. */
+  replicas: ReplicaInfo[];
+  log: LogStore;
+  machine: StateMachine<Result>;
+  timing: RaftTiming;
+  random: () => number;
+  /** Sends one message to a peer; answers come back through `step`. */
+  send: (message: Message) => void;
+  logger: Logger;
+  /** Skip the first election timeout: a new cluster's initial leader, or a cluster of one. */
+  campaignAtStart?: boolean;
+}
+
+interface PendingProposal<Result> {
+  term: number;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingRead {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** The answer a request of each type gets, for matching a Ready's message to the RPC waiting for it. */
+const answerType: Partial<Record<MessageType, MessageType>> = {
+  preVote: "preVoteResponse",
+  vote: "voteResponse",
+  append: "appendResponse",
+};
+
+export class RaftNode<Result> implements ReplicaNode<Result> {
+  private readonly core: RaftCore;
+  private readonly storage: SqliteRaftStorage;
+  private readonly proposals = new Map<number, PendingProposal<Result>>();
+  private readonly reads = new Map<string, PendingRead>();
+  /** Reads confirmed at an index the state machine has not applied yet. */
+  private readonly readsAwaitingApply: { index: number; read: PendingRead }[] = [];
+  private readonly leadershipListeners = new Set<() => void>();
+  private nextReadId = 1;
+  private readyScheduled = false;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private softState: SoftState = { leaderId: 0, role: "follower" };
+
+  constructor(private readonly options: RaftNodeOptions<Result>) {
+    this.storage = new SqliteRaftStorage(options.log);
+    this.core = new RaftCore({
+      id: options.self.id,
+      voters: options.replicas.map((replica) => replica.id),
+      storage: this.storage,
+      hardState: options.log.hardState(),
+      applied: options.machine.appliedIndex(),
+      random: options.random,
+      electionTicks: options.timing.electionTicks,
+      heartbeatTicks: options.timing.heartbeatTicks,
+    });
+    this.processReady(); // entries committed before a restart but not yet applied
+    if (options.campaignAtStart || options.replicas.length === 1) this.fastForwardElectionTimeout();
+    this.ticker = setInterval(() => {
+      this.core.tick();
+      this.processReady();
+    }, options.timing.tickMs);
+  }
+
+  propose(payload: string): Promise<Result> {
+    if (this.proposals.size >= pendingProposalsMax) {
+      return Promise.reject(new OverloadedError(`${pendingProposalsMax} writes waiting`));
+    }
+    const proposed = this.core.propose(payload);
+    if (!proposed.accepted) {
+      if (proposed.reason === "tooManyUncommitted") return Promise.reject(new OverloadedError("log too far ahead of commit"));
+      return Promise.reject(new NotLeaderError(this.addressOf(proposed.leaderId)));
+    }
+    return new Promise<Result>((resolve, reject) => {
+      this.proposals.set(proposed.index, { term: proposed.term, resolve, reject });
+      this.scheduleReady();
+    });
+  }
+
+  assertLeader(): void {
+    if (this.core.currentRole !== "leader") throw new NotLeaderError(this.addressOf(this.core.leader));
+  }
+
+  /** ReadIndex: resolves once this leader has confirmed it leads and applied the commit index it saw. */
+  readBarrier(): Promise<void> {
+    this.assertLeader();
+    const requestId = String(this.nextReadId++);
+    return new Promise<void>((resolve, reject) => {
+      this.reads.set(requestId, { resolve, reject });
+      this.core.readIndex(requestId);
+      this.scheduleReady();
+    });
+  }
+
+  leaderInfo(): LeaderInfo {
+    const leaderId = this.core.leader;
+    return {
+      leaderId,
+      leaderAddress: this.addressOf(leaderId) ?? "",
+      term: this.core.currentTerm,
+      replicas: this.options.replicas,
+      selfId: this.options.self.id,
+    };
+  }
+
+  /** Runs `listener` whenever this replica stops being the leader. */
+  onLeadershipLost(listener: () => void): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
+  /** A peer's answer to one of our messages. */
+  step(message: Message): void {
+    if (message.to !== this.options.self.id) return;
+    this.core.step(message);
+    this.scheduleReady();
+  }
+
+  /** A peer's request: stepped, persisted, and answered in this same turn. */
+  handlePeerMessage(message: Message): Message | null {
+    if (message.to !== this.options.self.id) return null;
+    this.core.step(message);
+    const wanted = answerType[message.type];
+    return wanted ? this.processReady({ to: message.from, type: wanted }) : (this.processReady(), null);
+  }
+
+  async close(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    this.failPending(new NotLeaderError(null));
+  }
+
+  /**
+   * Ticks until this follower's election timeout fires. Only skips waiting:
+   * the campaign itself follows every rule (pre-vote, then a vote).
+   */
+  private fastForwardElectionTimeout(): void {
+    const ticksMax = 4 * this.options.timing.electionTicks * this.options.replicas.length;
+    for (let tick = 0; tick < ticksMax && this.core.currentRole === "follower"; tick++) this.core.tick();
+    this.processReady();
+  }
+
+  private scheduleReady(): void {
+    if (this.readyScheduled) return;
+    this.readyScheduled = true;
+    setImmediate(() => {
+      this.readyScheduled = false;
+      this.processReady();
+    });
+  }
+
+  /** Drains the core's Ready batches; returns the answer to `capture` if one was produced. */
+  private processReady(capture?: { to: NodeId; type: MessageType }): Message | null {
+    let answer: Message | null = null;
+    while (this.core.hasReady()) {
+      const ready = this.core.ready();
+      if (ready.softState) this.onSoftState(ready.softState);
+      if (ready.hardState || ready.entries.length > 0) this.storage.persist(ready.entries, ready.hardState);
+      for (const message of ready.messages) {
+        if (capture && !answer && message.to === capture.to && message.type === capture.type) answer = message;
+        else this.options.send(message);
+      }
+      this.apply(ready);
+      for (const readState of ready.readStates) this.onReadState(readState);
+      this.core.advance();
+    }
+    return answer;
+  }
+
+  private apply(ready: Ready): void {
+    if (ready.committedEntries.length === 0) return;
+    const entries: Entry[] = ready.committedEntries;
+    const results = this.options.machine.apply(entries.map(toLogEntry));
+    entries.forEach((entry, offset) => {
+      const pending = this.proposals.get(entry.index);
+      if (!pending) return;
+      this.proposals.delete(entry.index);
+      // Another leader's entry took this index: ours was lost; the client retries with the same seq.
+      if (pending.term === entry.term) pending.resolve(results[offset]!);
+      else pending.reject(new NotLeaderError(this.addressOf(this.core.leader)));
+    });
+    const applied = entries[entries.length - 1]!.index;
+    while (this.readsAwaitingApply.length > 0 && this.readsAwaitingApply[0]!.index <= applied) {
+      this.readsAwaitingApply.shift()!.read.resolve();
+    }
+  }
+
+  private onReadState(readState: ReadState): void {
+    const read = this.reads.get(readState.requestId);
+    if (!read) return;
+    this.reads.delete(readState.requestId);
+    if (!readState.ok) return read.reject(new NotLeaderError(this.addressOf(readState.leaderId)));
+    if (this.options.machine.appliedIndex() >= readState.index) return read.resolve();
+    this.readsAwaitingApply.push({ index: readState.index, read });
+    this.readsAwaitingApply.sort((a, b) => a.index - b.index);
+  }
+
+  private onSoftState(softState: SoftState): void {
+    const wasLeader = this.softState.role === "leader";
+    this.softState = softState;
+    this.options.logger.info(`role ${softState.role}`, { term: this.core.currentTerm, leader: softState.leaderId });
+    if (wasLeader && softState.role !== "leader") {
+      // Outcomes are unknown now: the writes may still commit under the new
+      // leader, so clients retry them there with the same seq.
+      this.failPending(new NotLeaderError(this.addressOf(softState.leaderId)));
+      for (const listener of this.leadershipListeners) listener();
+    }
+  }
+
+  private failPending(error: Error): void {
+    for (const pending of this.proposals.values()) pending.reject(error);
+    this.proposals.clear();
+    for (const read of this.reads.values()) read.reject(error);
+    this.reads.clear();
+    for (const { read } of this.readsAwaitingApply.splice(0)) read.reject(error);
+  }
+
+  private addressOf(id: NodeId): string | null {
+    return this.options.replicas.find((replica) => replica.id === id)?.address ?? null;
+  }
+}

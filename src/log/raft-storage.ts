@@ -1,0 +1,54 @@
+/**
+ * The SQLite log store seen through the consensus core's read-only
+ * LogStorage view, and the write the driver does for each Ready.
+ */
+import type { LogEntry } from "./entry.ts";
+import type { LogStore } from "./log-store.ts";
+import { entryBytes } from "./raft/memory-storage.ts";
+import type { Entry, EntryType, HardState, LogStorage } from "./raft/types.ts";
+
+export function toRaftEntry(entry: LogEntry): Entry {
+  return { index: entry.index, term: entry.term, type: entry.type as EntryType, data: entry.payload };
+}
+
+export function toLogEntry(entry: Entry): LogEntry {
+  return { index: entry.index, term: entry.term, type: entry.type, payload: entry.data };
+}
+
+export class SqliteRaftStorage implements LogStorage {
+  constructor(private readonly store: LogStore) {}
+
+  firstIndex(): number {
+    return this.store.firstIndex();
+  }
+
+  lastIndex(): number {
+    return this.store.lastIndex();
+  }
+
+  term(index: number): number | undefined {
+    return this.store.term(index);
+  }
+
+  entries(lo: number, hiExclusive: number, maxBytes = Infinity): Entry[] {
+    const entries = this.store.entries(lo, hiExclusive).map(toRaftEntry);
+    let bytes = 0;
+    for (let count = 0; count < entries.length; count++) {
+      bytes += entryBytes(entries[count]!);
+      // At least one entry, even past the limit, so a large entry still moves.
+      if (bytes > maxBytes && count > 0) return entries.slice(0, count);
+    }
+    return entries;
+  }
+
+  /**
+   * Persists a Ready's entries and hard state in one fsynced transaction.
+   * Entries start where writing starts: a stored suffix from there on is a
+   * conflict the leader overwrote, and goes first.
+   */
+  persist(entries: readonly Entry[], hardState: HardState | undefined): void {
+    const first = entries[0];
+    const truncateFrom = first && first.index <= this.store.lastIndex() ? first.index : undefined;
+    this.store.append(entries.map(toLogEntry), hardState, truncateFrom);
+  }
+}

@@ -1,0 +1,9 @@
+// Programmer errors crash loudly (STYLE habit 5); operating conditions are results, not throws.
+
+export class RaftInvariantError extends Error {
+  override name = "RaftInvariantError";
+}
+
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new RaftInvariantError(message);
+}

@@ -1,0 +1,613 @@
+// RaftCore: the Raft consensus algorithm as a deterministic state machine, in
+// the shape of etcd-io/raft. Inputs: tick() (time), step(message), propose(),
+// readIndex(). Output: Ready batches (persist, then send, then apply), each
+// acknowledged with advance(). No I/O, no clock, no global randomness.
+//
+// Section references: "paper" = Ongaro & Ousterhout, "In Search of an
+// Understandable Consensus Algorithm" (2014); "dissertation" = Ongaro,
+// "Consensus: Bridging Theory and Practice" (2014).
+
+import { assert } from "./assert.ts";
+import { assertLimits, defaultRankTicks, electionTicksDefault, heartbeatTicksDefault, maxBytesPerAppendDefault, maxCommittedEntriesPerReady, maxEntriesPerAppendDefault, maxInflightAppendsDefault, maxPendingReadsDefault, maxUncommittedEntriesDefault, type Limits } from "./constants.ts";
+import { LogView } from "./log-view.ts";
+import { Progress } from "./progress.ts";
+import { hasQuorum, majorityIndex, tallyVotes } from "./quorum.ts";
+import { ReadIndexQueue } from "./read-index.ts";
+import {
+  noNode,
+  type AppendMessage,
+  type AppendResponseMessage,
+  type Entry,
+  type HardState,
+  type LogStorage,
+  type Message,
+  type NodeId,
+  type PreVoteMessage,
+  type ProposeResult,
+  type ReadState,
+  type Ready,
+  type Role,
+  type SoftState,
+  type VoteMessage,
+} from "./types.ts";
+
+export interface RaftOptions extends Partial<Limits> {
+  id: NodeId;
+  voters: NodeId[];
+  /** Durable log, as persisted by the driver from earlier Ready batches. */
+  storage: LogStorage;
+  /** Last persisted HardState ({term: 0, vote: 0, commit: 0} for a new node). */
+  hardState: HardState;
+  /** Index the state machine has applied durably; committed entries after it are handed out again. */
+  applied: number;
+  /** Seeded generator in [0, 1): the only source of chance (election timeout jitter). */
+  random: () => number;
+}
+
+/** What ready() handed out, so advance() knows what became durable and applied. */
+interface HandedOut {
+  lastEntryIndex: number;
+  lastEntryTerm: number;
+  appliedTo: number;
+}
+
+type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, "from" | "term"> & { term?: number } : never) : never;
+
+export class RaftCore {
+  readonly id: NodeId;
+  private voters: NodeId[];
+  private readonly limits: Limits;
+  private readonly random: () => number;
+  private readonly log: LogView;
+
+  // Persistent state (paper figure 2); reaches the disk through Ready.hardState.
+  private term: number;
+  private vote: NodeId;
+
+  // Volatile state.
+  private role: Role = "follower";
+  private leaderId: NodeId = noNode;
+  /** Ticks since the last valid leader contact (follower) or last check-quorum round (leader). */
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  /** Leader only: one entry per voter, including itself (whose match is its durable last index). */
+  private progress = new Map<NodeId, Progress>();
+  /** (Pre-)candidate only: answers received in the current campaign. */
+  private votes = new Map<NodeId, boolean>();
+  private readonly reads: ReadIndexQueue;
+
+  // Output buffers and Ready bookkeeping.
+  private messages: Message[] = [];
+  private readStates: ReadState[] = [];
+  private lastSoftState: SoftState;
+  private lastHardState: HardState;
+  private handedOut: HandedOut | null = null;
+
+  constructor(options: RaftOptions) {
+    assert(options.id >= 1, "node ids start at 1");
+    assert(options.voters.includes(options.id), "a node must start as one of the voters (learners come later)");
+    assert(new Set(options.voters).size === options.voters.length, "duplicate voter ids");
+    this.limits = resolveLimits(options);
+    assertLimits(this.limits);
+    this.id = options.id;
+    this.voters = [...options.voters].sort((a, b) => a - b);
+    this.random = options.random;
+    this.term = options.hardState.term;
+    this.vote = options.hardState.vote;
+    this.log = new LogView(options.storage, options.hardState.commit, options.applied);
+    this.reads = new ReadIndexQueue(this.limits.maxPendingReads);
+    this.lastSoftState = this.softState();
+    this.lastHardState = this.hardState();
+    this.becomeFollower(this.term, noNode);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  softState(): SoftState {
+    return { leaderId: this.leaderId, role: this.role };
+  }
+
+  hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  get currentTerm(): number {
+    return this.term;
+  }
+
+  get currentRole(): Role {
+    return this.role;
+  }
+
+  get leader(): NodeId {
+    return this.leaderId;
+  }
+
+  get commitIndex(): number {
+    return this.log.committed;
+  }
+
+  get appliedIndex(): number {
+    return this.log.applied;
+  }
+
+  get lastIndex(): number {
+    return this.log.lastIndex();
+  }
+
+  get voterIds(): readonly NodeId[] {
+    return this.voters;
+  }
+
+  /** Term of the entry at index in this node's log (durable or not); undefined if absent. */
+  termAt(index: number): number | undefined {
+    return this.log.term(index);
+  }
+
+  /** Leader only: the peer's match index, for tests and metrics. */
+  matchIndexOf(id: NodeId): number | undefined {
+    return this.progress.get(id)?.match;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** One unit of logical time. Followers and candidates count toward an election; leaders toward heartbeats. */
+  tick(): void {
+    if (this.role === "leader") this.tickLeader();
+    else this.tickElection();
+  }
+
+  propose(data: string): ProposeResult {
+    if (this.role !== "leader") return { accepted: false, reason: "notLeader", leaderId: this.leaderId };
+    if (this.log.lastIndex() - this.log.committed >= this.limits.maxUncommittedEntries) {
+      return { accepted: false, reason: "tooManyUncommitted", leaderId: this.id };
+    }
+    const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, type: "command", data };
+    this.log.append([entry]);
+    this.broadcastAppend(false);
+    return { accepted: true, index: entry.index, term: entry.term };
+  }
+
+  /** Linearizable read (dissertation §6.4). The answer arrives as a ReadState in a later Ready. */
+  readIndex(requestId: string): void {
+    if (this.role !== "leader" || this.reads.isFull()) {
+      this.readStates.push({ requestId, ok: false, leaderId: this.role === "leader" ? this.id : this.leaderId });
+      return;
+    }
+    // A new leader does not know the commit index of its predecessor until it
+    // commits an entry of its own term (dissertation §6.4 step 1).
+    if (this.log.termOf(this.log.committed) !== this.term) {
+      this.reads.deferUntilOwnCommit(requestId);
+      return;
+    }
+    this.reads.add(requestId, this.log.committed);
+    if (this.voters.length > 1) {
+      this.broadcastHeartbeat();
+      return;
+    }
+    // A single voter is its own majority: the round is confirmed as soon as it starts.
+    this.reads.startRound();
+    this.confirmReads();
+  }
+
+  step(message: Message): void {
+    assert(message.to === this.id, `message for ${message.to} stepped into ${this.id}`);
+    if (message.term > this.term && !this.onHigherTerm(message)) return;
+    if (message.term < this.term) {
+      this.onLowerTerm(message);
+      return;
+    }
+    switch (message.type) {
+      case "preVote":
+      case "vote":
+        this.handleVoteRequest(message);
+        return;
+      case "preVoteResponse":
+      case "voteResponse":
+        this.handleVoteResponse(message.from, message.type === "preVoteResponse", message.granted, message.term);
+        return;
+      case "append":
+        this.handleAppend(message);
+        return;
+      case "appendResponse":
+        if (this.role === "leader") this.handleAppendResponse(message);
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------- Ready
+
+  hasReady(): boolean {
+    if (this.handedOut !== null) return false;
+    if (this.messages.length > 0 || this.readStates.length > 0) return true;
+    if (this.log.unstableEntries().length > 0 || this.log.committed > this.log.applied) return true;
+    return !sameSoftState(this.softState(), this.lastSoftState) || !sameHardState(this.hardState(), this.lastHardState);
+  }
+
+  ready(): Ready {
+    assert(this.handedOut === null, "ready() called again before advance()");
+    const entries = this.log.unstableEntries();
+    const committedEntries = this.log.slice(this.log.applied + 1, Math.min(this.log.committed, this.log.applied + maxCommittedEntriesPerReady) + 1);
+    const ready: Ready = { entries, messages: this.messages, committedEntries, readStates: this.readStates };
+    const softState = this.softState();
+    if (!sameSoftState(softState, this.lastSoftState)) ready.softState = this.lastSoftState = softState;
+    const hardState = this.hardState();
+    if (!sameHardState(hardState, this.lastHardState)) ready.hardState = this.lastHardState = hardState;
+    this.messages = [];
+    this.readStates = [];
+    const lastEntry = entries[entries.length - 1];
+    this.handedOut = {
+      lastEntryIndex: lastEntry?.index ?? 0,
+      lastEntryTerm: lastEntry?.term ?? 0,
+      appliedTo: committedEntries[committedEntries.length - 1]?.index ?? this.log.applied,
+    };
+    return ready;
+  }
+
+  /** The driver has persisted the last Ready's state and entries, sent its messages and applied its committed entries. */
+  advance(): void {
+    const handed = this.handedOut;
+    assert(handed !== null, "advance() without ready()");
+    this.handedOut = null;
+    if (handed.lastEntryIndex > 0) this.log.stableTo(handed.lastEntryIndex, handed.lastEntryTerm);
+    if (handed.appliedTo > this.log.applied) this.log.appliedTo(handed.appliedTo);
+    if (this.role !== "leader") return;
+    // The leader counts itself toward a commit only once its own copy is durable
+    // (PITFALLS: etcd #14370).
+    this.progress.get(this.id)!.maybeUpdate(this.log.durableLastIndex());
+    if (this.maybeCommit()) this.broadcastAppend(true);
+  }
+
+  // ---------------------------------------------------------------- terms
+
+  /** Returns false when the message must be dropped without effect. */
+  private onHigherTerm(message: Message): boolean {
+    const isVoteRequest = message.type === "preVote" || message.type === "vote";
+    // Dissertation §4.2.3: a server that heard from a leader within the minimum
+    // election timeout neither updates its term nor grants a vote, so a
+    // rejoining partitioned server cannot depose a healthy leader.
+    if (isVoteRequest && this.inLease()) return false;
+    // A pre-vote is hypothetical: it never changes anyone's term (dissertation §9.6).
+    if (message.type === "preVote") return true;
+    if (message.type === "preVoteResponse" && message.granted) return true;
+    // Paper §5.1: a higher term makes us a follower at once.
+    this.becomeFollower(message.term, message.type === "append" ? message.from : noNode);
+    return true;
+  }
+
+  private onLowerTerm(message: Message): void {
+    // Tell a stale leader or pre-candidate about the newer term so it steps
+    // down; other stale messages are dropped (paper §5.1).
+    if (message.type === "append") {
+      this.send({ type: "appendResponse", to: message.from, success: false, matchIndex: 0, rejectedIndex: message.prevIndex, conflictIndex: 0, conflictTerm: 0, heartbeatRound: 0 });
+    } else if (message.type === "preVote") {
+      this.send({ type: "preVoteResponse", to: message.from, granted: false });
+    }
+  }
+
+  private inLease(): boolean {
+    return this.leaderId !== noNode && this.electionElapsed < this.limits.electionTicks;
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  private becomeFollower(term: number, leaderId: NodeId): void {
+    if (term !== this.term) {
+      assert(term > this.term, `term went backwards: ${this.term} -> ${term}`);
+      this.term = term;
+      this.vote = noNode;
+    }
+    this.resetVolatile(leaderId);
+    this.role = "follower";
+  }
+
+  private becomePreCandidate(): void {
+    // Pre-candidacy changes neither term nor vote (dissertation §9.6).
+    this.resetVolatile(noNode);
+    this.role = "preCandidate";
+    this.votes.set(this.id, true);
+  }
+
+  private becomeCandidate(): void {
+    this.term += 1;
+    this.vote = this.id;
+    this.resetVolatile(noNode);
+    this.role = "candidate";
+    this.votes.set(this.id, true);
+  }
+
+  private becomeLeader(): void {
+    assert(this.role === "candidate", "only a candidate becomes leader");
+    this.resetVolatile(this.id);
+    this.role = "leader";
+    for (const voter of this.voters) {
+      this.progress.set(voter, new Progress(this.log.lastIndex() + 1, this.limits.maxInflightAppends));
+    }
+    const self = this.progress.get(this.id)!;
+    self.maybeUpdate(this.log.durableLastIndex());
+    self.becomeReplicate();
+    // Paper §8 / figure 8: a no-op of the new term lets earlier entries commit
+    // indirectly and tells the leader its commit index for reads.
+    this.log.append([{ index: this.log.lastIndex() + 1, term: this.term, type: "noop", data: "" }]);
+    this.broadcastAppend(true);
+  }
+
+  /** Clears per-role state; every role change goes through here. */
+  private resetVolatile(leaderId: NodeId): void {
+    if (this.role === "leader") this.failPendingReads(leaderId);
+    this.leaderId = leaderId;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.nextElectionTimeout();
+    this.progress = new Map();
+    this.votes = new Map();
+  }
+
+  /**
+   * Randomized timeout (paper §5.2), offset by the node's rank among voters so
+   * the lowest id tends to time out first: the seed's "lowest id wins" kept as
+   * a preference, never as a safety rule.
+   */
+  private nextElectionTimeout(): number {
+    const rank = Math.max(0, this.voters.indexOf(this.id));
+    const jitter = Math.floor(this.random() * this.limits.electionTicks);
+    return this.limits.electionTicks + rank * this.limits.electionRankTicks + jitter;
+  }
+
+  // ---------------------------------------------------------------- ticks
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.electionElapsed < this.randomizedElectionTimeout) return;
+    if (!this.voters.includes(this.id)) return;
+    this.campaign(true);
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.limits.electionTicks) {
+      this.electionElapsed = 0;
+      if (!this.checkQuorum()) return;
+    }
+    if (this.heartbeatElapsed >= this.limits.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat();
+    }
+  }
+
+  /**
+   * Check-quorum (dissertation §6.2): a leader that has not heard from a
+   * majority within an election timeout steps down, so a partitioned leader
+   * stops accepting writes and reads it could never commit or confirm.
+   */
+  private checkQuorum(): boolean {
+    const active = hasQuorum(this.voters, (id) => id === this.id || this.progress.get(id)!.recentActive);
+    for (const [id, peer] of this.progress) peer.recentActive = id === this.id;
+    if (!active) this.becomeFollower(this.term, noNode);
+    return active;
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  private campaign(preVote: boolean): void {
+    if (preVote) this.becomePreCandidate();
+    else this.becomeCandidate();
+    const voteTerm = preVote ? this.term + 1 : this.term;
+    if (tallyVotes(this.voters, this.votes) === "won") {
+      this.onCampaignWon(preVote);
+      return;
+    }
+    const lastLogIndex = this.log.lastIndex();
+    const lastLogTerm = this.log.lastTerm();
+    for (const voter of this.voters) {
+      if (voter === this.id) continue;
+      this.send({ type: preVote ? "preVote" : "vote", to: voter, term: voteTerm, lastLogIndex, lastLogTerm });
+    }
+  }
+
+  private onCampaignWon(preVote: boolean): void {
+    if (preVote) this.campaign(false);
+    else this.becomeLeader();
+  }
+
+  /** RequestVote receiver (paper figure 2, §5.2, §5.4.1), shared by pre-votes. */
+  private handleVoteRequest(message: PreVoteMessage | VoteMessage): void {
+    // Non-members must not disrupt the cluster (PITFALLS: membership).
+    if (!this.voters.includes(message.from)) return;
+    const preVote = message.type === "preVote";
+    const canVote =
+      this.vote === message.from ||
+      (this.vote === noNode && this.leaderId === noNode) ||
+      (preVote && message.term > this.term);
+    const granted = canVote && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm);
+    if (granted && !preVote) {
+      // At most one vote per term; it reaches the disk in the same Ready as this response.
+      this.vote = message.from;
+      this.electionElapsed = 0;
+    }
+    const type = preVote ? "preVoteResponse" : "voteResponse";
+    this.send({ type, to: message.from, term: granted ? message.term : this.term, granted });
+  }
+
+  private handleVoteResponse(from: NodeId, preVote: boolean, granted: boolean, term: number): void {
+    if (this.role !== (preVote ? "preCandidate" : "candidate")) return;
+    if (!this.voters.includes(from)) return;
+    // A grant echoes the term asked for; a rejection carries the voter's own term.
+    const expectedTerm = preVote && granted ? this.term + 1 : this.term;
+    if (term !== expectedTerm) return;
+    this.votes.set(from, granted);
+    const result = tallyVotes(this.voters, this.votes);
+    if (result === "won") this.onCampaignWon(preVote);
+    else if (result === "lost") this.becomeFollower(this.term, noNode);
+  }
+
+  // ---------------------------------------------------------------- follower side of replication
+
+  /** AppendEntries receiver (paper figure 2, §5.3). */
+  private handleAppend(message: AppendMessage): void {
+    assert(this.role !== "leader", `two leaders in term ${this.term}: ${this.id} and ${message.from}`);
+    if (this.role !== "follower") this.becomeFollower(message.term, message.from);
+    this.leaderId = message.from;
+    this.electionElapsed = 0;
+    const { prevIndex, prevTerm, entries } = this.skipCommittedPrefix(message);
+    if (!this.log.matchTerm(prevIndex, prevTerm)) {
+      this.rejectAppend(message, prevIndex, prevTerm);
+      return;
+    }
+    // Truncate only at the first conflicting entry, never on a duplicate or a
+    // reordered older Append whose entries we already hold (paper §5.3 step 3).
+    const conflict = this.log.findConflict(entries);
+    if (conflict !== 0) this.log.append(entries.slice(conflict - entries[0]!.index));
+    const lastVerified = prevIndex + entries.length;
+    // Commit only what this Append verified (paper figure 2, step 5).
+    this.log.commitTo(Math.min(message.leaderCommit, lastVerified));
+    this.sendAppendResponse(message, true, lastVerified, 0, 0);
+  }
+
+  /**
+   * Entries at or below our commit index are committed, so they match the
+   * leader's (Leader Completeness, paper §5.4). Skip them rather than re-check,
+   * so a late Append that starts below the commit index still makes progress.
+   */
+  private skipCommittedPrefix(message: AppendMessage): { prevIndex: number; prevTerm: number; entries: Entry[] } {
+    const committed = this.log.committed;
+    if (message.prevIndex >= committed) return message;
+    const skipped = committed - message.prevIndex;
+    for (const entry of message.entries.slice(0, skipped)) {
+      assert(this.log.matchTerm(entry.index, entry.term), `leader ${message.from} sent entry ${entry.index}@${entry.term} conflicting with a committed entry`);
+    }
+    return { prevIndex: committed, prevTerm: this.log.termOf(committed), entries: message.entries.slice(skipped) };
+  }
+
+  private rejectAppend(message: AppendMessage, prevIndex: number, prevTerm: number): void {
+    const hintIndex = this.log.lastIndexAtOrBeforeTerm(Math.min(prevIndex, this.log.lastIndex()), prevTerm);
+    this.sendAppendResponse(message, false, 0, hintIndex, this.log.termOf(hintIndex), prevIndex);
+  }
+
+  private sendAppendResponse(message: AppendMessage, success: boolean, matchIndex: number, conflictIndex: number, conflictTerm: number, rejectedIndex = 0): void {
+    this.send({ type: "appendResponse", to: message.from, success, matchIndex, rejectedIndex, conflictIndex, conflictTerm, heartbeatRound: message.heartbeatRound });
+  }
+
+  // ---------------------------------------------------------------- leader side of replication
+
+  private handleAppendResponse(message: AppendResponseMessage): void {
+    const peer = this.progress.get(message.from);
+    if (!peer) return;
+    peer.recentActive = true;
+    if (message.heartbeatRound > 0) {
+      peer.onHeartbeatReply();
+      if (message.heartbeatRound > peer.ackedRound) {
+        peer.ackedRound = message.heartbeatRound;
+        this.confirmReads();
+      }
+    }
+    if (!message.success) {
+      const hintNext = this.log.lastIndexAtOrBeforeTerm(message.conflictIndex, message.conflictTerm) + 1;
+      if (peer.maybeDecreaseTo(message.rejectedIndex, hintNext)) this.sendAppend(message.from, true);
+      return;
+    }
+    if (peer.maybeUpdate(message.matchIndex)) {
+      if (peer.state === "probe") peer.becomeReplicate();
+      if (this.maybeCommit()) this.broadcastAppend(true);
+    }
+    // A lagging peer that answers a heartbeat gets an Append at its `next` even
+    // if nothing new is there: if optimistic appends were lost, its rejection
+    // resets the pipeline instead of leaving `next` stuck past its log.
+    if (message.heartbeatRound > 0 && peer.match < this.log.lastIndex()) this.sendAppend(message.from, true);
+    this.sendPendingAppends(message.from);
+  }
+
+  /**
+   * Commit rule (paper §5.3, §5.4.2): the highest index a majority has durably
+   * matched, but only if it is of the current term. Earlier-term entries commit
+   * indirectly (figure 8).
+   */
+  private maybeCommit(): boolean {
+    const index = majorityIndex(this.voters, (id) => this.progress.get(id)!.match);
+    if (index <= this.log.committed || this.log.termOf(index) !== this.term) return false;
+    const firstOwnCommit = this.log.termOf(this.log.committed) !== this.term;
+    this.log.commitTo(index);
+    if (firstOwnCommit) for (const requestId of this.reads.takeDeferred()) this.readIndex(requestId);
+    return true;
+  }
+
+  private broadcastAppend(sendIfEmpty: boolean): void {
+    for (const voter of this.voters) {
+      if (voter !== this.id) this.sendAppend(voter, sendIfEmpty);
+    }
+  }
+
+  /** Pipelining (dissertation §10.2.2): keep sending while flow control allows. */
+  private sendPendingAppends(to: NodeId): void {
+    for (let sent = 0; sent < this.limits.maxInflightAppends; sent++) {
+      if (!this.sendAppend(to, false)) return;
+    }
+  }
+
+  private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
+    const peer = this.progress.get(to)!;
+    if (peer.isPaused()) return false;
+    const prevIndex = peer.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    // Snapshots (not yet implemented) will be sent when prevTerm is compacted away.
+    assert(prevTerm !== undefined, `entry ${prevIndex} for ${to} was compacted; snapshots are not implemented`);
+    const hi = Math.min(this.log.lastIndex() + 1, peer.next + this.limits.maxEntriesPerAppend);
+    const entries = this.log.slice(peer.next, hi, this.limits.maxBytesPerAppend);
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    this.send({ type: "append", to, prevIndex, prevTerm, entries, leaderCommit: this.log.committed, heartbeatRound: 0 });
+    peer.sent(prevIndex + entries.length, entries.length);
+    return true;
+  }
+
+  /**
+   * Heartbeats are empty Appends anchored at the peer's known match, so they
+   * can carry the commit index safely (the follower commits at most up to the
+   * match they verify) and confirm leadership for ReadIndex.
+   */
+  private broadcastHeartbeat(): void {
+    const round = this.reads.startRound();
+    for (const voter of this.voters) {
+      if (voter === this.id) continue;
+      const peer = this.progress.get(voter)!;
+      const prevTerm = this.log.termOf(peer.match);
+      this.send({ type: "append", to: voter, prevIndex: peer.match, prevTerm, entries: [], leaderCommit: this.log.committed, heartbeatRound: round });
+    }
+  }
+
+  private confirmReads(): void {
+    const confirmed = majorityIndex(this.voters, (id) => (id === this.id ? this.reads.round : this.progress.get(id)!.ackedRound));
+    for (const read of this.reads.confirmUpTo(confirmed)) this.readStates.push({ ...read, ok: true });
+  }
+
+  private failPendingReads(leaderId: NodeId): void {
+    for (const requestId of this.reads.drain()) this.readStates.push({ requestId, ok: false, leaderId });
+  }
+
+  private send(message: Outgoing): void {
+    this.messages.push({ ...message, from: this.id, term: message.term ?? this.term } as Message);
+  }
+}
+
+function resolveLimits(options: Partial<Limits>): Limits {
+  const electionTicks = options.electionTicks ?? electionTicksDefault;
+  return {
+    electionTicks,
+    heartbeatTicks: options.heartbeatTicks ?? heartbeatTicksDefault,
+    electionRankTicks: options.electionRankTicks ?? defaultRankTicks(electionTicks),
+    maxEntriesPerAppend: options.maxEntriesPerAppend ?? maxEntriesPerAppendDefault,
+    maxBytesPerAppend: options.maxBytesPerAppend ?? maxBytesPerAppendDefault,
+    maxInflightAppends: options.maxInflightAppends ?? maxInflightAppendsDefault,
+    maxUncommittedEntries: options.maxUncommittedEntries ?? maxUncommittedEntriesDefault,
+    maxPendingReads: options.maxPendingReads ?? maxPendingReadsDefault,
+  };
+}
+
+function sameSoftState(a: SoftState, b: SoftState): boolean {
+  return a.leaderId === b.leaderId && a.role === b.role;
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

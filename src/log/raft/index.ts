@@ -1,0 +1,16 @@
+// Raft consensus core (etcd-io/raft shape): a deterministic state machine fed
+// with ticks and messages, emitting Ready batches. What lives where:
+//   types.ts          messages, entries, HardState, Ready, the LogStorage view
+//   core.ts           RaftCore: roles, elections, replication, commit, ReadIndex
+//   log-view.ts       durable log (through LogStorage) plus the unstable tail
+//   progress.ts       the leader's per-follower match/next and flow control
+//   quorum.ts         majority arithmetic over the voter set
+//   read-index.ts     pending linearizable reads on the leader
+//   memory-storage.ts in-memory LogStorage for tests and the simulator
+//   constants.ts      named bounds and their relations
+
+export { RaftCore, type RaftOptions } from "./core.ts";
+export { MemoryStorage } from "./memory-storage.ts";
+export { RaftInvariantError } from "./assert.ts";
+export * from "./types.ts";
+export * from "./constants.ts";

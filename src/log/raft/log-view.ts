@@ -1,0 +1,156 @@
+// The node's view of its Raft log: the durable prefix read through LogStorage,
+// plus an "unstable" tail of entries accepted but not yet persisted (the driver
+// persists them from the next Ready and confirms with advance()).
+//
+// Invariants:
+//   applied <= committed <= lastIndex()
+//   unstable entries have indexes unstableOffset, unstableOffset + 1, ...
+//   stored entries at or after unstableOffset are shadowed (about to be overwritten).
+
+import { assert } from "./assert.ts";
+import { maxConflictScanEntries } from "./constants.ts";
+import { entryBytes } from "./memory-storage.ts";
+import type { Entry, LogStorage } from "./types.ts";
+
+export class LogView {
+  private unstable: Entry[] = [];
+  private unstableOffset: number;
+  committed: number;
+  applied: number;
+
+  constructor(private readonly storage: LogStorage, committed: number, applied: number) {
+    this.unstableOffset = storage.lastIndex() + 1;
+    assert(committed <= storage.lastIndex(), `commit ${committed} beyond stored log ${storage.lastIndex()}`);
+    assert(applied <= committed, `applied ${applied} beyond commit ${committed}`);
+    this.committed = committed;
+    this.applied = Math.max(applied, storage.firstIndex() - 1);
+  }
+
+  firstIndex(): number {
+    return this.storage.firstIndex();
+  }
+
+  lastIndex(): number {
+    if (this.unstable.length > 0) return this.unstableOffset + this.unstable.length - 1;
+    return Math.min(this.storage.lastIndex(), this.unstableOffset - 1);
+  }
+
+  /** Last index known durable: the only one a leader may count for itself (PITFALLS: etcd #14370). */
+  durableLastIndex(): number {
+    return Math.min(this.storage.lastIndex(), this.unstableOffset - 1);
+  }
+
+  lastTerm(): number {
+    return this.termOf(this.lastIndex());
+  }
+
+  /** Term of the entry at index, undefined if compacted or beyond the end. */
+  term(index: number): number | undefined {
+    if (index === 0) return 0;
+    if (index >= this.unstableOffset) return this.unstable[index - this.unstableOffset]?.term;
+    return this.storage.term(index);
+  }
+
+  /** term() for an index the caller knows is retained. */
+  termOf(index: number): number {
+    const term = this.term(index);
+    assert(term !== undefined, `term of index ${index} unavailable`);
+    return term;
+  }
+
+  matchTerm(index: number, term: number): boolean {
+    return this.term(index) === term;
+  }
+
+  /** Election restriction (paper §5.4.1): is (lastIndex, lastTerm) at least as up to date as ours? */
+  isUpToDate(lastIndex: number, lastTerm: number): boolean {
+    const ourTerm = this.lastTerm();
+    return lastTerm > ourTerm || (lastTerm === ourTerm && lastIndex >= this.lastIndex());
+  }
+
+  /** Index of the first entry that is new or conflicts with ours; 0 if all are already present. */
+  findConflict(entries: Entry[]): number {
+    for (const entry of entries) {
+      if (!this.matchTerm(entry.index, entry.term)) return entry.index;
+    }
+    return 0;
+  }
+
+  /**
+   * The largest index <= from whose term is <= term. Both sides of a rejected
+   * Append use it for fast back-off (paper §5.3, final paragraphs; etcd's
+   * findConflictByTerm): no index above the answer can match the other log.
+   */
+  lastIndexAtOrBeforeTerm(from: number, term: number): number {
+    const floor = Math.max(0, from - maxConflictScanEntries);
+    let index = Math.min(from, this.lastIndex());
+    while (index > floor) {
+      const entryTerm = this.term(index);
+      if (entryTerm === undefined || entryTerm <= term) break;
+      index--;
+    }
+    return index;
+  }
+
+  /**
+   * Appends entries, overwriting from entries[0].index. Overwriting committed
+   * entries would break State Machine Safety (paper §5.4), so it is a crash.
+   */
+  append(entries: Entry[]): void {
+    if (entries.length === 0) return;
+    const first = entries[0]!.index;
+    assert(first > this.committed, `truncating at ${first} would drop committed entries (commit ${this.committed})`);
+    assert(first <= this.lastIndex() + 1, `append at ${first} leaves a gap after ${this.lastIndex()}`);
+    if (first === this.unstableOffset + this.unstable.length) {
+      this.unstable.push(...entries);
+    } else if (first <= this.unstableOffset) {
+      this.unstableOffset = first;
+      this.unstable = [...entries];
+    } else {
+      this.unstable = this.unstable.slice(0, first - this.unstableOffset).concat(entries);
+    }
+  }
+
+  /** Entries [lo, hiExclusive) across storage and the unstable tail, bounded by maxBytes (at least one). */
+  slice(lo: number, hiExclusive: number, maxBytes = Infinity): Entry[] {
+    if (lo >= hiExclusive) return [];
+    assert(lo >= this.firstIndex() && hiExclusive <= this.lastIndex() + 1, `slice(${lo}, ${hiExclusive}) out of range`);
+    const out: Entry[] = [];
+    const storedEnd = Math.min(hiExclusive, this.unstableOffset);
+    if (lo < storedEnd) {
+      out.push(...this.storage.entries(lo, storedEnd, maxBytes));
+      if (out.length < storedEnd - lo) return out;
+    }
+    let bytes = out.reduce((sum, entry) => sum + entryBytes(entry), 0);
+    for (let index = Math.max(lo, this.unstableOffset); index < hiExclusive; index++) {
+      const entry = this.unstable[index - this.unstableOffset]!;
+      bytes += entryBytes(entry);
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  unstableEntries(): Entry[] {
+    return [...this.unstable];
+  }
+
+  /** The driver persisted entries up to (index, term); drop them from the unstable tail unless since overwritten. */
+  stableTo(index: number, term: number): void {
+    if (index < this.unstableOffset || this.term(index) !== term) return;
+    this.unstable = this.unstable.slice(index + 1 - this.unstableOffset);
+    this.unstableOffset = index + 1;
+  }
+
+  commitTo(index: number): boolean {
+    if (index <= this.committed) return false;
+    assert(index <= this.lastIndex(), `commit ${index} beyond last index ${this.lastIndex()}`);
+    this.committed = index;
+    return true;
+  }
+
+  appliedTo(index: number): void {
+    assert(index <= this.committed && index >= this.applied, `applied ${index} outside [${this.applied}, ${this.committed}]`);
+    this.applied = index;
+  }
+}

@@ -1,0 +1,17 @@
+/** The cluster secret on peer calls: sent as metadata, checked in constant time. */
+import type { Metadata } from "@grpc/grpc-js";
+import { createHash, timingSafeEqual } from "node:crypto";
+
+export const clusterSecretKey = "cluster-secret";
+
+/** Compares digests, so neither the length nor a prefix of the secret leaks through timing. */
+export function secretMatches(expected: string, presented: string | undefined): boolean {
+  if (presented === undefined) return false;
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(expected), digest(presented));
+}
+
+export function presentedSecret(metadata: Metadata): string | undefined {
+  const value = metadata.get(clusterSecretKey)[0];
+  return value === undefined ? undefined : String(value);
+}

@@ -1,0 +1,82 @@
+// CLI for the seeded Raft simulator.
+//   bun src/tools/sim.ts --seeds N [--seed S] [--nodes 3|5] [--ticks T]
+// Runs seeds S..S+N-1 (S defaults to 1), each with 3 and 5 replicas unless
+// --nodes picks one. On the first violation it prints the seed, the invariant
+// and the tail of the trace, and exits with status 1.
+
+import { runSimulation, type SimResult } from "./sim/simulation.ts";
+
+interface CliOptions {
+  seeds: number;
+  firstSeed: number;
+  nodeCounts: number[];
+  safetyTicks?: number;
+  traceTail: number;
+  traceMessages: boolean;
+}
+
+function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = { seeds: 1, firstSeed: 1, nodeCounts: [3, 5], traceTail: 50, traceMessages: false };
+  let seedGiven = false;
+  let seedsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === "--messages") {
+      options.traceMessages = true;
+      continue;
+    }
+    const value = Number(argv[i + 1]);
+    if (flag === "--seeds") (options.seeds = value), (seedsGiven = true);
+    else if (flag === "--seed") (options.firstSeed = value), (seedGiven = true);
+    else if (flag === "--nodes") options.nodeCounts = [value];
+    else if (flag === "--ticks") options.safetyTicks = value;
+    else if (flag === "--trace") options.traceTail = value;
+    else usage(`unknown flag ${flag}`);
+    if (!Number.isInteger(value) || value < 0) usage(`${flag} needs a non-negative integer`);
+    i++;
+  }
+  if (seedGiven && !seedsGiven) options.seeds = 1;
+  if (!options.nodeCounts.every((n) => n >= 1 && n <= 9)) usage("--nodes must be between 1 and 9");
+  return options;
+}
+
+function usage(problem: string): never {
+  console.error(`${problem}\nusage: bun src/tools/sim.ts --seeds N [--seed S] [--nodes 3|5] [--ticks T] [--trace EVENTS] [--messages]`);
+  process.exit(2);
+}
+
+function report(result: SimResult): void {
+  console.error(`FAIL seed ${result.seed} with ${result.nodeCount} nodes: ${result.invariant}`);
+  console.error(result.message);
+  console.error(`fault profile: ${JSON.stringify(result.profile)}`);
+  console.error(`last ${result.trace.length} events:`);
+  for (const line of result.trace) console.error(`  ${line}`);
+  console.error(`replay: bun src/tools/sim.ts --seed ${result.seed} --nodes ${result.nodeCount}`);
+}
+
+function main(): void {
+  const options = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const totals = { runs: 0, elections: 0, writesAcked: 0, readsChecked: 0, crashes: 0, partitions: 0, messages: 0 };
+  for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
+    for (const nodeCount of options.nodeCounts) {
+      const result = runSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks, traceTailEvents: options.traceTail, traceMessages: options.traceMessages });
+      if (!result.ok) {
+        report(result);
+        process.exit(1);
+      }
+      totals.runs++;
+      totals.elections += result.stats.elections;
+      totals.writesAcked += result.stats.writesAcked;
+      totals.readsChecked += result.stats.readsChecked;
+      totals.crashes += result.stats.crashes;
+      totals.partitions += result.stats.partitions;
+      totals.messages += result.stats.network.sent;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`ok: ${options.seeds} seeds, ${totals.runs} runs (${options.nodeCounts.join("+")} nodes) in ${seconds.toFixed(1)}s`);
+  console.log(`elections ${totals.elections}, writes acked ${totals.writesAcked}, reads checked ${totals.readsChecked}, crashes ${totals.crashes}, partition changes ${totals.partitions}, messages ${totals.messages}`);
+}
+
+main();

@@ -1,0 +1,139 @@
+// Safety invariants checked while the simulation runs. Each check throws a
+// SimViolation naming the invariant; the runner prints it with the seed.
+//
+// The "known committed log" is the union of every prefix some node has durably
+// marked committed (HardState.commit). Raft's State Machine Safety says all
+// nodes agree on it, and it only grows (paper §5.4.3).
+
+import type { Entry, HardState, NodeId, Ready } from "../../log/raft/index.ts";
+import type { MemoryStorage } from "../../log/raft/index.ts";
+import { SimViolation } from "./state-machine.ts";
+
+export interface DiskView {
+  id: NodeId;
+  disk: MemoryStorage;
+}
+
+export class InvariantChecker {
+  /** term -> the one node that led it (paper §5.2 Election Safety). */
+  readonly leaders = new Map<number, NodeId>();
+  /** committed[i - 1] is the entry known committed at index i. */
+  readonly committed: Entry[] = [];
+
+  constructor(private readonly quorum: number) {}
+
+  /** Election Safety and Leader Completeness (paper §5.4.1) for a node seen acting as leader. */
+  onLeader(id: NodeId, term: number, termAt: (index: number) => number | undefined): void {
+    const known = this.leaders.get(term);
+    if (known === id) return;
+    if (known !== undefined) throw new SimViolation("at most one leader per term", `term ${term}: ${known} and ${id}`);
+    this.leaders.set(term, id);
+    for (const entry of this.committed) {
+      if (termAt(entry.index) !== entry.term) {
+        throw new SimViolation("leader completeness", `leader ${id} of term ${term} lacks committed ${entry.index}@${entry.term} (has term ${termAt(entry.index)})`);
+      }
+    }
+  }
+
+  /** Durable state only moves forward: terms, one vote per term, commit, and no overwrite of committed entries. */
+  beforePersist(id: NodeId, ready: Ready, disk: MemoryStorage): void {
+    const old = disk.hardState;
+    if (ready.hardState) checkHardStateStep(id, old, ready.hardState);
+    const first = ready.entries[0];
+    if (first && first.index <= old.commit) {
+      throw new SimViolation("committed entries never change", `node ${id} overwrites from ${first.index} at or below its commit ${old.commit}`);
+    }
+  }
+
+  /** Records what the node's disk now marks committed; it must agree with everything known and sit on a majority. */
+  afterPersist(id: NodeId, previousCommit: number, disk: MemoryStorage, disks: readonly DiskView[]): void {
+    const commit = disk.hardState.commit;
+    if (commit > disk.lastIndex()) throw new SimViolation("commit within the durable log", `node ${id} commit ${commit} > last ${disk.lastIndex()}`);
+    for (let index = previousCommit + 1; index <= commit; index++) {
+      const entry = disk.entries(index, index + 1)[0]!;
+      this.recordCommitted(id, entry, disks);
+    }
+  }
+
+  private recordCommitted(id: NodeId, entry: Entry, disks: readonly DiskView[]): void {
+    const known = this.committed[entry.index - 1];
+    if (known) {
+      if (!sameEntry(known, entry)) {
+        throw new SimViolation("no two replicas commit different entries at one index", `index ${entry.index}: ${describe(known)} vs node ${id} ${describe(entry)}`);
+      }
+      return;
+    }
+    if (entry.index !== this.committed.length + 1) {
+      throw new SimViolation("committed prefix is contiguous", `node ${id} commits ${entry.index} with only ${this.committed.length} known`);
+    }
+    // Committed means durable on a majority (paper §5.3); a leader that counted
+    // itself before its fsync would fail this after a crash.
+    const holders = disks.filter(({ disk }) => disk.term(entry.index) === entry.term).length;
+    if (holders < this.quorum) {
+      throw new SimViolation("a committed entry is durable on a majority", `index ${entry.index} on ${holders} disks, quorum ${this.quorum}`);
+    }
+    this.checkNoElectionCanLose(entry, disks);
+    this.committed.push(entry);
+  }
+
+  /**
+   * The heart of Raft's safety argument (paper §5.4.3): once an entry commits,
+   * no node lacking it can collect a majority of votes, because every holder
+   * has a more up-to-date log (§5.4.1). Checked from the durable state at the
+   * moment of commit, this catches an unsafe commit (figure 8) before any
+   * election has to exploit it.
+   */
+  private checkNoElectionCanLose(entry: Entry, disks: readonly DiskView[]): void {
+    for (const candidate of disks) {
+      if (candidate.disk.term(entry.index) === entry.term) continue;
+      const lastIndex = candidate.disk.lastIndex();
+      const lastTerm = candidate.disk.term(lastIndex)!;
+      const voters = disks.filter(({ disk }) => {
+        const voterLastTerm = disk.term(disk.lastIndex())!;
+        return lastTerm > voterLastTerm || (lastTerm === voterLastTerm && lastIndex >= disk.lastIndex());
+      });
+      if (voters.length >= this.quorum) {
+        const ids = voters.map(({ id }) => id).join(",");
+        throw new SimViolation("no future leader can lack a committed entry", `${describe(entry)} just committed, but node ${candidate.id} lacks it and nodes ${ids} would elect it`);
+      }
+    }
+  }
+
+  /** What a state machine applies must be the known committed entry at that index. */
+  onApply(id: NodeId, entry: Entry): void {
+    const known = this.committed[entry.index - 1];
+    if (!known || !sameEntry(known, entry)) {
+      throw new SimViolation("apply only committed entries", `node ${id} applies ${describe(entry)}, known ${known ? describe(known) : "nothing"}`);
+    }
+  }
+
+  /** At the end: every committed entry still on a majority of disks, and on every disk up to its commit. */
+  checkDisks(disks: readonly DiskView[]): void {
+    for (const entry of this.committed) {
+      const holders = disks.filter(({ disk }) => disk.term(entry.index) === entry.term).length;
+      if (holders < this.quorum) throw new SimViolation("committed entries never vanish", `index ${entry.index} left on ${holders} disks`);
+    }
+    for (const { id, disk } of disks) {
+      for (let index = 1; index <= disk.hardState.commit; index++) {
+        const entry = disk.entries(index, index + 1)[0]!;
+        if (!sameEntry(entry, this.committed[index - 1]!)) throw new SimViolation("committed entries never change", `node ${id} index ${index}`);
+      }
+    }
+  }
+}
+
+function checkHardStateStep(id: NodeId, old: HardState, next: HardState): void {
+  if (next.term < old.term) throw new SimViolation("terms never go back", `node ${id}: ${old.term} -> ${next.term}`);
+  if (next.term === old.term && old.vote !== 0 && next.vote !== old.vote) {
+    throw new SimViolation("at most one vote per term", `node ${id} term ${next.term}: voted ${old.vote} then ${next.vote}`);
+  }
+  if (next.commit < old.commit) throw new SimViolation("commit never goes back", `node ${id}: ${old.commit} -> ${next.commit}`);
+}
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return a.index === b.index && a.term === b.term && a.type === b.type && a.data === b.data;
+}
+
+function describe(entry: Entry): string {
+  return `${entry.index}@${entry.term}:${entry.type}${entry.data ? ` ${entry.data}` : ""}`;
+}

@@ -1,0 +1,72 @@
+// The simulator's toy replicated state machine: it applies client commands
+// {clientId, seq} at most once (a dedup table of the last seq per client, as
+// the chat projections will keep) and records the order it applied them in.
+
+import type { Entry } from "../../log/raft/index.ts";
+
+export interface ClientCommand {
+  clientId: string;
+  seq: number;
+}
+
+export class SimViolation extends Error {
+  override name = "SimViolation";
+  constructor(readonly invariant: string, detail: string) {
+    super(`${invariant}: ${detail}`);
+  }
+}
+
+export class ToyStateMachine {
+  /** Index of the last entry applied; durable together with the state (one transaction). */
+  appliedIndex = 0;
+  /** Last applied seq per client: the dedup table. */
+  readonly lastSeq = new Map<string, number>();
+  /** "clientId:seq" in apply order. */
+  readonly order: string[] = [];
+  private hashValue = 2166136261;
+
+  /** Returns "applied" or "duplicate" (a retry of something applied before). */
+  apply(entry: Entry): "applied" | "duplicate" | "noop" {
+    if (entry.index !== this.appliedIndex + 1) {
+      throw new SimViolation("apply in log order", `applied ${entry.index} after ${this.appliedIndex}`);
+    }
+    this.appliedIndex = entry.index;
+    if (entry.type === "noop") return "noop";
+    const command = JSON.parse(entry.data) as ClientCommand;
+    const last = this.lastSeq.get(command.clientId) ?? 0;
+    if (command.seq <= last) return "duplicate";
+    // Clients send seq n+1 only after n was acknowledged, so a gap means an
+    // acknowledged write is missing from this replica's history.
+    if (command.seq !== last + 1) {
+      throw new SimViolation("per-client order", `${command.clientId} seq ${command.seq} applied after ${last} at index ${entry.index}`);
+    }
+    this.lastSeq.set(command.clientId, command.seq);
+    const key = `${command.clientId}:${command.seq}`;
+    this.order.push(key);
+    this.hashValue = fnv1a(this.hashValue, key);
+    return "applied";
+  }
+
+  hash(): string {
+    return `${this.order.length}:${(this.hashValue >>> 0).toString(16)}`;
+  }
+
+  clone(): ToyStateMachine {
+    const copy = new ToyStateMachine();
+    copy.appliedIndex = this.appliedIndex;
+    for (const [client, seq] of this.lastSeq) copy.lastSeq.set(client, seq);
+    copy.order.push(...this.order);
+    copy.hashValue = this.hashValue;
+    return copy;
+  }
+}
+
+function fnv1a(seed: number, text: string): number {
+  let hash = seed;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 16777619);
+  }
+  // Separator so "a:1"+"2" differs from "a:12".
+  return Math.imul(hash ^ 0x2c, 16777619);
+}
