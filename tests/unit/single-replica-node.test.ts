@@ -1,14 +1,17 @@
-/** The one-replica node: group commit, durability order, restart. */
+/** The replica node as a cluster of one: group commit, durability order, restart. */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import type { LogEntry } from "../../src/log/entry.ts";
 import { LogStore } from "../../src/log/log-store.ts";
 import type { StateMachine } from "../../src/log/replica-node.ts";
-import { SoloNode } from "../../src/log/solo-node.ts";
+import { RaftNode } from "../../src/log/raft-node.ts";
+import { createLogger } from "../../src/logger.ts";
 import { openDatabase } from "../../src/storage/database.ts";
 
 const open: Database[] = [];
-afterEach(() => {
+const nodes: RaftNode<string>[] = [];
+afterEach(async () => {
+  for (const node of nodes.splice(0)) await node.close();
   for (const db of open.splice(0)) db.close();
 });
 
@@ -26,7 +29,7 @@ class RecordingMachine implements StateMachine<string> {
       expect(this.log().entries(entry.index, entry.index + 1)).toEqual([entry]);
       this.applied.push(entry);
     }
-    return entries.map((entry) => `result of ${entry.payload}`);
+    return entries.map((entry) => (entry.type === "command" ? `result of ${entry.payload}` : "noop"));
   }
 }
 
@@ -34,33 +37,54 @@ function setUp(db = openDatabase(":memory:")) {
   if (!open.includes(db)) open.push(db);
   const log = new LogStore(db);
   const machine = new RecordingMachine(() => log);
-  const node = new SoloNode(log, machine, { id: 1, address: "127.0.0.1:1" });
+  const self = { id: 1, address: "127.0.0.1:1" };
+  const node = new RaftNode({
+    self,
+    replicas: [self],
+    log,
+    machine,
+    timing: { tickMs: 10, heartbeatTicks: 5, electionTicks: 30 },
+    random: () => 0.5,
+    send: () => {
+      throw new Error("a cluster of one sends nothing");
+    },
+    logger: createLogger("test", "warn"),
+  });
+  nodes.push(node);
   return { db, log, machine, node };
 }
 
-describe("the one-replica node", () => {
+describe("a cluster of one", () => {
   test("proposals made together share one append and one apply batch, each answered with its own result", async () => {
     const { machine, node, log } = setUp();
+    const batchesBefore = machine.batches;
     const results = await Promise.all(Array.from({ length: 64 }, (_, i) => node.propose(`p${i}`)));
     expect(results).toEqual(Array.from({ length: 64 }, (_, i) => `result of p${i}`));
-    expect(machine.batches).toBe(1);
-    expect(log.lastIndex()).toBe(64);
-    expect(log.hardState().commit).toBe(64);
+    expect(machine.batches - batchesBefore).toBe(1);
+    expect(log.lastIndex()).toBe(65); // the leader's no-op, then the 64 proposals
+    expect(log.hardState().commit).toBe(65);
   });
 
   test("an entry is in the log before it is applied (checked inside apply)", async () => {
     const { node, machine } = setUp();
     await node.propose("durable first");
-    expect(machine.applied.length).toBe(1);
+    expect(machine.applied.map((entry) => entry.payload)).toEqual(["", "durable first"]);
   });
 
-  test("a restart starts a new term and applies what the log has and the projection lacks", async () => {
+  test("elects itself at start and reports itself as the leader", () => {
+    const { node } = setUp();
+    expect(() => node.assertLeader()).not.toThrow();
+    expect(node.leaderInfo()).toMatchObject({ leaderId: 1, leaderAddress: "127.0.0.1:1", selfId: 1 });
+  });
+
+  test("a restart elects itself in a new term and applies what the log has and the projection lacks", async () => {
     const { db, node, log } = setUp();
     await node.propose("a");
     await node.propose("b");
+    await node.close();
     const termBefore = log.hardState().term;
     const restarted = setUp(db);
-    expect(restarted.machine.applied.map((entry) => entry.payload)).toEqual(["a", "b"]);
-    expect(restarted.log.hardState().term).toBe(termBefore + 1);
+    expect(restarted.machine.applied.filter((entry) => entry.type === "command").map((entry) => entry.payload)).toEqual(["a", "b"]);
+    expect(restarted.log.hardState().term).toBeGreaterThan(termBefore);
   });
 });
