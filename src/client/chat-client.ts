@@ -1,21 +1,29 @@
 /**
  * The client library: promise-based calls, the session token and the
- * (client id, seq) of every write sent as metadata, and a write retried
- * with the same seq when the replica says another one leads, so it is
- * applied exactly once.
+ * (client id, seq) of every write sent as metadata. It finds the leader by
+ * itself and follows it through failovers: a write is retried with the same
+ * seq until it gets an answer (so the log applies it exactly once), a read
+ * is retried, and a followed subscription resumes on the new leader from
+ * the last message id it delivered.
  */
 import * as grpc from "@grpc/grpc-js";
 import { randomBytes } from "node:crypto";
 import { authorizationKey, clientIdKey, clientSeqKey } from "../rpc/chat-server.ts";
 import type { ChatMessage__Output } from "../rpc/generated/chat/ChatMessage.ts";
 import type { MethodDefinition } from "@grpc/proto-loader";
-import type { ChatServiceClient, ChatServiceDefinition } from "../rpc/generated/chat/ChatService.ts";
-import { channelOptions, chatProto } from "../rpc/proto.ts";
+import type { ChatServiceDefinition } from "../rpc/generated/chat/ChatService.ts";
 import { leaderAddressKey } from "../rpc/status.ts";
+import { ReplicaDirectory } from "./replica-directory.ts";
 
-/** Redirects to another replica one write may follow before giving up. */
-export const leaderRedirectsMax = 5;
-export const callDeadlineMsDefault = 5000;
+/** Deadline of one attempt of a call; a hung (stopped) replica is given up on after this. */
+export const attemptDeadlineMsDefault = 2000;
+/** How long a call keeps retrying through a failover before it reports failure. */
+export const failoverDeadlineMsDefault = 15_000;
+/** Pause between attempts while no leader is known: doubles from the first to the last. */
+const retryPauseFirstMs = 25;
+const retryPauseMaxMs = 250;
+/** Statuses after which the same request may be sent again, to the same or another replica. */
+const retryableCodes = new Set(["UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"]);
 
 export type ChatMessage = ChatMessage__Output;
 
@@ -32,9 +40,13 @@ export class ChatClientError extends Error {
 }
 
 export interface ChatClientOptions {
-  address: string;
+  /** One replica; or give `addresses`. */
+  address?: string;
+  /** Replicas to try (config_client.json); the leader and the rest are discovered from them. */
+  addresses?: string[];
   clientId?: string;
-  deadlineMs?: number;
+  attemptDeadlineMs?: number;
+  failoverDeadlineMs?: number;
 }
 
 type UnaryName = Exclude<keyof ChatServiceDefinition, "Subscribe">;
@@ -59,20 +71,20 @@ export class ChatClient {
   token: string | null = null;
   username: string | null = null;
   private seq = 0;
-  private address: string;
-  private stub: ChatServiceClient;
-  private readonly deadlineMs: number;
+  private readonly directory: ReplicaDirectory;
+  private readonly attemptDeadlineMs: number;
+  private readonly failoverDeadlineMs: number;
 
   constructor(options: ChatClientOptions) {
     this.clientId = options.clientId ?? randomBytes(16).toString("base64url");
-    this.deadlineMs = options.deadlineMs ?? callDeadlineMsDefault;
-    this.address = options.address;
-    this.stub = connect(this.address);
+    this.attemptDeadlineMs = options.attemptDeadlineMs ?? attemptDeadlineMsDefault;
+    this.failoverDeadlineMs = options.failoverDeadlineMs ?? failoverDeadlineMsDefault;
+    this.directory = new ReplicaDirectory(options.addresses ?? (options.address ? [options.address] : []));
   }
 
   /** The replica this client currently talks to. */
   get currentAddress(): string {
-    return this.address;
+    return this.directory.currentAddress;
   }
 
   async createAccount(username: string, password: string) {
@@ -127,9 +139,11 @@ export class ChatClient {
   }
 
   /**
-   * Streams the caller's new messages. `onOpen` runs once the replica has
-   * registered the stream (from then on nothing is missed); `onEnd` runs
-   * once, with the error that ended the stream, if any.
+   * Streams the caller's new messages from the current replica. `onOpen`
+   * runs once the replica has registered the stream (from then on nothing
+   * is missed); `onEnd` runs once, with the error that ended the stream, if
+   * any. After an UNAVAILABLE end the client has already turned to the
+   * leader, so subscribing again from the last id seen resumes there.
    */
   subscribe(
     afterId: number,
@@ -137,11 +151,13 @@ export class ChatClient {
     onEnd: (error?: ChatClientError) => void,
     onOpen: () => void = () => {},
   ): Subscription {
-    const call = this.stub.Subscribe({ afterId }, this.metadata());
+    const call = this.directory.stub().Subscribe({ afterId }, this.metadata());
     let finished = false;
     const finish = (error?: ChatClientError) => {
       if (finished) return;
       finished = true;
+      if (error?.leaderAddress) this.directory.useLeader(error.leaderAddress);
+      else if (error && retryableCodes.has(error.code)) void this.directory.discoverLeader();
       onEnd(error);
     };
     call.on("metadata", () => onOpen());
@@ -156,8 +172,57 @@ export class ChatClient {
     };
   }
 
+  /**
+   * A subscription that survives failovers: when the stream breaks it finds
+   * the leader and resumes from the last id delivered (no gap, no
+   * duplicate). Ends, through `onEnd`, only on a non-retryable error (the
+   * session ended) or after `failoverDeadlineMs` without a working stream.
+   */
+  follow(
+    afterId: number,
+    onMessage: (message: ChatMessage) => void,
+    onEnd: (error?: ChatClientError) => void,
+    onOpen: () => void = () => {},
+  ): Subscription {
+    let lastId = afterId;
+    let current: Subscription | null = null;
+    let cancelled = false;
+    let failingSince: number | null = null;
+    const open = (attempt: number) => {
+      if (cancelled) return;
+      current = this.subscribe(
+        lastId,
+        (message) => {
+          lastId = Math.max(lastId, message.id);
+          onMessage(message);
+        },
+        (error) => void reopen(error, attempt),
+        () => {
+          failingSince = null;
+          onOpen();
+        },
+      );
+    };
+    const reopen = async (error: ChatClientError | undefined, attempt: number) => {
+      if (cancelled) return;
+      failingSince ??= Date.now();
+      const retryable = !error || retryableCodes.has(error.code);
+      if (!retryable || Date.now() - failingSince > this.failoverDeadlineMs) return onEnd(error);
+      await Bun.sleep(retryPause(attempt));
+      if (!error?.leaderAddress) await this.directory.discoverLeader();
+      open(attempt + 1);
+    };
+    open(0);
+    return {
+      cancel: () => {
+        cancelled = true;
+        current?.cancel();
+      },
+    };
+  }
+
   close(): void {
-    this.stub.close();
+    this.directory.close();
   }
 
   private metadata(seq?: number): grpc.Metadata {
@@ -171,45 +236,61 @@ export class ChatClient {
   }
 
   private read<Result>(name: UnaryName, request: object): Promise<Result> {
-    return this.call<Result>(name, request, this.metadata());
+    return this.withFailover<Result>(name, request);
   }
 
-  /** A write keeps its seq across redirects, so the log applies it once. */
-  private async write<Result>(name: UnaryName, request: object): Promise<Result> {
-    const seq = ++this.seq;
-    for (let redirect = 0; ; redirect++) {
+  /** A write keeps its seq across every retry, so the log applies it once. */
+  private write<Result>(name: UnaryName, request: object): Promise<Result> {
+    return this.withFailover<Result>(name, request, ++this.seq);
+  }
+
+  /**
+   * Sends the call to the current replica; on a redirect goes to the named
+   * leader at once, on a lost or failed replica looks for the leader and
+   * tries again, until `failoverDeadlineMs` has passed. A write that still
+   * has no answer then has an unknown outcome, and says so.
+   */
+  private async withFailover<Result>(name: UnaryName, request: object, seq?: number): Promise<Result> {
+    const giveUpAt = Date.now() + this.failoverDeadlineMs;
+    for (let attempt = 0; ; attempt++) {
       try {
         return await this.call<Result>(name, request, this.metadata(seq));
       } catch (error) {
-        const leader = error instanceof ChatClientError ? error.leaderAddress : undefined;
-        if (!leader || leader === this.address || redirect >= leaderRedirectsMax) throw error;
-        this.switchTo(leader);
+        if (!(error instanceof ChatClientError) || !retryableCodes.has(error.code)) throw error;
+        if (Date.now() >= giveUpAt) throw unknownOutcome(error, seq !== undefined);
+        if (error.leaderAddress && error.leaderAddress !== this.currentAddress) {
+          this.directory.useLeader(error.leaderAddress);
+          continue;
+        }
+        await Bun.sleep(retryPause(attempt));
+        await this.directory.discoverLeader();
       }
     }
   }
 
-  private switchTo(address: string): void {
-    this.stub.close();
-    this.address = address;
-    this.stub = connect(address);
-  }
-
   private call<Result>(name: UnaryName, request: object, metadata: grpc.Metadata): Promise<Result> {
-    const method = (this.stub as unknown as Record<UnaryName, UnaryMethod>)[name];
+    const stub = this.directory.stub();
+    const method = (stub as unknown as Record<UnaryName, UnaryMethod>)[name];
     return new Promise<Result>((resolve, reject) => {
-      const deadline = new Date(Date.now() + this.deadlineMs);
-      method.call(this.stub, request, metadata, { deadline }, (error, reply) =>
+      const deadline = new Date(Date.now() + this.attemptDeadlineMs);
+      method.call(stub, request, metadata, { deadline }, (error, reply) =>
         error ? reject(toClientError(error as grpc.ServiceError)) : resolve(reply as Result),
       );
     });
   }
 }
 
-function connect(address: string): ChatServiceClient {
-  return new chatProto.chat.ChatService(address, grpc.credentials.createInsecure(), channelOptions);
+function retryPause(attempt: number): number {
+  return Math.min(retryPauseMaxMs, retryPauseFirstMs * 2 ** attempt);
+}
+
+function unknownOutcome(error: ChatClientError, isWrite: boolean): ChatClientError {
+  const what = isWrite ? "the write may or may not have been applied; retrying it is safe" : "no answer";
+  return new ChatClientError(error.code, `${error.message} (gave up after failover attempts: ${what})`);
 }
 
 function toClientError(error: grpc.ServiceError): ChatClientError {
   const leader = error.metadata?.get(leaderAddressKey)[0];
-  return new ChatClientError(grpc.status[error.code] ?? String(error.code), error.details || error.message, leader ? String(leader) : undefined);
+  const details = (error.details || error.message).replace(/\s*Resolution note:\s*$/, "");
+  return new ChatClientError(grpc.status[error.code] ?? String(error.code), details, leader ? String(leader) : undefined);
 }

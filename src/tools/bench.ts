@@ -1,29 +1,35 @@
 /**
- * `bun run bench`: starts a real replica process on a scratch directory,
- * drives SendMessage with several loads for a bounded time each, and prints
- * acknowledged writes per second, latency percentiles and the replica's
- * resident memory. Medians over several runs; not part of the test suite.
+ * `bun run bench`: starts a local cluster of real replica processes (1 or 3)
+ * on scratch directories, drives SendMessage with several loads for a
+ * bounded time each, and prints acknowledged writes per second, latency
+ * percentiles and the leader's resident memory; then SIGKILLs the leader a
+ * few times and prints the failover time (kill until the next acknowledged
+ * write). Medians over several runs; not part of the test suite.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
-import { projectRoot } from "../config.ts";
+import { LocalCluster } from "./replica-process.ts";
 
 const usage = `Usage: bun run bench -- [options]
 
 Options:
+  --replicas N       cluster size, 1 or 3 (default 3)
   --loads LIST       requests in flight, comma separated (default 1,16,64)
   --seconds N        measuring time per load and run (default 5, max 120)
   --runs N           runs per load; the median is reported (default 3, max 10)
+  --kills N          leader failovers to time, 0 to skip (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
   -h, --help         show this help`;
 
 const benchSecondsMax = 120;
 const benchRunsMax = 10;
 const loadMax = 256;
-const replicaStartTimeoutMs = 15_000;
+const killsMax = 20;
+const benchSecret = "bench-cluster-secret-0123456789";
+/** Steady writing before a kill, and the longest a failover may take before the bench gives up. */
+const steadyWritingMs = 500;
+const failoverTimeoutMs = 15_000;
 /** Distinguishes this run's accounts on a replica that outlives it. */
 const runId = Date.now().toString(36);
 
@@ -51,36 +57,10 @@ function residentMb(pid: number): number {
   return kilobytes / 1024;
 }
 
-async function startReplicaProcess(dataDir: string) {
-  const child = Bun.spawn([process.execPath, join(projectRoot, "src/tools/replica.ts"), "--standalone", "--server_port", "0", "--data_dir", dataDir], {
-    stderr: "pipe",
-    stdout: "ignore",
-    env: { ...process.env, CHAT_CLUSTER_SECRET: "bench-cluster-secret-0123456789" },
-  });
-  const reader = child.stderr.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const deadline = Date.now() + replicaStartTimeoutMs;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value);
-    const match = /serving address=(\S+)/.exec(text);
-    if (match) {
-      void (async () => {
-        while (!(await reader.read()).done); // keep draining so the replica never blocks on stderr
-      })();
-      return { child, address: match[1]! };
-    }
-  }
-  child.kill("SIGKILL");
-  throw new Error(`replica did not start:\n${text}`);
-}
-
-async function measure(address: string, pid: number | undefined, load: number, seconds: number, round: number): Promise<RunResult> {
+async function measure(addresses: string[], pid: number | undefined, load: number, seconds: number, round: number): Promise<RunResult> {
   const clients: ChatClient[] = [];
   for (let lane = 0; lane < load; lane++) {
-    const client = new ChatClient({ address });
+    const client = new ChatClient({ addresses });
     const name = `bench-${runId}-${round}-${lane}`;
     await client.createAccount(name, "bench-password");
     await client.login(name, "bench-password");
@@ -128,43 +108,92 @@ function boundedInteger(name: string, text: string, max: number): number {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      replicas: { type: "string", default: "3" },
       loads: { type: "string", default: "1,16,64" },
       seconds: { type: "string", default: "5" },
       runs: { type: "string", default: "3" },
+      kills: { type: "string", default: "5" },
       address: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return console.log(usage);
+  const replicas = Number(values.replicas);
+  if (replicas !== 1 && replicas !== 3) throw new Error("--replicas must be 1 or 3");
   const loads = parseList(values.loads);
   const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
   const runs = boundedInteger("runs", values.runs, benchRunsMax);
-  const dataDir = mkdtempSync(join(tmpdir(), "chat-bench-"));
-  const { child, address } = values.address
-    ? { child: null, address: values.address }
-    : await startReplicaProcess(dataDir);
+  const kills = values.kills === "0" ? 0 : boundedInteger("kills", values.kills, killsMax);
+  const cluster = values.address ? null : await LocalCluster.start(replicas, benchSecret);
+  const addresses = cluster ? cluster.addresses : [values.address!];
   try {
-    console.log(`1 replica at ${address}; ${seconds} s per run, median of ${runs} runs; SendMessage acknowledged after fsync`);
-    console.log("in flight |  acked/s |  p50 ms |  p99 ms | replica RSS MB | runs (acked/s)");
+    const leaderPid = async () => (cluster ? cluster.replicas.get(await leaderId(addresses))?.process.pid : undefined);
+    console.log(`${cluster ? replicas : "a running"} replica(s); ${seconds} s per run, median of ${runs}; acknowledged = on disk on a majority`);
+    console.log("in flight |  acked/s |  p50 ms |  p99 ms | leader RSS MB | runs (acked/s)");
     let round = 0;
     for (const load of loads) {
       const results: RunResult[] = [];
-      for (let run = 0; run < runs; run++) results.push(await measure(address, child?.pid, load, seconds, round++));
+      for (let run = 0; run < runs; run++) results.push(await measure(addresses, await leaderPid(), load, seconds, round++));
       const row = [
         String(load).padStart(9),
         median(results.map((r) => r.perSecond)).toFixed(0).padStart(8),
         median(results.map((r) => r.p50Ms)).toFixed(2).padStart(7),
         median(results.map((r) => r.p99Ms)).toFixed(2).padStart(7),
-        median(results.map((r) => r.rssMb)).toFixed(0).padStart(14),
+        median(results.map((r) => r.rssMb)).toFixed(0).padStart(13),
         results.map((r) => r.perSecond.toFixed(0)).join(", "),
       ];
       console.log(row.join(" | "));
     }
+    if (cluster && replicas === 3 && kills > 0) await measureFailovers(cluster, kills);
   } finally {
-    child?.kill("SIGTERM");
-    await child?.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await cluster?.stop();
   }
+}
+
+async function leaderId(addresses: string[]): Promise<number> {
+  const client = new ChatClient({ addresses });
+  try {
+    for (const deadline = Date.now() + failoverTimeoutMs; Date.now() < deadline; await Bun.sleep(20)) {
+      const info = await client.getLeaderInfo();
+      if (info.leaderId) return info.leaderId;
+    }
+    throw new Error("no leader elected");
+  } finally {
+    client.close();
+  }
+}
+
+/** SIGKILL the leader while one client writes; time from the kill to the next acknowledged write. */
+async function measureFailovers(cluster: LocalCluster, kills: number): Promise<void> {
+  const times: number[] = [];
+  const writer = new ChatClient({ addresses: cluster.addresses, failoverDeadlineMs: failoverTimeoutMs });
+  await writer.createAccount(`failover-${runId}`, "bench-password");
+  await writer.login(`failover-${runId}`, "bench-password");
+  for (let kill = 0; kill < kills; kill++) {
+    const victim = await leaderId(cluster.addresses);
+    let lastAck = 0;
+    let writing = true;
+    const loop = (async () => {
+      while (writing) {
+        await writer.sendMessage(`failover-${runId}`, "during failover");
+        lastAck = performance.now();
+      }
+    })();
+    await Bun.sleep(steadyWritingMs);
+    const killedAt = performance.now();
+    await cluster.kill(victim);
+    while (lastAck <= killedAt && performance.now() - killedAt < failoverTimeoutMs) await Bun.sleep(1);
+    times.push(lastAck - killedAt);
+    writing = false;
+    await loop;
+    await cluster.startReplica(victim, cluster.replicas.get(victim)!.port);
+  }
+  writer.close();
+  const sorted = [...times].sort((a, b) => a - b);
+  console.log(
+    `failover (SIGKILL leader → next acked write): median ${median(times).toFixed(0)} ms, ` +
+      `min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms over ${kills} kills`,
+  );
 }
 
 main().catch((error: Error) => {

@@ -1,0 +1,91 @@
+/**
+ * Which replicas a client knows and which one leads. Starts from a fallback
+ * list (config_client.json), asks every known replica at once for
+ * GetLeaderInfo, believes the answer with the highest term, and merges the
+ * replica lists it learns. One channel per replica, reused.
+ */
+import * as grpc from "@grpc/grpc-js";
+import type { ChatServiceClient } from "../rpc/generated/chat/ChatService.ts";
+import type { GetLeaderInfoReply__Output } from "../rpc/generated/chat/GetLeaderInfoReply.ts";
+import { channelOptions, chatProto } from "../rpc/proto.ts";
+
+/** Deadline of one GetLeaderInfo during discovery: a dead replica must not hold it up. */
+export const discoveryCallDeadlineMs = 500;
+/** Replicas a client remembers at most (the fallback list plus what it learns). */
+export const knownReplicasMax = 64;
+
+export class ReplicaDirectory {
+  private readonly known: string[];
+  private readonly stubs = new Map<string, ChatServiceClient>();
+  private current: string;
+  private discovery: Promise<string | null> | null = null;
+
+  constructor(addresses: readonly string[]) {
+    if (addresses.length === 0) throw new Error("a client needs at least one replica address");
+    this.known = [...new Set(addresses)].slice(0, knownReplicasMax);
+    this.current = this.known[0]!;
+  }
+
+  get currentAddress(): string {
+    return this.current;
+  }
+
+  get addresses(): readonly string[] {
+    return this.known;
+  }
+
+  stub(address = this.current): ChatServiceClient {
+    let stub = this.stubs.get(address);
+    if (!stub) {
+      stub = new chatProto.chat.ChatService(address, grpc.credentials.createInsecure(), channelOptions);
+      this.stubs.set(address, stub);
+    }
+    return stub;
+  }
+
+  /** A replica told us who leads. */
+  useLeader(address: string): void {
+    this.remember(address);
+    this.current = address;
+  }
+
+  /**
+   * Asks every known replica who leads; switches to the leader of the
+   * highest term reported. Concurrent callers share one round. Resolves
+   * with the leader's address, or null when no replica knows one yet.
+   */
+  discoverLeader(): Promise<string | null> {
+    this.discovery ??= this.discoveryRound().finally(() => (this.discovery = null));
+    return this.discovery;
+  }
+
+  close(): void {
+    for (const stub of this.stubs.values()) stub.close();
+    this.stubs.clear();
+  }
+
+  private async discoveryRound(): Promise<string | null> {
+    const replies = await Promise.all(this.known.map((address) => this.askLeaderInfo(address)));
+    let best: GetLeaderInfoReply__Output | null = null;
+    for (const reply of replies) {
+      if (!reply) continue;
+      for (const replica of reply.replicas) this.remember(replica.address);
+      if (reply.leaderAddress && (!best || reply.term > best.term)) best = reply;
+    }
+    if (!best) return null;
+    this.current = best.leaderAddress;
+    this.remember(best.leaderAddress);
+    return best.leaderAddress;
+  }
+
+  private askLeaderInfo(address: string): Promise<GetLeaderInfoReply__Output | null> {
+    return new Promise((resolve) => {
+      const deadline = Date.now() + discoveryCallDeadlineMs;
+      this.stub(address).GetLeaderInfo({}, { deadline }, (error, reply) => resolve(error || !reply ? null : reply));
+    });
+  }
+
+  private remember(address: string): void {
+    if (address && !this.known.includes(address) && this.known.length < knownReplicasMax) this.known.push(address);
+  }
+}

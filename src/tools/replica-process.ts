@@ -1,0 +1,119 @@
+/**
+ * Starts replicas as real child processes (for the demo and the benchmark):
+ * one standalone replica, or a cluster on free loopback ports with its own
+ * config_master.json in a scratch directory.
+ */
+import type { Subprocess } from "bun";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { projectRoot } from "../config.ts";
+
+/** How long a replica may take from spawn to its "serving" log line. */
+export const replicaStartTimeoutMs = 15_000;
+const replicaScript = join(projectRoot, "src/tools/replica.ts");
+
+export interface ReplicaChild {
+  id: number;
+  address: string;
+  port: number;
+  dataDir: string;
+  process: Subprocess<"ignore", "ignore", "pipe">;
+}
+
+/** A port that was free a moment ago (bind to 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns one replica and waits for its "serving address=" line. */
+export async function spawnReplica(id: number, dataDir: string, args: string[], secret: string): Promise<ReplicaChild> {
+  const child = Bun.spawn([process.execPath, replicaScript, "--server_id", String(id), "--data_dir", dataDir, ...args], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+    env: { ...process.env, CHAT_CLUSTER_SECRET: secret, NO_COLOR: "1" },
+  });
+  const reader = child.stderr.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + replicaStartTimeoutMs;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value);
+    const match = /serving address=(\S+)/.exec(text);
+    if (match) {
+      void (async () => {
+        while (!(await reader.read()).done); // keep draining so the replica never blocks on its log
+      })();
+      const address = match[1]!;
+      return { id, address, port: Number(address.split(":").pop()), dataDir, process: child };
+    }
+  }
+  child.kill("SIGKILL");
+  throw new Error(`replica ${id} did not start:\n${text}`);
+}
+
+export class LocalCluster {
+  readonly replicas = new Map<number, ReplicaChild>();
+
+  private constructor(
+    readonly directory: string,
+    private readonly configMaster: string,
+    private readonly secret: string,
+  ) {}
+
+  /** Starts `size` replicas (1 = standalone) on free ports. */
+  static async start(size: number, secret: string): Promise<LocalCluster> {
+    const directory = mkdtempSync(join(tmpdir(), "chat-cluster-"));
+    const instances = [];
+    for (let id = 1; id <= size; id++) instances.push({ id, host: "127.0.0.1", port: await freePort() });
+    const configMaster = join(directory, "config_master.json");
+    writeFileSync(configMaster, JSON.stringify({ instances }, null, 2));
+    const cluster = new LocalCluster(directory, configMaster, secret);
+    try {
+      await Promise.all(instances.map((instance) => cluster.startReplica(instance.id, instance.port, size)));
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  get addresses(): string[] {
+    return [...this.replicas.values()].map((replica) => replica.address);
+  }
+
+  async startReplica(id: number, port: number, size = this.replicas.size): Promise<ReplicaChild> {
+    const args =
+      size === 1
+        ? ["--standalone", "--server_port", String(port)]
+        : ["--config_master", this.configMaster, "--initial_leader", String(id === 1)];
+    const replica = await spawnReplica(id, join(this.directory, `replica-${id}`), args, this.secret);
+    this.replicas.set(id, replica);
+    return replica;
+  }
+
+  async kill(id: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const replica = this.replicas.get(id);
+    if (!replica) return;
+    replica.process.kill(signal);
+    await replica.process.exited;
+  }
+
+  /** Stops every replica and deletes the scratch directory. */
+  async stop(): Promise<void> {
+    for (const replica of this.replicas.values()) replica.process.kill("SIGTERM");
+    await Promise.all([...this.replicas.values()].map((replica) => replica.process.exited));
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
