@@ -20,8 +20,8 @@ export const attemptDeadlineMsDefault = 2000;
 /** How long a call keeps retrying through a failover before it reports failure. */
 export const failoverDeadlineMsDefault = 15_000;
 /** Pause between attempts while no leader is known: doubles from the first to the last. */
-const retryPauseFirstMs = 25;
-const retryPauseMaxMs = 250;
+const retryPauseFirstMs = 10;
+const retryPauseMaxMs = 50;
 /** Statuses after which the same request may be sent again, to the same or another replica. */
 const retryableCodes = new Set(["UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"]);
 

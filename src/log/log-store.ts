@@ -115,8 +115,15 @@ export class LogStore {
     if (expected !== this.lastIndexCache + 1) throw new CorruptLogError(expected, "missing from the log");
   }
 
-  saveHardState(hardState: HardState): void {
-    this.durably(() => this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit));
+  /**
+   * Saves term, vote and commit. `durable: false` skips the fsync: only for
+   * a change of the commit index alone, which Raft can relearn from the
+   * leader after a crash (term and vote must never go back).
+   */
+  saveHardState(hardState: HardState, options: { durable: boolean } = { durable: true }): void {
+    const save = () => this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
+    if (options.durable) this.durably(save);
+    else save();
   }
 
   hardState(): HardState {

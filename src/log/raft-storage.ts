@@ -16,7 +16,13 @@ export function toLogEntry(entry: Entry): LogEntry {
 }
 
 export class SqliteRaftStorage implements LogStorage {
-  constructor(private readonly store: LogStore) {}
+  /** Term and vote as last fsynced: a change of either must be durable before anything is sent. */
+  private durableTerm: number;
+  private durableVote: number;
+
+  constructor(private readonly store: LogStore) {
+    ({ term: this.durableTerm, vote: this.durableVote } = store.hardState());
+  }
 
   firstIndex(): number {
     return this.store.firstIndex();
@@ -47,8 +53,18 @@ export class SqliteRaftStorage implements LogStorage {
    * conflict the leader overwrote, and goes first.
    */
   persist(entries: readonly Entry[], hardState: HardState | undefined): void {
+    if (entries.length === 0 && hardState && this.onlyCommitMoved(hardState)) {
+      // A heartbeat's new commit index: no fsync (see LogStore.saveHardState).
+      this.store.saveHardState(hardState, { durable: false });
+      return;
+    }
     const first = entries[0];
     const truncateFrom = first && first.index <= this.store.lastIndex() ? first.index : undefined;
     this.store.append(entries.map(toLogEntry), hardState, truncateFrom);
+    if (hardState) ({ term: this.durableTerm, vote: this.durableVote } = hardState);
+  }
+
+  private onlyCommitMoved(hardState: HardState): boolean {
+    return hardState.term === this.durableTerm && hardState.vote === this.durableVote;
   }
 }
