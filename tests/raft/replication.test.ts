@@ -65,8 +65,8 @@ describe("the follower side of AppendEntries (paper §5.3, figure 2)", () => {
     const cluster = new TestCluster([1, 2, 3], (id) => (id === 2 ? { log, hardState: { term: 2, vote: 0, commit: 0 } } : {}));
     cluster.core(2).step(append(1, 2, 4, 4, 3, [entry(5, 4)]));
     const [reply] = appendResponses(cluster.core(2).ready().messages);
-    // Everything of term 2 is newer than the leader's term 3 at index 4... but no
-    // entry above index 4 exists here, and term 2 <= 3, so the hint is index 4 at term 2.
+    // The hint is our last index at or below 4 whose term is <= the leader's prevTerm 3:
+    // index 4 (term 2). The leader then skips back past everything newer than term 2.
     expect(reply).toMatchObject({ success: false, rejectedIndex: 4, conflictIndex: 4, conflictTerm: 2 });
     expect(cluster.core(2).lastIndex).toBe(4);
   });
@@ -187,6 +187,22 @@ describe("the leader side of replication and commit (paper §5.3, §5.4.2, §8)"
     const expected = cluster.node(leader).applied;
     expect(expected.map((e) => e.index)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
     for (const id of [1, 2, 3, 4, 5]) expect(cluster.node(id).applied).toEqual(expected);
+  });
+
+  test("a leader cut off from the majority never commits what it accepts (§5.3)", () => {
+    const cluster = new TestCluster([1, 2, 3, 4, 5]);
+    const leader = cluster.electLeader();
+    cluster.run(3);
+    const commit = cluster.core(leader).commitIndex;
+    const others = [1, 2, 3, 4, 5].filter((id) => id !== leader);
+    for (const id of others.slice(0, 3)) cluster.isolate(id);
+    cluster.core(leader).propose("lost");
+    cluster.flush(leader);
+    cluster.deliverAll();
+    for (let i = 0; i < 5; i++) cluster.tick(leader);
+    cluster.deliverAll();
+    expect(cluster.core(leader).commitIndex).toBe(commit);
+    expect(cluster.node(leader).applied.some((e) => e.data === "lost")).toBe(false);
   });
 
   test("a follower refuses proposals and names the leader it knows", () => {

@@ -19,7 +19,7 @@ export const maxUncommittedEntriesDefault = 10_000;
 export const maxCommittedEntriesPerReady = 1024;
 /** Max ReadIndex requests waiting for confirmation at once. */
 export const maxPendingReadsDefault = 4096;
-/** Bound on the backwards scan for the first index of a conflicting term. */
+/** Bound on the backwards scan for a back-off hint; stopping early only costs a round trip, never safety. */
 export const maxConflictScanEntries = 1_000_000;
 
 export interface Limits {

@@ -221,7 +221,7 @@ export class RaftCore {
   hasReady(): boolean {
     if (this.handedOut !== null) return false;
     if (this.messages.length > 0 || this.readStates.length > 0) return true;
-    if (this.log.unstableEntries().length > 0 || this.log.committed > this.log.applied) return true;
+    if (this.log.hasUnstable() || this.log.committed > this.log.applied) return true;
     return !sameSoftState(this.softState(), this.lastSoftState) || !sameHardState(this.hardState(), this.lastHardState);
   }
 

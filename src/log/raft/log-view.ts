@@ -131,6 +131,10 @@ export class LogView {
     return out;
   }
 
+  hasUnstable(): boolean {
+    return this.unstable.length > 0;
+  }
+
   unstableEntries(): Entry[] {
     return [...this.unstable];
   }

@@ -130,8 +130,11 @@ export class Reader {
     const requestId = `read-${++this.counter}`;
     const ackedAtStart = new Map(this.writers.map((writer) => [writer.clientId, writer.acked]));
     const node = this.random.chance(readRandomTargetShare) ? this.random.pick(this.port.nodeIds) : this.target;
-    if (this.port.readIndex(node, requestId)) this.issued.set(requestId, { requestId, node, ackedAtStart, index: 0 });
-    else this.target = this.random.pick(this.port.nodeIds);
+    // Registered before the call: a node may answer within readIndex() itself.
+    this.issued.set(requestId, { requestId, node, ackedAtStart, index: 0 });
+    if (this.port.readIndex(node, requestId)) return;
+    this.issued.delete(requestId);
+    this.target = this.random.pick(this.port.nodeIds);
   }
 
   onReadState(node: NodeId, state: ReadState): void {

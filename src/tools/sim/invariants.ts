@@ -19,6 +19,12 @@ export class InvariantChecker {
   readonly leaders = new Map<number, NodeId>();
   /** committed[i - 1] is the entry known committed at index i. */
   readonly committed: Entry[] = [];
+  /**
+   * commitTerms[i - 1]: the term of the node that first persisted index i as
+   * committed. Only a leader persists a new commit index before anyone else
+   * can learn it, so this is the term in which the entry was committed.
+   */
+  private readonly commitTerms: number[] = [];
 
   constructor(private readonly quorum: number) {}
 
@@ -28,11 +34,13 @@ export class InvariantChecker {
     if (known === id) return;
     if (known !== undefined) throw new SimViolation("at most one leader per term", `term ${term}: ${known} and ${id}`);
     this.leaders.set(term, id);
-    for (const entry of this.committed) {
-      if (termAt(entry.index) !== entry.term) {
-        throw new SimViolation("leader completeness", `leader ${id} of term ${term} lacks committed ${entry.index}@${entry.term} (has term ${termAt(entry.index)})`);
+    // Only entries committed in earlier terms: a candidate of an old term may
+    // still win with votes granted long ago, after a newer term committed more.
+    this.committed.forEach((entry, position) => {
+      if (this.commitTerms[position]! < term && termAt(entry.index) !== entry.term) {
+        throw new SimViolation("leader completeness", `leader ${id} of term ${term} lacks ${describe(entry)} committed in term ${this.commitTerms[position]} (has term ${termAt(entry.index)})`);
       }
-    }
+    });
   }
 
   /** Durable state only moves forward: terms, one vote per term, commit, and no overwrite of committed entries. */
@@ -51,11 +59,11 @@ export class InvariantChecker {
     if (commit > disk.lastIndex()) throw new SimViolation("commit within the durable log", `node ${id} commit ${commit} > last ${disk.lastIndex()}`);
     for (let index = previousCommit + 1; index <= commit; index++) {
       const entry = disk.entries(index, index + 1)[0]!;
-      this.recordCommitted(id, entry, disks);
+      this.recordCommitted(id, entry, disk.hardState.term, disks);
     }
   }
 
-  private recordCommitted(id: NodeId, entry: Entry, disks: readonly DiskView[]): void {
+  private recordCommitted(id: NodeId, entry: Entry, commitTerm: number, disks: readonly DiskView[]): void {
     const known = this.committed[entry.index - 1];
     if (known) {
       if (!sameEntry(known, entry)) {
@@ -74,6 +82,7 @@ export class InvariantChecker {
     }
     this.checkNoElectionCanLose(entry, disks);
     this.committed.push(entry);
+    this.commitTerms.push(commitTerm);
   }
 
   /**

@@ -58,6 +58,8 @@ export const traceTailEventsDefault = 50;
 const maxReadyRoundsPerDrive = 1000;
 /** Per-tick chance that an idle writer starts its next command during the safety phase. */
 const writeStartChance = 0.3;
+/** Held peer messages reach a resumed node up to this many ticks after it resumes. */
+const resumeSkewTicksMax = 3;
 /** Per-tick chance that the reader issues a ReadIndex request. */
 const readChance = 0.2;
 
@@ -148,7 +150,8 @@ class Simulation implements FaultTarget, ClientPort {
       const node = this.nodes[message.to - 1]!;
       if (!node.core) continue;
       if (node.pausedUntil > this.now) {
-        this.network.hold(message, node.pausedUntil);
+        // After a stall, the process may serve clients before it drains its peer sockets.
+        this.network.hold(message, node.pausedUntil + this.random.int(0, resumeSkewTicksMax));
         continue;
       }
       if (this.options.traceMessages) this.trace.add(this.now, node.id, `<- n${message.from}`, message);

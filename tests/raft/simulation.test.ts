@@ -1,0 +1,122 @@
+// Seeded simulation (tier 3): thousands of random fault schedules, each a
+// safety phase with drops, delays, duplicates, reordering, partitions, pauses
+// and crashes, then a liveness phase after healing. A failure prints the seed;
+// replay it with `bun src/tools/sim.ts --seed S --nodes N --messages`.
+
+import { describe, expect, test } from "bun:test";
+import { majorityIndex } from "../../src/log/raft/quorum.ts";
+import { RaftCore } from "../../src/log/raft/index.ts";
+import { runSimulation, type SimResult } from "../../src/tools/sim/simulation.ts";
+
+const seedCount = 1000;
+const seedsPerTest = 250;
+const chunkTimeoutMs = 60_000;
+
+function describeFailure(result: SimResult): string {
+  return [`seed ${result.seed} (${result.nodeCount} nodes): ${result.invariant}`, result.message ?? "", ...result.trace].join("\n");
+}
+
+function runSeeds(seeds: number[], nodeCount: (seed: number) => number): SimResult[] {
+  return seeds.map((seed) => runSimulation({ seed, nodeCount: nodeCount(seed) }));
+}
+
+describe("seeded simulation", () => {
+  for (let first = 1; first <= seedCount; first += seedsPerTest) {
+    const seeds = Array.from({ length: seedsPerTest }, (_, i) => first + i);
+    test(
+      `seeds ${first}-${first + seedsPerTest - 1} keep every safety invariant and converge after healing (3 and 5 nodes)`,
+      () => {
+        for (const result of runSeeds(seeds, (seed) => (seed % 2 === 0 ? 3 : 5))) {
+          if (!result.ok) throw new Error(describeFailure(result));
+          expect(result.stats.elections).toBeGreaterThan(0);
+        }
+      },
+      chunkTimeoutMs,
+    );
+  }
+
+  // Seeds that once failed, with what they found. Seed numbers name a schedule
+  // only for the fault-profile generator of their day; each line is still run
+  // (both sizes) as a fixed regression sample.
+  const regressionSeeds: Array<{ seed: number; nodeCount: number; found: string }> = [
+    { seed: 9, nodeCount: 5, found: "simulator: a crash armed during the safety phase fired after healing" },
+    { seed: 20, nodeCount: 5, found: "core: a follower behind an optimistic `next` stalled forever after a lost Append; heartbeat replies now re-probe" },
+    { seed: 1075, nodeCount: 3, found: "simulator: 400 liveness ticks too few to catch up 230 entries one per Append; budget raised" },
+    { seed: 2, nodeCount: 5, found: "simulator: fixed 5-tick client retries grew the log faster than it committed; clients back off" },
+    { seed: 722, nodeCount: 3, found: "invariant: a term-3 candidate legitimately won with votes granted before term 4 committed; completeness now counts only entries committed in earlier terms" },
+  ];
+  test(
+    "regression seeds",
+    () => {
+      for (const { seed, nodeCount } of regressionSeeds) {
+        for (const count of [nodeCount, nodeCount === 3 ? 5 : 3]) {
+          const result = runSimulation({ seed, nodeCount: count });
+          if (!result.ok) throw new Error(describeFailure(result));
+        }
+      }
+    },
+    chunkTimeoutMs,
+  );
+
+  test("a seed replays exactly", () => {
+    const first = runSimulation({ seed: 4242, nodeCount: 5 });
+    const second = runSimulation({ seed: 4242, nodeCount: 5 });
+    expect(second.stats).toEqual(first.stats);
+    expect(first.stats.writesAcked).toBeGreaterThan(0);
+  });
+});
+
+describe("the simulator catches known bugs (mutation checks)", () => {
+  /** Temporarily replaces a RaftCore method to plant a bug, runs seeds until one fails. */
+  function firstFailure(method: string, replacement: (this: any, ...args: any[]) => unknown, maxSeeds: number): SimResult | undefined {
+    const prototype = RaftCore.prototype as unknown as Record<string, unknown>;
+    const original = prototype[method];
+    prototype[method] = replacement;
+    try {
+      for (let seed = 1; seed <= maxSeeds; seed++) {
+        for (const nodeCount of [3, 5]) {
+          const result = runSimulation({ seed, nodeCount });
+          if (!result.ok) return result;
+        }
+      }
+      return undefined;
+    } finally {
+      prototype[method] = original;
+    }
+  }
+
+  test(
+    "committing an earlier-term entry by counting replicas (figure 8) is caught",
+    () => {
+      const failure = firstFailure(
+        "maybeCommit",
+        function (this: any) {
+          const index = majorityIndex(this.voters, (id: number) => this.progress.get(id).match);
+          if (index <= this.log.committed) return false; // the planted bug: no own-term check
+          this.log.commitTo(index);
+          return true;
+        },
+        1000,
+      );
+      expect(failure?.invariant).toBeDefined();
+      expect(["no future leader can lack a committed entry", "leader completeness", "no two replicas commit different entries at one index"]).toContain(failure!.invariant!);
+    },
+    chunkTimeoutMs * 2,
+  );
+
+  test(
+    "answering ReadIndex without a heartbeat round is caught as a stale read",
+    () => {
+      const failure = firstFailure(
+        "readIndex",
+        function (this: any, requestId: string) {
+          if (this.role !== "leader") this.readStates.push({ requestId, ok: false, leaderId: this.leaderId });
+          else this.readStates.push({ requestId, ok: true, index: this.log.committed }); // the planted bug
+        },
+        1000,
+      );
+      expect(failure?.invariant).toBe("linearizable reads");
+    },
+    chunkTimeoutMs * 2,
+  );
+});
