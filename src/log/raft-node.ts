@@ -5,7 +5,7 @@
  * Proposals that arrive in one turn of the event loop share that Ready:
  * one append, one fsync, one ReplicateOperation per follower.
  */
-import { pendingProposalsMax } from "../limits.ts";
+import { appendBatchEntriesMax, pendingProposalsMax } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import { NotLeaderError, OverloadedError } from "./errors.ts";
 import type { LogStore } from "./log-store.ts";
@@ -41,10 +41,19 @@ interface PendingProposal<Result> {
   reject: (error: unknown) => void;
 }
 
+interface QueuedProposal<Result> {
+  payload: string;
+  resolve: (result: Result) => void;
+  reject: (error: unknown) => void;
+}
+
 interface PendingRead {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
+
+/** Entries one ReplicateOperation carries at most (its bytes are bounded by the core). */
+export const replicateEntriesMax = 512;
 
 /** The answer a request of each type gets, for matching a Ready's message to the RPC waiting for it. */
 const answerType: Partial<Record<MessageType, MessageType>> = {
@@ -57,6 +66,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private readonly core: RaftCore;
   private readonly storage: SqliteRaftStorage;
   private readonly proposals = new Map<number, PendingProposal<Result>>();
+  /** Proposals of this turn of the event loop, handed to the core together (group commit). */
+  private queued: QueuedProposal<Result>[] = [];
   private readonly reads = new Map<string, PendingRead>();
   /** Reads confirmed at an index the state machine has not applied yet. */
   private readonly readsAwaitingApply: { index: number; read: PendingRead }[] = [];
@@ -77,6 +88,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       random: options.random,
       electionTicks: options.timing.electionTicks,
       heartbeatTicks: options.timing.heartbeatTicks,
+      maxEntriesPerAppend: replicateEntriesMax,
     });
     this.processReady(); // entries committed before a restart but not yet applied
     if (options.campaignAtStart || options.replicas.length === 1) this.fastForwardElectionTimeout();
@@ -87,18 +99,33 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   propose(payload: string): Promise<Result> {
-    if (this.proposals.size >= pendingProposalsMax) {
+    if (this.proposals.size + this.queued.length >= pendingProposalsMax) {
       return Promise.reject(new OverloadedError(`${pendingProposalsMax} writes waiting`));
     }
-    const proposed = this.core.propose(payload);
-    if (!proposed.accepted) {
-      if (proposed.reason === "tooManyUncommitted") return Promise.reject(new OverloadedError("log too far ahead of commit"));
-      return Promise.reject(new NotLeaderError(this.addressOf(proposed.leaderId)));
-    }
+    if (this.core.currentRole !== "leader") return Promise.reject(new NotLeaderError(this.addressOf(this.core.leader)));
     return new Promise<Result>((resolve, reject) => {
-      this.proposals.set(proposed.index, { term: proposed.term, resolve, reject });
+      this.queued.push({ payload, resolve, reject });
       this.scheduleReady();
     });
+  }
+
+  /** Hands this turn's proposals to the core in batches: one append and one message per follower each. */
+  private proposeQueued(): void {
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, appendBatchEntriesMax);
+      const proposed = this.core.proposeBatch(batch.map((proposal) => proposal.payload));
+      if (!proposed.accepted) {
+        const error =
+          proposed.reason === "tooManyUncommitted"
+            ? new OverloadedError("log too far ahead of commit")
+            : new NotLeaderError(this.addressOf(proposed.leaderId));
+        for (const proposal of batch) proposal.reject(error);
+        continue;
+      }
+      batch.forEach((proposal, offset) => {
+        this.proposals.set(proposed.index + offset, { term: proposed.term, resolve: proposal.resolve, reject: proposal.reject });
+      });
+    }
   }
 
   assertLeader(): void {
@@ -175,6 +202,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   /** Drains the core's Ready batches; returns the answer to `capture` if one was produced. */
   private processReady(capture?: { to: NodeId; type: MessageType }): Message | null {
+    this.proposeQueued();
     let answer: Message | null = null;
     while (this.core.hasReady()) {
       const ready = this.core.ready();
@@ -232,6 +260,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   private failPending(error: Error): void {
+    for (const proposal of this.queued.splice(0)) proposal.reject(error);
     for (const pending of this.proposals.values()) pending.reject(error);
     this.proposals.clear();
     for (const read of this.reads.values()) read.reject(error);

@@ -159,14 +159,27 @@ export class RaftCore {
   }
 
   propose(data: string): ProposeResult {
+    return this.proposeBatch([data]);
+  }
+
+  /**
+   * Appends several commands at once and sends one Append per follower for
+   * all of them (group commit). They take consecutive indexes from the one
+   * returned; all are accepted or none.
+   */
+  proposeBatch(data: readonly string[]): ProposeResult {
+    assert(data.length > 0, "an empty proposal batch");
     if (this.role !== "leader") return { accepted: false, reason: "notLeader", leaderId: this.leaderId };
-    if (this.log.lastIndex() - this.log.committed >= this.limits.maxUncommittedEntries) {
+    if (this.log.lastIndex() + data.length - this.log.committed > this.limits.maxUncommittedEntries) {
       return { accepted: false, reason: "tooManyUncommitted", leaderId: this.id };
     }
-    const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, type: "command", data };
-    this.log.append([entry]);
-    this.broadcastAppend(false);
-    return { accepted: true, index: entry.index, term: entry.term };
+    const first = this.log.lastIndex() + 1;
+    const entries: Entry[] = data.map((item, offset) => ({ index: first + offset, term: this.term, type: "command", data: item }));
+    this.log.append(entries);
+    for (const voter of this.voters) {
+      if (voter !== this.id) this.sendPendingAppends(voter);
+    }
+    return { accepted: true, index: first, term: this.term };
   }
 
   /** Linearizable read (dissertation §6.4). The answer arrives as a ReadState in a later Ready. */
