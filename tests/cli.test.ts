@@ -78,9 +78,10 @@ describe("the command-line parser", () => {
 });
 
 describe("the client's flags", () => {
-  test("--server picks the replica, and the first address in config_client.json is the default", () => {
-    expect(parseCliOptions(["--server", "10.0.0.1:7000", "--json"])).toEqual({ server: "10.0.0.1:7000", json: true, help: false });
-    expect(parseCliOptions([]).server).toBe("127.0.0.1:50051");
+  test("--server lists the replicas to try, and config_client.json's list is the default", () => {
+    expect(parseCliOptions(["--server", "10.0.0.1:7000", "--json"])).toEqual({ servers: ["10.0.0.1:7000"], json: true, help: false });
+    expect(parseCliOptions(["--server", "h1:1,h2:2"]).servers).toEqual(["h1:1", "h2:2"]);
+    expect(parseCliOptions([]).servers).toEqual(["127.0.0.1:50051", "127.0.0.1:50052", "127.0.0.1:50053"]);
     expect(parseCliOptions(["-h"]).help).toBe(true);
   });
 

@@ -24,7 +24,8 @@ stdin, one per line, and print one JSON object per line for every result,
 error and incoming message.
 
 Options:
-  --server HOST:PORT  replica to talk to (default: the first in config_client.json)
+  --server LIST       replicas to try, HOST:PORT[,HOST:PORT...] (default: config_client.json);
+                      the client finds the leader among them and follows it through failovers
   --json              scripted mode: commands on stdin, JSON lines on stdout
   -h, --help          show this help
 
@@ -36,7 +37,7 @@ Examples:
   printf 'login alice secret-pass\\nsend bob hello there\\n' | bun run client -- --json`;
 
 interface CliOptions {
-  server: string;
+  servers: string[];
   json: boolean;
   help: boolean;
 }
@@ -52,11 +53,13 @@ export function parseCliOptions(args: string[]): CliOptions {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) return { server: "", json: values.json, help: true };
-  const server = values.server ?? loadClientReplicas()[0];
-  if (!server) throw new Error("no --server given and config_client.json lists no replicas");
-  if (!/^[^\s:]+:[0-9]{1,5}$/.test(server)) throw new Error(`--server must be HOST:PORT, not "${server}"`);
-  return { server, json: values.json, help: false };
+  if (values.help) return { servers: [], json: values.json, help: true };
+  const servers = values.server ? values.server.split(",") : loadClientReplicas();
+  if (servers.length === 0) throw new Error("no --server given and config_client.json lists no replicas");
+  for (const server of servers) {
+    if (!/^[^\s:]+:[0-9]{1,5}$/.test(server)) throw new Error(`--server must be HOST:PORT, not "${server}"`);
+  }
+  return { servers, json: values.json, help: false };
 }
 
 async function main(): Promise<number> {
@@ -71,7 +74,7 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  return options.json ? runJsonMode({ address: options.server }) : runInteractive({ address: options.server });
+  return options.json ? runJsonMode({ addresses: options.servers }) : runInteractive({ addresses: options.servers });
 }
 
 if (import.meta.main) {

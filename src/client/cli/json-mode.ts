@@ -15,7 +15,8 @@ import { CommandLineError, parseCommandLine, type Command } from "./parse.ts";
 import { Session } from "./session.ts";
 
 export interface JsonModeOptions {
-  address: string;
+  /** Replicas to try; the client finds the leader among them and follows it. */
+  addresses: string[];
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
 }
@@ -23,7 +24,7 @@ export interface JsonModeOptions {
 export async function runJsonMode(options: JsonModeOptions): Promise<number> {
   const output = options.output ?? process.stdout;
   const emit = (object: object) => output.write(`${JSON.stringify(object)}\n`);
-  const session = new Session(options.address, {
+  const session = new Session(options.addresses, {
     message: (message) => emit({ event: "message", message }),
     notice: (text) => emit({ event: "notice", text }),
   });

@@ -22,8 +22,8 @@ export class Session {
   private feed: LiveFeed | null = null;
   private readonly feedHandlers: LiveFeedHandlers;
 
-  constructor(address: string, events: SessionEvents) {
-    this.client = new ChatClient({ address });
+  constructor(addresses: string[], events: SessionEvents) {
+    this.client = new ChatClient({ addresses });
     this.feedHandlers = { onMessage: (message) => events.message(message), onNotice: (text) => events.notice(text) };
   }
 

@@ -13,7 +13,8 @@ import { parseCommandLine, type Command } from "./parse.ts";
 import { Session } from "./session.ts";
 
 export interface TerminalOptions {
-  address: string;
+  /** Replicas to try; the client finds the leader among them and follows it. */
+  addresses: string[];
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -25,11 +26,11 @@ export async function runInteractive(options: TerminalOptions): Promise<number> 
   const paint: Paint = terminal && !process.env.NO_COLOR ? coloured : plain;
   const rl = createInterface({ input, output, terminal, historySize: interactiveHistoryLines });
   const screen = new Screen(rl, output, terminal);
-  const session = new Session(options.address, {
+  const session = new Session(options.addresses, {
     message: (message) => screen.printAbove(formatLive(message, paint)),
     notice: (text) => screen.printAbove(paint("yellow", `! ${text}`)),
   });
-  screen.print(`chat client, talking to ${options.address}. Type help for commands, quit to leave.`);
+  screen.print(`chat client, replicas ${options.addresses.join(", ")}. Type help for commands, quit to leave.`);
   rl.on("SIGINT", () => (rl.line.length > 0 ? screen.clearInput() : rl.close()));
   try {
     screen.prompt(promptText(session, paint));
