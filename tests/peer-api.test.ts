@@ -1,0 +1,74 @@
+/** The replica-to-replica API refuses callers without the cluster secret and changes nothing. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as grpc from "@grpc/grpc-js";
+import { clusterSecretKey, secretMatches } from "../src/rpc/cluster-secret.ts";
+import type { PeerServiceClient } from "../src/rpc/generated/chat/PeerService.ts";
+import { channelOptions, chatProto } from "../src/rpc/proto.ts";
+import { startTestReplica, testSecret, type TestReplica } from "./support/replica.ts";
+
+let replica: TestReplica;
+let peer: PeerServiceClient;
+
+beforeAll(async () => {
+  replica = await startTestReplica();
+  peer = new chatProto.chat.PeerService(replica.replica.address, grpc.credentials.createInsecure(), channelOptions);
+});
+
+afterAll(async () => {
+  peer.close();
+  await replica.destroy();
+});
+
+function election(secret: string | null, term: number): Promise<{ code: grpc.status; granted?: boolean }> {
+  const metadata = new grpc.Metadata();
+  if (secret !== null) metadata.set(clusterSecretKey, secret);
+  const request = { from: 2, to: 1, term, lastLogIndex: 1_000_000, lastLogTerm: term, preVote: false };
+  return new Promise((resolve) =>
+    peer.Election(request, metadata, { deadline: Date.now() + 5000 }, (error, reply) =>
+      resolve(error ? { code: error.code } : { code: grpc.status.OK, granted: reply?.granted }),
+    ),
+  );
+}
+
+function replicate(secret: string | null, term: number): Promise<grpc.status> {
+  const metadata = new grpc.Metadata();
+  if (secret !== null) metadata.set(clusterSecretKey, secret);
+  const entry = { index: 1_000, term, type: "command", data: "{}" };
+  const request = { from: 2, to: 1, term, prevIndex: 999, prevTerm: term, entries: [entry], leaderCommit: 1_000, heartbeatRound: 0 };
+  return new Promise((resolve) =>
+    peer.ReplicateOperation(request, metadata, { deadline: Date.now() + 5000 }, (error) => resolve(error ? error.code : grpc.status.OK)),
+  );
+}
+
+describe("the peer API", () => {
+  test("a vote request without the cluster secret, or with a wrong one, is refused and changes no term", async () => {
+    const termBefore = replica.replica.node.leaderInfo().term;
+    expect((await election(null, termBefore + 50)).code).toBe(grpc.status.UNAUTHENTICATED);
+    expect((await election("not-the-secret", termBefore + 50)).code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(replica.replica.node.leaderInfo().term).toBe(termBefore);
+    expect(() => replica.replica.node.assertLeader()).not.toThrow();
+  });
+
+  test("log shipping without the cluster secret is refused and appends nothing", async () => {
+    const appliedBefore = replica.replica.service.queries.appliedIndex();
+    expect(await replicate(null, 99)).toBe(grpc.status.UNAUTHENTICATED);
+    expect(replica.replica.service.queries.appliedIndex()).toBe(appliedBefore);
+    expect(() => replica.replica.node.assertLeader()).not.toThrow();
+  });
+
+  test("a caller with the secret is heard, and a leader that holds its lease is not deposed by it", async () => {
+    const termBefore = replica.replica.node.leaderInfo().term;
+    const answer = await election(testSecret, termBefore + 1);
+    // Heard: either an answer or "ignored", never UNAUTHENTICATED.
+    expect([grpc.status.OK, grpc.status.ABORTED]).toContain(answer.code);
+    expect(answer.granted ?? false).toBe(false);
+    expect(() => replica.replica.node.assertLeader()).not.toThrow();
+  });
+
+  test("secrets are compared whole: a prefix or a longer string does not match", () => {
+    expect(secretMatches("abcdef", "abcdef")).toBe(true);
+    expect(secretMatches("abcdef", "abc")).toBe(false);
+    expect(secretMatches("abcdef", "abcdefg")).toBe(false);
+    expect(secretMatches("abcdef", undefined)).toBe(false);
+  });
+});
