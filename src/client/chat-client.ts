@@ -47,6 +47,10 @@ export interface ChatClientOptions {
   clientId?: string;
   attemptDeadlineMs?: number;
   failoverDeadlineMs?: number;
+  /** Checks this often that the replica in use still leads (0 = only when a call fails). */
+  heartbeatMs?: number;
+  /** Runs when the client turns to another replica (a new leader). */
+  onReplicaChange?: (address: string) => void;
 }
 
 type UnaryName = Exclude<keyof ChatServiceDefinition, "Subscribe">;
@@ -74,12 +78,19 @@ export class ChatClient {
   private readonly directory: ReplicaDirectory;
   private readonly attemptDeadlineMs: number;
   private readonly failoverDeadlineMs: number;
+  private readonly heartbeat: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ChatClientOptions) {
     this.clientId = options.clientId ?? randomBytes(16).toString("base64url");
     this.attemptDeadlineMs = options.attemptDeadlineMs ?? attemptDeadlineMsDefault;
     this.failoverDeadlineMs = options.failoverDeadlineMs ?? failoverDeadlineMsDefault;
     this.directory = new ReplicaDirectory(options.addresses ?? (options.address ? [options.address] : []));
+    if (options.onReplicaChange) this.directory.onChange = options.onReplicaChange;
+    if (options.heartbeatMs) {
+      // A dead leader is noticed even while the user is idle; unref: it never keeps a process alive.
+      this.heartbeat = setInterval(() => void this.directory.checkLeader(), options.heartbeatMs);
+      this.heartbeat.unref();
+    }
   }
 
   /** The replica this client currently talks to. */
@@ -222,6 +233,7 @@ export class ChatClient {
   }
 
   close(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
     this.directory.close();
   }
 

@@ -20,6 +20,9 @@ export class ReplicaDirectory {
   private current: string;
   private discovery: Promise<string | null> | null = null;
 
+  /** Runs when the client turns to another replica. */
+  onChange: (address: string) => void = () => {};
+
   constructor(addresses: readonly string[]) {
     if (addresses.length === 0) throw new Error("a client needs at least one replica address");
     this.known = [...new Set(addresses)].slice(0, knownReplicasMax);
@@ -46,7 +49,16 @@ export class ReplicaDirectory {
   /** A replica told us who leads. */
   useLeader(address: string): void {
     this.remember(address);
-    this.current = address;
+    this.switchTo(address);
+  }
+
+  /**
+   * One heartbeat: asks the current replica who leads; if it does not
+   * answer, or names another leader, looks for the leader everywhere.
+   */
+  async checkLeader(): Promise<void> {
+    const reply = await this.askLeaderInfo(this.current);
+    if (!reply || reply.leaderAddress !== this.current) await this.discoverLeader();
   }
 
   /**
@@ -73,8 +85,8 @@ export class ReplicaDirectory {
       if (reply.leaderAddress && (!best || reply.term > best.term)) best = reply;
     }
     if (!best) return null;
-    this.current = best.leaderAddress;
     this.remember(best.leaderAddress);
+    this.switchTo(best.leaderAddress);
     return best.leaderAddress;
   }
 
@@ -83,6 +95,12 @@ export class ReplicaDirectory {
       const deadline = Date.now() + discoveryCallDeadlineMs;
       this.stub(address).GetLeaderInfo({}, { deadline }, (error, reply) => resolve(error || !reply ? null : reply));
     });
+  }
+
+  private switchTo(address: string): void {
+    if (address === this.current) return;
+    this.current = address;
+    this.onChange(address);
   }
 
   private remember(address: string): void {

@@ -32,3 +32,5 @@ export const markReadBatchIdsMax = idsPerRequestMax;
 export const interactiveHistoryLines = 200;
 /** After end of input, how long JSON mode waits for open handles before exiting anyway. */
 export const exitGraceMs = 1000;
+/** How often the client checks that its replica still leads, so a dead leader is noticed while idle. */
+export const leaderHeartbeatMs = 1000;

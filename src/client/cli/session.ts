@@ -4,6 +4,7 @@
  * terminal and JSON mode) drive a Session through the command table.
  */
 import { ChatClient, type ChatMessage } from "../chat-client.ts";
+import { leaderHeartbeatMs } from "./constants.ts";
 import { LiveFeed, type LiveFeedHandlers } from "./live-feed.ts";
 
 /** The listing `more` continues: the next page of the last `users` or `history`. */
@@ -23,7 +24,11 @@ export class Session {
   private readonly feedHandlers: LiveFeedHandlers;
 
   constructor(addresses: string[], events: SessionEvents) {
-    this.client = new ChatClient({ addresses });
+    this.client = new ChatClient({
+      addresses,
+      heartbeatMs: leaderHeartbeatMs,
+      onReplicaChange: (address) => events.notice(`now talking to the leader at ${address}`),
+    });
     this.feedHandlers = { onMessage: (message) => events.message(message), onNotice: (text) => events.notice(text) };
   }
 
