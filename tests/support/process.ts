@@ -60,6 +60,8 @@ export interface ReplicaProcess {
   stdout: LineCollector;
   /** Sends `signal` and resolves with the exit code once the process is gone. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends `signal` without waiting (SIGSTOP, SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** One JSON line of the CLI: a result, an error or a live event. */
@@ -71,6 +73,11 @@ export class ProcessGroup {
   /** Spawns a replica without waiting for it: for starts that are meant to fail. */
   spawnReplica(dataDir: string, port = 0, extraEnv: Record<string, string> = {}): ReplicaProcess {
     const args = ["--standalone", "--server_port", String(port), "--data_dir", dataDir, "--server_id", "1"];
+    return this.spawnReplicaWithArgs(args, dataDir, extraEnv);
+  }
+
+  /** Spawns `bun src/tools/replica.ts ...args` (which should include `--data_dir dataDir`) without waiting. */
+  spawnReplicaWithArgs(args: string[], dataDir: string, extraEnv: Record<string, string> = {}): ReplicaProcess {
     const child = this.spawn([replicaScript, ...args], "ignore", { CHAT_CLUSTER_SECRET: processSecret, ...extraEnv });
     const replica: ReplicaProcess = {
       child,
@@ -83,27 +90,14 @@ export class ProcessGroup {
         child.kill(signal);
         return withTimeout(child.exited, processExitMsMax, `replica exit after ${signal}`);
       },
+      signal: (signal) => child.kill(signal),
     };
     return replica;
   }
 
   /** Starts a replica (port 0 lets it pick) and waits until it logs "serving address=HOST:PORT". */
   async startReplica(dataDir: string, port = 0): Promise<ReplicaProcess> {
-    const replica = this.spawnReplica(dataDir, port);
-    const servingLine = () => replica.stderr.lines.find((line) => /\bserving address=\S+/.test(line));
-    await waitFor(
-      () => {
-        if (replica.child.exitCode !== null) {
-          throw new Error(`replica exited with ${replica.child.exitCode} before serving:\n${replica.stderr.text()}`);
-        }
-        return servingLine() !== undefined;
-      },
-      replicaStartMsMax,
-      "the replica to log serving",
-    );
-    replica.address = /\bserving address=(\S+)/.exec(servingLine()!)![1]!;
-    replica.port = Number(replica.address.split(":").pop());
-    return replica;
+    return waitUntilServing(this.spawnReplica(dataDir, port));
   }
 
   /** Stops `replica` with `signal` and starts a new one on the same data dir and port. */
@@ -120,7 +114,9 @@ export class ProcessGroup {
   /** Kills every child still running and waits for each to exit. */
   async cleanup(): Promise<void> {
     for (const child of this.children) {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      child.kill("SIGCONT"); // a SIGSTOPped child: let it run into the SIGKILL
+      child.kill("SIGKILL");
     }
     await Promise.all(this.children.map((child) => withTimeout(child.exited, processExitMsMax, "child exit")));
     this.children.length = 0;
@@ -137,6 +133,24 @@ export class ProcessGroup {
     this.children.push(child);
     return child;
   }
+}
+
+/** Waits until `replica` logs "serving address=HOST:PORT" and fills in its address and port. */
+export async function waitUntilServing(replica: ReplicaProcess): Promise<ReplicaProcess> {
+  const servingLine = () => replica.stderr.lines.find((line) => /\bserving address=\S+/.test(line));
+  await waitFor(
+    () => {
+      if (replica.child.exitCode !== null) {
+        throw new Error(`replica exited with ${replica.child.exitCode} before serving:\n${replica.stderr.text()}`);
+      }
+      return servingLine() !== undefined;
+    },
+    replicaStartMsMax,
+    "the replica to log serving",
+  );
+  replica.address = /\bserving address=(\S+)/.exec(servingLine()!)![1]!;
+  replica.port = Number(replica.address.split(":").pop());
+  return replica;
 }
 
 /** A `--json` CLI child: write command lines, read its JSON lines in order. */
