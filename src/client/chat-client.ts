@@ -271,6 +271,8 @@ export class ChatClient {
         if (!(error instanceof ChatClientError) || !retryableCodes.has(error.code)) throw error;
         if (Date.now() >= giveUpAt) throw unknownOutcome(error, seq !== undefined);
         if (error.leaderAddress && error.leaderAddress !== this.currentAddress) {
+          // Follow a redirect at once the first time; replicas with stale views could bounce us, so pause after.
+          if (attempt > 0) await Bun.sleep(retryPause(attempt));
           this.directory.useLeader(error.leaderAddress);
           continue;
         }

@@ -76,6 +76,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private readyScheduled = false;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private softState: SoftState = { leaderId: 0, role: "follower" };
+  /** Set by close(): nothing touches the log or the state machine after it. */
+  private closed = false;
 
   constructor(private readonly options: RaftNodeOptions<Result>) {
     this.storage = new SqliteRaftStorage(options.log);
@@ -176,6 +178,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
     this.failPending(new NotLeaderError(null));
@@ -202,6 +205,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   /** Drains the core's Ready batches; returns the answer to `capture` if one was produced. */
   private processReady(capture?: { to: NodeId; type: MessageType }): Message | null {
+    if (this.closed) return null;
     this.proposeQueued();
     let answer: Message | null = null;
     while (this.core.hasReady()) {

@@ -47,10 +47,12 @@ function parseInteger(name: string, text: string, min: number, max: number): num
 /** This replica's entry in config_master.json and the other voters. */
 function membership(serverId: number, standalone: boolean, configMaster?: string) {
   if (standalone) return { self: undefined, peers: [] };
-  const instances = loadInstances(configMaster ?? join(projectRoot, "config_master.json"));
+  const file = configMaster ?? join(projectRoot, "config_master.json");
+  const instances = loadInstances(file);
   const self = instances.find((instance) => instance.id === serverId);
   if (!self) {
-    throw new Error(`server id ${serverId} is not in config_master.json (ids: ${instances.map((i) => i.id).join(", ")}); use --standalone for a single replica`);
+    const ids = instances.map((instance) => instance.id).join(", ");
+    throw new Error(`server id ${serverId} is not in ${file} (ids: ${ids}); use --standalone for a single replica`);
   }
   const peers = instances
     .filter((instance) => instance.id !== serverId)
