@@ -5,11 +5,19 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { CorruptLogError, entryChecksum, verifyEntry, type LogEntry, type StoredLogEntry } from "./entry.ts";
+import { parseMembership, type Membership } from "./membership.ts";
 
 export interface HardState {
   term: number;
   vote: number;
   commit: number;
+}
+
+/** Where the log was compacted to; index 0 when it never was. */
+export interface SnapshotPoint {
+  index: number;
+  term: number;
+  membership: Membership | null;
 }
 
 export class LogStore {
@@ -20,6 +28,7 @@ export class LogStore {
   private readonly upsertHardState: Statement;
   private lastIndexCache: number;
   private firstIndexCache: number;
+  private snapshotCache: SnapshotPoint;
 
   constructor(private readonly db: Database) {
     this.insertEntry = db.prepare("INSERT INTO log_entries (idx, term, type, payload, checksum) VALUES (?, ?, ?, ?, ?)");
@@ -32,12 +41,18 @@ export class LogStore {
       "INSERT INTO hard_state (id, term, vote, commit_index) VALUES (1, ?, ?, ?) " +
         "ON CONFLICT(id) DO UPDATE SET term = excluded.term, vote = excluded.vote, commit_index = excluded.commit_index",
     );
+    this.snapshotCache = this.readSnapshotPoint();
     const bounds = db.query("SELECT MIN(idx) AS first, MAX(idx) AS last FROM log_entries").get() as {
       first: number | null;
       last: number | null;
     };
-    this.firstIndexCache = bounds.first ?? 1;
-    this.lastIndexCache = bounds.last ?? 0;
+    this.firstIndexCache = bounds.first ?? this.snapshotCache.index + 1;
+    this.lastIndexCache = bounds.last ?? this.snapshotCache.index;
+  }
+
+  /** The compaction point: entries up to it are gone. */
+  snapshot(): SnapshotPoint {
+    return this.snapshotCache;
   }
 
   firstIndex(): number {
@@ -50,7 +65,64 @@ export class LogStore {
 
   term(index: number): number | undefined {
     if (index === 0) return 0;
+    if (index === this.snapshotCache.index) return this.snapshotCache.term;
     return this.selectTerm.get(index)?.term;
+  }
+
+  /**
+   * Drops the entries up to `index` (their effect is in the projections) and
+   * records the point with its term and the membership as of it. The
+   * membership is the last config entry at or before `index`, else the
+   * previous point's, else `fallback`.
+   */
+  compact(index: number, fallback: Membership): void {
+    if (index <= this.snapshotCache.index) return;
+    if (index > this.lastIndexCache) throw new Error(`cannot compact to ${index}: the log ends at ${this.lastIndexCache}`);
+    const term = this.term(index)!;
+    const config = this.db
+      .query("SELECT payload FROM log_entries WHERE type = 'config' AND idx <= ? ORDER BY idx DESC LIMIT 1")
+      .get(index) as { payload: string } | null;
+    const membership = config ? parseMembership(config.payload) : (this.snapshotCache.membership ?? fallback);
+    this.durably(() => {
+      this.db.run("DELETE FROM log_entries WHERE idx <= ?", [index]);
+      this.saveSnapshotPoint({ index, term, membership });
+    });
+    this.snapshotCache = { index, term, membership };
+    this.firstIndexCache = index + 1;
+  }
+
+  /**
+   * Inside the caller's transaction (a snapshot install): the whole log is
+   * replaced by the point, since the state it describes replaces every entry
+   * up to it and the leader resends what follows.
+   */
+  resetToSnapshot(point: SnapshotPoint & { membership: Membership }): void {
+    this.db.run("DELETE FROM log_entries");
+    this.saveSnapshotPoint(point);
+  }
+
+  /** After the install transaction committed: the caches follow the disk. */
+  reloadAfterReset(): void {
+    this.snapshotCache = this.readSnapshotPoint();
+    this.firstIndexCache = this.snapshotCache.index + 1;
+    this.lastIndexCache = this.snapshotCache.index;
+  }
+
+  private saveSnapshotPoint(point: SnapshotPoint): void {
+    this.db.run(
+      "INSERT INTO snapshot_meta (id, idx, term, membership) VALUES (1, ?, ?, ?) " +
+        "ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, term = excluded.term, membership = excluded.membership",
+      [point.index, point.term, JSON.stringify(point.membership)],
+    );
+  }
+
+  private readSnapshotPoint(): SnapshotPoint {
+    const row = this.db.query("SELECT idx, term, membership FROM snapshot_meta WHERE id = 1").get() as {
+      idx: number;
+      term: number;
+      membership: string;
+    } | null;
+    return row ? { index: row.idx, term: row.term, membership: parseMembership(row.membership) } : { index: 0, term: 0, membership: null };
   }
 
   /** Entries in [from, toExclusive), checksums verified. */
@@ -91,9 +163,10 @@ export class LogStore {
    * Runs `body` in a transaction whose commit fsyncs the WAL. The connection
    * otherwise runs with synchronous = NORMAL: projections are rebuilt from
    * the log after a crash, so their commits need no fsync of their own, and
-   * a WAL fsync also makes every earlier frame durable.
+   * a WAL fsync also makes every earlier frame durable. Public for callers
+   * that write the log together with other tables (a snapshot install).
    */
-  private durably(body: () => void): void {
+  durably(body: () => void): void {
     this.db.exec("PRAGMA synchronous = FULL");
     try {
       // IMMEDIATE takes the write lock up front, so a busy reader elsewhere is waited for, not a failure.

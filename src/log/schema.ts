@@ -24,3 +24,16 @@ export const hardState = sqliteTable("hard_state", {
   vote: integer("vote").notNull(),
   commit: integer("commit_index").notNull(),
 });
+
+/**
+ * The point the log was compacted to: entries up to `index` are gone, their
+ * effect lives on in the projections. One row, id = 1; absent until the
+ * first compaction or snapshot install.
+ */
+export const snapshotMeta = sqliteTable("snapshot_meta", {
+  id: integer("id").primaryKey(),
+  index: integer("idx").notNull(),
+  term: integer("term").notNull(),
+  /** JSON of the membership as of `index` (the last config entry at or before it). */
+  membership: text("membership").notNull(),
+});

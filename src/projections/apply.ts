@@ -7,6 +7,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import mitt, { type Emitter } from "mitt";
 import { CorruptLogError, type LogEntry } from "../log/entry.ts";
+import { parseMembership, type Membership } from "../log/membership.ts";
 import { clientResultWindowMax } from "../limits.ts";
 import { reject, type ChatOperation, type OperationEnvelope, type OperationResult } from "./operations.ts";
 import { ChatQueries, type MessageRow } from "./queries.ts";
@@ -88,6 +89,10 @@ export class Projections {
 
   private applyEntry(entry: LogEntry): AppliedResult {
     if (entry.index % clientResultPruneEveryEntries === 0) this.forgetIdleClients(entry);
+    if (entry.type === "config") {
+      this.replaceMembers(entry);
+      return { index: entry.index, result: null };
+    }
     if (entry.type !== "command") return { index: entry.index, result: null };
     const envelope = decodeEnvelope(entry);
     return { index: entry.index, result: this.applyOnce(envelope, entry.index) };
@@ -163,6 +168,19 @@ export class Projections {
     return { ok: true, value: {} };
   }
 
+  /** A config entry holds the whole membership: the table becomes it. */
+  private replaceMembers(entry: LogEntry): void {
+    let membership: Membership;
+    try {
+      membership = parseMembership(entry.payload);
+    } catch {
+      throw new CorruptLogError(entry.index, "config entry is not a membership");
+    }
+    this.statements.deleteMembers.run();
+    for (const voter of membership.voters) this.statements.insertMember.run(voter.id, voter.address, "voter");
+    for (const learner of membership.learners) this.statements.insertMember.run(learner.id, learner.address, "learner");
+  }
+
   private forEachId(ids: readonly number[], statement: Statement): number {
     let changed = 0;
     for (const id of new Set(ids)) changed += statement.run(id).changes;
@@ -219,5 +237,7 @@ function prepareWrites(db: Database) {
     insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, at_ms) VALUES (?, ?, ?, ?)"),
     forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
     forgetIdleClients: db.prepare("DELETE FROM client_results WHERE at_ms < ?"),
+    deleteMembers: db.prepare("DELETE FROM cluster_members"),
+    insertMember: db.prepare("INSERT INTO cluster_members (id, address, role) VALUES (?, ?, ?)"),
   };
 }

@@ -62,3 +62,14 @@ export const appliedState = sqliteTable("applied_state", {
   id: integer("id").primaryKey(),
   appliedIndex: integer("applied_index").notNull(),
 });
+
+/**
+ * The cluster's membership as of the applied index: a projection of the
+ * log's config entries, so a snapshot carries it. One row per server.
+ */
+export const clusterMembers = sqliteTable("cluster_members", {
+  id: integer("id").primaryKey(),
+  address: text("address").notNull(),
+  /** "voter" or "learner". */
+  role: text("role").notNull(),
+});

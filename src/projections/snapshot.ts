@@ -1,0 +1,239 @@
+/**
+ * Snapshots of the projections, for a replica too far behind the leader's
+ * compacted log (or a new one).
+ *
+ * Reading: a separate read-only connection holds one read transaction, so
+ * the chunks describe the tables at one applied index while the replica
+ * keeps writing; chunks are cut by bytes and the event loop runs between
+ * them, so writes do not stall.
+ *
+ * Installing: chunks go into a staging file beside the database; only a
+ * complete, verified staging file is copied into the live tables, in one
+ * fsynced transaction together with the log reset. A crash at any point
+ * leaves either the previous state or the new one, never a mix.
+ */
+import { Database } from "bun:sqlite";
+import { createHash, type Hash } from "node:crypto";
+import { existsSync, rmSync } from "node:fs";
+import type { LogStore } from "../log/log-store.ts";
+import { parseMembership, type Membership } from "../log/membership.ts";
+import { openDatabase } from "../storage/database.ts";
+
+/** Bytes of row data in one chunk; well under the gRPC message limit. */
+export const snapshotChunkBytesMax = 1024 * 1024;
+/** Rows read per query while filling a chunk. */
+const rowsPerQuery = 2000;
+
+/** The tables a snapshot carries, with their columns in a fixed order. */
+export const snapshotTables: Record<string, readonly string[]> = {
+  accounts: ["username", "password_hash", "created_at_ms", "created_index"],
+  sessions: ["token_hash", "username", "created_at_ms"],
+  messages: ["id", "sender", "recipient", "text", "sent_at_ms", "read"],
+  client_results: ["client_id", "seq", "result", "at_ms"],
+  cluster_members: ["id", "address", "role"],
+};
+
+export interface SnapshotHeader {
+  index: number;
+  term: number;
+  membership: Membership;
+}
+
+export interface SnapshotChunk {
+  table: string;
+  /** JSON array of rows, each an array of column values in snapshotTables order. */
+  rows: string;
+  crc32: number;
+}
+
+export class SnapshotError extends Error {}
+
+/**
+ * Opens a consistent view of the projections at their applied index. The
+ * caller reads `header`, then iterates `chunks()`, then calls `close()`.
+ */
+export class SnapshotReader {
+  readonly header: SnapshotHeader;
+  private readonly db: Database;
+  private closed = false;
+
+  constructor(path: string, fallbackMembership: Membership) {
+    this.db = new Database(path, { readonly: true, strict: true });
+    this.db.exec("PRAGMA busy_timeout = 5000");
+    this.db.exec("BEGIN"); // one read transaction: every chunk sees the same applied index
+    try {
+      this.header = this.readHeader(fallbackMembership);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  async *chunks(): AsyncGenerator<SnapshotChunk> {
+    for (const [table, columns] of Object.entries(snapshotTables)) {
+      let afterRowid = -Infinity;
+      let pending: string[] = [];
+      let pendingBytes = 0;
+      for (;;) {
+        const rows = this.db
+          .query(`SELECT rowid AS _rowid, ${columns.join(", ")} FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`)
+          .values(afterRowid === -Infinity ? Number.MIN_SAFE_INTEGER : afterRowid, rowsPerQuery);
+        for (const row of rows) {
+          afterRowid = row[0] as number;
+          const encoded = JSON.stringify(row.slice(1));
+          pending.push(encoded);
+          pendingBytes += encoded.length + 1;
+          if (pendingBytes >= snapshotChunkBytesMax) {
+            yield makeChunk(table, pending);
+            pending = [];
+            pendingBytes = 0;
+          }
+        }
+        if (rows.length < rowsPerQuery) break;
+        await new Promise((resolve) => setImmediate(resolve)); // let the replica serve between reads
+      }
+      if (pending.length > 0) yield makeChunk(table, pending);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.exec("COMMIT");
+    this.db.close();
+  }
+
+  private readHeader(fallbackMembership: Membership): SnapshotHeader {
+    const applied = this.db.query("SELECT applied_index AS i FROM applied_state WHERE id = 1").get() as { i: number } | null;
+    const index = applied?.i ?? 0;
+    const fromLog = this.db.query("SELECT term FROM log_entries WHERE idx = ?").get(index) as { term: number } | null;
+    const fromPoint = this.db.query("SELECT idx, term FROM snapshot_meta WHERE id = 1").get() as {
+      idx: number;
+      term: number;
+    } | null;
+    const term = fromLog?.term ?? (fromPoint?.idx === index ? fromPoint.term : undefined);
+    if (term === undefined) throw new SnapshotError(`no term known for applied index ${index}`);
+    const members = this.db.query("SELECT id, address, role FROM cluster_members ORDER BY id").all() as {
+      id: number;
+      address: string;
+      role: string;
+    }[];
+    const membership =
+      members.length === 0
+        ? fallbackMembership
+        : {
+            voters: members.filter((member) => member.role === "voter").map(({ id, address }) => ({ id, address })),
+            learners: members.filter((member) => member.role === "learner").map(({ id, address }) => ({ id, address })),
+          };
+    return { index, term, membership };
+  }
+}
+
+function makeChunk(table: string, encodedRows: string[]): SnapshotChunk {
+  const rows = `[${encodedRows.join(",")}]`;
+  return { table, rows, crc32: Bun.hash.crc32(rows) };
+}
+
+/** The digest both ends compute over the chunks, in order. */
+export function chunkDigest(): Hash {
+  return createHash("sha256");
+}
+
+export function addToDigest(digest: Hash, chunk: SnapshotChunk): void {
+  digest.update(chunk.table).update("\u0000").update(chunk.rows).update("\u0000");
+}
+
+/**
+ * Receives chunks into a staging file. `finish(digest)` verifies the whole
+ * snapshot; `install` then swaps it in atomically.
+ */
+export class SnapshotStaging {
+  private readonly db: Database;
+  private readonly digest = chunkDigest();
+  private bytes = 0;
+
+  constructor(
+    readonly path: string,
+    readonly header: SnapshotHeader,
+  ) {
+    removeStaging(path);
+    this.db = openDatabase(path);
+  }
+
+  get receivedBytes(): number {
+    return this.bytes;
+  }
+
+  add(chunk: SnapshotChunk): void {
+    const columns = snapshotTables[chunk.table];
+    if (!columns) throw new SnapshotError(`unknown table "${chunk.table}" in snapshot`);
+    if (Bun.hash.crc32(chunk.rows) !== chunk.crc32) throw new SnapshotError(`chunk of ${chunk.table} fails its checksum`);
+    const rows = JSON.parse(chunk.rows) as unknown[][];
+    const insert = this.db.prepare(
+      `INSERT INTO ${chunk.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+    );
+    this.db.transaction(() => {
+      for (const row of rows) {
+        if (!Array.isArray(row) || row.length !== columns.length) throw new SnapshotError(`malformed row in ${chunk.table}`);
+        insert.run(...(row as (string | number)[]));
+      }
+    })();
+    addToDigest(this.digest, chunk);
+    this.bytes += chunk.rows.length;
+  }
+
+  /** Verifies the digest of everything received; the staging file is then complete on disk. */
+  finish(expectedDigest: string): void {
+    const actual = this.digest.digest("hex");
+    if (actual !== expectedDigest) throw new SnapshotError("snapshot digest mismatch: the transfer was corrupted");
+    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    this.db.close();
+  }
+
+  abort(): void {
+    try {
+      this.db.close();
+    } catch {
+      // already closed
+    }
+    removeStaging(this.path);
+  }
+}
+
+/**
+ * Replaces the live projections with the staging file's and resets the log
+ * to the snapshot point, in one fsynced transaction; then removes the
+ * staging file. Throws (changing nothing) if the transaction fails.
+ */
+export function installSnapshot(db: Database, log: LogStore, staging: SnapshotStaging): void {
+  const { header, path } = staging;
+  db.run("ATTACH DATABASE ? AS incoming", [path]);
+  try {
+    log.durably(() => {
+      for (const [table, columns] of Object.entries(snapshotTables)) {
+        db.run(`DELETE FROM main.${table}`);
+        db.run(`INSERT INTO main.${table} (${columns.join(", ")}) SELECT ${columns.join(", ")} FROM incoming.${table}`);
+      }
+      db.run(
+        "INSERT INTO main.applied_state (id, applied_index) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET applied_index = excluded.applied_index",
+        [header.index],
+      );
+      log.resetToSnapshot({ index: header.index, term: header.term, membership: header.membership });
+    });
+  } finally {
+    db.run("DETACH DATABASE incoming");
+  }
+  log.reloadAfterReset();
+  removeStaging(path);
+}
+
+/** A staging file left by a crash mid-transfer is useless: remove it and its WAL. */
+export function removeStaging(path: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) {
+    if (existsSync(path + suffix)) rmSync(path + suffix, { force: true });
+  }
+}
+
+export function parseHeaderMembership(json: string): Membership {
+  return parseMembership(json);
+}
