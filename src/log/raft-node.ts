@@ -72,6 +72,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   /** Reads confirmed at an index the state machine has not applied yet. */
   private readonly readsAwaitingApply: { index: number; read: PendingRead }[] = [];
   private readonly leadershipListeners = new Set<() => void>();
+  /** Peer requests stepped and waiting for their answer from the next Ready, oldest first. */
+  private awaitingAnswers: { to: NodeId; type: MessageType; resolve: (answer: Message | null) => void }[] = [];
   private nextReadId = 1;
   private readyScheduled = false;
   private ticker: ReturnType<typeof setInterval> | null = null;
@@ -169,12 +171,24 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     this.scheduleReady();
   }
 
-  /** A peer's request: stepped, persisted, and answered in this same turn. */
-  handlePeerMessage(message: Message): Message | null {
-    if (message.to !== this.options.self.id) return null;
+  /**
+   * A peer's request. Requests that arrive in one turn of the event loop are
+   * stepped together and share one Ready: one fsync answers them all. Each
+   * is answered with the core's response to it, sent only after that Ready
+   * was persisted; null when the core ignored the request.
+   */
+  handlePeerMessage(message: Message): Promise<Message | null> {
+    if (message.to !== this.options.self.id || this.closed) return Promise.resolve(null);
     this.core.step(message);
-    const wanted = answerType[message.type];
-    return wanted ? this.processReady({ to: message.from, type: wanted }) : (this.processReady(), null);
+    const type = answerType[message.type];
+    if (!type) {
+      this.scheduleReady();
+      return Promise.resolve(null);
+    }
+    return new Promise((resolve) => {
+      this.awaitingAnswers.push({ to: message.from, type, resolve });
+      this.scheduleReady();
+    });
   }
 
   async close(): Promise<void> {
@@ -182,6 +196,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
     this.failPending(new NotLeaderError(null));
+    for (const waiting of this.awaitingAnswers.splice(0)) waiting.resolve(null);
   }
 
   /**
@@ -203,24 +218,30 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     });
   }
 
-  /** Drains the core's Ready batches; returns the answer to `capture` if one was produced. */
-  private processReady(capture?: { to: NodeId; type: MessageType }): Message | null {
-    if (this.closed) return null;
+  /** Drains the core's Ready batches: persist, then send (or answer waiting peers), then apply. */
+  private processReady(): void {
+    if (this.closed) return;
     this.proposeQueued();
-    let answer: Message | null = null;
     while (this.core.hasReady()) {
       const ready = this.core.ready();
       if (ready.softState) this.onSoftState(ready.softState);
       if (ready.hardState || ready.entries.length > 0) this.storage.persist(ready.entries, ready.hardState);
       for (const message of ready.messages) {
-        if (capture && !answer && message.to === capture.to && message.type === capture.type) answer = message;
-        else this.options.send(message);
+        if (!this.answerWaitingPeer(message)) this.options.send(message);
       }
       this.apply(ready);
       for (const readState of ready.readStates) this.onReadState(readState);
       this.core.advance();
     }
-    return answer;
+    // Requests the core produced no answer for were ignored (a stale term, a lease).
+    for (const waiting of this.awaitingAnswers.splice(0)) waiting.resolve(null);
+  }
+
+  private answerWaitingPeer(message: Message): boolean {
+    const position = this.awaitingAnswers.findIndex((waiting) => waiting.to === message.to && waiting.type === message.type);
+    if (position < 0) return false;
+    this.awaitingAnswers.splice(position, 1)[0]!.resolve(message);
+    return true;
   }
 
   private apply(ready: Ready): void {

@@ -17,8 +17,8 @@ import {
 
 /** What the peer service needs of the node. */
 export interface PeerMessageHandler {
-  /** Steps a peer's request; returns the durable answer, or null when the node ignored it. */
-  handlePeerMessage(message: Message): Message | null;
+  /** Steps a peer's request; resolves with the durable answer, or null when the node ignored it. */
+  handlePeerMessage(message: Message): Promise<Message | null>;
 }
 
 function serve<Request, Reply>(
@@ -32,17 +32,19 @@ function serve<Request, Reply>(
       callback({ code: grpc.status.UNAUTHENTICATED, details: "peer calls need the cluster secret" });
       return;
     }
+    let message: Message;
     try {
-      const answer = node.handlePeerMessage(toMessage(call.request));
+      message = toMessage(call.request);
+    } catch (error) {
+      if (!(error instanceof MalformedPeerMessageError)) throw error;
+      callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
+      return;
+    }
+    // A failure to persist is thrown from the node's own loop and ends the process.
+    void node.handlePeerMessage(message).then((answer) => {
       if (answer) callback(null, toReply(answer));
       else callback({ code: grpc.status.ABORTED, details: "request ignored by this replica" });
-    } catch (error) {
-      if (error instanceof MalformedPeerMessageError) {
-        callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
-        return;
-      }
-      throw error; // a replica that cannot persist must not keep answering
-    }
+    });
   };
 }
 
