@@ -57,7 +57,7 @@ function report(result: SimResult): void {
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  const totals = { runs: 0, elections: 0, writesAcked: 0, readsChecked: 0, crashes: 0, partitions: 0, messages: 0 };
+  const totals = { runs: 0, elections: 0, writesAcked: 0, readsChecked: 0, crashes: 0, partitions: 0, messages: 0, membershipChanges: 0, transfers: 0, snapshotsInstalled: 0 };
   for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
     for (const nodeCount of options.nodeCounts) {
       const result = runSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks, traceTailEvents: options.traceTail, traceMessages: options.traceMessages });
@@ -72,11 +72,15 @@ function main(): void {
       totals.crashes += result.stats.crashes;
       totals.partitions += result.stats.partitions;
       totals.messages += result.stats.network.sent;
+      totals.membershipChanges += result.stats.membershipChanges;
+      totals.transfers += result.stats.transfers;
+      totals.snapshotsInstalled += result.stats.snapshotsInstalled;
     }
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(`ok: ${options.seeds} seeds, ${totals.runs} runs (${options.nodeCounts.join("+")} nodes) in ${seconds.toFixed(1)}s`);
   console.log(`elections ${totals.elections}, writes acked ${totals.writesAcked}, reads checked ${totals.readsChecked}, crashes ${totals.crashes}, partition changes ${totals.partitions}, messages ${totals.messages}`);
+  console.log(`membership changes committed ${totals.membershipChanges}, leadership transfers ${totals.transfers}, snapshots installed ${totals.snapshotsInstalled}`);
 }
 
 main();

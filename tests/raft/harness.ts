@@ -2,7 +2,7 @@
 // test network: every node persists its Ready into a MemoryStorage "disk", and
 // messages wait in a queue the test delivers, drops, cuts or isolates by hand.
 
-import { MemoryStorage, RaftCore, type Entry, type HardState, type Message, type NodeId, type RaftOptions, type ReadState } from "../../src/log/raft/index.ts";
+import { configFromMembership, MemoryStorage, RaftCore, type Entry, type HardState, type Message, type NodeId, type RaftOptions, type ReadState, type SnapshotMeta } from "../../src/log/raft/index.ts";
 import { SimRandom } from "../../src/tools/sim/random.ts";
 
 export function seededRandom(seed: number): () => number {
@@ -19,6 +19,8 @@ export interface TestNode {
   disk: MemoryStorage;
   applied: Entry[];
   readStates: ReadState[];
+  /** Snapshots this node installed (Ready.snapshot), in order. */
+  snapshots: SnapshotMeta[];
 }
 
 export type NodeSetup = Partial<Omit<RaftOptions, "id" | "voters" | "storage" | "hardState">> & { log?: Entry[]; hardState?: HardState };
@@ -30,13 +32,29 @@ export class TestCluster {
   /** Directed links that lose messages: "from>to". */
   private readonly cut = new Set<string>();
 
-  constructor(readonly ids: NodeId[], setup: (id: NodeId) => NodeSetup = () => ({}), seed = 1) {
-    for (const id of ids) {
-      const { log = [], hardState = { term: 0, vote: 0, commit: 0 }, ...rest } = setup(id);
-      const disk = new MemoryStorage(log, hardState);
-      const core = new RaftCore({ id, voters: ids, storage: disk, hardState, applied: 0, random: seededRandom(seed * 100 + id), electionTicks: 10, heartbeatTicks: 1, ...rest });
-      this.nodes.set(id, { id, core, disk, applied: [], readStates: [] });
-    }
+  constructor(readonly ids: NodeId[], setup: (id: NodeId) => NodeSetup = () => ({}), private readonly seed = 1) {
+    const voters = [...ids];
+    for (const id of ids) this.addNode(id, voters, setup(id));
+  }
+
+  /**
+   * Starts a node. A node joining a running cluster starts with no voters: it
+   * learns its membership from the log (or a snapshot) the leader sends it.
+   */
+  addNode(id: NodeId, voters: NodeId[] = [], setup: NodeSetup = {}): TestNode {
+    const { log = [], hardState = { term: 0, vote: 0, commit: 0 }, ...rest } = setup;
+    const disk = new MemoryStorage(log, hardState);
+    const core = new RaftCore({ id, voters, storage: disk, hardState, applied: 0, random: seededRandom(this.seed * 100 + id), electionTicks: 10, heartbeatTicks: 1, ...rest });
+    const node = { id, core, disk, applied: [], readStates: [], snapshots: [] };
+    this.nodes.set(id, node);
+    if (!this.ids.includes(id)) this.ids.push(id);
+    return node;
+  }
+
+  /** Compacts a node's disk up to its applied index, as a driver does after snapshotting its state machine. */
+  compact(id: NodeId, index = this.core(id).appliedIndex): void {
+    const { core, disk } = this.node(id);
+    disk.compact(index, disk.term(index)!, configFromMembership(core.membership()));
   }
 
   node(id: NodeId): TestNode {
@@ -52,6 +70,10 @@ export class TestCluster {
     const node = this.node(id);
     while (node.core.hasReady()) {
       const ready = node.core.ready();
+      if (ready.snapshot) {
+        node.disk.applySnapshot(ready.snapshot);
+        node.snapshots.push(ready.snapshot);
+      }
       if (ready.hardState) node.disk.setHardState(ready.hardState);
       node.disk.append(ready.entries);
       for (const message of ready.messages) this.send(message);

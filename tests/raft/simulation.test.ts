@@ -105,6 +105,26 @@ describe("the simulator catches known bugs (mutation checks)", () => {
   );
 
   test(
+    "counting a learner toward commit (dissertation §4.2.1) is caught",
+    () => {
+      const failure = firstFailure(
+        "maybeCommit",
+        function (this: any) {
+          const members = [...this.voters, ...this.learners]; // the planted bug: learners counted
+          const index = majorityIndex(members, (id: number) => this.progress.get(id).match);
+          if (index <= this.log.committed || this.log.termOf(index) !== this.term) return false;
+          this.log.commitTo(index);
+          return true;
+        },
+        1000,
+      );
+      expect(failure?.invariant).toBeDefined();
+      expect(["a committed entry is durable on a majority", "no future leader can lack a committed entry", "leader completeness"]).toContain(failure!.invariant!);
+    },
+    chunkTimeoutMs * 2,
+  );
+
+  test(
     "answering ReadIndex without a heartbeat round is caught as a stale read",
     () => {
       const failure = firstFailure(

@@ -1,7 +1,13 @@
 // RaftCore: the Raft consensus algorithm as a deterministic state machine, in
 // the shape of etcd-io/raft. Inputs: tick() (time), step(message), propose(),
-// readIndex(). Output: Ready batches (persist, then send, then apply), each
-// acknowledged with advance(). No I/O, no clock, no global randomness.
+// readIndex(), proposeConfChange(), transferLeadership(), reportSnapshot().
+// Output: Ready batches (persist, then send, then apply), each acknowledged
+// with advance(). No I/O, no clock, no global randomness.
+//
+// Membership (dissertation §4.1, single-server changes): a node uses the
+// latest "config" entry in its log as soon as it is appended, else its
+// snapshot's membership, else the initial voters of RaftOptions. Learners get
+// entries but count in no quorum and never campaign.
 //
 // Section references: "paper" = Ongaro & Ousterhout, "In Search of an
 // Understandable Consensus Algorithm" (2014); "dissertation" = Ongaro,
@@ -17,23 +23,39 @@ import {
   noNode,
   type AppendMessage,
   type AppendResponseMessage,
+  type ConfChange,
+  type ConfigEntryData,
   type Entry,
   type HardState,
   type LogStorage,
+  type Member,
+  type Membership,
   type Message,
   type NodeId,
+  type PeerProgress,
   type PreVoteMessage,
   type ProposeResult,
   type ReadState,
   type Ready,
   type Role,
+  type SnapshotMessage,
+  type SnapshotMeta,
   type SoftState,
+  type TimeoutNowMessage,
+  type TransferResult,
   type VoteMessage,
 } from "./types.ts";
 
 export interface RaftOptions extends Partial<Limits> {
   id: NodeId;
+  /**
+   * Initial voters: used only while neither the log nor the snapshot holds a
+   * "config" entry. Empty for a node joining an existing cluster: it waits,
+   * never campaigning, until the leader replicates a config that names it.
+   */
   voters: NodeId[];
+  /** Addresses of the initial voters, copied into the first config entry ("" when absent). */
+  addresses?: Record<NodeId, string>;
   /** Durable log, as persisted by the driver from earlier Ready batches. */
   storage: LogStorage;
   /** Last persisted HardState ({term: 0, vote: 0, commit: 0} for a new node). */
@@ -49,13 +71,27 @@ interface HandedOut {
   lastEntryIndex: number;
   lastEntryTerm: number;
   appliedTo: number;
+  /** Index of the snapshot handed out in Ready.snapshot, 0 if none. */
+  snapshotIndex: number;
 }
+
+/** Config-entry scan at startup reads the log in chunks of this many entries. */
+const configScanChunkEntries = 1024;
 
 type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, "from" | "term"> & { term?: number } : never) : never;
 
 export class RaftCore {
   readonly id: NodeId;
   private voters: NodeId[];
+  private learners: NodeId[] = [];
+  private config: Membership;
+  private readonly initialMembership: Membership;
+  /** Indexes of the "config" entries in the log (retained or unstable), ascending. */
+  private configIndexes: number[] = [];
+  /** Leader only: the voter leadership is being handed to (dissertation §3.10); 0 = none. */
+  private leadTransferee: NodeId = noNode;
+  /** Ticks since the transfer started; it is abandoned after an election timeout. */
+  private transferElapsed = 0;
   private readonly limits: Limits;
   private readonly random: () => number;
   private readonly log: LogView;
@@ -71,7 +107,7 @@ export class RaftCore {
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
-  /** Leader only: one entry per voter, including itself (whose match is its durable last index). */
+  /** Leader only: one entry per member (voters and learners), including itself (whose match is its durable last index). */
   private progress = new Map<NodeId, Progress>();
   /** (Pre-)candidate only: answers received in the current campaign. */
   private votes = new Map<NodeId, boolean>();
@@ -82,20 +118,29 @@ export class RaftCore {
   private readStates: ReadState[] = [];
   private lastSoftState: SoftState;
   private lastHardState: HardState;
+  private lastMembership: Membership;
   private handedOut: HandedOut | null = null;
 
   constructor(options: RaftOptions) {
     assert(options.id >= 1, "node ids start at 1");
-    assert(options.voters.includes(options.id), "a node must start as one of the voters (learners come later)");
     assert(new Set(options.voters).size === options.voters.length, "duplicate voter ids");
+    assert(options.voters.every((id) => id >= 1), "node ids start at 1");
     this.limits = resolveLimits(options);
     assertLimits(this.limits);
     this.id = options.id;
-    this.voters = [...options.voters].sort((a, b) => a - b);
     this.random = options.random;
     this.term = options.hardState.term;
     this.vote = options.hardState.vote;
     this.log = new LogView(options.storage, options.hardState.commit, options.applied);
+    const voters = [...options.voters].sort((a, b) => a - b);
+    const addresses: Record<NodeId, string> = {};
+    for (const id of voters) addresses[id] = options.addresses?.[id] ?? "";
+    this.initialMembership = { voters, learners: [], configIndex: 0, addresses };
+    this.configIndexes = this.scanConfigIndexes(this.log.firstIndex());
+    this.config = this.computeMembership();
+    this.voters = this.config.voters;
+    this.learners = this.config.learners;
+    this.lastMembership = this.config;
     this.reads = new ReadIndexQueue(this.limits.maxPendingReads);
     this.lastSoftState = this.softState();
     this.lastHardState = this.hardState();
@@ -140,6 +185,53 @@ export class RaftCore {
     return this.voters;
   }
 
+  get learnerIds(): readonly NodeId[] {
+    return this.learners;
+  }
+
+  /** The membership in use (latest config entry, committed or not; dissertation §4.1), with the members' addresses. */
+  membership(): Membership {
+    return copyMembership(this.config);
+  }
+
+  /** Addresses of the current members, from their config entry ("" when unknown). */
+  membershipAddresses(): Record<NodeId, string> {
+    return { ...this.config.addresses };
+  }
+
+  /** The snapshot the log starts after (index 0 when none); includes one accepted but not yet persisted. */
+  snapshotMeta(): SnapshotMeta {
+    return this.log.snapshot();
+  }
+
+  /** Leader only: what it knows of a member's log; the driver promotes a learner once `match` is close to lastIndex. */
+  progressOf(id: NodeId): PeerProgress | undefined {
+    const peer = this.progress.get(id);
+    if (!peer) return undefined;
+    return { match: peer.match, next: peer.next, state: peer.state, pendingSnapshot: peer.pendingSnapshot };
+  }
+
+  /** Leader only: the voter a leadership transfer is handing over to, 0 when none. */
+  get transferee(): NodeId {
+    return this.leadTransferee;
+  }
+
+  /** Entries [lo, hiExclusive) this node retains (durable or not); for tools and tests. */
+  entries(lo: number, hiExclusive: number): Entry[] {
+    return this.log.slice(Math.max(lo, this.log.firstIndex()), Math.min(hiExclusive, this.log.lastIndex() + 1));
+  }
+
+  /**
+   * Would step() install this snapshot now (newer than our commit, from a
+   * current leader)? The driver checks this right before it swaps in the
+   * streamed state, in the same turn as the step(); if false, it discards the
+   * streamed state and still steps the message (the core answers it).
+   */
+  snapshotWanted(message: SnapshotMessage): boolean {
+    if (message.to !== this.id || message.term < this.term) return false;
+    if (message.term === this.term && this.role === "leader") return false;
+    return message.snapshot.index > this.log.committed;
+  }
   /** Term of the entry at index in this node's log (durable or not); undefined if absent. */
   termAt(index: number): number | undefined {
     return this.log.term(index);
@@ -170,16 +262,73 @@ export class RaftCore {
   proposeBatch(data: readonly string[]): ProposeResult {
     assert(data.length > 0, "an empty proposal batch");
     if (this.role !== "leader") return { accepted: false, reason: "notLeader", leaderId: this.leaderId };
+    if (this.leadTransferee !== noNode) return { accepted: false, reason: "transferring", leaderId: this.leadTransferee };
     if (this.log.lastIndex() + data.length - this.log.committed > this.limits.maxUncommittedEntries) {
       return { accepted: false, reason: "tooManyUncommitted", leaderId: this.id };
     }
     const first = this.log.lastIndex() + 1;
     const entries: Entry[] = data.map((item, offset) => ({ index: first + offset, term: this.term, type: "command", data: item }));
-    this.log.append(entries);
-    for (const voter of this.voters) {
-      if (voter !== this.id) this.sendPendingAppends(voter);
-    }
+    this.appendToLog(entries);
+    for (const peer of this.peers()) this.sendPendingAppends(peer);
     return { accepted: true, index: first, term: this.term };
+  }
+
+  /**
+   * One single-server membership change (dissertation §4.1), proposed as a
+   * "config" entry holding the whole new membership; it takes effect on each
+   * node as soon as that node appends it. Refused unless this leader has
+   * committed an entry of its own term (PITFALLS: Ongaro's 2015 bug) and no
+   * other change is uncommitted. New servers join as learners and are
+   * promoted once caught up (§4.2.1).
+   */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    if (this.role !== "leader") return { accepted: false, reason: "notLeader", leaderId: this.leaderId };
+    if (this.leadTransferee !== noNode) return { accepted: false, reason: "transferring", leaderId: this.leadTransferee };
+    if (this.log.termOf(this.log.committed) !== this.term) return { accepted: false, reason: "ownTermNotCommitted", leaderId: this.id };
+    if (this.config.configIndex > this.log.committed) return { accepted: false, reason: "changeInProgress", leaderId: this.id };
+    const data = applyConfChange(this.config, change);
+    if (!data) return { accepted: false, reason: "invalidChange", leaderId: this.id };
+    if (this.log.lastIndex() + 1 - this.log.committed > this.limits.maxUncommittedEntries) {
+      return { accepted: false, reason: "tooManyUncommitted", leaderId: this.id };
+    }
+    const index = this.log.lastIndex() + 1;
+    this.appendToLog([{ index, term: this.term, type: "config", data: JSON.stringify(data) }]);
+    for (const peer of this.peers()) this.sendPendingAppends(peer);
+    // A smaller quorum may already cover more of the log (e.g. a lagging voter removed).
+    this.commitAndBroadcast();
+    return { accepted: true, index, term: this.term };
+  }
+
+  /**
+   * Leadership transfer (dissertation §3.10): stop accepting proposals, bring
+   * `to` up to date, then tell it to campaign at once ("timeoutNow"). Given up
+   * after an election timeout. A transfer to another target replaces this one.
+   */
+  transferLeadership(to: NodeId): TransferResult {
+    if (this.role !== "leader") return { started: false, reason: "notLeader" };
+    if (to === this.id) return { started: false, reason: "self" };
+    if (!this.voters.includes(to)) return { started: false, reason: "notVoter" };
+    if (this.leadTransferee === to) return { started: true };
+    this.leadTransferee = to;
+    this.transferElapsed = 0;
+    if (this.progress.get(to)!.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    else this.sendAppend(to, true);
+    return { started: true };
+  }
+
+  /**
+   * The driver's outcome of streaming a snapshot to `to` (leader only). Either
+   * way the follower goes back to probing, paused until its next answer or
+   * heartbeat reply: after "finished" from just past the snapshot, after
+   * "failed" from its last known match (which sends a fresh snapshot if needed).
+   */
+  reportSnapshot(to: NodeId, status: "finished" | "failed"): void {
+    if (this.role !== "leader") return;
+    const peer = this.progress.get(to);
+    if (!peer || peer.state !== "snapshot") return;
+    const next = status === "finished" ? Math.max(peer.match, peer.pendingSnapshot) + 1 : peer.match + 1;
+    peer.becomeProbe(next);
+    peer.probeSent = true;
   }
 
   /** Linearizable read (dissertation §6.4). The answer arrives as a ReadState in a later Ready. */
@@ -195,7 +344,7 @@ export class RaftCore {
       return;
     }
     this.reads.add(requestId, this.log.committed);
-    if (this.voters.length > 1) {
+    if (!(this.voters.length === 1 && this.voters[0] === this.id)) {
       this.broadcastHeartbeat();
       return;
     }
@@ -206,6 +355,9 @@ export class RaftCore {
 
   step(message: Message): void {
     assert(message.to === this.id, `message for ${message.to} stepped into ${this.id}`);
+    // A removed server must not disrupt the cluster (PITFALLS: membership):
+    // (pre-)vote requests from non-members change nothing, not even our term.
+    if ((message.type === "preVote" || message.type === "vote") && !this.isMember(message.from)) return;
     if (message.term > this.term && !this.onHigherTerm(message)) return;
     if (message.term < this.term) {
       this.onLowerTerm(message);
@@ -226,6 +378,12 @@ export class RaftCore {
       case "appendResponse":
         if (this.role === "leader") this.handleAppendResponse(message);
         return;
+      case "timeoutNow":
+        this.handleTimeoutNow(message);
+        return;
+      case "snapshot":
+        this.handleSnapshot(message);
+        return;
     }
   }
 
@@ -235,6 +393,7 @@ export class RaftCore {
     if (this.handedOut !== null) return false;
     if (this.messages.length > 0 || this.readStates.length > 0) return true;
     if (this.log.hasUnstable() || this.log.committed > this.log.applied) return true;
+    if (this.log.unstableSnapshot() !== null || !sameMembership(this.config, this.lastMembership)) return true;
     return !sameSoftState(this.softState(), this.lastSoftState) || !sameHardState(this.hardState(), this.lastHardState);
   }
 
@@ -247,6 +406,12 @@ export class RaftCore {
     if (!sameSoftState(softState, this.lastSoftState)) ready.softState = this.lastSoftState = softState;
     const hardState = this.hardState();
     if (!sameHardState(hardState, this.lastHardState)) ready.hardState = this.lastHardState = hardState;
+    const snapshot = this.log.unstableSnapshot();
+    if (snapshot) ready.snapshot = snapshot;
+    if (!sameMembership(this.config, this.lastMembership)) {
+      this.lastMembership = this.config;
+      ready.membership = copyMembership(this.config);
+    }
     this.messages = [];
     this.readStates = [];
     const lastEntry = entries[entries.length - 1];
@@ -254,6 +419,7 @@ export class RaftCore {
       lastEntryIndex: lastEntry?.index ?? 0,
       lastEntryTerm: lastEntry?.term ?? 0,
       appliedTo: committedEntries[committedEntries.length - 1]?.index ?? this.log.applied,
+      snapshotIndex: snapshot?.index ?? 0,
     };
     return ready;
   }
@@ -263,13 +429,14 @@ export class RaftCore {
     const handed = this.handedOut;
     assert(handed !== null, "advance() without ready()");
     this.handedOut = null;
+    if (handed.snapshotIndex > 0) this.log.stableSnapshotTo(handed.snapshotIndex);
     if (handed.lastEntryIndex > 0) this.log.stableTo(handed.lastEntryIndex, handed.lastEntryTerm);
     if (handed.appliedTo > this.log.applied) this.log.appliedTo(handed.appliedTo);
     if (this.role !== "leader") return;
     // The leader counts itself toward a commit only once its own copy is durable
     // (PITFALLS: etcd #14370).
     this.progress.get(this.id)!.maybeUpdate(this.log.durableLastIndex());
-    if (this.maybeCommit()) this.broadcastAppend(true);
+    this.commitAndBroadcast();
   }
 
   // ---------------------------------------------------------------- terms
@@ -279,21 +446,25 @@ export class RaftCore {
     const isVoteRequest = message.type === "preVote" || message.type === "vote";
     // Dissertation §4.2.3: a server that heard from a leader within the minimum
     // election timeout neither updates its term nor grants a vote, so a
-    // rejoining partitioned server cannot depose a healthy leader.
-    if (isVoteRequest && this.inLease()) return false;
+    // rejoining partitioned server cannot depose a healthy leader. A transfer
+    // target's vote request is the exception: the leader asked for it (§3.10).
+    const transfer = message.type === "vote" && message.transfer === true;
+    if (isVoteRequest && this.inLease() && !transfer) return false;
     // A pre-vote is hypothetical: it never changes anyone's term (dissertation §9.6).
     if (message.type === "preVote") return true;
     if (message.type === "preVoteResponse" && message.granted) return true;
     // Paper §5.1: a higher term makes us a follower at once.
-    this.becomeFollower(message.term, message.type === "append" ? message.from : noNode);
+    const fromLeader = message.type === "append" || message.type === "snapshot" || message.type === "timeoutNow";
+    this.becomeFollower(message.term, fromLeader ? message.from : noNode);
     return true;
   }
 
   private onLowerTerm(message: Message): void {
     // Tell a stale leader or pre-candidate about the newer term so it steps
     // down; other stale messages are dropped (paper §5.1).
-    if (message.type === "append") {
-      this.send({ type: "appendResponse", to: message.from, success: false, matchIndex: 0, rejectedIndex: message.prevIndex, conflictIndex: 0, conflictTerm: 0, heartbeatRound: 0 });
+    if (message.type === "append" || message.type === "snapshot") {
+      const rejectedIndex = message.type === "append" ? message.prevIndex : 0;
+      this.send({ type: "appendResponse", to: message.from, success: false, matchIndex: 0, rejectedIndex, conflictIndex: 0, conflictTerm: 0, heartbeatRound: 0 });
     } else if (message.type === "preVote") {
       this.send({ type: "preVoteResponse", to: message.from, granted: false });
     }
@@ -334,15 +505,15 @@ export class RaftCore {
     assert(this.role === "candidate", "only a candidate becomes leader");
     this.resetVolatile(this.id);
     this.role = "leader";
-    for (const voter of this.voters) {
-      this.progress.set(voter, new Progress(this.log.lastIndex() + 1, this.limits.maxInflightAppends));
+    for (const member of [this.id, ...this.peers()]) {
+      this.progress.set(member, new Progress(this.log.lastIndex() + 1, this.limits.maxInflightAppends));
     }
     const self = this.progress.get(this.id)!;
     self.maybeUpdate(this.log.durableLastIndex());
     self.becomeReplicate();
     // Paper §8 / figure 8: a no-op of the new term lets earlier entries commit
     // indirectly and tells the leader its commit index for reads.
-    this.log.append([{ index: this.log.lastIndex() + 1, term: this.term, type: "noop", data: "" }]);
+    this.appendToLog([{ index: this.log.lastIndex() + 1, term: this.term, type: "noop", data: "" }]);
     this.broadcastAppend(true);
   }
 
@@ -350,6 +521,8 @@ export class RaftCore {
   private resetVolatile(leaderId: NodeId): void {
     if (this.role === "leader") this.failPendingReads(leaderId);
     this.leaderId = leaderId;
+    this.leadTransferee = noNode;
+    this.transferElapsed = 0;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.nextElectionTimeout();
@@ -380,6 +553,12 @@ export class RaftCore {
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    // A transfer that has not completed within an election timeout is
+    // abandoned and proposals flow again (dissertation §3.10).
+    if (this.leadTransferee !== noNode && ++this.transferElapsed >= this.limits.electionTicks) {
+      this.leadTransferee = noNode;
+      this.transferElapsed = 0;
+    }
     if (this.electionElapsed >= this.limits.electionTicks) {
       this.electionElapsed = 0;
       if (!this.checkQuorum()) return;
@@ -404,7 +583,7 @@ export class RaftCore {
 
   // ---------------------------------------------------------------- elections
 
-  private campaign(preVote: boolean): void {
+  private campaign(preVote: boolean, transfer = false): void {
     if (preVote) this.becomePreCandidate();
     else this.becomeCandidate();
     const voteTerm = preVote ? this.term + 1 : this.term;
@@ -416,7 +595,8 @@ export class RaftCore {
     const lastLogTerm = this.log.lastTerm();
     for (const voter of this.voters) {
       if (voter === this.id) continue;
-      this.send({ type: preVote ? "preVote" : "vote", to: voter, term: voteTerm, lastLogIndex, lastLogTerm });
+      if (transfer) this.send({ type: "vote", to: voter, term: voteTerm, lastLogIndex, lastLogTerm, transfer: true });
+      else this.send({ type: preVote ? "preVote" : "vote", to: voter, term: voteTerm, lastLogIndex, lastLogTerm });
     }
   }
 
@@ -427,14 +607,18 @@ export class RaftCore {
 
   /** RequestVote receiver (paper figure 2, §5.2, §5.4.1), shared by pre-votes. */
   private handleVoteRequest(message: PreVoteMessage | VoteMessage): void {
-    // Non-members must not disrupt the cluster (PITFALLS: membership).
-    if (!this.voters.includes(message.from)) return;
     const preVote = message.type === "preVote";
     const canVote =
       this.vote === message.from ||
       (this.vote === noNode && this.leaderId === noNode) ||
       (preVote && message.term > this.term);
-    const granted = canVote && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm);
+    // A node outside its own membership (removed, or joining and not yet told
+    // of its config) grants nothing. A learner does answer: the candidate only
+    // asks it because the candidate's newer config made it a voter (a promote
+    // it has not received yet), and only that config's voters are counted;
+    // refusing could leave no electable candidate while the promotion is in
+    // flight (etcd-io/raft lets learners vote for the same reason).
+    const granted = canVote && this.isMember(this.id) && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm);
     if (granted && !preVote) {
       // At most one vote per term; it reaches the disk in the same Ready as this response.
       this.vote = message.from;
@@ -472,7 +656,7 @@ export class RaftCore {
     // Truncate only at the first conflicting entry, never on a duplicate or a
     // reordered older Append whose entries we already hold (paper §5.3 step 3).
     const conflict = this.log.findConflict(entries);
-    if (conflict !== 0) this.log.append(entries.slice(conflict - entries[0]!.index));
+    if (conflict !== 0) this.appendToLog(entries.slice(conflict - entries[0]!.index));
     const lastVerified = prevIndex + entries.length;
     // Commit only what this Append verified (paper figure 2, step 5).
     this.log.commitTo(Math.min(message.leaderCommit, lastVerified));
@@ -489,14 +673,46 @@ export class RaftCore {
     if (message.prevIndex >= committed) return message;
     const skipped = committed - message.prevIndex;
     for (const entry of message.entries.slice(0, skipped)) {
-      assert(this.log.matchTerm(entry.index, entry.term), `leader ${message.from} sent entry ${entry.index}@${entry.term} conflicting with a committed entry`);
+      // Entries compacted into our snapshot have no term left to compare.
+      const ours = this.log.term(entry.index);
+      assert(ours === undefined || ours === entry.term, `leader ${message.from} sent entry ${entry.index}@${entry.term} conflicting with a committed entry`);
     }
     return { prevIndex: committed, prevTerm: this.log.termOf(committed), entries: message.entries.slice(skipped) };
   }
 
   private rejectAppend(message: AppendMessage, prevIndex: number, prevTerm: number): void {
     const hintIndex = this.log.lastIndexAtOrBeforeTerm(Math.min(prevIndex, this.log.lastIndex()), prevTerm);
-    this.sendAppendResponse(message, false, 0, hintIndex, this.log.termOf(hintIndex), prevIndex);
+    this.sendAppendResponse(message, false, 0, hintIndex, this.log.term(hintIndex) ?? 0, prevIndex);
+  }
+
+  /** Leadership transfer target (dissertation §3.10): campaign now, skipping pre-vote, flagged so voters in a lease still answer. */
+  private handleTimeoutNow(_message: TimeoutNowMessage): void {
+    if (this.role === "leader" || !this.voters.includes(this.id)) return;
+    this.campaign(false, true);
+  }
+
+  /**
+   * InstallSnapshot receiver (dissertation §5.1). The driver has already
+   * installed the state durably (it checked snapshotWanted() first). A
+   * snapshot at or below our commit index is old news: answer with our
+   * commit, never roll back committed entries. Otherwise the log restarts
+   * after the snapshot (LogView.restore says which entries survive), commit =
+   * applied = its index, and its membership applies unless a kept config
+   * entry is newer.
+   */
+  private handleSnapshot(message: SnapshotMessage): void {
+    assert(this.role !== "leader", `two leaders in term ${this.term}: ${this.id} and ${message.from}`);
+    if (this.role !== "follower") this.becomeFollower(message.term, message.from);
+    this.leaderId = message.from;
+    this.electionElapsed = 0;
+    const snapshot = message.snapshot;
+    if (snapshot.index > this.log.committed) {
+      this.log.restore(snapshot);
+      this.configIndexes = this.scanConfigIndexes(snapshot.index + 1);
+      this.setMembership(this.computeMembership());
+    }
+    // Our commit index is now at least the snapshot's: all of it matches the leader.
+    this.send({ type: "appendResponse", to: message.from, success: true, matchIndex: this.log.committed, rejectedIndex: 0, conflictIndex: 0, conflictTerm: 0, heartbeatRound: 0 });
   }
 
   private sendAppendResponse(message: AppendMessage, success: boolean, matchIndex: number, conflictIndex: number, conflictTerm: number, rejectedIndex = 0): void {
@@ -521,10 +737,18 @@ export class RaftCore {
       if (peer.maybeDecreaseTo(message.rejectedIndex, hintNext)) this.sendAppend(message.from, true);
       return;
     }
-    if (peer.maybeUpdate(message.matchIndex)) {
-      if (peer.state === "probe") peer.becomeReplicate();
-      if (this.maybeCommit()) this.broadcastAppend(true);
+    const grew = peer.maybeUpdate(message.matchIndex);
+    if (peer.state === "snapshot") {
+      // The snapshot landed, or the follower caught up some other way: resume appends.
+      if (peer.match >= peer.pendingSnapshot || peer.match + 1 >= this.log.firstIndex()) peer.becomeReplicate();
+    } else if (grew && peer.state === "probe") {
+      peer.becomeReplicate();
     }
+    if (grew) {
+      this.commitAndBroadcast();
+      if (this.role !== "leader") return;
+    }
+    if (message.from === this.leadTransferee && peer.match === this.log.lastIndex()) this.sendTimeoutNow(message.from);
     // A lagging peer that answers a heartbeat gets an Append at its `next` even
     // if nothing new is there: if optimistic appends were lost, its rejection
     // resets the pipeline instead of leaving `next` stuck past its log.
@@ -546,10 +770,19 @@ export class RaftCore {
     return true;
   }
 
+  /**
+   * Commits what a quorum holds and tells the followers. A leader whose own
+   * removal just committed (counted over the new voters, dissertation §4.2.2)
+   * then steps down; as a non-member it never campaigns again.
+   */
+  private commitAndBroadcast(): void {
+    if (!this.maybeCommit()) return;
+    this.broadcastAppend(true);
+    if (!this.voters.includes(this.id) && this.config.configIndex <= this.log.committed) this.becomeFollower(this.term, noNode);
+  }
+
   private broadcastAppend(sendIfEmpty: boolean): void {
-    for (const voter of this.voters) {
-      if (voter !== this.id) this.sendAppend(voter, sendIfEmpty);
-    }
+    for (const peer of this.peers()) this.sendAppend(peer, sendIfEmpty);
   }
 
   /** Pipelining (dissertation §10.2.2): keep sending while flow control allows. */
@@ -562,10 +795,13 @@ export class RaftCore {
   private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
     const peer = this.progress.get(to)!;
     if (peer.isPaused()) return false;
+    if (peer.next < this.log.firstIndex()) {
+      this.sendSnapshot(to, peer);
+      return false;
+    }
     const prevIndex = peer.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    // Snapshots (not yet implemented) will be sent when prevTerm is compacted away.
-    assert(prevTerm !== undefined, `entry ${prevIndex} for ${to} was compacted; snapshots are not implemented`);
+    assert(prevTerm !== undefined, `no term for entry ${prevIndex} (first index ${this.log.firstIndex()}) to send to ${to}`);
     const hi = Math.min(this.log.lastIndex() + 1, peer.next + this.limits.maxEntriesPerAppend);
     const entries = this.log.slice(peer.next, hi, this.limits.maxBytesPerAppend);
     if (entries.length === 0 && !sendIfEmpty) return false;
@@ -581,12 +817,105 @@ export class RaftCore {
    */
   private broadcastHeartbeat(): void {
     const round = this.reads.startRound();
-    for (const voter of this.voters) {
-      if (voter === this.id) continue;
-      const peer = this.progress.get(voter)!;
-      const prevTerm = this.log.termOf(peer.match);
-      this.send({ type: "append", to: voter, prevIndex: peer.match, prevTerm, entries: [], leaderCommit: this.log.committed, heartbeatRound: round });
+    for (const to of this.peers()) {
+      const peer = this.progress.get(to)!;
+      // A match we compacted away anchors at index 0, which always matches: the
+      // follower then verifies (and commits) only what it already had committed.
+      const matchTerm = this.log.term(peer.match);
+      const prevIndex = matchTerm === undefined ? 0 : peer.match;
+      this.send({ type: "append", to, prevIndex, prevTerm: matchTerm ?? 0, entries: [], leaderCommit: this.log.committed, heartbeatRound: round });
     }
+  }
+
+  /**
+   * The follower needs entries we compacted: send the snapshot's metadata
+   * (dissertation §5.1). The driver streams the state itself and reports the
+   * outcome with reportSnapshot(); until then or the follower's answer, no
+   * appends go to it.
+   */
+  private sendSnapshot(to: NodeId, peer: Progress): void {
+    const snapshot = this.log.snapshot();
+    assert(snapshot.index > 0 && snapshot.index >= peer.next - 1, `no snapshot covers entry ${peer.next - 1} for ${to}`);
+    this.send({ type: "snapshot", to, snapshot });
+    peer.becomeSnapshot(snapshot.index);
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({ type: "timeoutNow", to });
+  }
+
+  // ---------------------------------------------------------------- membership
+
+  /** Every member but this node: voters and learners, ascending. */
+  private peers(): NodeId[] {
+    const out: NodeId[] = [];
+    for (const id of this.voters) if (id !== this.id) out.push(id);
+    for (const id of this.learners) if (id !== this.id) out.push(id);
+    return out;
+  }
+
+  private isMember(id: NodeId): boolean {
+    return this.voters.includes(id) || this.learners.includes(id);
+  }
+
+  /**
+   * Every log append goes through here, so the membership follows the log: a
+   * config entry applies once appended, and a truncation that removes one
+   * falls back to the previous config (dissertation §4.1).
+   */
+  private appendToLog(entries: Entry[]): void {
+    if (entries.length === 0) return;
+    const first = entries[0]!.index;
+    let changed = false;
+    while (this.configIndexes.length > 0 && this.configIndexes[this.configIndexes.length - 1]! >= first) {
+      this.configIndexes.pop();
+      changed = true;
+    }
+    for (const entry of entries) {
+      if (entry.type !== "config") continue;
+      this.configIndexes.push(entry.index);
+      changed = true;
+    }
+    this.log.append(entries);
+    if (changed) this.setMembership(this.computeMembership());
+  }
+
+  /** Indexes of the config entries in the log from `from` on. A restart reads the whole retained log once. */
+  private scanConfigIndexes(from: number): number[] {
+    const found: number[] = [];
+    const end = this.log.lastIndex() + 1;
+    for (let lo = Math.max(from, this.log.firstIndex()); lo < end; ) {
+      const chunk = this.log.slice(lo, Math.min(end, lo + configScanChunkEntries));
+      for (const entry of chunk) if (entry.type === "config") found.push(entry.index);
+      lo += chunk.length;
+    }
+    return found;
+  }
+
+  private computeMembership(): Membership {
+    const latest = this.configIndexes[this.configIndexes.length - 1];
+    const snapshot = this.log.snapshot();
+    if (latest !== undefined && latest > snapshot.index && latest >= this.log.firstIndex()) {
+      return membershipFromEntry(this.log.slice(latest, latest + 1)[0]!);
+    }
+    if (snapshot.index > 0) return membershipFromConfig(snapshot.membership, snapshot.configIndex ?? snapshot.index);
+    return this.initialMembership;
+  }
+
+  private setMembership(membership: Membership): void {
+    this.config = membership;
+    this.voters = membership.voters;
+    this.learners = membership.learners;
+    if (this.role !== "leader") return;
+    // New members are replicated to from the end of the log (probing back);
+    // a removed follower's progress goes as soon as the entry is appended.
+    for (const id of this.peers()) {
+      if (!this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.limits.maxInflightAppends));
+    }
+    for (const id of [...this.progress.keys()]) {
+      if (id !== this.id && !this.isMember(id)) this.progress.delete(id);
+    }
+    if (this.leadTransferee !== noNode && !this.voters.includes(this.leadTransferee)) this.leadTransferee = noNode;
   }
 
   private confirmReads(): void {
@@ -623,4 +952,67 @@ function sameSoftState(a: SoftState, b: SoftState): boolean {
 
 function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+function sameIds(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+function sameMembership(a: Membership, b: Membership): boolean {
+  if (a === b) return true;
+  if (a.configIndex !== b.configIndex || !sameIds(a.voters, b.voters) || !sameIds(a.learners, b.learners)) return false;
+  return [...a.voters, ...a.learners].every((id) => a.addresses[id] === b.addresses[id]);
+}
+
+export function copyMembership(membership: Membership): Membership {
+  return { voters: [...membership.voters], learners: [...membership.learners], configIndex: membership.configIndex, addresses: { ...membership.addresses } };
+}
+
+/** The membership a "config" entry establishes (its data is ConfigEntryData JSON). */
+export function membershipFromEntry(entry: Entry): Membership {
+  assert(entry.type === "config", `entry ${entry.index} is not a config entry`);
+  return membershipFromConfig(JSON.parse(entry.data) as ConfigEntryData, entry.index);
+}
+
+/** Config entry data (or a snapshot's membership) as the core's Membership. */
+export function membershipFromConfig(data: ConfigEntryData, configIndex: number): Membership {
+  const addresses: Record<NodeId, string> = {};
+  for (const member of [...data.voters, ...data.learners]) addresses[member.id] = member.address;
+  const ids = (members: Member[]) => members.map((member) => member.id).sort((a, b) => a - b);
+  return { voters: ids(data.voters), learners: ids(data.learners), configIndex, addresses };
+}
+
+/** The core's Membership back in config-entry shape, e.g. for a snapshot's metadata. */
+export function configFromMembership(membership: Membership): ConfigEntryData {
+  const members = (ids: NodeId[]): Member[] => ids.map((id) => ({ id, address: membership.addresses[id] ?? "" }));
+  return { voters: members(membership.voters), learners: members(membership.learners) };
+}
+
+/** The config entry data after one single-server change, or null if the change is invalid. */
+export function applyConfChange(current: Membership, change: ConfChange): ConfigEntryData | null {
+  const { id, kind } = change;
+  if (!Number.isInteger(id) || id < 1) return null;
+  const isVoter = current.voters.includes(id);
+  const isLearner = current.learners.includes(id);
+  let voters = [...current.voters];
+  let learners = [...current.learners];
+  const addresses: Record<NodeId, string> = { ...current.addresses };
+  if (kind === "addLearner") {
+    if (isVoter || isLearner) return null;
+    learners.push(id);
+    addresses[id] = change.address ?? "";
+  } else if (kind === "promote") {
+    if (!isLearner) return null;
+    learners = learners.filter((other) => other !== id);
+    voters.push(id);
+  } else if (kind === "remove") {
+    if (!isVoter && !isLearner) return null;
+    if (isVoter && voters.length === 1) return null;
+    voters = voters.filter((other) => other !== id);
+    learners = learners.filter((other) => other !== id);
+  } else {
+    return null;
+  }
+  const members = (ids: NodeId[]): Member[] => ids.sort((a, b) => a - b).map((member) => ({ id: member, address: addresses[member] ?? "" }));
+  return { voters: members(voters), learners: members(learners) };
 }

@@ -4,13 +4,13 @@
 //   core.ts           RaftCore: roles, elections, replication, commit, ReadIndex
 //   log-view.ts       durable log (through LogStorage) plus the unstable tail
 //   progress.ts       the leader's per-follower match/next and flow control
-//   quorum.ts         majority arithmetic over the voter set
+//   quorum.ts         majority arithmetic over the voter set (learners never count)
 //   read-index.ts     pending linearizable reads on the leader
 //   memory-storage.ts in-memory LogStorage for tests and the simulator
 //   constants.ts      named bounds and their relations
 
-export { RaftCore, type RaftOptions } from "./core.ts";
-export { MemoryStorage } from "./memory-storage.ts";
+export { RaftCore, applyConfChange, configFromMembership, membershipFromConfig, membershipFromEntry, type RaftOptions } from "./core.ts";
+export { MemoryStorage, noSnapshot } from "./memory-storage.ts";
 export { RaftInvariantError } from "./assert.ts";
 export * from "./types.ts";
 export * from "./constants.ts";

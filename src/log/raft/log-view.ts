@@ -6,15 +6,19 @@
 //   applied <= committed <= lastIndex()
 //   unstable entries have indexes unstableOffset, unstableOffset + 1, ...
 //   stored entries at or after unstableOffset are shadowed (about to be overwritten).
+//   while a snapshot is pending (installed by the core, not yet persisted by the
+//   driver), the whole stored log is shadowed: the log starts after the snapshot.
 
 import { assert } from "./assert.ts";
 import { maxConflictScanEntries } from "./constants.ts";
-import { entryBytes } from "./memory-storage.ts";
-import type { Entry, LogStorage } from "./types.ts";
+import { entryBytes, noSnapshot } from "./memory-storage.ts";
+import type { Entry, LogStorage, SnapshotMeta } from "./types.ts";
 
 export class LogView {
   private unstable: Entry[] = [];
   private unstableOffset: number;
+  /** A snapshot accepted from the leader that the driver has not yet persisted (Ready.snapshot). */
+  private pendingSnapshot: SnapshotMeta | null = null;
   committed: number;
   applied: number;
 
@@ -22,21 +26,37 @@ export class LogView {
     this.unstableOffset = storage.lastIndex() + 1;
     assert(committed <= storage.lastIndex(), `commit ${committed} beyond stored log ${storage.lastIndex()}`);
     assert(applied <= committed, `applied ${applied} beyond commit ${committed}`);
-    this.committed = committed;
+    // A snapshot covers only committed entries, so its index is committed too.
+    this.committed = Math.max(committed, storage.firstIndex() - 1);
     this.applied = Math.max(applied, storage.firstIndex() - 1);
   }
 
+  /** The snapshot the log starts after: the pending one, else the stored one (index 0 when none). */
+  snapshot(): SnapshotMeta {
+    return this.pendingSnapshot ?? this.storage.snapshot?.() ?? noSnapshot;
+  }
+
+  unstableSnapshot(): SnapshotMeta | null {
+    return this.pendingSnapshot;
+  }
+
   firstIndex(): number {
+    if (this.pendingSnapshot) return this.pendingSnapshot.index + 1;
     return this.storage.firstIndex();
   }
 
   lastIndex(): number {
     if (this.unstable.length > 0) return this.unstableOffset + this.unstable.length - 1;
-    return Math.min(this.storage.lastIndex(), this.unstableOffset - 1);
+    return this.durableLastIndex();
   }
 
-  /** Last index known durable: the only one a leader may count for itself (PITFALLS: etcd #14370). */
+  /**
+   * Last index known durable: the only one a leader may count for itself
+   * (PITFALLS: etcd #14370). A pending snapshot counts: the driver installed
+   * its state durably before stepping it in.
+   */
   durableLastIndex(): number {
+    if (this.pendingSnapshot) return this.pendingSnapshot.index;
     return Math.min(this.storage.lastIndex(), this.unstableOffset - 1);
   }
 
@@ -48,6 +68,7 @@ export class LogView {
   term(index: number): number | undefined {
     if (index === 0) return 0;
     if (index >= this.unstableOffset) return this.unstable[index - this.unstableOffset]?.term;
+    if (this.pendingSnapshot) return index === this.pendingSnapshot.index ? this.pendingSnapshot.term : undefined;
     return this.storage.term(index);
   }
 
@@ -144,6 +165,29 @@ export class LogView {
     if (index < this.unstableOffset || this.term(index) !== term) return;
     this.unstable = this.unstable.slice(index + 1 - this.unstableOffset);
     this.unstableOffset = index + 1;
+  }
+
+  /**
+   * Installs a snapshot (dissertation §5.1): the log now starts after it. Every
+   * entry at or below its index goes; entries after it are kept only if our
+   * entry at its index matches (Log Matching then says they extend the
+   * snapshot), otherwise all go: a conflicting entry at the snapshot index
+   * never survives (PITFALLS: hashicorp/raft #704, openraft #753). Kept
+   * entries become unstable again so the driver rewrites them after its reset.
+   */
+  restore(snapshot: SnapshotMeta): void {
+    assert(snapshot.index > this.committed, `snapshot ${snapshot.index} at or below commit ${this.committed}`);
+    const keep = this.matchTerm(snapshot.index, snapshot.term) ? this.slice(snapshot.index + 1, this.lastIndex() + 1) : [];
+    this.pendingSnapshot = snapshot;
+    this.unstableOffset = snapshot.index + 1;
+    this.unstable = keep;
+    this.committed = snapshot.index;
+    this.applied = snapshot.index;
+  }
+
+  /** The driver persisted the snapshot handed out at `index`. */
+  stableSnapshotTo(index: number): void {
+    if (this.pendingSnapshot?.index === index) this.pendingSnapshot = null;
   }
 
   commitTo(index: number): boolean {

@@ -1,9 +1,10 @@
 // In-memory LogStorage: the "disk" of the simulator and of unit tests. The
-// SQLite store will implement the same LogStorage view and the same write rule
-// (append truncates from the first written index).
+// SQLite store will implement the same LogStorage view and the same write rules
+// (append truncates from the first written index; compact and applySnapshot
+// keep term(snapshot index) answerable).
 
 import { assert } from "./assert.ts";
-import type { Entry, HardState, LogStorage } from "./types.ts";
+import type { ConfigEntryData, Entry, HardState, LogStorage, SnapshotMeta } from "./types.ts";
 
 /** Per-entry overhead counted against byte limits, so empty payloads still cost something. */
 const entryOverheadBytes = 32;
@@ -12,35 +13,45 @@ export function entryBytes(entry: Entry): number {
   return entry.data.length + entryOverheadBytes;
 }
 
+export const noSnapshot: SnapshotMeta = Object.freeze({ index: 0, term: 0, membership: Object.freeze({ voters: [], learners: [] }) as ConfigEntryData });
+
 export class MemoryStorage implements LogStorage {
-  /** entries[i] has index i + 1 (no compaction yet, so firstIndex is always 1). */
-  private readonly log: Entry[] = [];
+  /** log[i] has index snap.index + 1 + i. */
+  private log: Entry[] = [];
+  private snap: SnapshotMeta = noSnapshot;
   hardState: HardState = { term: 0, vote: 0, commit: 0 };
 
-  constructor(entries: Entry[] = [], hardState?: HardState) {
+  constructor(entries: Entry[] = [], hardState?: HardState, snapshot?: SnapshotMeta) {
+    if (snapshot) this.snap = copySnapshot(snapshot);
     if (entries.length > 0) this.append(entries);
     if (hardState) this.hardState = { ...hardState };
   }
 
+  snapshot(): SnapshotMeta {
+    return this.snap;
+  }
+
   firstIndex(): number {
-    return 1;
+    return this.snap.index + 1;
   }
 
   lastIndex(): number {
-    return this.log.length;
+    return this.snap.index + this.log.length;
   }
 
   term(index: number): number | undefined {
     if (index === 0) return 0;
-    return this.log[index - 1]?.term;
+    if (index === this.snap.index) return this.snap.term;
+    if (index < this.snap.index) return undefined;
+    return this.log[index - this.snap.index - 1]?.term;
   }
 
   entries(lo: number, hiExclusive: number, maxBytes = Infinity): Entry[] {
-    assert(lo >= 1 && hiExclusive <= this.log.length + 1, `entries(${lo}, ${hiExclusive}) out of range [1, ${this.log.length + 1})`);
+    assert(lo >= this.firstIndex() && hiExclusive <= this.lastIndex() + 1, `entries(${lo}, ${hiExclusive}) out of range [${this.firstIndex()}, ${this.lastIndex() + 1})`);
     const out: Entry[] = [];
     let bytes = 0;
     for (let index = lo; index < hiExclusive; index++) {
-      const entry = this.log[index - 1]!;
+      const entry = this.log[index - this.snap.index - 1]!;
       bytes += entryBytes(entry);
       if (out.length > 0 && bytes > maxBytes) break;
       out.push(entry);
@@ -52,12 +63,40 @@ export class MemoryStorage implements LogStorage {
   append(entries: Entry[]): void {
     if (entries.length === 0) return;
     const first = entries[0]!.index;
-    assert(first >= 1 && first <= this.log.length + 1, `append at ${first} leaves a gap after ${this.log.length}`);
-    this.log.length = first - 1;
+    assert(first > this.snap.index, `append at ${first} into the snapshot (index ${this.snap.index})`);
+    assert(first <= this.lastIndex() + 1, `append at ${first} leaves a gap after ${this.lastIndex()}`);
+    this.log.length = first - this.snap.index - 1;
     for (const entry of entries) {
-      assert(entry.index === this.log.length + 1, "appended entries must be contiguous");
+      assert(entry.index === this.lastIndex() + 1, "appended entries must be contiguous");
       this.log.push(Object.freeze({ ...entry }));
     }
+  }
+
+  /**
+   * Log compaction (dissertation §5.1): drops every entry <= index. The caller
+   * has captured its state machine at `index` (applied, hence committed) and
+   * passes the membership in force there and the index of its config entry.
+   */
+  compact(index: number, term: number, membership: ConfigEntryData, configIndex?: number): void {
+    if (index <= this.snap.index) return;
+    assert(index <= this.lastIndex(), `compact(${index}) beyond last index ${this.lastIndex()}`);
+    assert(this.term(index) === term, `compact(${index}, ${term}) but the entry there has term ${this.term(index)}`);
+    this.log = this.log.slice(index - this.snap.index);
+    this.snap = copySnapshot({ index, term, membership, configIndex });
+  }
+
+  /**
+   * Installs a snapshot received from a leader: every entry <= its index goes,
+   * and so does everything after it unless the entry at its index matches
+   * (a conflicting entry there is never kept: PITFALLS hashicorp/raft #704,
+   * openraft #753). The core's Ready re-sends any tail it kept, so a driver
+   * may equally drop the whole log and write Ready.entries.
+   */
+  applySnapshot(snapshot: SnapshotMeta): void {
+    if (snapshot.index <= this.snap.index) return;
+    const keep = this.term(snapshot.index) === snapshot.term ? this.log.slice(snapshot.index - this.snap.index) : [];
+    this.log = keep;
+    this.snap = copySnapshot(snapshot);
   }
 
   setHardState(hardState: HardState): void {
@@ -66,6 +105,17 @@ export class MemoryStorage implements LogStorage {
 
   /** Deep copy, e.g. to keep a "disk" image across a simulated crash. */
   clone(): MemoryStorage {
-    return new MemoryStorage(this.log, this.hardState);
+    return new MemoryStorage(this.log, this.hardState, this.snap);
   }
+}
+
+function copySnapshot(snapshot: SnapshotMeta): SnapshotMeta {
+  const { membership } = snapshot;
+  const copy: SnapshotMeta = {
+    index: snapshot.index,
+    term: snapshot.term,
+    membership: { voters: membership.voters.map((member) => ({ ...member })), learners: membership.learners.map((member) => ({ ...member })) },
+  };
+  if (snapshot.configIndex !== undefined) copy.configIndex = snapshot.configIndex;
+  return Object.freeze(copy);
 }

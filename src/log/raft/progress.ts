@@ -5,12 +5,15 @@
 //   and wait for its answer (or the next heartbeat) before sending another.
 // "replicate": the follower accepted recently; advance `next` optimistically
 //   and keep up to maxInflightAppends messages outstanding.
+// "snapshot": the follower needs entries the leader has compacted; a snapshot
+//   was sent and nothing else goes to it until it answers or the driver
+//   reports the snapshot finished or failed.
 //
 // Invariants: 0 <= match < next; inflight last-indexes are ascending and > match.
 
 import { assert } from "./assert.ts";
 
-export type ProgressState = "probe" | "replicate";
+export type ProgressState = "probe" | "replicate" | "snapshot";
 
 export class Progress {
   match = 0;
@@ -24,6 +27,8 @@ export class Progress {
   recentActive = false;
   /** Highest heartbeat round this peer answered in the current term (ReadIndex). */
   ackedRound = 0;
+  /** In snapshot state: the index of the snapshot sent. */
+  pendingSnapshot = 0;
 
   constructor(next: number, private readonly maxInflight: number) {
     assert(next >= 1, "next index starts at 1");
@@ -49,6 +54,7 @@ export class Progress {
    * estimate of where the logs may match, from the follower's conflict hint.
    */
   maybeDecreaseTo(rejected: number, hintNext: number): boolean {
+    if (this.state === "snapshot") return false;
     if (this.state === "replicate") {
       if (rejected <= this.match) return false;
       this.becomeProbe(Math.max(this.match + 1, Math.min(hintNext, this.next)));
@@ -65,6 +71,7 @@ export class Progress {
     this.next = next;
     this.probeSent = false;
     this.inflight = [];
+    this.pendingSnapshot = 0;
   }
 
   becomeReplicate(): void {
@@ -72,9 +79,18 @@ export class Progress {
     this.next = this.match + 1;
     this.probeSent = false;
     this.inflight = [];
+    this.pendingSnapshot = 0;
+  }
+
+  becomeSnapshot(index: number): void {
+    this.state = "snapshot";
+    this.pendingSnapshot = index;
+    this.probeSent = false;
+    this.inflight = [];
   }
 
   isPaused(): boolean {
+    if (this.state === "snapshot") return true;
     if (this.state === "probe") return this.probeSent;
     return this.inflight.length >= this.maxInflight;
   }
@@ -99,6 +115,7 @@ export class Progress {
    * lost Append does not stall replication forever (etcd does the same).
    */
   onHeartbeatReply(): void {
+    if (this.state === "snapshot") return;
     this.probeSent = false;
     if (this.inflight.length >= this.maxInflight) this.inflight.shift();
   }

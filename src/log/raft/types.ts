@@ -10,10 +10,57 @@ export const noNode: NodeId = 0;
 
 /**
  * "noop" is appended by every new leader (Raft paper §8, figure 8 fix); "command"
- * carries opaque client data. Kept as a string union so "config" (membership,
- * dissertation §4) can join later without touching the wire format.
+ * carries opaque client data; "config" carries a whole membership (dissertation
+ * §4.1, single-server changes) as JSON `ConfigEntryData`.
  */
-export type EntryType = "noop" | "command";
+export type EntryType = "noop" | "command" | "config";
+
+/** One member in a "config" entry. The core reads only `id`; `address` is the driver's opaque context. */
+export interface Member {
+  id: NodeId;
+  address: string;
+}
+
+/** The `data` of a "config" entry, as JSON: the complete new membership, not a delta. */
+export interface ConfigEntryData {
+  voters: Member[];
+  learners: Member[];
+}
+
+/**
+ * The membership a node uses: the latest "config" entry in its log, committed
+ * or not (dissertation §4.1), else the snapshot's, else the initial voters.
+ * `configIndex` is the index of that entry (the snapshot's configIndex, or 0
+ * for the initial voters). `addresses` maps every member's id to the address
+ * its config entry gave ("" when unknown, e.g. for the initial voters).
+ */
+export interface Membership {
+  voters: NodeId[];
+  learners: NodeId[];
+  configIndex: number;
+  addresses: Record<NodeId, string>;
+}
+
+/**
+ * What a snapshot covers: every entry up to `index` (whose term is `term`) and
+ * the membership in force there, in the same shape as a config entry's data.
+ * `configIndex` is the index of the config entry that membership came from
+ * (absent: taken to be `index`).
+ */
+export interface SnapshotMeta {
+  index: number;
+  term: number;
+  membership: ConfigEntryData;
+  configIndex?: number;
+}
+
+/** One single-server membership change (dissertation §4.1); learners first, promoted once caught up (§4.2.1). */
+export interface ConfChange {
+  kind: "addLearner" | "promote" | "remove";
+  id: NodeId;
+  /** For addLearner: the new member's address, kept in the config entry for the driver. */
+  address?: string;
+}
 
 export interface Entry {
   index: number;
@@ -43,8 +90,14 @@ export interface SoftState {
  * Read-only view of the durable log. The core reads it; only the driver writes it
  * (after a Ready). `term(firstIndex() - 1)` must answer once snapshots exist, so the
  * core can check the entry just before the first retained one.
+ *
+ * Compaction: after the driver compacts (or installs a snapshot), `snapshot()`
+ * returns its metadata, `firstIndex() === snapshot().index + 1` and
+ * `term(snapshot().index)` answers. `snapshot` is optional only so a storage
+ * that never compacts need not implement it (index 0, "no snapshot").
  */
 export interface LogStorage {
+  snapshot?(): SnapshotMeta;
   firstIndex(): number;
   lastIndex(): number;
   /** undefined when the index is compacted away or beyond lastIndex. */
@@ -77,6 +130,12 @@ export interface VoteMessage extends MessageHeader {
   type: "vote";
   lastLogIndex: number;
   lastLogTerm: number;
+  /**
+   * Set by a leadership-transfer target (dissertation §3.10, etcd's
+   * campaignTransfer): voters grant even if they heard from a leader within
+   * the election timeout. Absent = false.
+   */
+  transfer?: boolean;
 }
 
 export interface VoteResponseMessage extends MessageHeader {
@@ -110,13 +169,32 @@ export interface AppendResponseMessage extends MessageHeader {
   heartbeatRound: number;
 }
 
+/** Leadership transfer (dissertation §3.10): "start an election now", sent to an up-to-date voter. */
+export interface TimeoutNowMessage extends MessageHeader {
+  type: "timeoutNow";
+}
+
+/**
+ * InstallSnapshot, metadata only (dissertation §5.1). The driver intercepts it
+ * on the leader, streams the state out of band, and steps it into the
+ * follower's core only once the state is installed durably. The follower
+ * answers with an appendResponse (matchIndex = snapshot index, or its commit
+ * index if the snapshot was not newer).
+ */
+export interface SnapshotMessage extends MessageHeader {
+  type: "snapshot";
+  snapshot: SnapshotMeta;
+}
+
 export type Message =
   | PreVoteMessage
   | PreVoteResponseMessage
   | VoteMessage
   | VoteResponseMessage
   | AppendMessage
-  | AppendResponseMessage;
+  | AppendResponseMessage
+  | TimeoutNowMessage
+  | SnapshotMessage;
 
 export type MessageType = Message["type"];
 
@@ -125,16 +203,49 @@ export type ReadState =
   | { requestId: string; ok: true; index: number }
   | { requestId: string; ok: false; leaderId: NodeId };
 
+/**
+ * Every refusal names a node to redirect to: the leader, or, while a
+ * leadership transfer is in progress ("transferring"), the transfer target.
+ *  - notLeader: this node does not lead.
+ *  - tooManyUncommitted: the log is too far ahead of the commit index.
+ *  - transferring: a leadership transfer is in progress (dissertation §3.10).
+ *  - ownTermNotCommitted: a config change before the leader committed an entry
+ *    of its own term (PITFALLS: Ongaro's 2015 single-server change bug).
+ *  - changeInProgress: a config change while another is uncommitted (§4.1).
+ *  - invalidChange: addLearner of a member, promote of a non-learner, remove of
+ *    a non-member, or removing the last voter.
+ */
 export type ProposeResult =
   | { accepted: true; index: number; term: number }
   | { accepted: false; reason: "notLeader"; leaderId: NodeId }
-  | { accepted: false; reason: "tooManyUncommitted"; leaderId: NodeId };
+  | { accepted: false; reason: "tooManyUncommitted"; leaderId: NodeId }
+  | { accepted: false; reason: "transferring"; leaderId: NodeId }
+  | { accepted: false; reason: "ownTermNotCommitted"; leaderId: NodeId }
+  | { accepted: false; reason: "changeInProgress"; leaderId: NodeId }
+  | { accepted: false; reason: "invalidChange"; leaderId: NodeId };
+
+export type TransferResult = { started: true } | { started: false; reason: "notLeader" | "notVoter" | "self" };
+
+/** Leader only: what the leader knows of one peer's log (paper figure 2 matchIndex/nextIndex). */
+export interface PeerProgress {
+  match: number;
+  next: number;
+  state: "probe" | "replicate" | "snapshot";
+  /** In state "snapshot": the index of the snapshot sent; else 0. */
+  pendingSnapshot: number;
+}
 
 /**
  * One batch of effects. The driver must, in this order:
+ *  0. if `membership` is present, take the new peer addresses from it (no
+ *     persistence needed: it is derived from the log and snapshot);
  *  1. persist `hardState` (if present) and `entries` in one durable transaction;
  *     `entries[0].index` is where writing starts: delete every stored entry at or
- *     after it first (a follower overwrites a conflicting, uncommitted suffix);
+ *     after it first (a follower overwrites a conflicting, uncommitted suffix).
+ *     If `snapshot` is present (an installed snapshot), in that same transaction
+ *     and first: delete every stored entry, record the snapshot metadata (so
+ *     firstIndex() = snapshot.index + 1 and term(snapshot.index) answers); then
+ *     write `entries`, which then start at snapshot.index + 1;
  *  2. send `messages` (only now: a vote or an ack must never precede its fsync);
  *  3. apply `committedEntries` in order (they may include entries of step 1);
  *  4. serve `readStates` once applied >= index;
@@ -147,4 +258,8 @@ export interface Ready {
   messages: Message[];
   committedEntries: Entry[];
   readStates: ReadState[];
+  /** A snapshot this follower accepted: reset the stored log to start after it (step 1). */
+  snapshot?: SnapshotMeta;
+  /** The membership, when it differs from the one last handed out (or, before the first, from the one at construction: read membership() then). */
+  membership?: Membership;
 }

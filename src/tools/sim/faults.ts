@@ -28,6 +28,12 @@ export interface FaultProfile {
   maxDownTicks: number;
   /** Chance that a restart rebuilds the state machine from the log instead of keeping it. */
   rebuildStateMachineChance: number;
+  /** Per-tick chance that the admin starts a membership change (0: membership stays fixed). */
+  membershipChangeRate: number;
+  /** Per-tick chance of a leadership transfer request to the current leader. */
+  transferRate: number;
+  /** A node compacts its log once this many applied entries sit before its applied index (0: never). */
+  compactEntries: number;
 }
 
 export function chooseFaultProfile(random: SimRandom): FaultProfile {
@@ -57,6 +63,9 @@ export function chooseFaultProfile(random: SimRandom): FaultProfile {
     midReadyCrashShare: random.pick([0.3, 0.7]),
     maxDownTicks: random.pick([5, 20, 60]),
     rebuildStateMachineChance: 0.5,
+    membershipChangeRate: random.pick([0, 0.01, 0.03]),
+    transferRate: random.pick([0, 0, 0.005, 0.02]),
+    compactEntries: random.pick([0, 8, 30, 100]),
   };
 }
 

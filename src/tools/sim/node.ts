@@ -1,8 +1,9 @@
 // One simulated replica: a durable "disk" (log + HardState), a durable toy
-// state machine, and a RaftCore that exists only while the node is up. A crash
-// drops the core and everything it had not handed to the disk.
+// state machine with its last snapshot, and a RaftCore that exists only while
+// the node is up. A crash drops the core and everything it had not handed to
+// the disk.
 
-import { MemoryStorage, RaftCore, type NodeId } from "../../log/raft/index.ts";
+import { MemoryStorage, RaftCore, type ConfigEntryData, type NodeId, type SnapshotMeta } from "../../log/raft/index.ts";
 import type { SimRandom } from "./random.ts";
 import { ToyStateMachine } from "./state-machine.ts";
 
@@ -17,10 +18,23 @@ export interface NodeTiming {
   maxInflightAppends: number;
 }
 
+/** A snapshot as the state-machine store keeps it: metadata plus the state at its index. */
+export interface StoredSnapshot {
+  meta: SnapshotMeta;
+  state: ToyStateMachine;
+}
+
 export class SimNode {
   core: RaftCore | null = null;
   readonly disk = new MemoryStorage();
-  stateMachine = new ToyStateMachine();
+  stateMachine: ToyStateMachine;
+  /**
+   * The state-machine store's latest snapshot (local compaction or installed
+   * from a leader), durable with the state machine in one transaction.
+   */
+  snapshot: StoredSnapshot | null = null;
+  /** Ever started (spare nodes start when the admin adds them). */
+  started = false;
   /** Tick at which a crashed node restarts. */
   downUntil = 0;
   /**
@@ -32,7 +46,18 @@ export class SimNode {
   /** Set by the fault injector: crash at this point of the next Ready. */
   armedCrash: CrashPoint | null = null;
 
-  constructor(readonly id: NodeId, private readonly random: SimRandom) {}
+  /**
+   * `initialVoters` is what RaftOptions.voters gets on every start: the
+   * cluster's first voters for an original node, [] for one added later.
+   */
+  constructor(
+    readonly id: NodeId,
+    private readonly random: SimRandom,
+    private readonly genesis: ConfigEntryData,
+    private readonly initialVoters: readonly NodeId[],
+  ) {
+    this.stateMachine = new ToyStateMachine(genesis);
+  }
 
   get isUp(): boolean {
     return this.core !== null;
@@ -40,19 +65,48 @@ export class SimNode {
 
   /**
    * (Re)starts from the disk. With `rebuildStateMachine` the state machine is
-   * rebuilt by replaying the log from index 1, as a projection rebuild does.
+   * rebuilt from its snapshot (or from scratch) by replaying the log, as a
+   * projection rebuild does. A snapshot installed just before a crash, whose
+   * log reset never reached the disk, is completed first (the driver's
+   * recovery step: the state store is ahead of the log store).
    */
-  start(voters: readonly NodeId[], timing: NodeTiming, rebuildStateMachine: boolean): void {
-    if (rebuildStateMachine) this.stateMachine = new ToyStateMachine();
+  start(timing: NodeTiming, rebuildStateMachine: boolean): void {
+    this.started = true;
+    const snapshot = this.snapshot;
+    if (snapshot && snapshot.meta.index > this.disk.snapshot().index) {
+      this.disk.applySnapshot(snapshot.meta);
+      const hardState = this.disk.hardState;
+      if (hardState.commit < snapshot.meta.index) this.disk.setHardState({ ...hardState, commit: snapshot.meta.index });
+    }
+    if (rebuildStateMachine) this.stateMachine = snapshot ? snapshot.state.clone() : new ToyStateMachine(this.genesis);
     this.core = new RaftCore({
       id: this.id,
-      voters: [...voters],
+      voters: [...this.initialVoters],
       storage: this.disk,
       hardState: this.disk.hardState,
       applied: this.stateMachine.appliedIndex,
       random: this.random.asFunction(),
       ...timing,
     });
+  }
+
+  /** Log compaction: snapshot the state machine at its applied index once the log holds more than `bound` entries before it. */
+  maybeCompact(bound: number): boolean {
+    const index = this.stateMachine.appliedIndex;
+    if (bound <= 0 || index - this.disk.snapshot().index < bound) return false;
+    const term = this.disk.term(index);
+    if (term === undefined || index > this.disk.hardState.commit) return false;
+    const state = this.stateMachine.clone();
+    const meta: SnapshotMeta = { index, term, membership: state.membership, configIndex: state.configIndex };
+    this.snapshot = { meta, state };
+    this.disk.compact(index, term, state.membership, state.configIndex);
+    return true;
+  }
+
+  /** Installs a leader's snapshot state (before the core is told), durably with its metadata. */
+  installSnapshot(meta: SnapshotMeta, state: ToyStateMachine): void {
+    this.snapshot = { meta, state: state.clone() };
+    this.stateMachine = state.clone();
   }
 
   crash(): void {

@@ -2,7 +2,7 @@
 // {clientId, seq} at most once (a dedup table of the last seq per client, as
 // the chat projections will keep) and records the order it applied them in.
 
-import type { Entry } from "../../log/raft/index.ts";
+import type { ConfigEntryData, Entry } from "../../log/raft/index.ts";
 
 export interface ClientCommand {
   clientId: string;
@@ -19,6 +19,14 @@ export class SimViolation extends Error {
 export class ToyStateMachine {
   /** Index of the last entry applied; durable together with the state (one transaction). */
   appliedIndex = 0;
+  /** Membership as of appliedIndex (config entries are applied too), and its config entry's index. */
+  membership: ConfigEntryData;
+  configIndex = 0;
+
+  /** `genesis` is the cluster's initial membership, in force before any config entry. */
+  constructor(genesis: ConfigEntryData = { voters: [], learners: [] }) {
+    this.membership = genesis;
+  }
   /** Last applied seq per client: the dedup table. */
   readonly lastSeq = new Map<string, number>();
   /** "clientId:seq" in apply order. */
@@ -32,6 +40,12 @@ export class ToyStateMachine {
     }
     this.appliedIndex = entry.index;
     if (entry.type === "noop") return "noop";
+    if (entry.type === "config") {
+      this.membership = JSON.parse(entry.data) as ConfigEntryData;
+      this.configIndex = entry.index;
+      this.hashValue = fnv1a(this.hashValue, `config@${entry.index}:${entry.data}`);
+      return "noop";
+    }
     const command = JSON.parse(entry.data) as ClientCommand;
     const last = this.lastSeq.get(command.clientId) ?? 0;
     if (command.seq <= last) return "duplicate";
@@ -52,8 +66,9 @@ export class ToyStateMachine {
   }
 
   clone(): ToyStateMachine {
-    const copy = new ToyStateMachine();
+    const copy = new ToyStateMachine(this.membership);
     copy.appliedIndex = this.appliedIndex;
+    copy.configIndex = this.configIndex;
     for (const [client, seq] of this.lastSeq) copy.lastSeq.set(client, seq);
     copy.order.push(...this.order);
     copy.hashValue = this.hashValue;
