@@ -17,6 +17,10 @@ export interface ReplicaConfig {
   /** A follower campaigns after a silence of [1, 2) times this, plus an offset that grows with its id's rank. */
   electionTimeoutMs: number;
   rpcTimeoutMs: number;
+  /** Compact the log once it holds this many entries past the last compaction point... */
+  snapshotAfterEntries: number;
+  /** ...keeping this many entries before the applied index for followers slightly behind. */
+  snapshotTailEntries: number;
   passwordHashing: { memoryCost: number; timeCost: number };
 }
 
@@ -60,6 +64,8 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
     heartbeatMs: field(path, json, "heartbeat_ms", "number", 50),
     electionTimeoutMs: field(path, json, "election_timeout_ms", "number", 300),
     rpcTimeoutMs: field(path, json, "rpc_timeout_ms", "number", 2000),
+    snapshotAfterEntries: field(path, json, "snapshot_after_entries", "number", 50_000),
+    snapshotTailEntries: field(path, json, "snapshot_tail_entries", "number", 5_000),
     passwordHashing: {
       memoryCost: field(path, hashing, "memory_cost", "number", 19456),
       timeCost: field(path, hashing, "time_cost", "number", 2),
@@ -68,6 +74,9 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
   if (config.clusterSecret.length < 16) throw new ConfigError(path, "cluster secret must be at least 16 characters");
   if (config.heartbeatMs < raftTickMs || config.heartbeatMs * 3 > config.electionTimeoutMs) {
     throw new ConfigError(path, `heartbeat_ms must be at least ${raftTickMs} and at most a third of election_timeout_ms`);
+  }
+  if (!(config.snapshotTailEntries >= 0 && config.snapshotTailEntries < config.snapshotAfterEntries)) {
+    throw new ConfigError(path, "snapshot_tail_entries must be at least 0 and below snapshot_after_entries");
   }
   return config;
 }

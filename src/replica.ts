@@ -8,11 +8,14 @@ import { join } from "node:path";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
 import { LogStore } from "./log/log-store.ts";
-import { RaftNode, type RaftTiming } from "./log/raft-node.ts";
+import { RaftNode, type CompactionBounds, type RaftTiming } from "./log/raft-node.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
 import type { Logger } from "./logger.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
+import { SnapshotReader, SnapshotStaging, installSnapshot, removeStaging } from "./projections/snapshot.ts";
+import { adminHandlers } from "./rpc/admin-server.ts";
 import { chatHandlers } from "./rpc/chat-server.ts";
+import { joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
 import { channelOptions, chatProto } from "./rpc/proto.ts";
@@ -25,9 +28,12 @@ export interface ReplicaOptions {
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
-  /** The other voters; empty for a cluster of one. */
+  /** The other voters of a new cluster; empty for a cluster of one. */
   peers: ReplicaInfo[];
+  /** Join a running cluster through these servers (host:port), if this replica has no state yet. */
+  joinSeeds?: string[];
   timing: RaftTiming;
+  compaction?: CompactionBounds;
   /** Campaign at once when the log is empty (bootstrapping a new cluster). */
   initialLeader: boolean;
   /** Deadline of one replica-to-replica call. */
@@ -46,6 +52,8 @@ export interface RunningReplica {
 }
 
 export const databaseFileName = "chat.db";
+/** Where an incoming snapshot is staged until it is complete and verified. */
+export const snapshotStagingFileName = "snapshot-incoming.db";
 /** How long a stopping replica waits for in-flight calls before cutting them. */
 export const shutdownGraceMs = 2000;
 
@@ -72,14 +80,17 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     // Bind first: with port 0 the address is known only now, and the node needs it.
     const port = await bind(server, `${options.host}:${options.port}`);
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
-    const transport = new PeerTransport(new Map(options.peers.map((peer) => [peer.id, peer.address])), {
+    const joining = options.joinSeeds !== undefined && log.lastIndex() === 0 && log.snapshot().index === 0;
+    const transport = new PeerTransport(new Map(), {
       secret: options.clusterSecret,
       deadlineMs: options.peerCallTimeoutMs,
       onAnswer: (message) => node.step(message),
     });
+    const stagingPath = join(options.dataDir, snapshotStagingFileName);
+    removeStaging(stagingPath); // a transfer cut short by a crash
     const node: RaftNode<AppliedResult> = new RaftNode({
       self,
-      replicas: [self, ...options.peers].sort((a, b) => a.id - b.id),
+      initialVoters: joining ? [] : [self, ...options.peers].sort((a, b) => a.id - b.id),
       log,
       machine: projections,
       timing: options.timing,
@@ -87,16 +98,25 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       send: (message) => transport.send(message),
       logger: options.logger,
       campaignAtStart: options.initialLeader && log.lastIndex() === 0,
+      onMembership: (peers) => transport.setAddresses(peers),
+      compaction: options.compaction,
+      snapshots: {
+        open: (fallback) => new SnapshotReader(join(options.dataDir, databaseFileName), fallback),
+        stage: (header) => new SnapshotStaging(stagingPath, header),
+        install: (staging) => installSnapshot(db, log, staging),
+        send: (envelope, reader) => transport.sendSnapshot(envelope, reader),
+      },
     });
     const service = new ChatService(node, projections, {
       clusterSecret: options.clusterSecret,
       passwordHashing: options.passwordHashing,
     });
     server.addService(chatProto.chat.ChatService.service, chatHandlers(service, node));
-    server.addService(chatProto.chat.PeerService.service, peerHandlers(options.clusterSecret, node));
+    server.addService(chatProto.chat.PeerService.service, peerHandlers(options.clusterSecret, node, options.logger));
+    server.addService(chatProto.chat.AdminService.service, adminHandlers(options.clusterSecret, node));
     options.logger.info("serving", {
       address: self.address,
-      peers: options.peers.map((peer) => `${peer.id}@${peer.address}`).join(",") || "none",
+      peers: node.leaderInfo().replicas.filter((replica) => replica.id !== self.id).map((peer) => `${peer.id}@${peer.address}`).join(",") || "none",
       logEntries: log.lastIndex(),
       applied: projections.appliedIndex(),
       startMs: Math.round(performance.now() - startedAt),
@@ -110,6 +130,14 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       transport.close();
       db.close();
     };
+    if (joining) {
+      // The server is up first, so the leader can reach it as soon as it is a learner.
+      joinCluster(options.joinSeeds!, self, options.clusterSecret, options.logger).catch(async (error: Error) => {
+        options.logger.error(error.message);
+        await stop();
+        process.exitCode = 1;
+      });
+    }
     return { port, address: self.address, service, node, stop };
   } catch (error) {
     server.forceShutdown();

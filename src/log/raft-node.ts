@@ -7,12 +7,51 @@
  */
 import { appendBatchEntriesMax, pendingProposalsMax } from "../limits.ts";
 import type { Logger } from "../logger.ts";
+import type { SnapshotHeader, SnapshotReader, SnapshotStaging } from "../projections/snapshot.ts";
 import { NotLeaderError, OverloadedError } from "./errors.ts";
 import type { LogStore } from "./log-store.ts";
+import type { Member, Membership } from "./membership.ts";
 import { RaftCore } from "./raft/core.ts";
-import type { Entry, Message, MessageType, NodeId, ReadState, Ready, SoftState } from "./raft/types.ts";
+import type {
+  AppendResponseMessage,
+  ConfChange,
+  Entry,
+  Message,
+  MessageType,
+  NodeId,
+  ReadState,
+  Ready,
+  SnapshotMessage,
+  SoftState,
+} from "./raft/types.ts";
 import { SqliteRaftStorage, toLogEntry } from "./raft-storage.ts";
 import type { LeaderInfo, ReplicaInfo, ReplicaNode, StateMachine } from "./replica-node.ts";
+
+/** How the node reads, stages, installs and ships snapshots of the state machine (wired in src/replica.ts). */
+export interface SnapshotPort {
+  /** A consistent view of the state at its applied index. */
+  open(fallback: Membership): SnapshotReader;
+  /** A staging area for a snapshot being received. */
+  stage(header: SnapshotHeader): SnapshotStaging;
+  /** Swaps a verified staged snapshot in, with the log reset, atomically. */
+  install(staging: SnapshotStaging): void;
+  /** Streams a snapshot to a peer; resolves with its answer, or null on failure. */
+  send(envelope: { from: number; to: number; term: number }, reader: SnapshotReader): Promise<AppendResponseMessage | null>;
+}
+
+/** Log length past which a replica compacts its log (entries since the last compaction), by default. */
+export const compactionEntriesMaxDefault = 50_000;
+/** Entries kept after the compaction point, so a follower slightly behind still gets entries, by default. */
+export const compactionTailEntriesDefault = 5_000;
+
+export interface CompactionBounds {
+  entriesMax: number;
+  tailEntries: number;
+}
+/** A learner this close to the leader's last index is promoted to voter. */
+export const learnerPromotionLagEntries = 100;
+/** How often a learner that is catching up logs its progress. */
+export const catchUpReportEveryMs = 1000;
 
 export interface RaftTiming {
   tickMs: number;
@@ -22,8 +61,8 @@ export interface RaftTiming {
 
 export interface RaftNodeOptions<Result> {
   self: ReplicaInfo;
-  /** Every voter, this replica included. */
-  replicas: ReplicaInfo[];
+  /** The voters a new cluster starts with (config_master.json); empty for a server joining a running cluster. */
+  initialVoters: Member[];
   log: LogStore;
   machine: StateMachine<Result>;
   timing: RaftTiming;
@@ -33,6 +72,10 @@ export interface RaftNodeOptions<Result> {
   logger: Logger;
   /** Skip the first election timeout: a new cluster's initial leader, or a cluster of one. */
   campaignAtStart?: boolean;
+  snapshots: SnapshotPort;
+  compaction?: CompactionBounds;
+  /** The membership changed: peers to talk to now (this replica excluded). */
+  onMembership?: (peers: Map<NodeId, string>) => void;
 }
 
 interface PendingProposal<Result> {
@@ -80,12 +123,16 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private softState: SoftState = { leaderId: 0, role: "follower" };
   /** Set by close(): nothing touches the log or the state machine after it. */
   private closed = false;
+  /** Followers a snapshot is streaming to now: one transfer per follower at a time. */
+  private readonly snapshotsInFlight = new Set<NodeId>();
+  private lastCatchUpReport = 0;
 
   constructor(private readonly options: RaftNodeOptions<Result>) {
     this.storage = new SqliteRaftStorage(options.log);
     this.core = new RaftCore({
       id: options.self.id,
-      voters: options.replicas.map((replica) => replica.id),
+      voters: options.initialVoters.map((voter) => voter.id),
+      addresses: Object.fromEntries(options.initialVoters.map((voter) => [voter.id, voter.address])),
       storage: this.storage,
       hardState: options.log.hardState(),
       applied: options.machine.appliedIndex(),
@@ -94,12 +141,19 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       heartbeatTicks: options.timing.heartbeatTicks,
       maxEntriesPerAppend: replicateEntriesMax,
     });
+    this.announceMembership();
     this.processReady(); // entries committed before a restart but not yet applied
-    if (options.campaignAtStart || options.replicas.length === 1) this.fastForwardElectionTimeout();
-    this.ticker = setInterval(() => {
-      this.core.tick();
-      this.processReady();
-    }, options.timing.tickMs);
+    const { voters } = this.core.membership();
+    const alone = voters.length === 1 && voters[0] === options.self.id;
+    if (options.campaignAtStart || alone) this.fastForwardElectionTimeout();
+    this.ticker = setInterval(() => this.onTick(), options.timing.tickMs);
+  }
+
+  private onTick(): void {
+    this.core.tick();
+    if (this.core.currentRole === "leader") this.promoteCaughtUpLearners();
+    else this.reportCatchUp();
+    this.processReady();
   }
 
   propose(payload: string): Promise<Result> {
@@ -153,7 +207,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       leaderId,
       leaderAddress: this.addressOf(leaderId) ?? "",
       term: this.core.currentTerm,
-      replicas: this.options.replicas,
+      replicas: this.members().map(({ id, address }) => ({ id, address })),
       selfId: this.options.self.id,
     };
   }
@@ -204,7 +258,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
    * the campaign itself follows every rule (pre-vote, then a vote).
    */
   private fastForwardElectionTimeout(): void {
-    const ticksMax = 4 * this.options.timing.electionTicks * this.options.replicas.length;
+    const ticksMax = 4 * this.options.timing.electionTicks * Math.max(1, this.core.membership().voters.length);
     for (let tick = 0; tick < ticksMax && this.core.currentRole === "follower"; tick++) this.core.tick();
     this.processReady();
   }
@@ -225,9 +279,12 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     while (this.core.hasReady()) {
       const ready = this.core.ready();
       if (ready.softState) this.onSoftState(ready.softState);
-      if (ready.hardState || ready.entries.length > 0) this.storage.persist(ready.entries, ready.hardState);
+      if (ready.snapshot) this.storage.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
+      else if (ready.hardState || ready.entries.length > 0) this.storage.persist(ready.entries, ready.hardState);
+      if (ready.membership) this.announceMembership();
       for (const message of ready.messages) {
-        if (!this.answerWaitingPeer(message)) this.options.send(message);
+        if (message.type === "snapshot") this.shipSnapshot(message);
+        else if (!this.answerWaitingPeer(message)) this.options.send(message);
       }
       this.apply(ready);
       for (const readState of ready.readStates) this.onReadState(readState);
@@ -260,6 +317,20 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     while (this.readsAwaitingApply.length > 0 && this.readsAwaitingApply[0]!.index <= applied) {
       this.readsAwaitingApply.shift()!.read.resolve();
     }
+    this.maybeCompact(applied);
+  }
+
+  /** Drops the log prefix once it passes the bound; the projections are the state up to `applied`. */
+  private maybeCompact(applied: number): void {
+    const log = this.options.log;
+    const { entriesMax, tailEntries } = this.options.compaction ?? {
+      entriesMax: compactionEntriesMaxDefault,
+      tailEntries: compactionTailEntriesDefault,
+    };
+    const point = applied - tailEntries;
+    if (log.lastIndex() - log.snapshot().index <= entriesMax || point <= log.snapshot().index) return;
+    log.compact(point, this.initialMembership());
+    this.options.logger.info("compacted the log", { upTo: point, firstIndex: log.firstIndex() });
   }
 
   private onReadState(readState: ReadState): void {
@@ -294,6 +365,197 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   private addressOf(id: NodeId): string | null {
-    return this.options.replicas.find((replica) => replica.id === id)?.address ?? null;
+    return this.core.membershipAddresses()[id] || null;
+  }
+
+  /** Voters then learners, with their addresses. */
+  private members(): (Member & { role: "voter" | "learner" })[] {
+    const { voters, learners } = this.core.membership();
+    const addresses = this.core.membershipAddresses();
+    return [
+      ...voters.map((id) => ({ id, address: addresses[id] ?? "", role: "voter" as const })),
+      ...learners.map((id) => ({ id, address: addresses[id] ?? "", role: "learner" as const })),
+    ];
+  }
+
+  private currentMembership(): Membership {
+    const members = this.members();
+    return {
+      voters: members.filter((member) => member.role === "voter").map(({ id, address }) => ({ id, address })),
+      learners: members.filter((member) => member.role === "learner").map(({ id, address }) => ({ id, address })),
+    };
+  }
+
+  private initialMembership(): Membership {
+    return { voters: this.options.initialVoters, learners: [] };
+  }
+
+  private announceMembership(): void {
+    const peers = new Map<NodeId, string>();
+    for (const member of this.members()) if (member.id !== this.options.self.id) peers.set(member.id, member.address);
+    this.options.onMembership?.(peers);
+  }
+
+  // ------------------------------------------------------------ snapshots
+
+  /** Leader: a follower needs entries that were compacted away; stream it the state instead. */
+  private shipSnapshot(message: SnapshotMessage): void {
+    const to = message.to;
+    if (this.snapshotsInFlight.has(to)) return;
+    let reader: SnapshotReader;
+    try {
+      reader = this.options.snapshots.open(this.options.log.snapshot().membership ?? this.initialMembership());
+    } catch (error) {
+      this.options.logger.warn("cannot read a snapshot", { to, error: error as Error });
+      this.core.reportSnapshot(to, "failed");
+      return;
+    }
+    this.snapshotsInFlight.add(to);
+    this.options.logger.info("sending a snapshot", { to, index: reader.header.index });
+    const envelope = { from: this.options.self.id, to, term: message.term };
+    void this.options.snapshots.send(envelope, reader).then((answer) => {
+      this.snapshotsInFlight.delete(to);
+      if (this.closed) return;
+      this.core.reportSnapshot(to, answer ? "finished" : "failed");
+      if (answer) this.core.step(answer);
+      this.scheduleReady();
+    });
+  }
+
+  /** Follower: a snapshot starts arriving. Refused when it comes from a stale term. */
+  beginSnapshot(envelope: { from: number; to: number; term: number }, header: SnapshotHeader): SnapshotStaging {
+    if (envelope.to !== this.options.self.id || envelope.term < this.core.currentTerm) {
+      throw new Error(`snapshot from a stale term ${envelope.term} (now ${this.core.currentTerm})`);
+    }
+    return this.options.snapshots.stage(header);
+  }
+
+  /**
+   * Follower: the snapshot arrived whole and verified. If the core wants it,
+   * it is swapped in durably first, then the core is told; either way the
+   * core's answer goes back to the leader.
+   */
+  installSnapshot(envelope: { from: number; to: number; term: number }, staging: SnapshotStaging): Message | null {
+    const message: SnapshotMessage = { type: "snapshot", ...envelope, snapshot: staging.header };
+    if (this.closed) return null;
+    if (this.core.snapshotWanted(message)) {
+      this.options.snapshots.install(staging);
+      this.options.logger.info("installed a snapshot", { index: staging.header.index });
+    } else {
+      staging.abort();
+    }
+    this.core.step(message);
+    let answer: Message | null = null;
+    this.awaitingAnswers.push({ to: envelope.from, type: "appendResponse", resolve: (reply) => (answer = reply) });
+    this.processReady();
+    return answer;
+  }
+
+  // ------------------------------------------------------------ membership
+
+  /** Leader: proposes a membership change and resolves once it is committed. */
+  private changeMembership(change: ConfChange): Promise<Membership> {
+    const proposed = this.core.proposeConfChange(change);
+    if (!proposed.accepted) {
+      if (proposed.reason === "notLeader" || proposed.reason === "transferring") {
+        return Promise.reject(new NotLeaderError(this.addressOf(proposed.leaderId)));
+      }
+      return Promise.reject(new MembershipChangeError(change, proposed.reason));
+    }
+    return new Promise<Membership>((resolve, reject) => {
+      this.proposals.set(proposed.index, {
+        term: proposed.term,
+        resolve: () => resolve(this.currentMembership()),
+        reject,
+      });
+      this.scheduleReady();
+    });
+  }
+
+  /** Adds a server as a learner; a retry for a server already in the cluster just answers the membership. */
+  async addLearner(id: number, address: string): Promise<Membership> {
+    this.assertLeader();
+    const existing = this.members().find((member) => member.id === id);
+    if (existing && existing.address === address) return this.currentMembership();
+    if (existing) throw new MembershipChangeError({ kind: "addLearner", id, address }, "idInUse");
+    return this.changeMembership({ kind: "addLearner", id, address });
+  }
+
+  async removeServer(id: number): Promise<Membership> {
+    this.assertLeader();
+    return this.changeMembership({ kind: "remove", id });
+  }
+
+  /** Moves the leadership to voter `id`; resolves once it leads (or rejects after the transfer timed out). */
+  async transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }> {
+    this.assertLeader();
+    if (id === this.options.self.id) return { leaderId: id, leaderAddress: this.options.self.address };
+    const started = this.core.transferLeadership(id);
+    if (!started.started) throw new MembershipChangeError({ kind: "promote", id }, started.reason);
+    this.scheduleReady();
+    const deadline = Date.now() + 4 * this.options.timing.electionTicks * this.options.timing.tickMs;
+    while (Date.now() < deadline) {
+      if (this.core.leader === id) return { leaderId: id, leaderAddress: this.addressOf(id) ?? "" };
+      await Bun.sleep(this.options.timing.tickMs);
+    }
+    throw new NotLeaderError(this.addressOf(this.core.leader));
+  }
+
+  /** Leader: promote learners whose log is close to ours, one change at a time. */
+  private promoteCaughtUpLearners(): void {
+    for (const id of this.core.membership().learners) {
+      const progress = this.core.progressOf(id);
+      if (!progress || progress.match < this.core.lastIndex - learnerPromotionLagEntries) continue;
+      const proposed = this.core.proposeConfChange({ kind: "promote", id });
+      if (proposed.accepted) this.options.logger.info("promoting a caught-up learner", { id, match: progress.match });
+      return;
+    }
+  }
+
+  /** A learner, or a server not yet in the cluster, says how far behind it is. */
+  private reportCatchUp(): void {
+    const { voters } = this.core.membership();
+    if (voters.includes(this.options.self.id) || Date.now() - this.lastCatchUpReport < catchUpReportEveryMs) return;
+    this.lastCatchUpReport = Date.now();
+    const applied = this.options.machine.appliedIndex();
+    const commit = this.core.commitIndex;
+    this.options.logger.info("catching up as a learner", { applied, leaderCommit: commit, behind: Math.max(0, commit - applied) });
+  }
+
+  /** The leader's view of the cluster, for operators; a follower redirects to the leader it knows. */
+  status() {
+    if (this.core.currentRole !== "leader" && this.core.leader) throw new NotLeaderError(this.addressOf(this.core.leader));
+    const members = this.members();
+    return {
+      leaderId: this.core.leader,
+      leaderAddress: this.addressOf(this.core.leader) ?? "",
+      term: this.core.currentTerm,
+      commitIndex: this.core.commitIndex,
+      lastIndex: this.core.lastIndex,
+      snapshotIndex: this.options.log.snapshot().index,
+      replicas: members.map((member) => ({
+        ...member,
+        matchIndex: member.id === this.options.self.id ? this.core.lastIndex : (this.core.progressOf(member.id)?.match ?? 0),
+      })),
+    };
+  }
+}
+
+/** A membership change the core refused; says which rule it broke. */
+export class MembershipChangeError extends Error {
+  constructor(
+    readonly change: ConfChange,
+    readonly reason: string,
+  ) {
+    const explanation: Record<string, string> = {
+      ownTermNotCommitted: "the new leader has not committed an entry of its term yet; retry shortly",
+      changeInProgress: "another membership change is still in progress; retry shortly",
+      invalidChange: `server ${change.id} cannot be ${change.kind === "remove" ? "removed" : "changed"} that way`,
+      idInUse: `server id ${change.id} is already in the cluster with another address`,
+      notVoter: `server ${change.id} is not a voter`,
+      self: "already the leader",
+    };
+    super(explanation[reason] ?? `membership change refused: ${reason}`);
+    this.name = "MembershipChangeError";
   }
 }

@@ -5,7 +5,7 @@
 import type { LogEntry } from "./entry.ts";
 import type { LogStore } from "./log-store.ts";
 import { entryBytes } from "./raft/memory-storage.ts";
-import type { Entry, EntryType, HardState, LogStorage } from "./raft/types.ts";
+import type { Entry, EntryType, HardState, LogStorage, SnapshotMeta } from "./raft/types.ts";
 
 export function toRaftEntry(entry: LogEntry): Entry {
   return { index: entry.index, term: entry.term, type: entry.type as EntryType, data: entry.payload };
@@ -26,6 +26,11 @@ export class SqliteRaftStorage implements LogStorage {
 
   firstIndex(): number {
     return this.store.firstIndex();
+  }
+
+  snapshot(): SnapshotMeta {
+    const point = this.store.snapshot();
+    return { index: point.index, term: point.term, membership: point.membership ?? { voters: [], learners: [] } };
   }
 
   lastIndex(): number {
@@ -61,6 +66,20 @@ export class SqliteRaftStorage implements LogStorage {
     const first = entries[0];
     const truncateFrom = first && first.index <= this.store.lastIndex() ? first.index : undefined;
     this.store.append(entries.map(toLogEntry), hardState, truncateFrom);
+    if (hardState) ({ term: this.durableTerm, vote: this.durableVote } = hardState);
+  }
+
+  /**
+   * A snapshot the core accepted (its state was installed, with the log
+   * reset, before the core was told): record the point again with the
+   * entries the core kept after it and the hard state, in one transaction.
+   */
+  persistSnapshot(snapshot: SnapshotMeta, entries: readonly Entry[], hardState: HardState | undefined): void {
+    this.store.durably(() => {
+      this.store.resetToSnapshot({ index: snapshot.index, term: snapshot.term, membership: snapshot.membership });
+    });
+    this.store.reloadAfterReset();
+    this.store.append(entries.map(toLogEntry), hardState);
     if (hardState) ({ term: this.durableTerm, vote: this.durableVote } = hardState);
   }
 

@@ -43,6 +43,7 @@ export interface SnapshotChunk {
   table: string;
   /** JSON array of rows, each an array of column values in snapshotTables order. */
   rows: string;
+  rowCount: number;
   crc32: number;
 }
 
@@ -103,6 +104,15 @@ export class SnapshotReader {
     this.db.close();
   }
 
+  /** Rows the snapshot will carry, for progress reports. */
+  totalRows(): number {
+    let total = 0;
+    for (const table of Object.keys(snapshotTables)) {
+      total += (this.db.query(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    }
+    return total;
+  }
+
   private readHeader(fallbackMembership: Membership): SnapshotHeader {
     const applied = this.db.query("SELECT applied_index AS i FROM applied_state WHERE id = 1").get() as { i: number } | null;
     const index = applied?.i ?? 0;
@@ -131,7 +141,7 @@ export class SnapshotReader {
 
 function makeChunk(table: string, encodedRows: string[]): SnapshotChunk {
   const rows = `[${encodedRows.join(",")}]`;
-  return { table, rows, crc32: Bun.hash.crc32(rows) };
+  return { table, rows, rowCount: encodedRows.length, crc32: Bun.hash.crc32(rows) };
 }
 
 /** The digest both ends compute over the chunks, in order. */
@@ -151,6 +161,7 @@ export class SnapshotStaging {
   private readonly db: Database;
   private readonly digest = chunkDigest();
   private bytes = 0;
+  private rows = 0;
 
   constructor(
     readonly path: string,
@@ -162,6 +173,10 @@ export class SnapshotStaging {
 
   get receivedBytes(): number {
     return this.bytes;
+  }
+
+  get receivedRows(): number {
+    return this.rows;
   }
 
   add(chunk: SnapshotChunk): void {
@@ -180,6 +195,7 @@ export class SnapshotStaging {
     })();
     addToDigest(this.digest, chunk);
     this.bytes += chunk.rows.length;
+    this.rows += rows.length;
   }
 
   /** Verifies the digest of everything received; the staging file is then complete on disk. */

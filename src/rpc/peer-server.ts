@@ -11,14 +11,22 @@ import {
   appendFromWire,
   appendReplyToWire,
   MalformedPeerMessageError,
+  timeoutNowFromWire,
   voteReplyToWire,
   voteRequestFromWire,
 } from "./raft-wire.ts";
+import type { Membership } from "../log/membership.ts";
+import type { Logger } from "../logger.ts";
+import { receiveSnapshots, type SnapshotInstaller } from "./snapshot-transfer.ts";
+import { toServiceError } from "./status.ts";
 
 /** What the peer service needs of the node. */
-export interface PeerMessageHandler {
+export interface PeerMessageHandler extends SnapshotInstaller {
   /** Steps a peer's request; resolves with the durable answer, or null when the node ignored it. */
   handlePeerMessage(message: Message): Promise<Message | null>;
+  /** Adds a server as a learner; resolves with the membership once that is committed. */
+  addLearner(id: number, address: string): Promise<Membership>;
+  leaderInfo(): { leaderId: number; leaderAddress: string };
 }
 
 function serve<Request, Reply>(
@@ -48,9 +56,35 @@ function serve<Request, Reply>(
   };
 }
 
-export function peerHandlers(secret: string, node: PeerMessageHandler): PeerServiceHandlers {
+export function peerHandlers(secret: string, node: PeerMessageHandler, logger: Logger): PeerServiceHandlers {
   return {
     Election: serve(secret, voteRequestFromWire, voteReplyToWire, node),
     ReplicateOperation: serve(secret, appendFromWire, appendReplyToWire, node),
+    InstallSnapshot: receiveSnapshots(secret, node, logger),
+    TimeoutNow: (call, callback) => {
+      if (!secretMatches(secret, presentedSecret(call.metadata))) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: "peer calls need the cluster secret" });
+        return;
+      }
+      void node.handlePeerMessage(timeoutNowFromWire(call.request)).then(() => callback(null, {}));
+    },
+    JoinCluster: (call, callback) => {
+      if (!secretMatches(secret, presentedSecret(call.metadata))) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: "joining needs the cluster secret" });
+        return;
+      }
+      const { id, address } = call.request;
+      if (!Number.isInteger(id) || id < 1 || !/^[^\s:]+:[0-9]{1,5}$/.test(address)) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: "a join needs a positive id and a host:port address" });
+        return;
+      }
+      node.addLearner(id, address).then(
+        (membership) => {
+          const { leaderId, leaderAddress } = node.leaderInfo();
+          callback(null, { leaderId, leaderAddress, voters: membership.voters, learners: membership.learners });
+        },
+        (error) => callback(toServiceError(error)),
+      );
+    },
   };
 }

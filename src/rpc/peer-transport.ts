@@ -3,11 +3,13 @@
  * Losing a message is fine (Raft retries); a failed call is dropped quietly.
  */
 import * as grpc from "@grpc/grpc-js";
-import type { Message, NodeId } from "../log/raft/types.ts";
+import type { AppendResponseMessage, Message, NodeId } from "../log/raft/types.ts";
+import type { SnapshotReader } from "../projections/snapshot.ts";
 import { clusterSecretKey } from "./cluster-secret.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "./proto.ts";
 import { appendReplyFromWire, appendToWire, voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
+import { sendSnapshot, type SnapshotEnvelope } from "./snapshot-transfer.ts";
 
 export interface PeerTransportOptions {
   secret: string;
@@ -27,6 +29,27 @@ export class PeerTransport {
     this.metadata.set(clusterSecretKey, options.secret);
   }
 
+  /** The membership changed: new peers get channels, removed ones are closed. */
+  setAddresses(addresses: Map<NodeId, string>): void {
+    for (const [id, stub] of this.stubs) {
+      if (addresses.get(id) !== this.addresses.get(id)) {
+        stub.close();
+        this.stubs.delete(id);
+      }
+    }
+    this.addresses = addresses;
+  }
+
+  /** Streams a snapshot to a peer; resolves with its answer, or null when the transfer failed. */
+  async sendSnapshot(envelope: SnapshotEnvelope, reader: SnapshotReader): Promise<AppendResponseMessage | null> {
+    const stub = this.stub(envelope.to);
+    if (!stub) {
+      reader.close();
+      return null;
+    }
+    return sendSnapshot(stub, this.metadata, envelope, reader);
+  }
+
   send(message: Message): void {
     const stub = this.stub(message.to);
     if (!stub) return;
@@ -43,8 +66,11 @@ export class PeerTransport {
           if (!error && reply) this.options.onAnswer(appendReplyFromWire(reply as Required<typeof reply>));
         });
         return;
+      case "timeoutNow":
+        stub.TimeoutNow(message, this.metadata, { deadline }, () => {});
+        return;
       default:
-        // Answers travel as RPC replies, never as calls of their own.
+        // Answers travel as RPC replies; snapshots go through sendSnapshot.
         return;
     }
   }

@@ -10,14 +10,16 @@ import type {
   EntryType,
   Message,
   PreVoteMessage,
+  TimeoutNowMessage,
   VoteMessage,
 } from "../log/raft/types.ts";
 import type { ReplicateReply } from "./generated/chat/ReplicateReply.ts";
 import type { ReplicateRequest__Output } from "./generated/chat/ReplicateRequest.ts";
 import type { VoteReply } from "./generated/chat/VoteReply.ts";
 import type { VoteRequest__Output } from "./generated/chat/VoteRequest.ts";
+import type { TimeoutNowRequest__Output } from "./generated/chat/TimeoutNowRequest.ts";
 
-const entryTypes: readonly string[] = ["noop", "command"] satisfies EntryType[];
+const entryTypes: readonly string[] = ["noop", "command", "config"] satisfies EntryType[];
 
 export class MalformedPeerMessageError extends Error {}
 
@@ -29,18 +31,18 @@ export function voteRequestToWire(message: PreVoteMessage | VoteMessage) {
     lastLogIndex: message.lastLogIndex,
     lastLogTerm: message.lastLogTerm,
     preVote: message.type === "preVote",
+    transfer: message.type === "vote" && message.transfer === true,
   };
 }
 
 export function voteRequestFromWire(request: VoteRequest__Output): PreVoteMessage | VoteMessage {
-  return {
-    type: request.preVote ? "preVote" : "vote",
-    from: request.from,
-    to: request.to,
-    term: request.term,
-    lastLogIndex: request.lastLogIndex,
-    lastLogTerm: request.lastLogTerm,
-  };
+  const header = { from: request.from, to: request.to, term: request.term, lastLogIndex: request.lastLogIndex, lastLogTerm: request.lastLogTerm };
+  if (request.preVote) return { type: "preVote", ...header };
+  return request.transfer ? { type: "vote", ...header, transfer: true } : { type: "vote", ...header };
+}
+
+export function timeoutNowFromWire(request: TimeoutNowRequest__Output): TimeoutNowMessage {
+  return { type: "timeoutNow", from: request.from, to: request.to, term: request.term };
 }
 
 export function voteReplyToWire(message: Message): VoteReply {

@@ -19,7 +19,10 @@ Options:
   --initial_leader BOOL  true: campaign at once when the log is empty, bootstrapping a new
                          cluster; false: wait for a leader (default false)
   --standalone           a cluster of this one replica (ignores config_master.json)
-  --join BOOL            join a running cluster (not available yet)
+  --join BOOL            join a running cluster: find its leader through --peers (default: the
+                         instances of config_master.json), become a learner, catch up from a
+                         snapshot and the log, then a voter (ignored once this replica has state)
+  --peers LIST           host:port,... of servers of the running cluster, for --join
   --data_dir DIR         where the database lives (default <config data_dir>/replica-<id>)
   --config FILE          config.json to read (default ./config.json)
   --config_master FILE   the cluster's instances (default ./config_master.json)
@@ -60,6 +63,17 @@ function membership(serverId: number, standalone: boolean, configMaster?: string
   return { self, peers };
 }
 
+/** Servers to ask for the leader when joining; this server's own entry, if config_master.json has one. */
+function joinSeeds(serverId: number, peersFlag: string | undefined, configMaster?: string) {
+  const instances = peersFlag ? [] : loadInstances(configMaster ?? join(projectRoot, "config_master.json"));
+  const self = instances.find((instance) => instance.id === serverId);
+  const seeds = peersFlag
+    ? peersFlag.split(",")
+    : instances.filter((instance) => instance.id !== serverId).map((instance) => `${instance.host}:${instance.port}`);
+  if (seeds.length === 0) throw new Error("--join needs servers to ask: give --peers host:port,...");
+  return { self, peers: [], seeds };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -69,6 +83,7 @@ async function main(): Promise<void> {
       initial_leader: { type: "string", default: "false" },
       standalone: { type: "boolean", default: false },
       join: { type: "string", default: "false" },
+      peers: { type: "string" },
       data_dir: { type: "string" },
       config: { type: "string" },
       config_master: { type: "string" },
@@ -82,11 +97,12 @@ async function main(): Promise<void> {
   }
   const serverId = parseInteger("server_id", values.server_id, 1, 1_000_000);
   const initialLeader = parseBoolean("initial_leader", values.initial_leader);
-  if (parseBoolean("join", values.join)) {
-    throw new Error("--join true needs cluster membership changes, which this version does not have yet");
-  }
+  const joining = parseBoolean("join", values.join);
   const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
-  const { self, peers } = membership(serverId, values.standalone, values.config_master);
+  const { self, peers, seeds } = joining
+    ? joinSeeds(serverId, values.peers, values.config_master)
+    : { ...membership(serverId, values.standalone, values.config_master), seeds: undefined };
+  if (joining && values.server_port === undefined && !self) throw new Error("--join needs --server_port (or an entry in config_master.json)");
   const host = values.server_host ?? self?.host ?? "127.0.0.1";
   const port = values.server_port === undefined ? (self?.port ?? 50051) : parseInteger("server_port", values.server_port, 0, 65535);
   const logger = createLogger(`replica-${serverId}`);
@@ -99,7 +115,9 @@ async function main(): Promise<void> {
     port,
     dataDir: values.data_dir ?? join(config.dataDir, `replica-${serverId}`),
     peers,
+    joinSeeds: seeds,
     timing: raftTiming(config),
+    compaction: { entriesMax: config.snapshotAfterEntries, tailEntries: config.snapshotTailEntries },
     peerCallTimeoutMs: config.rpcTimeoutMs,
     initialLeader,
     clusterSecret: config.clusterSecret,

@@ -40,7 +40,7 @@ function setUp(db = openDatabase(":memory:")) {
   const self = { id: 1, address: "127.0.0.1:1" };
   const node = new RaftNode({
     self,
-    replicas: [self],
+    initialVoters: [self],
     log,
     machine,
     timing: { tickMs: 10, heartbeatTicks: 5, electionTicks: 30 },
@@ -49,6 +49,16 @@ function setUp(db = openDatabase(":memory:")) {
       throw new Error("a cluster of one sends nothing");
     },
     logger: createLogger("test", "warn"),
+    snapshots: {
+      open: () => {
+        throw new Error("a cluster of one never ships snapshots");
+      },
+      stage: () => {
+        throw new Error("a cluster of one never receives snapshots");
+      },
+      install: () => {},
+      send: async () => null,
+    },
   });
   nodes.push(node);
   return { db, log, machine, node };

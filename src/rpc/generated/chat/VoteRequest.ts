@@ -9,6 +9,7 @@ export interface VoteRequest {
   'lastLogIndex'?: (number | string | Long);
   'lastLogTerm'?: (number | string | Long);
   'preVote'?: (boolean);
+  'transfer'?: (boolean);
 }
 
 export interface VoteRequest__Output {
@@ -18,4 +19,5 @@ export interface VoteRequest__Output {
   'lastLogIndex': (number);
   'lastLogTerm': (number);
   'preVote': (boolean);
+  'transfer': (boolean);
 }

@@ -1,0 +1,43 @@
+/**
+ * The operator's service: cluster status, removing a server, moving the
+ * leadership. Authenticated with the cluster secret, like peer calls.
+ */
+import * as grpc from "@grpc/grpc-js";
+import type { Membership } from "../log/membership.ts";
+import { presentedSecret, secretMatches } from "./cluster-secret.ts";
+import type { AdminServiceHandlers } from "./generated/chat/AdminService.ts";
+import type { StatusReply } from "./generated/chat/StatusReply.ts";
+import { toServiceError } from "./status.ts";
+
+/** What the admin service needs of the node. */
+export interface AdminNode {
+  status(): StatusReply;
+  /** Resolves once the removal is committed; throws NotLeaderError on a follower. */
+  removeServer(id: number): Promise<Membership>;
+  /** Resolves once `id` leads (or throws after an election timeout). */
+  transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }>;
+}
+
+function guarded<Request, Reply>(
+  secret: string,
+  handle: (request: Request) => Promise<Reply>,
+): grpc.handleUnaryCall<Request, Reply> {
+  return (call, callback) => {
+    if (!secretMatches(secret, presentedSecret(call.metadata))) {
+      callback({ code: grpc.status.UNAUTHENTICATED, details: "admin calls need the cluster secret" });
+      return;
+    }
+    handle(call.request).then(
+      (reply) => callback(null, reply),
+      (error) => callback(toServiceError(error)),
+    );
+  };
+}
+
+export function adminHandlers(secret: string, node: AdminNode): AdminServiceHandlers {
+  return {
+    Status: guarded(secret, async () => node.status()),
+    RemoveServer: guarded(secret, (request) => node.removeServer(request.id)),
+    TransferLeader: guarded(secret, (request) => node.transferLeader(request.id)),
+  };
+}

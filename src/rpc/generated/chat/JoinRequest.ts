@@ -1,0 +1,12 @@
+// Original file: proto/chat.proto
+
+
+export interface JoinRequest {
+  'id'?: (number);
+  'address'?: (string);
+}
+
+export interface JoinRequest__Output {
+  'id': (number);
+  'address': (string);
+}

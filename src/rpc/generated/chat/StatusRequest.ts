@@ -1,0 +1,8 @@
+// Original file: proto/chat.proto
+
+
+export interface StatusRequest {
+}
+
+export interface StatusRequest__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/chat.proto
+
+
+export interface TimeoutNowReply {
+}
+
+export interface TimeoutNowReply__Output {
+}

@@ -1,0 +1,70 @@
+/**
+ * The joining side of JoinCluster: find the leader among the servers we
+ * know (all asked at once), ask it to add us as a learner, follow
+ * redirects, and retry until a deadline. Adding a learner changes nothing
+ * for the cluster's safety, so a join that fails half-way can simply be
+ * retried.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { ReplicaDirectory } from "../client/replica-directory.ts";
+import type { Logger } from "../logger.ts";
+import { clusterSecretKey } from "./cluster-secret.ts";
+import type { JoinReply__Output } from "./generated/chat/JoinReply.ts";
+import { channelOptions, chatProto } from "./proto.ts";
+import { leaderAddressKey } from "./status.ts";
+
+/** How long a new server keeps trying to join before it gives up. */
+export const joinDeadlineMs = 60_000;
+/** Deadline of one JoinCluster call: it waits for a commit. */
+const joinCallDeadlineMs = 10_000;
+const joinRetryPauseMs = 500;
+
+export interface JoinTarget {
+  id: number;
+  address: string;
+}
+
+export async function joinCluster(seeds: string[], self: JoinTarget, secret: string, logger: Logger): Promise<JoinReply__Output> {
+  const directory = new ReplicaDirectory(seeds);
+  const giveUpAt = Date.now() + joinDeadlineMs;
+  try {
+    for (let attempt = 1; Date.now() < giveUpAt; attempt++) {
+      const leader = await directory.discoverLeader();
+      if (!leader) {
+        logger.info("looking for the leader", { asked: directory.addresses.join(","), attempt });
+        await Bun.sleep(joinRetryPauseMs);
+        continue;
+      }
+      try {
+        const reply = await askToJoin(leader, self, secret);
+        logger.info("joined as a learner", { leader: reply.leaderAddress, voters: reply.voters.map((voter) => voter.id).join(",") });
+        return reply;
+      } catch (error) {
+        const failure = error as grpc.ServiceError;
+        const redirect = failure.metadata?.get(leaderAddressKey)[0];
+        if (redirect) directory.useLeader(String(redirect));
+        if (failure.code === grpc.status.UNAUTHENTICATED || failure.code === grpc.status.INVALID_ARGUMENT) {
+          throw new Error(`the cluster refused the join: ${failure.details}`);
+        }
+        logger.info("join not accepted yet, retrying", { leader, reason: failure.details });
+        await Bun.sleep(joinRetryPauseMs);
+      }
+    }
+    throw new Error(`could not join within ${joinDeadlineMs / 1000} s: no leader accepted the request`);
+  } finally {
+    directory.close();
+  }
+}
+
+function askToJoin(leader: string, self: JoinTarget, secret: string): Promise<JoinReply__Output> {
+  const stub = new chatProto.chat.PeerService(leader, grpc.credentials.createInsecure(), channelOptions);
+  const metadata = new grpc.Metadata();
+  metadata.set(clusterSecretKey, secret);
+  return new Promise<JoinReply__Output>((resolve, reject) => {
+    stub.JoinCluster(self, metadata, { deadline: Date.now() + joinCallDeadlineMs }, (error, reply) => {
+      stub.close();
+      if (error) reject(error);
+      else resolve(reply!);
+    });
+  });
+}

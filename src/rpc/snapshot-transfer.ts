@@ -1,0 +1,154 @@
+/**
+ * InstallSnapshot on the wire: the leader streams a header, chunks of rows
+ * and a final digest; the follower stages them and installs the whole only
+ * when the digest matches. Flow control: the sender waits for the stream to
+ * drain, so memory stays bounded whatever the snapshot's size.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { once } from "node:events";
+import type { AppendResponseMessage, Message } from "../log/raft/types.ts";
+import { parseMembership, type Membership } from "../log/membership.ts";
+import type { Logger } from "../logger.ts";
+import {
+  addToDigest,
+  chunkDigest,
+  SnapshotError,
+  type SnapshotHeader,
+  type SnapshotReader,
+  type SnapshotStaging,
+} from "../projections/snapshot.ts";
+import { presentedSecret, secretMatches } from "./cluster-secret.ts";
+import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
+import type { ReplicateReply } from "./generated/chat/ReplicateReply.ts";
+import type { SnapshotChunk__Output } from "./generated/chat/SnapshotChunk.ts";
+import { appendReplyFromWire, appendReplyToWire } from "./raft-wire.ts";
+
+/** The longest one snapshot transfer may take before the leader gives up and retries. */
+export const snapshotTransferDeadlineMs = 10 * 60 * 1000;
+/** How often the receiving side logs its progress. */
+export const snapshotProgressEveryMs = 1000;
+
+export interface SnapshotEnvelope {
+  from: number;
+  to: number;
+  term: number;
+}
+
+/** Streams `reader` to a peer; resolves with the peer's answer (null on failure). */
+export async function sendSnapshot(
+  stub: PeerServiceClient,
+  metadata: grpc.Metadata,
+  envelope: SnapshotEnvelope,
+  reader: SnapshotReader,
+): Promise<AppendResponseMessage | null> {
+  let answer: (reply: ReplicateReply | null) => void = () => {};
+  const replied = new Promise<ReplicateReply | null>((resolve) => (answer = resolve));
+  const call = stub.InstallSnapshot(metadata, { deadline: Date.now() + snapshotTransferDeadlineMs }, (error, reply) =>
+    answer(error ? null : (reply ?? null)),
+  );
+  const { header } = reader;
+  const write = async (chunk: object) => {
+    if (!call.write({ ...envelope, ...chunk })) await Promise.race([once(call, "drain"), replied]);
+  };
+  try {
+    await write({
+      index: header.index,
+      snapshotTerm: header.term,
+      membership: JSON.stringify(header.membership),
+      totalRows: reader.totalRows(),
+    });
+    const digest = chunkDigest();
+    for await (const chunk of reader.chunks()) {
+      addToDigest(digest, chunk);
+      await write({ table: chunk.table, rows: chunk.rows, crc32: chunk.crc32, rowCount: chunk.rowCount });
+    }
+    await write({ done: true, digest: digest.digest("hex") });
+    call.end();
+  } catch {
+    call.cancel();
+  } finally {
+    reader.close();
+  }
+  const reply = await replied;
+  return reply ? appendReplyFromWire(reply as Required<ReplicateReply>) : null;
+}
+
+/** What the receiving side needs of the node. */
+export interface SnapshotInstaller {
+  /** Stages an incoming snapshot; throws if it must be refused (a stale term). */
+  beginSnapshot(envelope: SnapshotEnvelope, header: SnapshotHeader): SnapshotStaging;
+  /** Installs a verified staging file and answers the leader; null when the node ignored it. */
+  installSnapshot(envelope: SnapshotEnvelope, staging: SnapshotStaging): Message | null;
+}
+
+/** The InstallSnapshot handler: stage, verify, install, answer. */
+export function receiveSnapshots(
+  secret: string,
+  node: SnapshotInstaller,
+  logger: Logger,
+): grpc.handleClientStreamingCall<SnapshotChunk__Output, ReplicateReply> {
+  return (call, callback) => {
+    if (!secretMatches(secret, presentedSecret(call.metadata))) {
+      callback({ code: grpc.status.UNAUTHENTICATED, details: "peer calls need the cluster secret" });
+      return;
+    }
+    let staging: SnapshotStaging | null = null;
+    let totalRows = 0;
+    let lastReport = 0;
+    let finished = false;
+    const fail = (code: grpc.status, details: string) => {
+      if (finished) return;
+      finished = true;
+      staging?.abort();
+      logger.warn("snapshot transfer failed", { reason: details });
+      callback({ code, details });
+    };
+    call.on("data", (chunk: SnapshotChunk__Output) => {
+      if (finished) return;
+      try {
+        const envelope = { from: chunk.from, to: chunk.to, term: chunk.term };
+        if (!staging) {
+          const header = { index: chunk.index, term: chunk.snapshotTerm, membership: parseWireMembership(chunk.membership) };
+          staging = node.beginSnapshot(envelope, header);
+          totalRows = chunk.totalRows;
+          logger.info("receiving snapshot", { from: chunk.from, index: header.index, rows: totalRows });
+        }
+        if (chunk.table) staging.add({ table: chunk.table, rows: chunk.rows, crc32: chunk.crc32, rowCount: chunk.rowCount });
+        if (Date.now() - lastReport >= snapshotProgressEveryMs) {
+          lastReport = Date.now();
+          reportProgress(logger, staging, totalRows);
+        }
+        if (chunk.done) {
+          staging.finish(chunk.digest);
+          reportProgress(logger, staging, totalRows);
+          const answer = node.installSnapshot(envelope, staging);
+          finished = true;
+          if (answer) callback(null, appendReplyToWire(answer));
+          else callback({ code: grpc.status.ABORTED, details: "snapshot ignored by this replica" });
+        }
+      } catch (error) {
+        const code = error instanceof SnapshotError ? grpc.status.DATA_LOSS : grpc.status.FAILED_PRECONDITION;
+        fail(code, (error as Error).message);
+      }
+    });
+    call.on("end", () => fail(grpc.status.DATA_LOSS, "snapshot stream ended before its last chunk"));
+    call.on("error", () => fail(grpc.status.CANCELLED, "snapshot stream broke"));
+  };
+}
+
+function reportProgress(logger: Logger, staging: SnapshotStaging, totalRows: number): void {
+  const percent = totalRows === 0 ? 100 : Math.min(100, Math.round((100 * staging.receivedRows) / totalRows));
+  logger.info("snapshot progress", {
+    percent: `${percent}%`,
+    rows: `${staging.receivedRows}/${totalRows}`,
+    megabytes: (staging.receivedBytes / 1048576).toFixed(1),
+  });
+}
+
+function parseWireMembership(json: string): Membership {
+  try {
+    return parseMembership(json);
+  } catch {
+    throw new SnapshotError("snapshot header has no valid membership");
+  }
+}

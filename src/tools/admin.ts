@@ -1,0 +1,111 @@
+/**
+ * `bun run admin`: operator commands against a running cluster, with the
+ * cluster secret: status, remove <id>, transfer-leader <id>.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { parseArgs } from "node:util";
+import { loadClientReplicas, loadReplicaConfig } from "../config.ts";
+import { clusterSecretKey } from "../rpc/cluster-secret.ts";
+import type { AdminServiceClient } from "../rpc/generated/chat/AdminService.ts";
+import type { MembershipReply__Output } from "../rpc/generated/chat/MembershipReply.ts";
+import type { StatusReply__Output } from "../rpc/generated/chat/StatusReply.ts";
+import type { TransferLeaderReply__Output } from "../rpc/generated/chat/TransferLeaderReply.ts";
+import { channelOptions, chatProto } from "../rpc/proto.ts";
+import { leaderAddressKey } from "../rpc/status.ts";
+
+const usage = `Usage: bun run admin -- [--server HOST:PORT,...] <command>
+
+Commands:
+  status                  membership, leader, term, and how far each replica is
+  remove <id>             remove a server from the cluster (the leader too: it steps down)
+  transfer-leader <id>    make a voter the leader
+
+Options:
+  --server LIST   replicas to try (default: config_client.json); the leader is found among them
+  -h, --help      show this help
+
+The cluster secret comes from CHAT_CLUSTER_SECRET or config.json.`;
+
+/** Deadline of one admin call; a removal or transfer waits for a commit or an election. */
+const adminCallDeadlineMs = 10_000;
+/** Redirects to the leader one command follows at most. */
+const redirectsMax = 3;
+
+type Call<Reply> = (stub: AdminServiceClient, metadata: grpc.Metadata, deadline: Date, done: grpc.requestCallback<Reply>) => void;
+
+/** Calls the first replica that answers; follows a leader redirect. */
+async function callLeader<Reply>(addresses: string[], secret: string, call: Call<Reply>): Promise<Reply> {
+  const metadata = new grpc.Metadata();
+  metadata.set(clusterSecretKey, secret);
+  let lastError: grpc.ServiceError | null = null;
+  const queue = [...addresses];
+  for (let attempt = 0; attempt < addresses.length + redirectsMax && queue.length > 0; attempt++) {
+    const address = queue.shift()!;
+    const stub = new chatProto.chat.AdminService(address, grpc.credentials.createInsecure(), channelOptions);
+    try {
+      return await new Promise<Reply>((resolve, reject) =>
+        call(stub, metadata, new Date(Date.now() + adminCallDeadlineMs), (error, reply) => (error ? reject(error) : resolve(reply!))),
+      );
+    } catch (error) {
+      lastError = error as grpc.ServiceError;
+      const leader = lastError.metadata?.get(leaderAddressKey)[0];
+      if (leader) queue.unshift(String(leader));
+      if (lastError.code !== grpc.status.UNAVAILABLE && lastError.code !== grpc.status.DEADLINE_EXCEEDED) break;
+    } finally {
+      stub.close();
+    }
+  }
+  throw new Error(lastError ? `${grpc.status[lastError.code]}: ${lastError.details}` : "no replica answered");
+}
+
+function parseId(text: string | undefined): number {
+  const id = Number(text);
+  if (!text || !Number.isInteger(id) || id < 1) throw new Error(`expected a server id, not "${text ?? ""}"`);
+  return id;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    options: { server: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+    allowPositionals: true,
+  });
+  if (values.help || positionals.length === 0) {
+    console.log(usage);
+    return values.help ? 0 : 2;
+  }
+  const addresses = values.server ? values.server.split(",") : loadClientReplicas();
+  const secret = loadReplicaConfig().clusterSecret;
+  const [command, argument] = positionals;
+  switch (command) {
+    case "status": {
+      const status = await callLeader<StatusReply__Output>(addresses, secret, (stub, metadata, deadline, done) => stub.Status({}, metadata, { deadline }, done));
+      console.log(`leader ${status.leaderId} at ${status.leaderAddress}, term ${status.term}`);
+      console.log(`log: commit ${status.commitIndex}, last ${status.lastIndex}, compacted to ${status.snapshotIndex}`);
+      console.table(status.replicas.map((replica) => ({ id: replica.id, address: replica.address, role: replica.role, match: replica.matchIndex })));
+      return 0;
+    }
+    case "remove": {
+      const id = parseId(argument);
+      const reply = await callLeader<MembershipReply__Output>(addresses, secret, (stub, metadata, deadline, done) => stub.RemoveServer({ id }, metadata, { deadline }, done));
+      console.log(`removed ${id}; voters: ${reply.voters.map((voter) => voter.id).join(", ")}`);
+      return 0;
+    }
+    case "transfer-leader": {
+      const id = parseId(argument);
+      const reply = await callLeader<TransferLeaderReply__Output>(addresses, secret, (stub, metadata, deadline, done) => stub.TransferLeader({ id }, metadata, { deadline }, done));
+      console.log(`leader is now ${reply.leaderId} at ${reply.leaderAddress}`);
+      return 0;
+    }
+    default:
+      console.error(`unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`admin: ${error.message}`);
+    process.exit(1);
+  },
+);
