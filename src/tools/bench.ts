@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
+import { benchJoin } from "./bench-join.ts";
 import { LocalCluster } from "./replica-process.ts";
 
 const usage = `Usage: bun run bench -- [options]
@@ -20,12 +21,15 @@ Options:
   --runs N           runs per load; the median is reported (default 3, max 10)
   --kills N          leader failovers to time, 0 to skip (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
+  --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
+                     and time a restart at that size (max 5000000)
   -h, --help         show this help`;
 
 const benchSecondsMax = 120;
 const benchRunsMax = 10;
 const loadMax = 256;
 const killsMax = 20;
+const joinMessagesMax = 5_000_000;
 const benchSecret = "bench-cluster-secret-0123456789";
 /** Steady writing before a kill, and the longest a failover may take before the bench gives up. */
 const steadyWritingMs = 500;
@@ -114,10 +118,12 @@ async function main(): Promise<void> {
       runs: { type: "string", default: "3" },
       kills: { type: "string", default: "5" },
       address: { type: "string" },
+      "join-messages": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return console.log(usage);
+  if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
   const replicas = Number(values.replicas);
   if (replicas !== 1 && replicas !== 3) throw new Error("--replicas must be 1 or 3");
   const loads = parseList(values.loads);

@@ -72,21 +72,49 @@ export class LocalCluster {
     private readonly secret: string,
   ) {}
 
+  private instances: { id: number; host: string; port: number }[] = [];
+
   /** Starts `size` replicas (1 = standalone) on free ports. */
   static async start(size: number, secret: string): Promise<LocalCluster> {
+    const cluster = await LocalCluster.create(size, secret);
+    await cluster.startAll();
+    return cluster;
+  }
+
+  /** Lays out the scratch directory and config_master.json without starting anything (to seed data first). */
+  static async create(size: number, secret: string): Promise<LocalCluster> {
     const directory = mkdtempSync(join(tmpdir(), "chat-cluster-"));
-    const instances = [];
-    for (let id = 1; id <= size; id++) instances.push({ id, host: "127.0.0.1", port: await freePort() });
     const configMaster = join(directory, "config_master.json");
-    writeFileSync(configMaster, JSON.stringify({ instances }, null, 2));
     const cluster = new LocalCluster(directory, configMaster, secret);
+    for (let id = 1; id <= size; id++) cluster.instances.push({ id, host: "127.0.0.1", port: await freePort() });
+    writeFileSync(configMaster, JSON.stringify({ instances: cluster.instances }, null, 2));
+    return cluster;
+  }
+
+  /** The initial voters, as config_master.json lists them. */
+  get members(): { id: number; address: string }[] {
+    return this.instances.map(({ id, host, port }) => ({ id, address: `${host}:${port}` }));
+  }
+
+  dataDir(id: number): string {
+    return join(this.directory, `replica-${id}`);
+  }
+
+  async startAll(): Promise<void> {
     try {
-      await Promise.all(instances.map((instance) => cluster.startReplica(instance.id, instance.port, size)));
+      await Promise.all(this.instances.map((instance) => this.startReplica(instance.id, instance.port, this.instances.length)));
     } catch (error) {
-      await cluster.stop();
+      await this.stop();
       throw error;
     }
-    return cluster;
+  }
+
+  /** Starts a new server that joins the running cluster through the current replicas. */
+  async join(id: number): Promise<ReplicaChild> {
+    const args = ["--join", "true", "--server_port", String(await freePort()), "--peers", this.addresses.join(",")];
+    const replica = await spawnReplica(id, this.dataDir(id), args, this.secret);
+    this.replicas.set(id, replica);
+    return replica;
   }
 
   get addresses(): string[] {
@@ -98,7 +126,7 @@ export class LocalCluster {
       size === 1
         ? ["--standalone", "--server_port", String(port)]
         : ["--config_master", this.configMaster, "--initial_leader", String(id === 1)];
-    const replica = await spawnReplica(id, join(this.directory, `replica-${id}`), args, this.secret);
+    const replica = await spawnReplica(id, this.dataDir(id), args, this.secret);
     this.replicas.set(id, replica);
     return replica;
   }
