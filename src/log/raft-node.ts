@@ -329,8 +329,9 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     };
     const point = applied - tailEntries;
     if (log.lastIndex() - log.snapshot().index <= entriesMax || point <= log.snapshot().index) return;
+    const started = performance.now();
     log.compact(point, this.initialMembership());
-    this.options.logger.info("compacted the log", { upTo: point, firstIndex: log.firstIndex() });
+    this.options.logger.info("compacted the log", { upTo: point, ms: Math.round(performance.now() - started) });
   }
 
   private onReadState(readState: ReadState): void {

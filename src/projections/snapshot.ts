@@ -104,11 +104,15 @@ export class SnapshotReader {
     this.db.close();
   }
 
-  /** Rows the snapshot will carry, for progress reports. */
+  /**
+   * About how many rows the snapshot will carry, for progress reports. The
+   * largest rowid, not COUNT(*): a count scans a million-row table while the
+   * leader's event loop waits.
+   */
   totalRows(): number {
     let total = 0;
     for (const table of Object.keys(snapshotTables)) {
-      total += (this.db.query(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+      total += (this.db.query(`SELECT IFNULL(MAX(rowid), 0) AS n FROM ${table}`).get() as { n: number }).n;
     }
     return total;
   }

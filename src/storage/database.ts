@@ -4,7 +4,7 @@
  * drizzle-kit migrations in migrations/.
  */
 import { Database } from "bun:sqlite";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
@@ -50,13 +50,22 @@ export function openDatabase(path: string): Database {
   return db;
 }
 
-function checkHeader(path: string): void {
+/** Refuses a file that does not start with SQLite's header (reads those 16 bytes only). */
+export function checkHeader(path: string): void {
   if (!existsSync(path) || statSync(path).size === 0) return;
-  const header = readFileSync(path).subarray(0, 16).toString("latin1");
-  if (header !== sqliteHeader) throw new DatabaseRefusedError(path, "not an SQLite database (bad file header)");
+  const header = Buffer.alloc(sqliteHeader.length);
+  const descriptor = openSync(path, "r");
+  try {
+    readSync(descriptor, header, 0, header.length, 0);
+  } finally {
+    closeSync(descriptor);
+  }
+  if (header.toString("latin1") !== sqliteHeader) {
+    throw new DatabaseRefusedError(path, "not an SQLite database (bad file header)");
+  }
 }
 
-function checkIntegrity(db: Database, path: string): void {
+export function checkIntegrity(db: Database, path: string): void {
   const rows = db.query("PRAGMA quick_check").all() as { quick_check: string }[];
   if (rows.length !== 1 || rows[0]!.quick_check !== "ok") {
     const detail = rows.map((row) => row.quick_check).slice(0, 3).join("; ");
@@ -87,7 +96,7 @@ function checkSchemaVersion(db: Database, path: string): void {
   }
 }
 
-function knownMigrationCount(): number {
+export function knownMigrationCount(): number {
   const journal = JSON.parse(readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8")) as {
     entries: unknown[];
   };

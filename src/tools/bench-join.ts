@@ -32,7 +32,7 @@ function envelope(index: number, op: OperationEnvelope["op"]): { index: number; 
 }
 
 /** Writes N messages between two users into a replica's data directory, as the log and apply loop would. */
-async function seed(dataDir: string, messages: number, voters: Membership["voters"]): Promise<void> {
+export async function seed(dataDir: string, messages: number, voters: Membership["voters"]): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const db = openDatabase(join(dataDir, "chat.db"));
   const log = new LogStore(db);

@@ -52,8 +52,12 @@ export async function spawnReplica(id: number, dataDir: string, args: string[], 
     text += decoder.decode(value);
     const match = /serving address=(\S+)/.exec(text);
     if (match) {
+      const logFile = Bun.file(join(dataDir, "..", `replica-${id}.log`)).writer();
+      logFile.write(text);
       void (async () => {
-        while (!(await reader.read()).done); // keep draining so the replica never blocks on its log
+        // Keep draining so the replica never blocks on its log; keep the log beside its data.
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) logFile.write(chunk.value);
+        await logFile.end();
       })();
       const address = match[1]!;
       return { id, address, port: Number(address.split(":").pop()), dataDir, process: child };
@@ -138,10 +142,11 @@ export class LocalCluster {
     await replica.process.exited;
   }
 
-  /** Stops every replica and deletes the scratch directory. */
+  /** Stops every replica and deletes the scratch directory (kept, with the logs, when CHAT_KEEP_CLUSTER=1). */
   async stop(): Promise<void> {
     for (const replica of this.replicas.values()) replica.process.kill("SIGTERM");
     await Promise.all([...this.replicas.values()].map((replica) => replica.process.exited));
-    rmSync(this.directory, { recursive: true, force: true });
+    if (process.env.CHAT_KEEP_CLUSTER === "1") console.log(`kept ${this.directory} (data and replica logs)`);
+    else rmSync(this.directory, { recursive: true, force: true });
   }
 }

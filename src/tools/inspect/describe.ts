@@ -16,12 +16,23 @@ export interface EntryDescription {
 }
 
 export function describeEntry(type: string, payload: string): EntryDescription {
+  if (type === "config") return { operation: null, summary: describeMembership(payload) };
   if (type !== "command") return { operation: null, summary: payload === "" ? "" : `${payload.length} bytes` };
   const envelope = parseEnvelope(payload);
   if (!envelope) return { operation: null, summary: "(payload is not an operation)" };
   const op = envelope.op;
   const client = envelope.clientId === undefined ? "" : `  [client ${shortHash(envelope.clientId)} #${envelope.seq}]`;
   return { operation: displayText(op.type), summary: describeOperation(op) + client };
+}
+
+/** A config entry: the whole membership it sets. */
+function describeMembership(payload: string): string {
+  try {
+    const { voters, learners } = JSON.parse(payload) as { voters: { id: number }[]; learners: { id: number }[] };
+    return `membership: voters ${voters.map((voter) => voter.id).join(",") || "none"}; learners ${learners.map((learner) => learner.id).join(",") || "none"}`;
+  } catch {
+    return "(config entry is not a membership)";
+  }
 }
 
 function parseEnvelope(payload: string): OperationEnvelope | null {

@@ -5,18 +5,20 @@
  * schema) plus one of its own: a schema older than this program, because
  * without migrations the tables the inspector reads may not exist.
  *
- * database.ts keeps its checks private, so the header, ownership and
- * migration-count checks are restated here from its exported constants;
- * exporting read-only variants from database.ts would remove the copy.
+ * The header, integrity and migration-count checks are database.ts's own;
+ * ownership is checked without claiming the file.
  */
 import { Database } from "bun:sqlite";
-import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { chatApplicationId, DatabaseRefusedError } from "../../storage/database.ts";
+import { statSync } from "node:fs";
+import {
+  chatApplicationId,
+  checkHeader,
+  checkIntegrity,
+  DatabaseRefusedError,
+  knownMigrationCount,
+} from "../../storage/database.ts";
 import { projectionTableNames } from "../../projections/hash.ts";
 
-const sqliteHeader = "SQLite format 3\u0000";
-const migrationsJournal = join(import.meta.dir, "..", "..", "..", "migrations", "meta", "_journal.json");
 /** How long a read waits while a running replica holds a lock (WAL recovery, checkpoint). */
 export const inspectBusyTimeoutMs = 5000;
 const logTableNames = ["log_entries", "hard_state"];
@@ -56,24 +58,7 @@ function checkFile(path: string): void {
     throw new DatabaseRefusedError(path, "no such file");
   }
   if (size === 0) throw new DatabaseRefusedError(path, "the file is empty: no replica has written it");
-  const header = Buffer.alloc(sqliteHeader.length);
-  const descriptor = openSync(path, "r");
-  try {
-    readSync(descriptor, header, 0, header.length, 0);
-  } finally {
-    closeSync(descriptor);
-  }
-  if (header.toString("latin1") !== sqliteHeader) {
-    throw new DatabaseRefusedError(path, "not an SQLite database (bad file header)");
-  }
-}
-
-function checkIntegrity(db: Database, path: string): void {
-  const rows = db.query("PRAGMA quick_check").all() as { quick_check: string }[];
-  if (rows.length !== 1 || rows[0]!.quick_check !== "ok") {
-    const detail = rows.map((row) => row.quick_check).slice(0, 3).join("; ");
-    throw new DatabaseRefusedError(path, `the database is corrupt (${detail})`);
-  }
+  checkHeader(path);
 }
 
 function checkOwnership(db: Database, path: string): void {
@@ -103,9 +88,4 @@ function checkSchema(db: Database, path: string): void {
       throw new DatabaseRefusedError(path, `table ${table} is missing`);
     }
   }
-}
-
-function knownMigrationCount(): number {
-  const journal = JSON.parse(readFileSync(migrationsJournal, "utf8")) as { entries: unknown[] };
-  return journal.entries.length;
 }

@@ -42,6 +42,11 @@ export interface LogRow {
 export interface StoredState {
   firstIndex: number;
   lastIndex: number;
+  /** Where the log was compacted to (0: never); entries up to it live on only in the tables. */
+  snapshotIndex: number;
+  snapshotTerm: number;
+  /** The cluster's members as of the applied index (a projection of config entries). */
+  members: { id: number; address: string; role: string }[];
   term: number;
   commitIndex: number;
   appliedIndex: number;
@@ -97,9 +102,15 @@ export function readStoredState(db: Database): StoredState {
   const applied = db.query("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1").get() as {
     appliedIndex: number;
   } | null;
+  const point = db.query("SELECT idx, term FROM snapshot_meta WHERE id = 1").get() as { idx: number; term: number } | null;
+  const members = db.query("SELECT id, address, role FROM cluster_members ORDER BY id").all() as StoredState["members"];
+  const snapshotIndex = point?.idx ?? 0;
   return {
-    firstIndex: bounds.first ?? 1,
-    lastIndex: bounds.last ?? 0,
+    firstIndex: bounds.first ?? snapshotIndex + 1,
+    lastIndex: bounds.last ?? snapshotIndex,
+    snapshotIndex,
+    snapshotTerm: point?.term ?? 0,
+    members,
     term: hard?.term ?? 0,
     commitIndex: hard?.commitIndex ?? 0,
     appliedIndex: applied?.appliedIndex ?? 0,

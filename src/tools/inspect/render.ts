@@ -4,10 +4,17 @@ import type { ReplayReport } from "./replay.ts";
 import { displayText, formatTable, formatTime, quotePreview, shortHash } from "./text.ts";
 
 export function renderState(path: string, state: StoredState): string[] {
-  const range = state.lastIndex === 0 ? "empty" : `${state.firstIndex}..${state.lastIndex}`;
-  return [
+  const range = state.lastIndex < state.firstIndex ? "empty" : `${state.firstIndex}..${state.lastIndex}`;
+  const lines = [
     `${displayText(path)}: log ${range}, term ${state.term}, commit ${state.commitIndex}, applied ${state.appliedIndex}`,
   ];
+  if (state.snapshotIndex > 0) {
+    lines.push(`compacted: entries up to ${state.snapshotIndex} (term ${state.snapshotTerm}) live on in the tables only`);
+  }
+  if (state.members.length > 0) {
+    lines.push(`members: ${state.members.map((member) => `${member.id}@${displayText(member.address)} (${member.role})`).join(", ")}`);
+  }
+  return lines;
 }
 
 export function renderUsers(section: Section<UserRow>): string[] {
