@@ -50,6 +50,8 @@ export interface CompactionBounds {
 }
 /** A learner this close to the leader's last index is promoted to voter. */
 export const learnerPromotionLagEntries = 100;
+/** A tick this late is logged as an event-loop stall. */
+export const eventLoopStallWarnMs = 100;
 /** How often a learner that is catching up logs its progress. */
 export const catchUpReportEveryMs = 1000;
 
@@ -126,6 +128,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   /** Followers a snapshot is streaming to now: one transfer per follower at a time. */
   private readonly snapshotsInFlight = new Set<NodeId>();
   private lastCatchUpReport = 0;
+  private lastTickAt = performance.now();
 
   constructor(private readonly options: RaftNodeOptions<Result>) {
     this.storage = new SqliteRaftStorage(options.log);
@@ -150,6 +153,11 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   private onTick(): void {
+    const now = performance.now();
+    const late = now - this.lastTickAt - this.options.timing.tickMs;
+    this.lastTickAt = now;
+    // A stalled event loop delays heartbeats and answers: say so, it explains latency spikes and elections.
+    if (late > eventLoopStallWarnMs) this.options.logger.warn("event loop stalled", { ms: Math.round(late) });
     this.core.tick();
     if (this.core.currentRole === "leader") this.promoteCaughtUpLearners();
     else this.reportCatchUp();
