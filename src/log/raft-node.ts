@@ -286,7 +286,6 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     this.proposeQueued();
     while (this.core.hasReady()) {
       const ready = this.core.ready();
-      if (ready.softState) this.onSoftState(ready.softState);
       if (ready.snapshot) this.storage.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
       else if (ready.hardState || ready.entries.length > 0) this.storage.persist(ready.entries, ready.hardState);
       if (ready.membership) this.announceMembership();
@@ -295,6 +294,9 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
         else if (!this.answerWaitingPeer(message)) this.options.send(message);
       }
       this.apply(ready);
+      // After apply: a leader that commits its own removal steps down in the same Ready, and the
+      // removal it committed must be answered as done, not failed with the rest.
+      if (ready.softState) this.onSoftState(ready.softState);
       for (const readState of ready.readStates) this.onReadState(readState);
       this.core.advance();
     }
@@ -512,9 +514,12 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   /** Leader: promote learners whose log is close to ours, one change at a time. */
   private promoteCaughtUpLearners(): void {
-    for (const id of this.core.membership().learners) {
+    const { learners, configIndex } = this.core.membership();
+    for (const id of learners) {
       const progress = this.core.progressOf(id);
-      if (!progress || progress.match < this.core.lastIndex - learnerPromotionLagEntries) continue;
+      // Caught up, and it has at least the entry that made it a learner: a silent joiner is never promoted.
+      const caughtUp = Math.max(configIndex, this.core.lastIndex - learnerPromotionLagEntries);
+      if (!progress || progress.match < caughtUp) continue;
       const proposed = this.core.proposeConfChange({ kind: "promote", id });
       if (proposed.accepted) this.options.logger.info("promoting a caught-up learner", { id, match: progress.match });
       return;

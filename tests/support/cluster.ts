@@ -128,8 +128,22 @@ export class TestCluster {
     readonly configFile: string | null,
   ) {}
 
-  /** Starts `size` replicas (ids 1..size, id 1 the initial leader) and waits until they agree on a leader. */
+  /**
+   * Starts `size` replicas (ids 1..size, id 1 the initial leader) and waits until they agree on a leader.
+   * A port `freePorts` handed out can be taken before the replica binds it (an outgoing connection's
+   * ephemeral port): then the whole start is tried again on other ports.
+   */
   static async start(size: number, options: ClusterOptions = {}): Promise<TestCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestCluster.startOnce(size, options);
+      } catch (error) {
+        if (attempt >= portAttemptsMax || !isPortTaken(error)) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(size: number, options: ClusterOptions): Promise<TestCluster> {
     const scratch = temporaryDirectory("chat-cluster-");
     const ports = await freePorts(size);
     const instances = ports.map((port, offset) => ({ id: offset + 1, host: "127.0.0.1", port }));
@@ -295,20 +309,30 @@ export class TestCluster {
   async join(id: number): Promise<ClusterMember> {
     if (this.members.has(id)) throw new Error(`replica ${id} is already in this cluster`);
     const peers = this.running().map((member) => member.address);
-    const port = (await freePorts(1))[0]!;
     const dataDir = join(this.scratch.path, `replica-${id}`);
-    const member: ClusterMember = {
-      id,
-      port,
-      address: `127.0.0.1:${port}`,
-      dataDir,
-      state: "running",
-      joined: true,
-      process: this.spawnJoiner(id, port, dataDir, peers),
-    };
-    this.members.set(id, member);
-    await waitUntilServing(member.process);
-    return member;
+    for (let attempt = 1; ; attempt++) {
+      const port = (await freePorts(1))[0]!;
+      const member: ClusterMember = {
+        id,
+        port,
+        address: `127.0.0.1:${port}`,
+        dataDir,
+        state: "running",
+        joined: true,
+        process: this.spawnJoiner(id, port, dataDir, peers),
+      };
+      try {
+        await waitUntilServing(member.process);
+        this.members.set(id, member);
+        return member;
+      } catch (error) {
+        // It binds before it asks to join: a start that failed to bind left nothing behind in the cluster.
+        if (attempt >= portAttemptsMax || !isPortTaken(error)) {
+          await member.process.kill("SIGKILL");
+          throw error;
+        }
+      }
+    }
   }
 
   /** Stops counting `id` as a member (after the cluster removed it); its process is left as it is. */
@@ -445,6 +469,13 @@ export class TestCluster {
     if (this.configFile) args.push("--config", this.configFile);
     return this.processes.spawnReplicaWithArgs(args, dataDir);
   }
+}
+
+/** Starts tried on fresh ports when a port was taken between `freePorts` and the bind. */
+const portAttemptsMax = 3;
+
+function isPortTaken(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("EADDRINUSE");
 }
 
 /** The leader of the highest term that at least `majority` replies name, if it also names itself. */
