@@ -43,6 +43,7 @@ describe("seeded simulation", () => {
     { seed: 20, nodeCount: 5, found: "core: a follower behind an optimistic `next` stalled forever after a lost Append; heartbeat replies now re-probe" },
     { seed: 1075, nodeCount: 3, found: "simulator: 400 liveness ticks too few to catch up 230 entries one per Append; budget raised" },
     { seed: 2, nodeCount: 5, found: "simulator: fixed 5-tick client retries grew the log faster than it committed; clients back off" },
+    { seed: 3, nodeCount: 5, found: "core: the check that a follower's committed entries match the leader's asserted on entries compacted into its snapshot" },
     { seed: 722, nodeCount: 3, found: "invariant: a term-3 candidate legitimately won with votes granted before term 4 committed; completeness now counts only entries committed in earlier terms" },
   ];
   test(
