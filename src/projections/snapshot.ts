@@ -20,9 +20,9 @@ import { parseMembership, type Membership } from "../log/membership.ts";
 import { openDatabase } from "../storage/database.ts";
 
 /** Bytes of row data in one chunk; well under the gRPC message limit. */
-export const snapshotChunkBytesMax = 1024 * 1024;
+export const snapshotChunkBytesMax = 256 * 1024;
 /** Rows read per query while filling a chunk. */
-const rowsPerQuery = 2000;
+const rowsPerQuery = 500;
 
 /** The tables a snapshot carries, with their columns in a fixed order. */
 export const snapshotTables: Record<string, readonly string[]> = {
