@@ -136,6 +136,8 @@ async function main(): Promise<void> {
     const leaderPid = async () => (cluster ? cluster.replicas.get(await leaderId(addresses))?.process.pid : undefined);
     console.log(`${cluster ? replicas : "a running"} replica(s); ${seconds} s per run, median of ${runs}; acknowledged = on disk on a majority`);
     console.log("in flight |  acked/s |  p50 ms |  p99 ms | leader RSS MB | runs (acked/s)");
+    await leaderId(addresses); // the first election is over before anything is measured
+    const termBefore = await currentTerm(addresses);
     let round = 0;
     for (const load of loads) {
       const results: RunResult[] = [];
@@ -150,9 +152,20 @@ async function main(): Promise<void> {
       ];
       console.log(row.join(" | "));
     }
+    const termAfter = await currentTerm(addresses);
+    console.log(`elections during the load runs: ${termAfter - termBefore} (term ${termBefore} → ${termAfter}; 0 means none spurious)`);
     if (cluster && replicas === 3 && kills > 0) await measureFailovers(cluster, kills);
   } finally {
     await cluster?.stop();
+  }
+}
+
+async function currentTerm(addresses: string[]): Promise<number> {
+  const client = new ChatClient({ addresses });
+  try {
+    return Number((await client.getLeaderInfo()).term);
+  } finally {
+    client.close();
   }
 }
 
