@@ -1,107 +1,75 @@
 /**
- * `bun run demo`: a short scripted tour. Starts a real replica on a scratch
- * directory, has two users chat (one receiving live), kills the replica
- * with SIGKILL, restarts it, shows nothing acknowledged was lost, and
- * cleans up.
+ * `bun run demo`: a short scripted tour. Starts a three-replica cluster on
+ * scratch directories, has two users chat (one receiving live), kills the
+ * leader with SIGKILL in the middle, shows the clients carrying on through
+ * the new leader, restarts the killed replica, checks nothing acknowledged
+ * was lost or repeated, and cleans up.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { styleText } from "node:util";
 import { ChatClient, type ChatMessage } from "../client/chat-client.ts";
-import { projectRoot } from "../config.ts";
+import { LocalCluster } from "./replica-process.ts";
 
-const startTimeoutMs = 15_000;
-const liveDeliveryTimeoutMs = 5_000;
+const demoSecret = "demo-cluster-secret-0123456789";
+const waitTimeoutMs = 10_000;
 
 function say(text: string): void {
   console.log(styleText("cyan", "» ") + text);
 }
 
-async function startReplica(dataDir: string, port: number) {
-  const child = Bun.spawn(
-    [process.execPath, join(projectRoot, "src/tools/replica.ts"), "--standalone", "--server_port", String(port), "--data_dir", dataDir],
-    { stderr: "pipe", stdout: "inherit", env: { ...process.env, CHAT_CLUSTER_SECRET: "demo-cluster-secret-0123456789" } },
-  );
-  const reader = child.stderr.getReader();
-  let text = "";
-  const deadline = Date.now() + startTimeoutMs;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-    const match = /serving address=\S+:(\d+)/.exec(text);
-    if (match) {
-      void (async () => {
-        while (!(await reader.read()).done); // keep draining the replica's log
-      })();
-      return { child, port: Number(match[1]) };
-    }
-  }
-  child.kill("SIGKILL");
-  throw new Error(`the replica did not start:\n${text}`);
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitUntil(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + waitTimeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(10);
   }
 }
 
-async function chat(address: string): Promise<number[]> {
-  const alice = new ChatClient({ address });
-  const bob = new ChatClient({ address });
-  await alice.createAccount("alice", "alice-password");
-  await bob.createAccount("bob", "bob-password");
-  await alice.login("alice", "alice-password");
-  await bob.login("bob", "bob-password");
-  say("alice and bob registered and logged in");
-  const live: ChatMessage[] = [];
-  let open = false;
-  const subscription = bob.subscribe(0, (message) => live.push(message), () => {}, () => (open = true));
-  await waitUntil(() => open, liveDeliveryTimeoutMs, "bob's live stream");
-  const ids: number[] = [];
-  for (const text of ["hi bob!", "are you there?", "lunch at noon?"]) {
-    ids.push((await alice.sendMessage("bob", text)).id);
-    say(`alice → bob: ${text}`);
-  }
-  await waitUntil(() => live.length >= 3, liveDeliveryTimeoutMs, "live delivery");
-  for (const message of live) say(`bob's screen, live: [${message.id}] ${message.sender}: ${message.text}`);
-  ids.push((await bob.sendMessage("alice", "sure, see you")).id);
-  say("bob → alice: sure, see you");
-  subscription.cancel();
-  alice.close();
-  bob.close();
-  return ids;
+async function loggedIn(addresses: string[], username: string): Promise<ChatClient> {
+  const client = new ChatClient({ addresses });
+  await client.createAccount(username, `${username}-password`);
+  await client.login(username, `${username}-password`);
+  return client;
+}
+
+async function send(from: ChatClient, to: string, text: string, ids: number[]): Promise<void> {
+  ids.push((await from.sendMessage(to, text)).id);
+  say(`${from.username} → ${to}: ${text}   (acknowledged by the leader at ${from.currentAddress})`);
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), "chat-demo-"));
-  let replica = await startReplica(dataDir, 0);
+  const cluster = await LocalCluster.start(3, demoSecret);
   try {
-    const address = `127.0.0.1:${replica.port}`;
-    say(`replica started at ${address} (data in ${dataDir})`);
-    const ids = await chat(address);
-    say(`4 messages acknowledged (ids ${ids.join(", ")}); now kill -9 the replica`);
-    replica.child.kill("SIGKILL");
-    await replica.child.exited;
-    replica = await startReplica(dataDir, replica.port);
-    say("replica restarted on the same data");
-    const alice = new ChatClient({ address });
-    const login = await alice.login("alice", "alice-password");
-    const history = await alice.listMessages(10);
-    say(`alice logs in again: ${login.unreadCount} unread; history has ${history.messages.length} messages:`);
-    for (const message of [...history.messages].reverse()) say(`  [${message.id}] ${message.sender} → ${message.recipient}: ${message.text}`);
-    const lost = ids.filter((id) => !history.messages.some((message) => message.id === id));
+    say(`three replicas started: ${cluster.addresses.join(", ")}`);
+    const alice = await loggedIn(cluster.addresses, "alice");
+    const bob = await loggedIn(cluster.addresses, "bob");
+    say(`alice and bob logged in; the leader is ${alice.currentAddress}`);
+    const live: ChatMessage[] = [];
+    let open = false;
+    const feed = bob.follow(0, (message) => live.push(message), () => {}, () => (open = true));
+    await waitUntil(() => open, "bob's live stream");
+    const ids: number[] = [];
+    await send(alice, "bob", "hi bob!", ids);
+    await send(alice, "bob", "are you there?", ids);
+    await waitUntil(() => live.length >= 2, "live delivery");
+    const leader = (await alice.getLeaderInfo()).leaderId;
+    say(styleText("yellow", `kill -9 the leader, replica ${leader}`));
+    await cluster.kill(leader);
+    await send(alice, "bob", "lunch at noon?", ids);
+    await send(bob, "alice", "sure, see you", ids);
+    await waitUntil(() => live.length >= 3, "live delivery after the failover");
+    for (const message of live) say(`bob's screen, live: [${message.id}] ${message.sender}: ${message.text}`);
+    feed.cancel();
+    await cluster.startReplica(leader, cluster.replicas.get(leader)!.port, 3);
+    say(`replica ${leader} restarted and catches up from the new leader`);
+    const history = (await alice.listMessages(10)).messages;
+    const lost = ids.filter((id) => history.filter((message) => message.id === id).length !== 1);
     alice.close();
-    if (lost.length > 0) throw new Error(`acknowledged messages lost: ${lost.join(", ")}`);
-    say(styleText("green", "nothing acknowledged was lost. Try it yourself: npm run replica, then npm run client"));
+    bob.close();
+    if (lost.length > 0) throw new Error(`acknowledged messages lost or repeated: ${lost.join(", ")}`);
+    say(styleText("green", `all ${ids.length} acknowledged messages are there exactly once.`));
+    say("Try it yourself: npm run cluster, then npm run client in another terminal");
   } finally {
-    replica.child.kill("SIGTERM");
-    await replica.child.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await cluster.stop();
   }
 }
 
