@@ -3,7 +3,7 @@
  * file, log store, projections, node, chat service, gRPC server).
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
@@ -12,7 +12,7 @@ import { RaftNode, type CompactionBounds, type RaftTiming } from "./log/raft-nod
 import type { ReplicaInfo } from "./log/replica-node.ts";
 import type { Logger } from "./logger.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
-import { SnapshotReader, SnapshotStaging, installSnapshot, removeStaging } from "./projections/snapshot.ts";
+import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
 import { chatHandlers } from "./rpc/chat-server.ts";
 import { joinCluster } from "./rpc/join-client.ts";
@@ -52,8 +52,8 @@ export interface RunningReplica {
 }
 
 export const databaseFileName = "chat.db";
-/** Where an incoming snapshot is staged until it is complete and verified. */
-export const snapshotStagingFileName = "snapshot-incoming.db";
+/** Incoming snapshots are staged in files named so until complete and verified. */
+export const snapshotStagingPrefix = "snapshot-incoming-";
 /** How long a stopping replica waits for in-flight calls before cutting them. */
 export const shutdownGraceMs = 2000;
 
@@ -86,8 +86,8 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       deadlineMs: options.peerCallTimeoutMs,
       onAnswer: (message) => node.step(message),
     });
-    const stagingPath = join(options.dataDir, snapshotStagingFileName);
-    removeStaging(stagingPath); // a transfer cut short by a crash
+    removeStagingFiles(options.dataDir); // transfers cut short by a crash
+    let transfers = 0;
     const node: RaftNode<AppliedResult> = new RaftNode({
       self,
       initialVoters: joining ? [] : [self, ...options.peers].sort((a, b) => a.id - b.id),
@@ -102,7 +102,8 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       compaction: options.compaction,
       snapshots: {
         open: (fallback) => new SnapshotReader(join(options.dataDir, databaseFileName), fallback),
-        stage: (header) => new SnapshotStaging(stagingPath, header),
+        // A file of its own per transfer: a stale transfer's abort never touches a newer one's.
+        stage: (header) => new SnapshotStaging(join(options.dataDir, `${snapshotStagingPrefix}${++transfers}.db`), header),
         install: (staging) => installSnapshot(db, log, staging),
         send: (envelope, reader) => transport.sendSnapshot(envelope, reader),
       },
@@ -143,6 +144,12 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     server.forceShutdown();
     db.close();
     throw error;
+  }
+}
+
+function removeStagingFiles(dataDir: string): void {
+  for (const name of readdirSync(dataDir)) {
+    if (name.startsWith(snapshotStagingPrefix)) rmSync(join(dataDir, name), { force: true });
   }
 }
 

@@ -369,6 +369,18 @@ describe("exactly-once writes and metadata", () => {
     expect(retry.reply?.token).toBe(first.reply!.token);
   });
 
+  test("a retried logout or delete-account answers success although the first attempt ended the session", async () => {
+    const stub = rawStub(replica.replica.address);
+    for (const [method, request] of [["Logout", {}], ["DeleteAccount", { password: "correct horse" }]] as const) {
+      const user = await userClient(replica, uniqueName());
+      const headers = { authorization: `Bearer ${user.token}`, "client-id": `retry-${method}-client-0001`, "client-seq": "1" };
+      const first = await rawCall(stub, method, request, headers);
+      const retry = await rawCall(stub, method, request, headers);
+      expect([first.code, retry.code]).toEqual([grpc.status.OK, grpc.status.OK]);
+    }
+    stub.close();
+  });
+
   test("malformed client-id or client-seq metadata is refused", async () => {
     const stub = rawStub(replica.replica.address);
     const cases: Record<string, string>[] = [

@@ -92,20 +92,31 @@ export class LogStore {
   }
 
   /**
-   * Inside the caller's transaction (a snapshot install): the whole log is
-   * replaced by the point, since the state it describes replaces every entry
-   * up to it and the leader resends what follows.
+   * Inside the caller's transaction (a snapshot install): entries up to the
+   * point go, since the state replaces them. Entries after it stay only if
+   * the entry at the point has the snapshot's term (then they extend the
+   * same history, and this replica may already have acknowledged them);
+   * otherwise the whole log goes and the leader resends what follows. The
+   * commit index rises to the point, in the same transaction as the state.
    */
-  resetToSnapshot(point: SnapshotPoint & { membership: Membership }): void {
-    this.db.run("DELETE FROM log_entries");
+  resetToSnapshot(point: SnapshotPoint & { membership: Membership }, keepMatchingTail = true): void {
+    const matches = keepMatchingTail && this.term(point.index) === point.term;
+    if (matches) this.db.run("DELETE FROM log_entries WHERE idx <= ?", [point.index]);
+    else this.db.run("DELETE FROM log_entries");
     this.saveSnapshotPoint(point);
+    this.db.run(
+      "INSERT INTO hard_state (id, term, vote, commit_index) VALUES (1, 0, 0, ?1) " +
+        "ON CONFLICT(id) DO UPDATE SET commit_index = MAX(commit_index, ?1)",
+      [point.index],
+    );
   }
 
   /** After the install transaction committed: the caches follow the disk. */
   reloadAfterReset(): void {
     this.snapshotCache = this.readSnapshotPoint();
+    const last = this.db.query("SELECT MAX(idx) AS last FROM log_entries").get() as { last: number | null };
     this.firstIndexCache = this.snapshotCache.index + 1;
-    this.lastIndexCache = this.snapshotCache.index;
+    this.lastIndexCache = last.last ?? this.snapshotCache.index;
   }
 
   private saveSnapshotPoint(point: SnapshotPoint): void {
@@ -148,15 +159,20 @@ export class LogStore {
   private appendTransaction(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
     this.durably(() => {
       if (truncateFrom !== undefined) this.truncateSuffix(truncateFrom);
-      for (const entry of entries) {
-        if (entry.index !== this.lastIndexCache + 1) {
-          throw new Error(`log append out of order: ${entry.index} after ${this.lastIndexCache}`);
-        }
-        this.insertEntry.run(entry.index, entry.term, entry.type, entry.payload, entryChecksum(entry));
-        this.lastIndexCache = entry.index;
-      }
-      if (hardState) this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
+      this.appendInTransaction(entries, hardState);
     });
+  }
+
+  /** The body of an append, for a caller that already holds a durable transaction. */
+  appendInTransaction(entries: readonly LogEntry[], hardState?: HardState): void {
+    for (const entry of entries) {
+      if (entry.index !== this.lastIndexCache + 1) {
+        throw new Error(`log append out of order: ${entry.index} after ${this.lastIndexCache}`);
+      }
+      this.insertEntry.run(entry.index, entry.term, entry.type, entry.payload, entryChecksum(entry));
+      this.lastIndexCache = entry.index;
+    }
+    if (hardState) this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
   }
 
   /**

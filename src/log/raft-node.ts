@@ -127,6 +127,10 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private closed = false;
   /** Followers a snapshot is streaming to now: one transfer per follower at a time. */
   private readonly snapshotsInFlight = new Set<NodeId>();
+  /** Index of this leader's first entry of its term; writes wait until it is applied. */
+  private ownTermStart = Number.MAX_SAFE_INTEGER;
+  /** The snapshot being received now, if any. */
+  private incomingSnapshot: SnapshotStaging | null = null;
   private lastCatchUpReport = 0;
   private lastTickAt = performance.now();
 
@@ -196,6 +200,15 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   assertLeader(): void {
     if (this.core.currentRole !== "leader") throw new NotLeaderError(this.addressOf(this.core.leader));
+  }
+
+  writeBarrier(): Promise<void> {
+    this.assertLeader();
+    if (this.options.machine.appliedIndex() >= this.ownTermStart) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.readsAwaitingApply.push({ index: this.ownTermStart, read: { resolve, reject } });
+      this.readsAwaitingApply.sort((a, b) => a.index - b.index);
+    });
   }
 
   /** ReadIndex: resolves once this leader has confirmed it leads and applied the commit index it saw. */
@@ -357,6 +370,9 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private onSoftState(softState: SoftState): void {
     const wasLeader = this.softState.role === "leader";
     this.softState = softState;
+    // A new leader's first entry (its no-op) is the last one now; until it is applied, this
+    // leader's tables may lack writes its predecessor acknowledged.
+    if (!wasLeader && softState.role === "leader") this.ownTermStart = this.core.lastIndex;
     this.options.logger.info(`role ${softState.role}`, { term: this.core.currentTerm, leader: softState.leaderId });
     if (wasLeader && softState.role !== "leader") {
       // Outcomes are unknown now: the writes may still commit under the new
@@ -438,7 +454,10 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     if (envelope.to !== this.options.self.id || envelope.term < this.core.currentTerm) {
       throw new Error(`snapshot from a stale term ${envelope.term} (now ${this.core.currentTerm})`);
     }
-    return this.options.snapshots.stage(header);
+    // One transfer at a time: a newer one (a retry, a new leader) replaces an older one still streaming.
+    this.incomingSnapshot?.abort();
+    this.incomingSnapshot = this.options.snapshots.stage(header);
+    return this.incomingSnapshot;
   }
 
   /**
@@ -448,6 +467,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
    */
   installSnapshot(envelope: { from: number; to: number; term: number }, staging: SnapshotStaging): Message | null {
     const message: SnapshotMessage = { type: "snapshot", ...envelope, snapshot: staging.header };
+    if (this.incomingSnapshot === staging) this.incomingSnapshot = null;
     if (this.closed) return null;
     if (this.core.snapshotWanted(message)) {
       this.options.snapshots.install(staging);

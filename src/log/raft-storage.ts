@@ -75,11 +75,13 @@ export class SqliteRaftStorage implements LogStorage {
    * entries the core kept after it and the hard state, in one transaction.
    */
   persistSnapshot(snapshot: SnapshotMeta, entries: readonly Entry[], hardState: HardState | undefined): void {
+    // One transaction: the point, then exactly the entries the core kept after it, then the hard state.
     this.store.durably(() => {
-      this.store.resetToSnapshot({ index: snapshot.index, term: snapshot.term, membership: snapshot.membership });
+      this.store.resetToSnapshot({ index: snapshot.index, term: snapshot.term, membership: snapshot.membership }, false);
+      this.store.reloadAfterReset();
+      this.store.appendInTransaction(entries.map(toLogEntry), hardState);
     });
     this.store.reloadAfterReset();
-    this.store.append(entries.map(toLogEntry), hardState);
     if (hardState) ({ term: this.durableTerm, vote: this.durableVote } = hardState);
   }
 

@@ -33,6 +33,12 @@ export interface ReplicaNode<Result> {
   propose(payload: string): Promise<Result>;
   /** Throws NotLeaderError unless this replica can accept writes now. */
   assertLeader(): void;
+  /**
+   * Resolves once this leader has applied everything its predecessors
+   * committed (its own first entry), so checks against its state are not
+   * stale; rejects with NotLeaderError on a follower.
+   */
+  writeBarrier(): Promise<void>;
   /** Resolves once a read served now would be linearizable. */
   readBarrier(): Promise<void>;
   leaderInfo(): LeaderInfo;

@@ -214,6 +214,7 @@ export class SnapshotStaging {
     this.db.close();
   }
 
+  /** Drops this transfer's own file; safe to call more than once. */
   abort(): void {
     try {
       this.db.close();

@@ -118,18 +118,20 @@ export function receiveSnapshots(
           lastReport = Date.now();
           reportProgress(logger, staging, totalRows);
         }
-        if (chunk.done) {
-          staging.finish(chunk.digest);
-          reportProgress(logger, staging, totalRows);
-          const answer = node.installSnapshot(envelope, staging);
-          finished = true;
-          if (answer) callback(null, appendReplyToWire(answer));
-          else callback({ code: grpc.status.ABORTED, details: "snapshot ignored by this replica" });
-        }
+        if (!chunk.done) return;
+        staging.finish(chunk.digest);
+        reportProgress(logger, staging, totalRows);
+        finished = true;
       } catch (error) {
         const code = error instanceof SnapshotError ? grpc.status.DATA_LOSS : grpc.status.FAILED_PRECONDITION;
         fail(code, (error as Error).message);
+        return;
       }
+      // Outside the try: a failure to install or persist is not the leader's problem to retry; it ends
+      // this replica, like any failure to write its log.
+      const answer = node.installSnapshot({ from: chunk.from, to: chunk.to, term: chunk.term }, staging);
+      if (answer) callback(null, appendReplyToWire(answer));
+      else callback({ code: grpc.status.ABORTED, details: "snapshot ignored by this replica" });
     });
     call.on("end", () => fail(grpc.status.DATA_LOSS, "snapshot stream ended before its last chunk"));
     call.on("error", () => fail(grpc.status.CANCELLED, "snapshot stream broke"));

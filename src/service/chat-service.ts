@@ -51,7 +51,7 @@ export class ChatService {
   async createAccount(caller: Caller, username: string, password: string) {
     validate.validateUsername(username);
     validate.validatePassword(password);
-    this.node.assertLeader();
+    await this.node.writeBarrier();
     const stored = this.storedResult(caller);
     if (stored) return stored as { username: string };
     this.check({ type: "CreateAccount", username, passwordHash: "" });
@@ -62,7 +62,7 @@ export class ChatService {
   async login(caller: Caller, username: string, password: string) {
     validate.validateUsername(username);
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "password is empty");
-    this.node.assertLeader();
+    await this.node.writeBarrier();
     const value = this.storedResult(caller) ?? (await this.decideLogin(caller, username, password));
     const { nonce, unread } = value as { nonce: string; unread: number };
     return { username, token: tokenFromNonce(this.options.clusterSecret, nonce), unreadCount: unread };
@@ -80,8 +80,7 @@ export class ChatService {
   }
 
   async logout(caller: Caller) {
-    const identity = this.authenticate(caller);
-    await this.write(caller, { type: "Logout", ...identity });
+    await this.authenticatedWrite(caller, (identity) => ({ type: "Logout", ...identity }));
   }
 
   async listAccounts(caller: Caller, pattern: string, pageSize: number, pageToken: string) {
@@ -99,8 +98,7 @@ export class ChatService {
   async sendMessage(caller: Caller, recipient: string, text: string) {
     validate.validateUsername(recipient, "recipient");
     validate.validateMessageText(text);
-    const identity = this.authenticate(caller);
-    return (await this.write(caller, { type: "SendMessage", ...identity, recipient, text })) as {
+    return (await this.authenticatedWrite(caller, (identity) => ({ type: "SendMessage", ...identity, recipient, text }))) as {
       id: number;
       sentAtMs: number;
     };
@@ -108,24 +106,27 @@ export class ChatService {
 
   async readNewMessages(caller: Caller, count: number) {
     const limit = validate.validateCount(count);
-    const identity = this.authenticate(caller);
+    await this.node.writeBarrier();
     let ids: number[];
     const stored = this.storedResult(caller);
     if (stored) {
       ids = (stored as { ids: number[] }).ids;
     } else {
-      await this.node.readBarrier();
+      const identity = this.authenticate(caller);
       ids = this.queries.oldestUnread(identity.username, limit).map((message) => message.id);
       if (ids.length > 0) await this.write(caller, { type: "MarkRead", ...identity, ids });
     }
     const messages = ids.map((id) => this.queries.message(id)).filter((message) => message !== null);
-    return { messages, unreadRemaining: this.queries.unreadCount(identity.username) };
+    // The messages read are the caller's; a retry must not need a session that may have ended since.
+    const recipient = messages[0]?.recipient ?? this.authenticate(caller).username;
+    return { messages, unreadRemaining: this.queries.unreadCount(recipient) };
   }
 
   async markRead(caller: Caller, ids: number[]) {
     const unique = validate.validateIds(ids);
-    const identity = this.authenticate(caller);
-    return (await this.write(caller, { type: "MarkRead", ...identity, ids: unique })) as { marked: number };
+    return (await this.authenticatedWrite(caller, (identity) => ({ type: "MarkRead", ...identity, ids: unique }))) as {
+      marked: number;
+    };
   }
 
   async listMessages(caller: Caller, pageSize: number, beforeId: number) {
@@ -141,21 +142,35 @@ export class ChatService {
 
   async deleteMessages(caller: Caller, ids: number[]) {
     const unique = validate.validateIds(ids);
-    const identity = this.authenticate(caller);
-    return (await this.write(caller, { type: "DeleteMessages", ...identity, ids: unique })) as { deleted: number };
+    return (await this.authenticatedWrite(caller, (identity) => ({ type: "DeleteMessages", ...identity, ids: unique }))) as {
+      deleted: number;
+    };
   }
 
   async deleteAccount(caller: Caller, password: string) {
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "confirm with the account's password");
-    const identity = this.authenticate(caller);
-    this.node.assertLeader();
-    if (!this.storedResult(caller)) {
+    await this.authenticatedWrite(caller, async (identity) => {
       const account = this.queries.account(identity.username)!;
       if (!(await Bun.password.verify(password, account.passwordHash))) {
         throw new ChatError("UNAUTHENTICATED", "Incorrect password");
       }
-    }
-    await this.write(caller, { type: "DeleteAccount", ...identity });
+      return { type: "DeleteAccount", ...identity };
+    });
+  }
+
+  /**
+   * A write on behalf of a logged-in user. A retry of a write that was
+   * applied gets its first answer before the session is checked: the write
+   * may itself have ended the session (logout, delete-account).
+   */
+  private async authenticatedWrite(
+    caller: Caller,
+    build: (identity: Identity) => ChatOperation | Promise<ChatOperation>,
+  ): Promise<Record<string, unknown>> {
+    await this.node.writeBarrier();
+    const stored = this.storedResult(caller);
+    if (stored) return stored;
+    return this.write(caller, await build(this.authenticate(caller)));
   }
 
   /** The caller's identity, from the session token only. */
@@ -181,7 +196,7 @@ export class ChatService {
 
   /** Decides, appends and waits for the result of one operation. */
   private async write(caller: Caller, op: ChatOperation): Promise<Record<string, unknown>> {
-    this.node.assertLeader();
+    await this.node.writeBarrier();
     const stored = this.storedResult(caller);
     if (stored) return stored;
     this.check(op);

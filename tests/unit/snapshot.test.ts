@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import fc from "fast-check";
 import { join } from "node:path";
+import type { LogEntry } from "../../src/log/entry.ts";
 import { LogStore } from "../../src/log/log-store.ts";
 import { Projections } from "../../src/projections/apply.ts";
 import { projectionHash } from "../../src/projections/hash.ts";
@@ -16,6 +17,8 @@ import {
   type SnapshotChunk,
 } from "../../src/projections/snapshot.ts";
 import { openDatabase } from "../../src/storage/database.ts";
+import { RaftCore } from "../../src/log/raft/core.ts";
+import { SqliteRaftStorage } from "../../src/log/raft-storage.ts";
 import { logArbitrary } from "../support/operations.ts";
 import { temporaryDirectory } from "../support/replica.ts";
 
@@ -134,5 +137,54 @@ describe("compacting the log", () => {
     expect(reopened.firstIndex()).toBe(5);
     expect(reopened.snapshot().index).toBe(4);
     reopened.verify();
+  });
+});
+
+describe("installing a snapshot over an existing log", () => {
+  async function snapshotOf(entries: LogEntry[]) {
+    const files = replicaFiles();
+    const source = files.open("source.db");
+    source.log.append(entries);
+    source.projections.apply(entries);
+    const reader = new SnapshotReader(source.path, membership);
+    const { chunks, digest } = await readAll(reader);
+    return { files, header: reader.header, chunks, digest };
+  }
+
+  test("raises the stored commit index with the state, so a crash right after the install still restarts", async () => {
+    const entries = fc.sample(logArbitrary(40), { numRuns: 1, seed: 21 })[0]!;
+    const { files, header, chunks, digest } = await snapshotOf(entries);
+    const target = files.open("target.db");
+    target.log.append([1, 2, 3].map((index) => ({ index, term: 1, type: "noop", payload: "" })), { term: 1, vote: 1, commit: 1 });
+    const staging = new SnapshotStaging(join(files.directory, "staging.db"), header);
+    for (const chunk of chunks) staging.add(chunk);
+    staging.finish(digest);
+    installSnapshot(target.db, target.log, staging);
+    // "Crash" here: the core was never told. A new core must accept what is on disk.
+    const reopened = new LogStore(target.db);
+    expect(reopened.hardState().commit).toBe(header.index);
+    const core = new RaftCore({
+      id: 2,
+      voters: [1, 2, 3],
+      storage: new SqliteRaftStorage(reopened),
+      hardState: reopened.hardState(),
+      applied: new Projections(target.db).appliedIndex(),
+      random: () => 0.5,
+    });
+    expect(core.commitIndex).toBe(header.index);
+  });
+
+  test("keeps the entries after the snapshot point when the entry at the point has the snapshot's term", async () => {
+    const entries = fc.sample(logArbitrary(40), { numRuns: 1, seed: 23 })[0]!;
+    const { files, header, chunks, digest } = await snapshotOf(entries);
+    const target = files.open("target.db");
+    const longer = [...entries, ...[1, 2, 3].map((offset) => ({ index: entries.length + offset, term: entries.at(-1)!.term, type: "noop", payload: "" }))];
+    target.log.append(longer);
+    const staging = new SnapshotStaging(join(files.directory, "staging.db"), header);
+    for (const chunk of chunks) staging.add(chunk);
+    staging.finish(digest);
+    installSnapshot(target.db, target.log, staging);
+    expect(target.log.firstIndex()).toBe(header.index + 1);
+    expect(target.log.lastIndex()).toBe(longer.length);
   });
 });

@@ -24,10 +24,12 @@ export class LogView {
 
   constructor(private readonly storage: LogStorage, committed: number, applied: number) {
     this.unstableOffset = storage.lastIndex() + 1;
-    assert(committed <= storage.lastIndex(), `commit ${committed} beyond stored log ${storage.lastIndex()}`);
-    assert(applied <= committed, `applied ${applied} beyond commit ${committed}`);
-    // A snapshot covers only committed entries, so its index is committed too.
-    this.committed = Math.max(committed, storage.firstIndex() - 1);
+    // A snapshot covers only committed entries, so its index is committed too (a crash may leave the
+    // stored commit behind a snapshot point written in the same transaction as the state it describes).
+    const durableCommit = Math.max(committed, storage.firstIndex() - 1);
+    assert(durableCommit <= storage.lastIndex(), `commit ${durableCommit} beyond stored log ${storage.lastIndex()}`);
+    assert(applied <= durableCommit, `applied ${applied} beyond commit ${durableCommit}`);
+    this.committed = durableCommit;
     this.applied = Math.max(applied, storage.firstIndex() - 1);
   }
 
