@@ -8,6 +8,7 @@
  *   {"ok":false,"command":"send","code":"NOT_FOUND","error":"Recipient does not exist: bob"}
  *   {"event":"message","message":{"id":8,"sender":"bob",...}}
  *   {"event":"notice","text":"live messages interrupted (...)"}
+ *   {"event":"live"}   (the live stream is registered: no new message is missed from here)
  */
 import { createInterface } from "node:readline";
 import { describeError, runCommand } from "./commands.ts";
@@ -27,6 +28,7 @@ export async function runJsonMode(options: JsonModeOptions): Promise<number> {
   const session = new Session(options.addresses, {
     message: (message) => emit({ event: "message", message }),
     notice: (text) => emit({ event: "notice", text }),
+    live: () => emit({ event: "live" }),
   });
   // One async iterator for all input: lines are neither lost nor reordered.
   const lines = createInterface({ input: options.input ?? process.stdin, terminal: false, crlfDelay: Infinity });

@@ -19,6 +19,8 @@ import {
 
 export interface LiveFeedHandlers {
   onMessage(message: ChatMessage): void;
+  /** The replica registered the stream: from now on no new message is missed. */
+  onLive?(): void;
   /** One line for the user: the stream failed, came back, or gave up. */
   onNotice(text: string): void;
 }
@@ -72,6 +74,7 @@ export class LiveFeed {
         ended = true;
         this.streamEnded(error);
       },
+      () => this.handlers.onLive?.(),
     );
   }
 

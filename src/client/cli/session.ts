@@ -15,6 +15,8 @@ export type Continuation =
 export interface SessionEvents {
   message(message: ChatMessage): void;
   notice(text: string): void;
+  /** Live delivery is on: every new message from now on will arrive. */
+  live?(): void;
 }
 
 export class Session {
@@ -29,7 +31,11 @@ export class Session {
       heartbeatMs: leaderHeartbeatMs,
       onReplicaChange: (address) => events.notice(`now talking to the leader at ${address}`),
     });
-    this.feedHandlers = { onMessage: (message) => events.message(message), onNotice: (text) => events.notice(text) };
+    this.feedHandlers = {
+      onMessage: (message) => events.message(message),
+      onNotice: (text) => events.notice(text),
+      onLive: () => events.live?.(),
+    };
   }
 
   get username(): string | null {
