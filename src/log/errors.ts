@@ -15,3 +15,22 @@ export class OverloadedError extends Error {
     this.name = "OverloadedError";
   }
 }
+
+/** A membership change the core refused; says which rule it broke. */
+export class MembershipChangeError extends Error {
+  constructor(
+    readonly change: { kind: string; id: number; address?: string },
+    readonly reason: string,
+  ) {
+    const explanation: Record<string, string> = {
+      ownTermNotCommitted: "the new leader has not committed an entry of its term yet; retry shortly",
+      changeInProgress: "another membership change is still in progress; retry shortly",
+      invalidChange: `server ${change.id} cannot be ${change.kind === "remove" ? "removed" : "changed"} that way`,
+      idInUse: `server id ${change.id} is already in the cluster with another address`,
+      notVoter: `server ${change.id} is not a voter`,
+      self: "already the leader",
+    };
+    super(explanation[reason] ?? `membership change refused: ${reason}`);
+    this.name = "MembershipChangeError";
+  }
+}

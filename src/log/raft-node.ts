@@ -8,7 +8,7 @@
 import { appendBatchEntriesMax, pendingProposalsMax } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import type { SnapshotHeader, SnapshotReader, SnapshotStaging } from "../projections/snapshot.ts";
-import { NotLeaderError, OverloadedError } from "./errors.ts";
+import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
 import type { LogStore } from "./log-store.ts";
 import type { Member, Membership } from "./membership.ts";
 import { RaftCore } from "./raft/core.ts";
@@ -572,24 +572,5 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
         matchIndex: member.id === this.options.self.id ? this.core.lastIndex : (this.core.progressOf(member.id)?.match ?? 0),
       })),
     };
-  }
-}
-
-/** A membership change the core refused; says which rule it broke. */
-export class MembershipChangeError extends Error {
-  constructor(
-    readonly change: ConfChange,
-    readonly reason: string,
-  ) {
-    const explanation: Record<string, string> = {
-      ownTermNotCommitted: "the new leader has not committed an entry of its term yet; retry shortly",
-      changeInProgress: "another membership change is still in progress; retry shortly",
-      invalidChange: `server ${change.id} cannot be ${change.kind === "remove" ? "removed" : "changed"} that way`,
-      idInUse: `server id ${change.id} is already in the cluster with another address`,
-      notVoter: `server ${change.id} is not a voter`,
-      self: "already the leader",
-    };
-    super(explanation[reason] ?? `membership change refused: ${reason}`);
-    this.name = "MembershipChangeError";
   }
 }

@@ -1,6 +1,6 @@
 /** The one place where failures become gRPC statuses. */
 import * as grpc from "@grpc/grpc-js";
-import { NotLeaderError, OverloadedError } from "../log/errors.ts";
+import { MembershipChangeError, NotLeaderError, OverloadedError } from "../log/errors.ts";
 import { ChatError, type ErrorCode } from "../projections/operations.ts";
 
 /** Trailing metadata key that carries the leader's host:port on UNAVAILABLE. */
@@ -25,6 +25,7 @@ export function toServiceError(error: unknown): Partial<grpc.ServiceError> {
     return { code: grpc.status.UNAVAILABLE, details: error.message, metadata };
   }
   if (error instanceof OverloadedError) return { code: grpc.status.RESOURCE_EXHAUSTED, details: error.message };
+  if (error instanceof MembershipChangeError) return { code: grpc.status.FAILED_PRECONDITION, details: error.message };
   console.error("internal error while serving a request:", error);
   return { code: grpc.status.INTERNAL, details: "internal error; see the replica's log" };
 }
