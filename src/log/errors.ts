@@ -25,7 +25,12 @@ export class MembershipChangeError extends Error {
     const explanation: Record<string, string> = {
       ownTermNotCommitted: "the new leader has not committed an entry of its term yet; retry shortly",
       changeInProgress: "another membership change is still in progress; retry shortly",
-      invalidChange: `server ${change.id} cannot be ${change.kind === "remove" ? "removed" : "changed"} that way`,
+      invalidChange:
+        change.kind === "remove"
+          ? `server ${change.id} is not in the cluster, or is its last voter`
+          : change.kind === "promote"
+            ? `server ${change.id} is not a learner`
+            : `server ${change.id} is already in the cluster`,
       idInUse: `server id ${change.id} is already in the cluster with another address`,
       notVoter: `server ${change.id} is not a voter`,
       self: "already the leader",
