@@ -4,7 +4,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Membership } from "../log/membership.ts";
-import { presentedSecret, secretMatches } from "./cluster-secret.ts";
+import { refusedWithoutSecret } from "./cluster-secret.ts";
 import type { AdminServiceHandlers } from "./generated/chat/AdminService.ts";
 import type { StatusReply } from "./generated/chat/StatusReply.ts";
 import { toServiceError } from "./status.ts";
@@ -23,10 +23,7 @@ function guarded<Request, Reply>(
   handle: (request: Request) => Promise<Reply>,
 ): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
-    if (!secretMatches(secret, presentedSecret(call.metadata))) {
-      callback({ code: grpc.status.UNAUTHENTICATED, details: "admin calls need the cluster secret" });
-      return;
-    }
+    if (refusedWithoutSecret(secret, call, callback, "admin calls")) return;
     handle(call.request).then(
       (reply) => callback(null, reply),
       (error) => callback(toServiceError(error)),

@@ -1,5 +1,5 @@
 /** The cluster secret on peer calls: sent as metadata, checked in constant time. */
-import type { Metadata } from "@grpc/grpc-js";
+import { status, type Metadata, type ServiceError } from "@grpc/grpc-js";
 import { createHash, timingSafeEqual } from "node:crypto";
 
 export const clusterSecretKey = "cluster-secret";
@@ -14,4 +14,19 @@ export function secretMatches(expected: string, presented: string | undefined): 
 export function presentedSecret(metadata: Metadata): string | undefined {
   const value = metadata.get(clusterSecretKey)[0];
   return value === undefined ? undefined : String(value);
+}
+
+/**
+ * The one gate of every replica-to-replica and admin call: answers
+ * UNAUTHENTICATED (and returns true) when the caller lacks the secret.
+ */
+export function refusedWithoutSecret(
+  secret: string,
+  call: { metadata: Metadata },
+  callback: (error: Partial<ServiceError>) => void,
+  what = "peer calls",
+): boolean {
+  if (secretMatches(secret, presentedSecret(call.metadata))) return false;
+  callback({ code: status.UNAUTHENTICATED, details: `${what} need the cluster secret` });
+  return true;
 }

@@ -5,7 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Message } from "../log/raft/types.ts";
-import { presentedSecret, secretMatches } from "./cluster-secret.ts";
+import { refusedWithoutSecret } from "./cluster-secret.ts";
 import type { PeerServiceHandlers } from "./generated/chat/PeerService.ts";
 import {
   appendFromWire,
@@ -36,10 +36,7 @@ function serve<Request, Reply>(
   node: PeerMessageHandler,
 ): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
-    if (!secretMatches(secret, presentedSecret(call.metadata))) {
-      callback({ code: grpc.status.UNAUTHENTICATED, details: "peer calls need the cluster secret" });
-      return;
-    }
+    if (refusedWithoutSecret(secret, call, callback)) return;
     let message: Message;
     try {
       message = toMessage(call.request);
@@ -62,17 +59,11 @@ export function peerHandlers(secret: string, node: PeerMessageHandler, logger: L
     ReplicateOperation: serve(secret, appendFromWire, appendReplyToWire, node),
     InstallSnapshot: receiveSnapshots(secret, node, logger),
     TimeoutNow: (call, callback) => {
-      if (!secretMatches(secret, presentedSecret(call.metadata))) {
-        callback({ code: grpc.status.UNAUTHENTICATED, details: "peer calls need the cluster secret" });
-        return;
-      }
+      if (refusedWithoutSecret(secret, call, callback)) return;
       void node.handlePeerMessage(timeoutNowFromWire(call.request)).then(() => callback(null, {}));
     },
     JoinCluster: (call, callback) => {
-      if (!secretMatches(secret, presentedSecret(call.metadata))) {
-        callback({ code: grpc.status.UNAUTHENTICATED, details: "joining needs the cluster secret" });
-        return;
-      }
+      if (refusedWithoutSecret(secret, call, callback, "joins")) return;
       const { id, address } = call.request;
       if (!Number.isInteger(id) || id < 1 || !/^[^\s:]+:[0-9]{1,5}$/.test(address)) {
         callback({ code: grpc.status.INVALID_ARGUMENT, details: "a join needs a positive id and a host:port address" });

@@ -17,7 +17,7 @@ import {
   type SnapshotReader,
   type SnapshotStaging,
 } from "../projections/snapshot.ts";
-import { presentedSecret, secretMatches } from "./cluster-secret.ts";
+import { refusedWithoutSecret } from "./cluster-secret.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import type { ReplicateReply } from "./generated/chat/ReplicateReply.ts";
 import type { SnapshotChunk__Output } from "./generated/chat/SnapshotChunk.ts";
@@ -88,10 +88,7 @@ export function receiveSnapshots(
   logger: Logger,
 ): grpc.handleClientStreamingCall<SnapshotChunk__Output, ReplicateReply> {
   return (call, callback) => {
-    if (!secretMatches(secret, presentedSecret(call.metadata))) {
-      callback({ code: grpc.status.UNAUTHENTICATED, details: "peer calls need the cluster secret" });
-      return;
-    }
+    if (refusedWithoutSecret(secret, call, callback)) return;
     let staging: SnapshotStaging | null = null;
     let totalRows = 0;
     let lastReport = 0;
