@@ -132,6 +132,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   /** The snapshot being received now, if any. */
   private incomingSnapshot: SnapshotStaging | null = null;
   private lastCatchUpReport = 0;
+  private reportedRemoved = false;
   private lastTickAt = performance.now();
 
   constructor(private readonly options: RaftNodeOptions<Result>) {
@@ -548,10 +549,17 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   /** A learner, or a server not yet in the cluster, says how far behind it is. */
   private reportCatchUp(): void {
-    const { voters } = this.core.membership();
-    if (voters.includes(this.options.self.id) || Date.now() - this.lastCatchUpReport < catchUpReportEveryMs) return;
+    const { voters, learners } = this.core.membership();
+    const self = this.options.self.id;
+    if (voters.includes(self) || Date.now() - this.lastCatchUpReport < catchUpReportEveryMs) return;
     this.lastCatchUpReport = Date.now();
     const applied = this.options.machine.appliedIndex();
+    if (!learners.includes(self)) {
+      if (applied === 0) this.options.logger.info("waiting to be added to the cluster");
+      else if (!this.reportedRemoved) this.options.logger.warn("this server is not a member of the cluster (removed); it takes no part");
+      this.reportedRemoved ||= applied > 0;
+      return;
+    }
     const commit = this.core.commitIndex;
     this.options.logger.info("catching up as a learner", { applied, leaderCommit: commit, behind: Math.max(0, commit - applied) });
   }
