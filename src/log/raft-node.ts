@@ -8,6 +8,7 @@
 import { appendBatchEntriesMax, pendingProposalsMax } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import type { SnapshotHeader, SnapshotReader, SnapshotStaging } from "../projections/snapshot.ts";
+import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
 import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
 import type { LogStore } from "./log-store.ts";
 import type { Member, Membership } from "./membership.ts";
@@ -48,12 +49,9 @@ export interface CompactionBounds {
   entriesMax: number;
   tailEntries: number;
 }
-/** A learner this close to the leader's last index is promoted to voter. */
-export const learnerPromotionLagEntries = 100;
 /** A tick this late is logged as an event-loop stall. */
 export const eventLoopStallWarnMs = 100;
-/** How often a learner that is catching up logs its progress. */
-export const catchUpReportEveryMs = 1000;
+
 
 export interface RaftTiming {
   tickMs: number;
@@ -109,6 +107,7 @@ const answerType: Partial<Record<MessageType, MessageType>> = {
 
 export class RaftNode<Result> implements ReplicaNode<Result> {
   private readonly core: RaftCore;
+  private readonly operations: MembershipOperations;
   private readonly storage: SqliteRaftStorage;
   private readonly proposals = new Map<number, PendingProposal<Result>>();
   /** Proposals of this turn of the event loop, handed to the core together (group commit). */
@@ -131,8 +130,6 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private ownTermStart = Number.MAX_SAFE_INTEGER;
   /** The snapshot being received now, if any. */
   private incomingSnapshot: SnapshotStaging | null = null;
-  private lastCatchUpReport = 0;
-  private reportedRemoved = false;
   private lastTickAt = performance.now();
 
   constructor(private readonly options: RaftNodeOptions<Result>) {
@@ -149,6 +146,16 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       heartbeatTicks: options.timing.heartbeatTicks,
       maxEntriesPerAppend: replicateEntriesMax,
     });
+    this.operations = new MembershipOperations({
+      core: this.core,
+      self: options.self,
+      timing: options.timing,
+      logger: options.logger,
+      appliedIndex: () => options.machine.appliedIndex(),
+      snapshotIndex: () => options.log.snapshot().index,
+      change: (change) => this.changeMembership(change),
+      scheduleReady: () => this.scheduleReady(),
+    });
     this.announceMembership();
     this.processReady(); // entries committed before a restart but not yet applied
     const { voters } = this.core.membership();
@@ -164,8 +171,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     // A stalled event loop delays heartbeats and answers: say so, it explains latency spikes and elections.
     if (late > eventLoopStallWarnMs) this.options.logger.warn("event loop stalled", { ms: Math.round(late) });
     this.core.tick();
-    if (this.core.currentRole === "leader") this.promoteCaughtUpLearners();
-    else this.reportCatchUp();
+    if (this.core.currentRole === "leader") this.operations.promoteCaughtUpLearners();
+    else this.operations.reportCatchUp();
     this.processReady();
   }
 
@@ -229,7 +236,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       leaderId,
       leaderAddress: this.addressOf(leaderId) ?? "",
       term: this.core.currentTerm,
-      replicas: this.members().map(({ id, address }) => ({ id, address })),
+      replicas: membersOf(this.core).map(({ id, address }) => ({ id, address })),
       selfId: this.options.self.id,
     };
   }
@@ -393,25 +400,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   private addressOf(id: NodeId): string | null {
-    return this.core.membershipAddresses()[id] || null;
-  }
-
-  /** Voters then learners, with their addresses. */
-  private members(): (Member & { role: "voter" | "learner" })[] {
-    const { voters, learners } = this.core.membership();
-    const addresses = this.core.membershipAddresses();
-    return [
-      ...voters.map((id) => ({ id, address: addresses[id] ?? "", role: "voter" as const })),
-      ...learners.map((id) => ({ id, address: addresses[id] ?? "", role: "learner" as const })),
-    ];
-  }
-
-  private currentMembership(): Membership {
-    const members = this.members();
-    return {
-      voters: members.filter((member) => member.role === "voter").map(({ id, address }) => ({ id, address })),
-      learners: members.filter((member) => member.role === "learner").map(({ id, address }) => ({ id, address })),
-    };
+    return addressOf(this.core, id);
   }
 
   private initialMembership(): Membership {
@@ -420,7 +409,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   private announceMembership(): void {
     const peers = new Map<NodeId, string>();
-    for (const member of this.members()) if (member.id !== this.options.self.id) peers.set(member.id, member.address);
+    for (const member of membersOf(this.core)) if (member.id !== this.options.self.id) peers.set(member.id, member.address);
     this.options.onMembership?.(peers);
   }
 
@@ -497,88 +486,26 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     return new Promise<Membership>((resolve, reject) => {
       this.proposals.set(proposed.index, {
         term: proposed.term,
-        resolve: () => resolve(this.currentMembership()),
+        resolve: () => resolve(membershipOf(this.core)),
         reject,
       });
       this.scheduleReady();
     });
   }
 
-  /** Adds a server as a learner; a retry for a server already in the cluster just answers the membership. */
-  async addLearner(id: number, address: string): Promise<Membership> {
-    this.assertLeader();
-    const existing = this.members().find((member) => member.id === id);
-    if (existing && existing.address === address) return this.currentMembership();
-    if (existing) throw new MembershipChangeError({ kind: "addLearner", id, address }, "idInUse");
-    return this.changeMembership({ kind: "addLearner", id, address });
+  addLearner(id: number, address: string): Promise<Membership> {
+    return this.operations.addLearner(id, address);
   }
 
-  async removeServer(id: number): Promise<Membership> {
-    this.assertLeader();
-    return this.changeMembership({ kind: "remove", id });
+  removeServer(id: number): Promise<Membership> {
+    return this.operations.removeServer(id);
   }
 
-  /** Moves the leadership to voter `id`; resolves once it leads (or rejects after the transfer timed out). */
-  async transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }> {
-    this.assertLeader();
-    if (id === this.options.self.id) return { leaderId: id, leaderAddress: this.options.self.address };
-    const started = this.core.transferLeadership(id);
-    if (!started.started) throw new MembershipChangeError({ kind: "promote", id }, started.reason);
-    this.scheduleReady();
-    const deadline = Date.now() + 4 * this.options.timing.electionTicks * this.options.timing.tickMs;
-    while (Date.now() < deadline) {
-      if (this.core.leader === id) return { leaderId: id, leaderAddress: this.addressOf(id) ?? "" };
-      await Bun.sleep(this.options.timing.tickMs);
-    }
-    throw new NotLeaderError(this.addressOf(this.core.leader));
+  transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }> {
+    return this.operations.transferLeader(id);
   }
 
-  /** Leader: promote learners whose log is close to ours, one change at a time. */
-  private promoteCaughtUpLearners(): void {
-    const { learners, configIndex } = this.core.membership();
-    for (const id of learners) {
-      const progress = this.core.progressOf(id);
-      // Caught up, and it has at least the entry that made it a learner: a silent joiner is never promoted.
-      const caughtUp = Math.max(configIndex, this.core.lastIndex - learnerPromotionLagEntries);
-      if (!progress || progress.match < caughtUp) continue;
-      const proposed = this.core.proposeConfChange({ kind: "promote", id });
-      if (proposed.accepted) this.options.logger.info("promoting a caught-up learner", { id, match: progress.match });
-      return;
-    }
-  }
-
-  /** A learner, or a server not yet in the cluster, says how far behind it is. */
-  private reportCatchUp(): void {
-    const { voters, learners } = this.core.membership();
-    const self = this.options.self.id;
-    if (voters.includes(self) || Date.now() - this.lastCatchUpReport < catchUpReportEveryMs) return;
-    this.lastCatchUpReport = Date.now();
-    const applied = this.options.machine.appliedIndex();
-    if (!learners.includes(self)) {
-      if (applied === 0) this.options.logger.info("waiting to be added to the cluster");
-      else if (!this.reportedRemoved) this.options.logger.warn("this server is not a member of the cluster (removed); it takes no part");
-      this.reportedRemoved ||= applied > 0;
-      return;
-    }
-    const commit = this.core.commitIndex;
-    this.options.logger.info("catching up as a learner", { applied, leaderCommit: commit, behind: Math.max(0, commit - applied) });
-  }
-
-  /** The leader's view of the cluster, for operators; a follower redirects to the leader it knows. */
   status() {
-    if (this.core.currentRole !== "leader" && this.core.leader) throw new NotLeaderError(this.addressOf(this.core.leader));
-    const members = this.members();
-    return {
-      leaderId: this.core.leader,
-      leaderAddress: this.addressOf(this.core.leader) ?? "",
-      term: this.core.currentTerm,
-      commitIndex: this.core.commitIndex,
-      lastIndex: this.core.lastIndex,
-      snapshotIndex: this.options.log.snapshot().index,
-      replicas: members.map((member) => ({
-        ...member,
-        matchIndex: member.id === this.options.self.id ? this.core.lastIndex : (this.core.progressOf(member.id)?.match ?? 0),
-      })),
-    };
+    return this.operations.status();
   }
 }
