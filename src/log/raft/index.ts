@@ -6,10 +6,12 @@
 //   progress.ts       the leader's per-follower match/next and flow control
 //   quorum.ts         majority arithmetic over the voter set (learners never count)
 //   read-index.ts     pending linearizable reads on the leader
+//   membership.ts     membership from config entries, single-server change rules
 //   memory-storage.ts in-memory LogStorage for tests and the simulator
 //   constants.ts      named bounds and their relations
 
-export { RaftCore, applyConfChange, configFromMembership, membershipFromConfig, membershipFromEntry, type RaftOptions } from "./core.ts";
+export { RaftCore, type RaftOptions } from "./core.ts";
+export { applyConfChange, configFromMembership, membershipFromConfig, membershipFromEntry } from "./membership.ts";
 export { MemoryStorage, noSnapshot } from "./memory-storage.ts";
 export { RaftInvariantError } from "./assert.ts";
 export * from "./types.ts";
