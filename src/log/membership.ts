@@ -12,8 +12,6 @@ export interface Membership {
   learners: Member[];
 }
 
-export const emptyMembership: Membership = { voters: [], learners: [] };
-
 export function parseMembership(json: string): Membership {
   const value = JSON.parse(json) as Partial<Membership>;
   if (!Array.isArray(value.voters) || !Array.isArray(value.learners)) throw new Error("not a membership");

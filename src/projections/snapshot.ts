@@ -16,7 +16,7 @@ import { Database } from "bun:sqlite";
 import { createHash, type Hash } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import type { LogStore } from "../log/log-store.ts";
-import { parseMembership, type Membership } from "../log/membership.ts";
+import type { Membership } from "../log/membership.ts";
 import { openDatabase } from "../storage/database.ts";
 
 /** Bytes of row data in one chunk; well under the gRPC message limit. */
@@ -257,8 +257,4 @@ export function removeStaging(path: string): void {
   for (const suffix of ["", "-wal", "-shm"]) {
     if (existsSync(path + suffix)) rmSync(path + suffix, { force: true });
   }
-}
-
-export function parseHeaderMembership(json: string): Membership {
-  return parseMembership(json);
 }

@@ -194,11 +194,13 @@ export class ChatService {
     if (rejection) throw ChatError.from(rejection);
   }
 
-  /** Decides, appends and waits for the result of one operation. */
+  /**
+   * Checks, appends and waits for the result of one operation. Callers have
+   * passed the write barrier and looked up a stored result already; a retry
+   * that races past that lookup is still applied once (the apply loop
+   * answers a seen (client id, seq) with its first result).
+   */
   private async write(caller: Caller, op: ChatOperation): Promise<Record<string, unknown>> {
-    await this.node.writeBarrier();
-    const stored = this.storedResult(caller);
-    if (stored) return stored;
     this.check(op);
     const envelope: OperationEnvelope = { atMs: this.now(), ...caller.request, op };
     const applied = await this.node.propose(JSON.stringify(envelope));

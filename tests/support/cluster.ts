@@ -12,7 +12,6 @@
 import { Database } from "bun:sqlite";
 import * as grpc from "@grpc/grpc-js";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { projectionHash } from "../../src/projections/hash.ts";
 import { clusterSecretKey } from "../../src/rpc/cluster-secret.ts";
@@ -22,6 +21,7 @@ import { channelOptions, chatProto } from "../../src/rpc/proto.ts";
 import { leaderAddressKey } from "../../src/rpc/status.ts";
 import type { GetLeaderInfoReply__Output } from "../../src/rpc/generated/chat/GetLeaderInfoReply.ts";
 import { databaseFileName } from "../../src/replica.ts";
+import { freePort } from "../../src/tools/replica-process.ts";
 import { ProcessGroup, processExitMsMax, processSecret, repositoryRoot, waitUntilServing, type ReplicaProcess } from "./process.ts";
 import { rawStub } from "./raw-client.ts";
 import { temporaryDirectory, waitFor } from "./replica.ts";
@@ -91,19 +91,6 @@ export interface LeaderView {
   id: number;
   address: string;
   term: number;
-}
-
-/** A port that was free a moment ago: bind to 0, read it, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Distinct free ports (a port handed out twice in a row is asked for again). */
