@@ -3,10 +3,12 @@
  * file, log store, projections, node, chat service, gRPC server).
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
+import type { Database } from "bun:sqlite";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
+import { ClusterIdentity, prepareState, type StartIntent } from "./log/identity.ts";
 import { LogStore } from "./log/log-store.ts";
 import { RaftNode, type CompactionBounds, type RaftTiming } from "./log/raft-node.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
@@ -20,6 +22,7 @@ import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
 import { channelOptions, chatProto } from "./rpc/proto.ts";
 import { ChatService, type PasswordHashing } from "./service/chat-service.ts";
+import { lockDataDir } from "./storage/data-dir-lock.ts";
 import { DatabaseRefusedError, openDatabase } from "./storage/database.ts";
 
 export interface ReplicaOptions {
@@ -28,10 +31,18 @@ export interface ReplicaOptions {
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
-  /** The other voters of a new cluster; empty for a cluster of one. */
+  /** The other voters, if this replica founds a new cluster (its data directory is empty); empty for a cluster of one. */
   peers: ReplicaInfo[];
-  /** Join a running cluster through these servers (host:port), if this replica has no state yet. */
+  /** Join a running cluster through these servers (host:port); asked again at every start with this option. */
   joinSeeds?: string[];
+  /** Make this replica the only voter of a new cluster, keeping its data (--force-new-cluster). */
+  forceNewCluster?: boolean;
+  /** Not a founding voter and not joining: only restart from the state already in the data directory. */
+  restartOnly?: boolean;
+  /** The node hit a broken invariant or a failed log write and stopped (default: exit the process with exitCodeFatal). */
+  onFatal?: (error: Error) => void;
+  /** The cluster removed this server; the node stopped taking part (default: nothing more). */
+  onRemoved?: () => void;
   timing: RaftTiming;
   compaction?: CompactionBounds;
   /** Campaign at once when the log is empty (bootstrapping a new cluster). */
@@ -48,6 +59,8 @@ export interface RunningReplica {
   address: string;
   service: ChatService;
   node: RaftNode<AppliedResult>;
+  /** The cluster this replica belongs to ("" while a joiner has not heard it yet). */
+  clusterId(): string;
   stop(): Promise<void>;
 }
 
@@ -56,6 +69,8 @@ export const databaseFileName = "chat.db";
 export const snapshotStagingPrefix = "snapshot-incoming-";
 /** How long a stopping replica waits for in-flight calls before cutting them. */
 export const shutdownGraceMs = 2000;
+/** Exit status of a replica that stopped on a broken invariant or a failed write (EX_SOFTWARE). */
+export const exitCodeFatal = 70;
 
 /** A log with a torn or edited entry is refused rather than served. */
 function verifyLog(log: LogStore, dataDir: string): void {
@@ -71,7 +86,14 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
   assertLimitsConsistent();
   mkdirSync(options.dataDir, { recursive: true });
   const startedAt = performance.now();
-  const db = openDatabase(join(options.dataDir, databaseFileName));
+  const lock = lockDataDir(options.dataDir);
+  let db: Database;
+  try {
+    db = openDatabase(join(options.dataDir, databaseFileName));
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const server = new Server(channelOptions);
   try {
     const log = new LogStore(db);
@@ -80,28 +102,34 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     // Bind first: with port 0 the address is known only now, and the node needs it.
     const port = await bind(server, `${options.host}:${options.port}`);
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
-    const joining = options.joinSeeds !== undefined && log.lastIndex() === 0 && log.snapshot().index === 0;
+    const freshStart = log.lastIndex() === 0 && log.snapshot().index === 0;
+    const identity = new ClusterIdentity(db, prepareState(db, log, options.serverId, startIntent(options, self)), options.logger);
+    if (options.forceNewCluster) options.logger.warn("forced a new cluster of this server alone", { clusterId: identity.clusterId });
     const transport = new PeerTransport(new Map(), {
       secret: options.clusterSecret,
+      clusterId: () => identity.clusterId,
       deadlineMs: options.peerCallTimeoutMs,
       onAnswer: (message) => node.step(message),
+      onForeignCluster: (peer, theirs) => identity.reportForeign(peer, theirs),
+      onRemoved: (index) => node.learnRemoval(index),
     });
     removeStagingFiles(options.dataDir); // transfers cut short by a crash
     let transfers = 0;
     const node: RaftNode<AppliedResult> = new RaftNode({
       self,
-      initialVoters: joining ? [] : [self, ...options.peers].sort((a, b) => a.id - b.id),
       log,
       machine: projections,
       timing: options.timing,
       random: Math.random,
       send: (message) => transport.send(message),
       logger: options.logger,
-      campaignAtStart: options.initialLeader && log.lastIndex() === 0,
+      campaignAtStart: options.initialLeader && freshStart,
       onMembership: (peers) => transport.setAddresses(peers),
+      onFatal: options.onFatal ?? (() => process.exit(exitCodeFatal)),
+      onRemoved: () => options.onRemoved?.(),
       compaction: options.compaction,
       snapshots: {
-        open: (fallback) => new SnapshotReader(join(options.dataDir, databaseFileName), fallback),
+        open: () => new SnapshotReader(join(options.dataDir, databaseFileName)),
         // A file of its own per transfer: a stale transfer's abort never touches a newer one's.
         stage: (header) => new SnapshotStaging(join(options.dataDir, `${snapshotStagingPrefix}${++transfers}.db`), header),
         install: (staging) => installSnapshot(db, log, staging),
@@ -113,7 +141,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       passwordHashing: options.passwordHashing,
     });
     server.addService(chatProto.chat.ChatService.service, chatHandlers(service, node));
-    server.addService(chatProto.chat.PeerService.service, peerHandlers(options.clusterSecret, node, options.logger));
+    server.addService(chatProto.chat.PeerService.service, peerHandlers({ secret: options.clusterSecret, identity }, node, options.logger));
     server.addService(chatProto.chat.AdminService.service, adminHandlers(options.clusterSecret, node));
     options.logger.info("serving", {
       address: self.address,
@@ -130,21 +158,34 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       await node.close();
       transport.close();
       db.close();
+      lock.release();
     };
-    if (joining) {
-      // The server is up first, so the leader can reach it as soon as it is a learner.
-      joinCluster(options.joinSeeds!, self, options.clusterSecret, options.logger).catch(async (error: Error) => {
-        options.logger.error(error.message);
-        await stop();
-        process.exitCode = 1;
-      });
+    if (options.joinSeeds) {
+      // The server is up first, so the leader can reach it as soon as it is a learner. Asking again
+      // after a restart is harmless: the leader answers a member's request with the membership.
+      joinCluster(options.joinSeeds, self, options.clusterSecret, options.logger).then(
+        (reply) => identity.adopt(reply.clusterId),
+        async (error: Error) => {
+          options.logger.error(error.message);
+          await stop();
+          process.exitCode = 1;
+        },
+      );
     }
-    return { port, address: self.address, service, node, stop };
+    return { port, address: self.address, service, node, clusterId: () => identity.clusterId, stop };
   } catch (error) {
     server.forceShutdown();
     db.close();
+    lock.release();
     throw error;
   }
+}
+
+function startIntent(options: ReplicaOptions, self: ReplicaInfo): StartIntent {
+  if (options.joinSeeds) return { kind: "join" };
+  if (options.forceNewCluster) return { kind: "forceNewCluster", self };
+  if (options.restartOnly) return { kind: "restart" };
+  return { kind: "found", voters: [self, ...options.peers] };
 }
 
 function removeStagingFiles(dataDir: string): void {

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { ChatClient } from "../src/client/chat-client.ts";
-import { TestCluster, type ClusterOptions, type LeaderView, type Projection, type StoredMessage } from "./support/cluster.ts";
+import { membershipMsMax, TestCluster, type ClusterOptions, type LeaderView, type Projection, type StoredMessage } from "./support/cluster.ts";
 import { waitFor } from "./support/replica.ts";
 
 const password = "correct horse battery";
@@ -162,6 +162,14 @@ async function expectLeadershipStable(
   expect(writers.record.acknowledged.length).toBeGreaterThan(acknowledgedBefore);
 }
 
+/** A removed server learns it (from the entry, or from the leader when it campaigns) and exits cleanly. */
+async function expectStoppedAsRemoved(cluster: TestCluster, id: number): Promise<void> {
+  const child = cluster.member(id).process.child;
+  await waitFor(() => child.exitCode !== null, membershipMsMax, `removed server ${id} to stop`);
+  expect(child.exitCode).toBe(0);
+  expect(cluster.log(id)).toContain("removed from the cluster");
+}
+
 describe("servers joining and leaving a running cluster", () => {
   test("a fourth server joins a three-replica cluster under continuous writes, becomes a voter, and writes carry on after the original leader is SIGKILLed", async () => {
     const cluster = await startCluster(3, smallSnapshots);
@@ -200,7 +208,7 @@ describe("servers joining and leaving a running cluster", () => {
     for (const id of live) expectExactlyOnce(cluster.projection(id), writers.record);
   }, 40_000);
 
-  test("a follower removed with the admin command leaves the membership, keeps running without disrupting, and the cluster keeps serving writes", async () => {
+  test("a follower removed with the admin command leaves the membership, learns it from the leader and stops, and the cluster keeps serving writes", async () => {
     const cluster = await startCluster(3);
     const leader = await cluster.leader();
     const follower = cluster.ids().find((id) => id !== leader.id)!;
@@ -217,7 +225,7 @@ describe("servers joining and leaving a running cluster", () => {
       const after = await cluster.leader();
       expect(after.id).toBe(leader.id);
       await expectLeadershipStable(cluster, cluster.ids(), after, writers);
-      expect(cluster.member(follower).process.child.exitCode).toBeNull();
+      await expectStoppedAsRemoved(cluster, follower);
     } finally {
       await writers.stop();
     }
@@ -226,7 +234,7 @@ describe("servers joining and leaving a running cluster", () => {
     for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), writers.record);
   }, 30_000);
 
-  test("a leader removed with the admin command steps down, a new leader is elected, and the removed server, still running, does not disrupt it", async () => {
+  test("a leader removed with the admin command steps down, a new leader is elected, and the removed server stops by itself", async () => {
     const cluster = await startCluster(3);
     const old = await cluster.leader();
     const alice = await loggedIn(cluster.addresses(), "alice");
@@ -244,7 +252,7 @@ describe("servers joining and leaving a running cluster", () => {
       await writers.more(sendsPerPhaseCount, "through the new leader");
       const settled = await cluster.leader();
       await expectLeadershipStable(cluster, cluster.ids(), settled, writers);
-      expect(cluster.member(old.id).process.child.exitCode).toBeNull();
+      await expectStoppedAsRemoved(cluster, old.id);
     } finally {
       await writers.stop();
     }

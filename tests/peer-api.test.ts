@@ -1,6 +1,7 @@
 /** The replica-to-replica API refuses callers without the cluster secret and changes nothing. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
+import { clusterIdKey } from "../src/rpc/cluster-id.ts";
 import { clusterSecretKey, secretMatches } from "../src/rpc/cluster-secret.ts";
 import type { PeerServiceClient } from "../src/rpc/generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "../src/rpc/proto.ts";
@@ -22,6 +23,7 @@ afterAll(async () => {
 function election(secret: string | null, term: number): Promise<{ code: grpc.status; granted?: boolean }> {
   const metadata = new grpc.Metadata();
   if (secret !== null) metadata.set(clusterSecretKey, secret);
+  metadata.set(clusterIdKey, replica.replica.clusterId());
   const request = { from: 2, to: 1, term, lastLogIndex: 1_000_000, lastLogTerm: term, preVote: false };
   return new Promise((resolve) =>
     peer.Election(request, metadata, { deadline: Date.now() + 5000 }, (error, reply) =>
@@ -33,6 +35,7 @@ function election(secret: string | null, term: number): Promise<{ code: grpc.sta
 function replicate(secret: string | null, term: number): Promise<grpc.status> {
   const metadata = new grpc.Metadata();
   if (secret !== null) metadata.set(clusterSecretKey, secret);
+  metadata.set(clusterIdKey, replica.replica.clusterId());
   const entry = { index: 1_000, term, type: "command", data: "{}" };
   const request = { from: 2, to: 1, term, prevIndex: 999, prevTerm: term, entries: [entry], leaderCommit: 1_000, heartbeatRound: 0 };
   return new Promise((resolve) =>

@@ -56,7 +56,6 @@ export interface MembershipHost {
 
 export class MembershipOperations {
   private lastCatchUpReport = 0;
-  private reportedRemoved = false;
 
   constructor(private readonly host: MembershipHost) {}
 
@@ -105,21 +104,25 @@ export class MembershipOperations {
     }
   }
 
-  /** Not the leader, every tick: a server that is not a voter says where it stands, once a second. */
+  /**
+   * Not the leader, every tick: a server that is not a voter says where it
+   * stands, once a second. A joiner receives the log from its start, so the
+   * config entry that adds it arrives last: until then it is catching up,
+   * not removed (a server that is removed stops: RaftNode.apply).
+   */
   reportCatchUp(): void {
     const { core, self, logger } = this.host;
     const { voters, learners } = core.membership();
     if (voters.includes(self.id) || Date.now() - this.lastCatchUpReport < catchUpReportEveryMs) return;
     this.lastCatchUpReport = Date.now();
     const applied = this.host.appliedIndex();
-    if (!learners.includes(self.id)) {
-      if (applied === 0) logger.info("waiting to be added to the cluster");
-      else if (!this.reportedRemoved) logger.warn("this server is not a member of the cluster (removed); it takes no part");
-      this.reportedRemoved ||= applied > 0;
+    if (applied === 0 && core.lastIndex === 0) {
+      logger.info("waiting to be added to the cluster");
       return;
     }
-    const commit = core.commitIndex;
-    logger.info("catching up as a learner", { applied, leaderCommit: commit, behind: Math.max(0, commit - applied) });
+    const behind = Math.max(0, core.announcedCommitIndex - applied);
+    const as = learners.includes(self.id) ? "a learner" : "a joiner (the entry that adds it comes last)";
+    logger.info(`catching up as ${as}, ${behind} entries behind`, { applied, leaderCommit: core.announcedCommitIndex, behind });
   }
 
   /** The leader's view of the cluster, for operators; a follower redirects to the leader it knows. */

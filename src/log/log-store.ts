@@ -71,24 +71,31 @@ export class LogStore {
 
   /**
    * Drops the entries up to `index` (their effect is in the projections) and
-   * records the point with its term and the membership as of it. The
-   * membership is the last config entry at or before `index`, else the
-   * previous point's, else `fallback`.
+   * records the point with its term and the membership as of it: the last
+   * config entry at or before `index`, else the previous point's (a log
+   * always starts with one or the other: bootstrap.ts).
    */
-  compact(index: number, fallback: Membership): void {
+  compact(index: number): void {
     if (index <= this.snapshotCache.index) return;
     if (index > this.lastIndexCache) throw new Error(`cannot compact to ${index}: the log ends at ${this.lastIndexCache}`);
     const term = this.term(index)!;
-    const config = this.db
-      .query("SELECT payload FROM log_entries WHERE type = 'config' AND idx <= ? ORDER BY idx DESC LIMIT 1")
-      .get(index) as { payload: string } | null;
-    const membership = config ? parseMembership(config.payload) : (this.snapshotCache.membership ?? fallback);
+    const config = this.latestConfigPayload(index);
+    const membership = config ? parseMembership(config) : this.snapshotCache.membership;
+    if (!membership) throw new Error(`cannot compact to ${index}: no membership recorded at or before it`);
     this.durably(() => {
       this.db.run("DELETE FROM log_entries WHERE idx <= ?", [index]);
       this.saveSnapshotPoint({ index, term, membership });
     });
     this.snapshotCache = { index, term, membership };
     this.firstIndexCache = index + 1;
+  }
+
+  /** The payload of the last config entry at or before `index` still in the log, if any. */
+  latestConfigPayload(index = Number.MAX_SAFE_INTEGER): string | null {
+    const row = this.db
+      .query("SELECT payload FROM log_entries WHERE type = 'config' AND idx <= ? ORDER BY idx DESC LIMIT 1")
+      .get(index) as { payload: string } | null;
+    return row?.payload ?? null;
   }
 
   /**

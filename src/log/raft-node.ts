@@ -11,8 +11,10 @@ import type { SnapshotHeader, SnapshotReader, SnapshotStaging } from "../project
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
 import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
 import type { LogStore } from "./log-store.ts";
-import type { Member, Membership } from "./membership.ts";
+import type { Membership } from "./membership.ts";
+import { assert } from "./raft/assert.ts";
 import { RaftCore } from "./raft/core.ts";
+import { membershipFromEntry } from "./raft/membership.ts";
 import type {
   AppendResponseMessage,
   ConfChange,
@@ -31,7 +33,7 @@ import type { LeaderInfo, ReplicaInfo, ReplicaNode, StateMachine } from "./repli
 /** How the node reads, stages, installs and ships snapshots of the state machine (wired in src/replica.ts). */
 export interface SnapshotPort {
   /** A consistent view of the state at its applied index. */
-  open(fallback: Membership): SnapshotReader;
+  open(): SnapshotReader;
   /** A staging area for a snapshot being received. */
   stage(header: SnapshotHeader): SnapshotStaging;
   /** Swaps a verified staged snapshot in, with the log reset, atomically. */
@@ -61,8 +63,7 @@ export interface RaftTiming {
 
 export interface RaftNodeOptions<Result> {
   self: ReplicaInfo;
-  /** The voters a new cluster starts with (config_master.json); empty for a server joining a running cluster. */
-  initialVoters: Member[];
+  /** The log, bootstrapped already when this server founded the cluster (see bootstrap.ts). */
   log: LogStore;
   machine: StateMachine<Result>;
   timing: RaftTiming;
@@ -76,6 +77,14 @@ export interface RaftNodeOptions<Result> {
   compaction?: CompactionBounds;
   /** The membership changed: peers to talk to now (this replica excluded). */
   onMembership?: (peers: Map<NodeId, string>) => void;
+  /**
+   * The node cannot go on: a broken invariant in the core or a failed write
+   * to the log. The node has stopped (it touches nothing after this); the
+   * replica logs it and exits, so the failure is loud and never a hang.
+   */
+  onFatal: (error: Error) => void;
+  /** A committed config entry removed this server from the cluster; the node has stopped. */
+  onRemoved?: (index: number) => void;
 }
 
 interface PendingProposal<Result> {
@@ -126,18 +135,16 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private closed = false;
   /** Followers a snapshot is streaming to now: one transfer per follower at a time. */
   private readonly snapshotsInFlight = new Set<NodeId>();
-  /** Index of this leader's first entry of its term; writes wait until it is applied. */
-  private ownTermStart = Number.MAX_SAFE_INTEGER;
   /** The snapshot being received now, if any. */
   private incomingSnapshot: SnapshotStaging | null = null;
   private lastTickAt = performance.now();
+  /** This server has applied a config entry that names it (or starts as a member): a later one without it is a removal. */
+  private wasMember = false;
 
   constructor(private readonly options: RaftNodeOptions<Result>) {
     this.storage = new SqliteRaftStorage(options.log);
     this.core = new RaftCore({
       id: options.self.id,
-      voters: options.initialVoters.map((voter) => voter.id),
-      addresses: Object.fromEntries(options.initialVoters.map((voter) => [voter.id, voter.address])),
       storage: this.storage,
       hardState: options.log.hardState(),
       applied: options.machine.appliedIndex(),
@@ -156,6 +163,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       change: (change) => this.changeMembership(change),
       scheduleReady: () => this.scheduleReady(),
     });
+    const { voters: startVoters, learners: startLearners } = this.core.membership();
+    this.wasMember = startVoters.includes(options.self.id) || startLearners.includes(options.self.id);
     this.announceMembership();
     this.processReady(); // entries committed before a restart but not yet applied
     const { voters } = this.core.membership();
@@ -164,7 +173,35 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     this.ticker = setInterval(() => this.onTick(), options.timing.tickMs);
   }
 
+  /**
+   * Runs driver work that steps the core or writes the log. A throw there
+   * leaves the core and the disk out of step, so the node stops at once and
+   * says why (never a silent hang with every write timing out).
+   */
+  private guarded(work: () => void): void {
+    if (this.closed) return;
+    try {
+      work();
+    } catch (error) {
+      this.stopForGood();
+      this.options.logger.error("fatal: the replica cannot go on", { error: error as Error });
+      this.options.onFatal(error as Error);
+    }
+  }
+
+  private stopForGood(): void {
+    this.closed = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    this.failPending(new NotLeaderError(null));
+    for (const waiting of this.awaitingAnswers.splice(0)) waiting.resolve(null);
+  }
+
   private onTick(): void {
+    this.guarded(() => this.tickOnce());
+  }
+
+  private tickOnce(): void {
     const now = performance.now();
     const late = now - this.lastTickAt - this.options.timing.tickMs;
     this.lastTickAt = now;
@@ -210,11 +247,19 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     if (this.core.currentRole !== "leader") throw new NotLeaderError(this.addressOf(this.core.leader));
   }
 
+  /**
+   * Resolves once this leader has applied the no-op that opened its term, so
+   * its tables hold every write a predecessor acknowledged. The core knows
+   * that index from the moment it became leader, in the same step.
+   */
   writeBarrier(): Promise<void> {
     this.assertLeader();
-    if (this.options.machine.appliedIndex() >= this.ownTermStart) return Promise.resolve();
+    const termStart = this.core.termStartIndex;
+    if (this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
+    // Not applied, so not compacted either: the entry there must be this leader's own.
+    assert(this.core.termAt(termStart) === this.core.currentTerm, `leader of term ${this.core.currentTerm} has no own no-op at ${termStart}`);
     return new Promise<void>((resolve, reject) => {
-      this.readsAwaitingApply.push({ index: this.ownTermStart, read: { resolve, reject } });
+      this.readsAwaitingApply.push({ index: termStart, read: { resolve, reject } });
       this.readsAwaitingApply.sort((a, b) => a.index - b.index);
     });
   }
@@ -250,7 +295,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   /** A peer's answer to one of our messages. */
   step(message: Message): void {
     if (message.to !== this.options.self.id) return;
-    this.core.step(message);
+    this.guarded(() => this.core.step(message));
     this.scheduleReady();
   }
 
@@ -262,7 +307,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
    */
   handlePeerMessage(message: Message): Promise<Message | null> {
     if (message.to !== this.options.self.id || this.closed) return Promise.resolve(null);
-    this.core.step(message);
+    this.guarded(() => this.core.step(message));
+    if (this.closed) return Promise.resolve(null);
     const type = answerType[message.type];
     if (!type) {
       this.scheduleReady();
@@ -275,11 +321,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = null;
-    this.failPending(new NotLeaderError(null));
-    for (const waiting of this.awaitingAnswers.splice(0)) waiting.resolve(null);
+    this.stopForGood();
   }
 
   /**
@@ -303,7 +345,10 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   /** Drains the core's Ready batches: persist, then send (or answer waiting peers), then apply. */
   private processReady(): void {
-    if (this.closed) return;
+    this.guarded(() => this.drainReady());
+  }
+
+  private drainReady(): void {
     this.proposeQueued();
     while (this.core.hasReady()) {
       const ready = this.core.ready();
@@ -315,6 +360,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
         else if (!this.answerWaitingPeer(message)) this.options.send(message);
       }
       this.apply(ready);
+      if (this.closed) return; // removed by what it applied
       // After apply: a leader that commits its own removal steps down in the same Ready, and the
       // removal it committed must be answered as done, not failed with the rest.
       if (ready.softState) this.onSoftState(ready.softState);
@@ -345,10 +391,56 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       else pending.reject(new NotLeaderError(this.addressOf(this.core.leader)));
     });
     const applied = entries[entries.length - 1]!.index;
+    this.noticeRemoval(entries);
+    if (this.closed) return;
     while (this.readsAwaitingApply.length > 0 && this.readsAwaitingApply[0]!.index <= applied) {
       this.readsAwaitingApply.shift()!.read.resolve();
     }
     this.maybeCompact(applied);
+  }
+
+  /**
+   * Leader: the index of the committed config that left `id` out, when `id`
+   * (asking for votes, so it believes it is a voter) is no member; null
+   * otherwise. A removed server may never receive the entry that removed it
+   * (the leader stops replicating to it once the entry is appended), so the
+   * leader tells it when it campaigns.
+   */
+  removedAt(id: NodeId): number | null {
+    if (this.core.currentRole !== "leader") return null;
+    const { voters, learners, configIndex } = this.core.membership();
+    if (voters.includes(id) || learners.includes(id) || configIndex > this.core.commitIndex) return null;
+    return configIndex;
+  }
+
+  /** The leader said this server is no member since `index` (see removedAt): it stops. */
+  learnRemoval(index: number): void {
+    if (this.closed) return;
+    this.options.logger.warn("the leader says this server was removed from the cluster; stopping", { index });
+    this.stopForGood();
+    this.options.onRemoved?.(index);
+  }
+
+  /**
+   * A committed config entry without this server, after one with it: the
+   * cluster removed it. It stops (its answers were settled above), rather
+   * than campaign in a cluster that ignores it. A joiner is never in a config
+   * before the one that adds it, so it is never mistaken for removed.
+   */
+  private noticeRemoval(entries: readonly Entry[]): void {
+    const self = this.options.self.id;
+    for (const entry of entries) {
+      if (entry.type !== "config") continue;
+      const { voters, learners } = membershipFromEntry(entry);
+      const member = voters.includes(self) || learners.includes(self);
+      if (member) this.wasMember = true;
+      else if (this.wasMember) {
+        this.options.logger.warn("this server was removed from the cluster; stopping", { index: entry.index });
+        this.stopForGood();
+        this.options.onRemoved?.(entry.index);
+        return;
+      }
+    }
   }
 
   /** Drops the log prefix once it passes the bound; the projections are the state up to `applied`. */
@@ -361,7 +453,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     const point = applied - tailEntries;
     if (log.lastIndex() - log.snapshot().index <= entriesMax || point <= log.snapshot().index) return;
     const started = performance.now();
-    log.compact(point, this.initialMembership());
+    log.compact(point);
     this.options.logger.info("compacted the log", { upTo: point, ms: Math.round(performance.now() - started) });
   }
 
@@ -378,9 +470,6 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private onSoftState(softState: SoftState): void {
     const wasLeader = this.softState.role === "leader";
     this.softState = softState;
-    // A new leader's first entry (its no-op) is the last one now; until it is applied, this
-    // leader's tables may lack writes its predecessor acknowledged.
-    if (!wasLeader && softState.role === "leader") this.ownTermStart = this.core.lastIndex;
     this.options.logger.info(`role ${softState.role}`, { term: this.core.currentTerm, leader: softState.leaderId });
     if (wasLeader && softState.role !== "leader") {
       // Outcomes are unknown now: the writes may still commit under the new
@@ -403,10 +492,6 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     return addressOf(this.core, id);
   }
 
-  private initialMembership(): Membership {
-    return { voters: this.options.initialVoters, learners: [] };
-  }
-
   private announceMembership(): void {
     const peers = new Map<NodeId, string>();
     for (const member of membersOf(this.core)) if (member.id !== this.options.self.id) peers.set(member.id, member.address);
@@ -421,7 +506,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     if (this.snapshotsInFlight.has(to)) return;
     let reader: SnapshotReader;
     try {
-      reader = this.options.snapshots.open(this.options.log.snapshot().membership ?? this.initialMembership());
+      reader = this.options.snapshots.open();
     } catch (error) {
       this.options.logger.warn("cannot read a snapshot", { to, error: error as Error });
       this.core.reportSnapshot(to, "failed");

@@ -37,3 +37,16 @@ export const snapshotMeta = sqliteTable("snapshot_meta", {
   /** JSON of the membership as of `index` (the last config entry at or before it). */
   membership: text("membership").notNull(),
 });
+
+/**
+ * Whose data this is: one row, id = 1, written before the first log entry.
+ * A data directory belongs to one server of one cluster; a replica refuses
+ * to start on another server's data, and peers of another cluster are
+ * refused (their logs share no history with ours).
+ */
+export const replicaIdentity = sqliteTable("replica_identity", {
+  id: integer("id").primaryKey(),
+  serverId: integer("server_id").notNull(),
+  /** Set when the cluster is founded, or learned from the leader when joining; "" until then. */
+  clusterId: text("cluster_id").notNull(),
+});

@@ -58,12 +58,12 @@ export class SnapshotReader {
   private readonly db: Database;
   private closed = false;
 
-  constructor(path: string, fallbackMembership: Membership) {
+  constructor(path: string) {
     this.db = new Database(path, { readonly: true, strict: true });
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec("BEGIN"); // one read transaction: every chunk sees the same applied index
     try {
-      this.header = this.readHeader(fallbackMembership);
+      this.header = this.readHeader();
     } catch (error) {
       this.close();
       throw error;
@@ -117,7 +117,7 @@ export class SnapshotReader {
     return total;
   }
 
-  private readHeader(fallbackMembership: Membership): SnapshotHeader {
+  private readHeader(): SnapshotHeader {
     const applied = this.db.query("SELECT applied_index AS i FROM applied_state WHERE id = 1").get() as { i: number } | null;
     const index = applied?.i ?? 0;
     const fromLog = this.db.query("SELECT term FROM log_entries WHERE idx = ?").get(index) as { term: number } | null;
@@ -132,13 +132,12 @@ export class SnapshotReader {
       address: string;
       role: string;
     }[];
-    const membership =
-      members.length === 0
-        ? fallbackMembership
-        : {
-            voters: members.filter((member) => member.role === "voter").map(({ id, address }) => ({ id, address })),
-            learners: members.filter((member) => member.role === "learner").map(({ id, address }) => ({ id, address })),
-          };
+    // The applied log always holds a config entry (a cluster's first entry is one: bootstrap.ts).
+    if (members.length === 0) throw new SnapshotError(`no membership applied at index ${index}`);
+    const membership = {
+      voters: members.filter((member) => member.role === "voter").map(({ id, address }) => ({ id, address })),
+      learners: members.filter((member) => member.role === "learner").map(({ id, address }) => ({ id, address })),
+    };
     return { index, term, membership };
   }
 }

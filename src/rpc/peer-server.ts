@@ -5,6 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Message } from "../log/raft/types.ts";
+import { refusedPeerCall, type PeerGate } from "./cluster-id.ts";
 import { refusedWithoutSecret } from "./cluster-secret.ts";
 import type { PeerServiceHandlers } from "./generated/chat/PeerService.ts";
 import {
@@ -27,16 +28,21 @@ export interface PeerMessageHandler extends SnapshotInstaller {
   /** Adds a server as a learner; resolves with the membership once that is committed. */
   addLearner(id: number, address: string): Promise<Membership>;
   leaderInfo(): { leaderId: number; leaderAddress: string };
+  /** Leader: where a committed config left this server out, or null if it is a member. */
+  removedAt(id: number): number | null;
 }
 
+/** Trailing metadata of a refused vote request: the index of the config that removed the candidate. */
+export const removedAtKey = "removed-at";
+
 function serve<Request, Reply>(
-  secret: string,
+  gate: PeerGate,
   toMessage: (request: Request) => Message,
   toReply: (message: Message) => Reply,
   node: PeerMessageHandler,
 ): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
-    if (refusedWithoutSecret(secret, call, callback)) return;
+    if (refusedPeerCall(gate, call, callback)) return;
     let message: Message;
     try {
       message = toMessage(call.request);
@@ -45,6 +51,7 @@ function serve<Request, Reply>(
       callback({ code: grpc.status.INVALID_ARGUMENT, details: error.message });
       return;
     }
+    if (refusedAsRemoved(node, message, callback)) return;
     // A failure to persist is thrown from the node's own loop and ends the process.
     void node.handlePeerMessage(message).then((answer) => {
       if (answer) callback(null, toReply(answer));
@@ -53,13 +60,25 @@ function serve<Request, Reply>(
   };
 }
 
-export function peerHandlers(secret: string, node: PeerMessageHandler, logger: Logger): PeerServiceHandlers {
+/** A campaign by a server the leader's committed membership left out: tell it, so it stops. */
+function refusedAsRemoved(node: PeerMessageHandler, message: Message, callback: (error: Partial<grpc.ServiceError>) => void): boolean {
+  if (message.type !== "preVote" && message.type !== "vote") return false;
+  const index = node.removedAt(message.from);
+  if (index === null) return false;
+  const trailer = new grpc.Metadata();
+  trailer.set(removedAtKey, String(index));
+  callback({ code: grpc.status.FAILED_PRECONDITION, details: `server ${message.from} was removed from the cluster at index ${index}`, metadata: trailer });
+  return true;
+}
+
+export function peerHandlers(gate: PeerGate, node: PeerMessageHandler, logger: Logger): PeerServiceHandlers {
+  const { secret, identity } = gate;
   return {
-    Election: serve(secret, voteRequestFromWire, voteReplyToWire, node),
-    ReplicateOperation: serve(secret, appendFromWire, appendReplyToWire, node),
-    InstallSnapshot: receiveSnapshots(secret, node, logger),
+    Election: serve(gate, voteRequestFromWire, voteReplyToWire, node),
+    ReplicateOperation: serve(gate, appendFromWire, appendReplyToWire, node),
+    InstallSnapshot: receiveSnapshots(gate, node, logger),
     TimeoutNow: (call, callback) => {
-      if (refusedWithoutSecret(secret, call, callback)) return;
+      if (refusedPeerCall(gate, call, callback)) return;
       void node.handlePeerMessage(timeoutNowFromWire(call.request)).then(() => callback(null, {}));
     },
     JoinCluster: (call, callback) => {
@@ -72,7 +91,7 @@ export function peerHandlers(secret: string, node: PeerMessageHandler, logger: L
       node.addLearner(id, address).then(
         (membership) => {
           const { leaderId, leaderAddress } = node.leaderInfo();
-          callback(null, { leaderId, leaderAddress, voters: membership.voters, learners: membership.learners });
+          callback(null, { leaderId, leaderAddress, voters: membership.voters, learners: membership.learners, clusterId: identity.clusterId });
         },
         (error) => callback(toServiceError(error)),
       );

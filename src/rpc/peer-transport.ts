@@ -5,7 +5,9 @@
 import * as grpc from "@grpc/grpc-js";
 import type { AppendResponseMessage, Message, NodeId } from "../log/raft/types.ts";
 import type { SnapshotReader } from "../projections/snapshot.ts";
+import { clusterIdKey, foreignClusterOf } from "./cluster-id.ts";
 import { clusterSecretKey } from "./cluster-secret.ts";
+import { removedAtKey } from "./peer-server.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "./proto.ts";
 import { appendReplyFromWire, appendToWire, voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
@@ -13,6 +15,12 @@ import { sendSnapshot, type SnapshotEnvelope } from "./snapshot-transfer.ts";
 
 export interface PeerTransportOptions {
   secret: string;
+  /** This replica's cluster id, sent with every call ("" while joining). */
+  clusterId: () => string;
+  /** A peer refused a call as coming from another cluster (its id given). */
+  onForeignCluster: (peer: string, theirs: string) => void;
+  /** The leader refused a vote request: this server was removed by the config at `index`. */
+  onRemoved: (index: number) => void;
   deadlineMs: number;
   /** An answer from a peer, to step into the node. */
   onAnswer: (message: Message) => void;
@@ -20,13 +28,23 @@ export interface PeerTransportOptions {
 
 export class PeerTransport {
   private readonly stubs = new Map<NodeId, PeerServiceClient>();
-  private readonly metadata = new grpc.Metadata();
+  private metadataCache: { clusterId: string; metadata: grpc.Metadata } | null = null;
 
   constructor(
     private addresses: Map<NodeId, string>,
     private readonly options: PeerTransportOptions,
-  ) {
-    this.metadata.set(clusterSecretKey, options.secret);
+  ) {}
+
+  /** The secret and the cluster id, built again only when the id changes (once, when a joiner learns it). */
+  private get metadata(): grpc.Metadata {
+    const clusterId = this.options.clusterId();
+    if (this.metadataCache?.clusterId !== clusterId) {
+      const metadata = new grpc.Metadata();
+      metadata.set(clusterSecretKey, this.options.secret);
+      metadata.set(clusterIdKey, clusterId);
+      this.metadataCache = { clusterId, metadata };
+    }
+    return this.metadataCache.metadata;
   }
 
   /** The membership changed: new peers get channels, removed ones are closed. */
@@ -58,12 +76,14 @@ export class PeerTransport {
       case "preVote":
       case "vote":
         stub.Election(voteRequestToWire(message), this.metadata, { deadline }, (error, reply) => {
-          if (!error && reply) this.options.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
+          if (error) this.noteFailure(message.to, error);
+          else if (reply) this.options.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
         });
         return;
       case "append":
         stub.ReplicateOperation(appendToWire(message), this.metadata, { deadline }, (error, reply) => {
-          if (!error && reply) this.options.onAnswer(appendReplyFromWire(reply as Required<typeof reply>));
+          if (error) this.noteFailure(message.to, error);
+          else if (reply) this.options.onAnswer(appendReplyFromWire(reply as Required<typeof reply>));
         });
         return;
       case "timeoutNow":
@@ -73,6 +93,14 @@ export class PeerTransport {
         // Answers travel as RPC replies; snapshots go through sendSnapshot.
         return;
     }
+  }
+
+  /** Lost calls are Raft's to retry; a refusal by another cluster is the operator's to hear about. */
+  private noteFailure(to: NodeId, error: grpc.ServiceError): void {
+    const removedAt = error.code === grpc.status.FAILED_PRECONDITION ? error.metadata?.get(removedAtKey)[0] : undefined;
+    if (removedAt !== undefined) return this.options.onRemoved(Number(removedAt));
+    const theirs = foreignClusterOf(error);
+    if (theirs !== undefined) this.options.onForeignCluster(this.addresses.get(to) ?? String(to), theirs);
   }
 
   close(): void {

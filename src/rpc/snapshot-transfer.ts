@@ -17,7 +17,7 @@ import {
   type SnapshotReader,
   type SnapshotStaging,
 } from "../projections/snapshot.ts";
-import { refusedWithoutSecret } from "./cluster-secret.ts";
+import { refusedPeerCall, type PeerGate } from "./cluster-id.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import type { ReplicateReply } from "./generated/chat/ReplicateReply.ts";
 import type { SnapshotChunk__Output } from "./generated/chat/SnapshotChunk.ts";
@@ -83,12 +83,12 @@ export interface SnapshotInstaller {
 
 /** The InstallSnapshot handler: stage, verify, install, answer. */
 export function receiveSnapshots(
-  secret: string,
+  gate: PeerGate,
   node: SnapshotInstaller,
   logger: Logger,
 ): grpc.handleClientStreamingCall<SnapshotChunk__Output, ReplicateReply> {
   return (call, callback) => {
-    if (refusedWithoutSecret(secret, call, callback)) return;
+    if (refusedPeerCall(gate, call, callback)) return;
     let staging: SnapshotStaging | null = null;
     let totalRows = 0;
     let lastReport = 0;

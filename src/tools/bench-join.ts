@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChatClient } from "../client/chat-client.ts";
+import { prepareState, readIdentity, saveIdentity } from "../log/identity.ts";
 import { LogStore } from "../log/log-store.ts";
 import type { Membership } from "../log/membership.ts";
 import { Projections } from "../projections/apply.ts";
@@ -38,10 +39,12 @@ export async function seed(dataDir: string, messages: number, voters: Membership
   const log = new LogStore(db);
   const projections = new Projections(db);
   const passwordHash = await Bun.password.hash("bench-password", "argon2id");
+  prepareState(db, log, voters[0]!.id, { kind: "found", voters });
+  projections.apply(log.entries(1, 2)); // the founding config entry
   const head = [
-    envelope(1, { type: "CreateAccount", username: "alice", passwordHash }),
-    envelope(2, { type: "CreateAccount", username: "bob", passwordHash }),
-    envelope(3, { type: "Login", username: "alice", accountIndex: 1, tokenHash: "f".repeat(64), sessionNonce: "seed" }),
+    envelope(2, { type: "CreateAccount", username: "alice", passwordHash }),
+    envelope(3, { type: "CreateAccount", username: "bob", passwordHash }),
+    envelope(4, { type: "Login", username: "alice", accountIndex: 2, tokenHash: "f".repeat(64), sessionNonce: "seed" }),
   ];
   const apply = (entries: typeof head) => {
     log.append(entries, { term: 1, vote: 1, commit: entries[entries.length - 1]!.index });
@@ -49,15 +52,15 @@ export async function seed(dataDir: string, messages: number, voters: Membership
   };
   apply(head);
   const started = performance.now();
-  for (let first = 4; first < messages + 4; first += seedBatchEntries) {
+  for (let first = 5; first < messages + 5; first += seedBatchEntries) {
     const batch = [];
-    for (let index = first; index < Math.min(first + seedBatchEntries, messages + 4); index++) {
+    for (let index = first; index < Math.min(first + seedBatchEntries, messages + 5); index++) {
       batch.push(envelope(index, { type: "SendMessage", username: "alice", tokenHash: "f".repeat(64), recipient: "bob", text: `seeded message number ${index}, about sixty bytes long` }));
     }
     apply(batch);
-    if ((first - 4) % (seedBatchEntries * 50) === 0) process.stdout.write(`\rseeding: ${first - 4} of ${messages} messages`);
+    if ((first - 5) % (seedBatchEntries * 50) === 0) process.stdout.write(`\rseeding: ${first - 5} of ${messages} messages`);
   }
-  log.compact(Math.max(1, log.lastIndex() - seedTailEntries), { voters, learners: [] });
+  log.compact(Math.max(1, log.lastIndex() - seedTailEntries));
   db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   db.close();
   console.log(`\rseeded ${messages} messages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -88,6 +91,9 @@ export async function benchJoin(messages: number): Promise<void> {
     for (const id of [2, 3]) {
       mkdirSync(cluster.dataDir(id), { recursive: true });
       copyFileSync(join(cluster.dataDir(1), "chat.db"), join(cluster.dataDir(id), "chat.db"));
+      const db = openDatabase(join(cluster.dataDir(id), "chat.db"));
+      saveIdentity(db, { ...readIdentity(db)!, serverId: id });
+      db.close();
     }
     await cluster.startAll();
     const writer = new ChatClient({ addresses: cluster.addresses });

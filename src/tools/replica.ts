@@ -18,10 +18,14 @@ Options:
                          0 picks a free one)
   --initial_leader BOOL  true: campaign at once when the log is empty, bootstrapping a new
                          cluster; false: wait for a leader (default false)
-  --standalone           a cluster of this one replica (ignores config_master.json)
+  --standalone           a cluster of this one replica (ignores config_master.json); refused on
+                         the data of a member of a larger cluster
+  --force-new-cluster    make this replica the only voter of a new cluster, keeping its data
+                         (recovery after losing a majority for good; the old members refuse it)
   --join BOOL            join a running cluster: find its leader through --peers (default: the
                          instances of config_master.json), become a learner, catch up from a
-                         snapshot and the log, then a voter (ignored once this replica has state)
+                         snapshot and the log, then a voter. Restart a joined server with the
+                         same command: it asks again, and the leader answers a member at once
   --peers LIST           host:port,... of servers of the running cluster, for --join
   --data_dir DIR         where the database lives (default <config data_dir>/replica-<id>)
   --config FILE          config.json to read (default ./config.json)
@@ -47,20 +51,20 @@ function parseInteger(name: string, text: string, min: number, max: number): num
   return value;
 }
 
-/** This replica's entry in config_master.json and the other voters. */
+/**
+ * This replica's entry in config_master.json and the other founding voters.
+ * A server that is not there (it joined at runtime) restarts from its state.
+ */
 function membership(serverId: number, standalone: boolean, configMaster?: string) {
-  if (standalone) return { self: undefined, peers: [] };
+  if (standalone) return { self: undefined, peers: [], restartOnly: false };
   const file = configMaster ?? join(projectRoot, "config_master.json");
   const instances = loadInstances(file);
   const self = instances.find((instance) => instance.id === serverId);
-  if (!self) {
-    const ids = instances.map((instance) => instance.id).join(", ");
-    throw new Error(`server id ${serverId} is not in ${file} (ids: ${ids}); use --standalone for a single replica`);
-  }
+  if (!self) return { self: undefined, peers: [], restartOnly: true };
   const peers = instances
     .filter((instance) => instance.id !== serverId)
     .map((instance) => ({ id: instance.id, address: `${instance.host}:${instance.port}` }));
-  return { self, peers };
+  return { self, peers, restartOnly: false };
 }
 
 /** Servers to ask for the leader when joining; this server's own entry, if config_master.json has one. */
@@ -71,7 +75,7 @@ function joinSeeds(serverId: number, peersFlag: string | undefined, configMaster
     ? peersFlag.split(",")
     : instances.filter((instance) => instance.id !== serverId).map((instance) => `${instance.host}:${instance.port}`);
   if (seeds.length === 0) throw new Error("--join needs servers to ask: give --peers host:port,...");
-  return { self, peers: [], seeds };
+  return { self, peers: [], seeds, restartOnly: false };
 }
 
 async function main(): Promise<void> {
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
       server_port: { type: "string" },
       initial_leader: { type: "string", default: "false" },
       standalone: { type: "boolean", default: false },
+      "force-new-cluster": { type: "boolean", default: false },
       join: { type: "string", default: "false" },
       peers: { type: "string" },
       data_dir: { type: "string" },
@@ -99,9 +104,11 @@ async function main(): Promise<void> {
   const initialLeader = parseBoolean("initial_leader", values.initial_leader);
   const joining = parseBoolean("join", values.join);
   const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
-  const { self, peers, seeds } = joining
+  const forceNewCluster = values["force-new-cluster"];
+  if (forceNewCluster && joining) throw new Error("--force-new-cluster and --join contradict each other: choose one");
+  const { self, peers, seeds, restartOnly } = joining
     ? joinSeeds(serverId, values.peers, values.config_master)
-    : { ...membership(serverId, values.standalone, values.config_master), seeds: undefined };
+    : { ...membership(serverId, values.standalone || forceNewCluster, values.config_master), seeds: undefined };
   if (joining && values.server_port === undefined && !self) throw new Error("--join needs --server_port (or an entry in config_master.json)");
   const host = values.server_host ?? self?.host ?? "127.0.0.1";
   const port = values.server_port === undefined ? (self?.port ?? 50051) : parseInteger("server_port", values.server_port, 0, 65535);
@@ -109,6 +116,7 @@ async function main(): Promise<void> {
   if (config.clusterSecret === developmentSecret) {
     logger.warn("using the development cluster secret from config.json; set CHAT_CLUSTER_SECRET in production");
   }
+  let shutdown = async (_reason: string) => {};
   const replica = await startReplica({
     serverId,
     host,
@@ -116,6 +124,8 @@ async function main(): Promise<void> {
     dataDir: values.data_dir ?? join(config.dataDir, `replica-${serverId}`),
     peers,
     joinSeeds: seeds,
+    forceNewCluster,
+    restartOnly,
     timing: raftTiming(config),
     compaction: { entriesMax: config.snapshotAfterEntries, tailEntries: config.snapshotTailEntries },
     peerCallTimeoutMs: config.rpcTimeoutMs,
@@ -123,12 +133,13 @@ async function main(): Promise<void> {
     clusterSecret: config.clusterSecret,
     passwordHashing: config.passwordHashing,
     logger,
+    onRemoved: () => void shutdown("removed from the cluster"),
   });
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info("stopping", { signal });
+    logger.info("stopping", { reason });
     await replica.stop();
     logger.info("stopped");
     process.exit(0);

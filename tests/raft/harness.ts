@@ -13,6 +13,17 @@ export function entry(index: number, term: number, data = `e${index}`): Entry {
   return { index, term, type: "command", data };
 }
 
+/**
+ * A disk whose membership is `voters` before any entry, as etcd-io/raft's
+ * tests set a ConfState on the storage's initial snapshot: the scenario tests
+ * keep the paper's index numbering (the first entry is the first leader's
+ * no-op). Replicas and the simulator bootstrap with a config entry at index 1.
+ */
+export function bootstrappedDisk(voters: NodeId[], log: Entry[] = [], hardState?: HardState): MemoryStorage {
+  const membership = { voters: voters.map((id) => ({ id, address: "" })), learners: [] };
+  return new MemoryStorage(log, hardState, voters.length > 0 ? { index: 0, term: 0, membership } : undefined);
+}
+
 export interface TestNode {
   id: NodeId;
   core: RaftCore;
@@ -23,7 +34,7 @@ export interface TestNode {
   snapshots: SnapshotMeta[];
 }
 
-export type NodeSetup = Partial<Omit<RaftOptions, "id" | "voters" | "storage" | "hardState">> & { log?: Entry[]; hardState?: HardState };
+export type NodeSetup = Partial<Omit<RaftOptions, "id" | "storage" | "hardState">> & { log?: Entry[]; hardState?: HardState };
 
 export class TestCluster {
   readonly nodes = new Map<NodeId, TestNode>();
@@ -43,8 +54,8 @@ export class TestCluster {
    */
   addNode(id: NodeId, voters: NodeId[] = [], setup: NodeSetup = {}): TestNode {
     const { log = [], hardState = { term: 0, vote: 0, commit: 0 }, ...rest } = setup;
-    const disk = new MemoryStorage(log, hardState);
-    const core = new RaftCore({ id, voters, storage: disk, hardState, applied: 0, random: seededRandom(this.seed * 100 + id), electionTicks: 10, heartbeatTicks: 1, ...rest });
+    const disk = bootstrappedDisk(voters, log, hardState);
+    const core = new RaftCore({ id, storage: disk, hardState, applied: 0, random: seededRandom(this.seed * 100 + id), electionTicks: 10, heartbeatTicks: 1, ...rest });
     const node = { id, core, disk, applied: [], readStates: [], snapshots: [] };
     this.nodes.set(id, node);
     if (!this.ids.includes(id)) this.ids.push(id);

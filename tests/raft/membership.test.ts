@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { RaftCore, MemoryStorage, type AppendMessage, type Entry, type Message, type SnapshotMessage } from "../../src/log/raft/index.ts";
-import { entry, seededRandom, TestCluster } from "./harness.ts";
+import { bootstrappedDisk, entry, seededRandom, TestCluster } from "./harness.ts";
 
 /** A three-node cluster whose leader (node 1) has committed its own-term no-op. */
 function clusterWithLeader(): TestCluster {
@@ -84,8 +84,8 @@ describe("membership changes (dissertation §4.1, §4.2)", () => {
   });
 
   test("a config entry truncated away reverts the node to the previous config (§4.1)", () => {
-    const storage = new MemoryStorage();
-    const core = new RaftCore({ id: 2, voters: [1, 2, 3], storage, hardState: { term: 0, vote: 0, commit: 0 }, applied: 0, random: seededRandom(1) });
+    const storage = bootstrappedDisk([1, 2, 3]);
+    const core = new RaftCore({ id: 2, storage, hardState: { term: 0, vote: 0, commit: 0 }, applied: 0, random: seededRandom(1) });
     core.step(append(1, 2, 1, 0, 0, [entry(1, 1), configEntry(2, 1, [1, 2, 3], [4])], 1));
     expect(core.membership()).toMatchObject({ voters: [1, 2, 3], learners: [4], configIndex: 2 });
     const ready = core.ready();
@@ -191,7 +191,7 @@ describe("snapshots and compaction (dissertation §5.1)", () => {
 
   test("a snapshot never rolls back a follower's committed entries", () => {
     const log = Array.from({ length: 10 }, (_, i) => entry(i + 1, 1));
-    const core = new RaftCore({ id: 2, voters: [1, 2, 3], storage: new MemoryStorage(log, { term: 1, vote: 0, commit: 8 }), hardState: { term: 1, vote: 0, commit: 8 }, applied: 8, random: seededRandom(1) });
+    const core = new RaftCore({ id: 2, storage: bootstrappedDisk([1, 2, 3], log, { term: 1, vote: 0, commit: 8 }), hardState: { term: 1, vote: 0, commit: 8 }, applied: 8, random: seededRandom(1) });
     const old: SnapshotMessage = { type: "snapshot", from: 1, to: 2, term: 1, snapshot: { index: 5, term: 1, membership: { voters: [1, 2, 3].map((id) => ({ id, address: "" })), learners: [] } } };
     expect(core.snapshotWanted(old)).toBe(false);
     core.step(old);
@@ -205,8 +205,8 @@ describe("snapshots and compaction (dissertation §5.1)", () => {
 
   test("an installed snapshot discards a conflicting entry at its index and everything after it (hashicorp/raft #704)", () => {
     const log = [entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)];
-    const storage = new MemoryStorage(log, { term: 2, vote: 0, commit: 2 });
-    const core = new RaftCore({ id: 2, voters: [1, 2, 3], storage, hardState: { term: 2, vote: 0, commit: 2 }, applied: 2, random: seededRandom(1) });
+    const storage = bootstrappedDisk([1, 2, 3], log, { term: 2, vote: 0, commit: 2 });
+    const core = new RaftCore({ id: 2, storage, hardState: { term: 2, vote: 0, commit: 2 }, applied: 2, random: seededRandom(1) });
     const message: Message = { type: "snapshot", from: 1, to: 2, term: 3, snapshot: { index: 3, term: 3, membership: { voters: [1, 2, 3].map((id) => ({ id, address: "" })), learners: [] } } };
     expect(core.snapshotWanted(message)).toBe(true);
     core.step(message);

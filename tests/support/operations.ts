@@ -13,6 +13,8 @@
  */
 import fc from "fast-check";
 import type { LogEntry } from "../../src/log/entry.ts";
+import { bootstrapEntry } from "../../src/log/raft/membership.ts";
+import { toLogEntry } from "../../src/log/raft-storage.ts";
 import type { ChatOperation, OperationEnvelope } from "../../src/projections/operations.ts";
 
 export const usernames = ["alice", "bob", "carol"] as const;
@@ -120,9 +122,12 @@ interface Model {
   identified: OperationEnvelope[];
 }
 
+/** Every log begins with the founding voters (src/log/identity.ts); the generated operations follow. */
+export const foundingEntry: LogEntry = toLogEntry(bootstrapEntry([{ id: 1, address: "127.0.0.1:1" }]));
+
 export function materialize(steps: readonly StepWithMeta[]): LogEntry[] {
   const model: Model = {
-    index: 0,
+    index: foundingEntry.index,
     term: 1,
     atMs: startMs,
     seqs: clientIds.map(() => 0),
@@ -134,7 +139,7 @@ export function materialize(steps: readonly StepWithMeta[]): LogEntry[] {
     messages: [],
     identified: [],
   };
-  const entries: LogEntry[] = [];
+  const entries: LogEntry[] = [foundingEntry];
   for (const { step, client, advanceMs } of steps) {
     model.atMs = Math.max(0, model.atMs + advanceMs);
     if ("token" in step && step.token.kind === "own") entries.push(...ensureSession(model, step.user));

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import type { LogEntry } from "../../src/log/entry.ts";
+import { prepareState } from "../../src/log/identity.ts";
 import { LogStore } from "../../src/log/log-store.ts";
 import type { StateMachine } from "../../src/log/replica-node.ts";
 import { RaftNode } from "../../src/log/raft-node.ts";
@@ -38,9 +39,9 @@ function setUp(db = openDatabase(":memory:")) {
   const log = new LogStore(db);
   const machine = new RecordingMachine(() => log);
   const self = { id: 1, address: "127.0.0.1:1" };
+  prepareState(db, log, self.id, { kind: "found", voters: [self] });
   const node = new RaftNode({
     self,
-    initialVoters: [self],
     log,
     machine,
     timing: { tickMs: 10, heartbeatTicks: 5, electionTicks: 30 },
@@ -49,6 +50,9 @@ function setUp(db = openDatabase(":memory:")) {
       throw new Error("a cluster of one sends nothing");
     },
     logger: createLogger("test", "warn"),
+    onFatal: (error) => {
+      throw error;
+    },
     snapshots: {
       open: () => {
         throw new Error("a cluster of one never ships snapshots");
@@ -71,14 +75,15 @@ describe("a cluster of one", () => {
     const results = await Promise.all(Array.from({ length: 64 }, (_, i) => node.propose(`p${i}`)));
     expect(results).toEqual(Array.from({ length: 64 }, (_, i) => `result of p${i}`));
     expect(machine.batches - batchesBefore).toBe(1);
-    expect(log.lastIndex()).toBe(65); // the leader's no-op, then the 64 proposals
-    expect(log.hardState().commit).toBe(65);
+    expect(log.lastIndex()).toBe(66); // the founding config entry, the leader's no-op, then the 64 proposals
+    expect(log.hardState().commit).toBe(66);
   });
 
   test("an entry is in the log before it is applied (checked inside apply)", async () => {
     const { node, machine } = setUp();
     await node.propose("durable first");
-    expect(machine.applied.map((entry) => entry.payload)).toEqual(["", "durable first"]);
+    expect(machine.applied.map((entry) => entry.type)).toEqual(["config", "noop", "command"]);
+    expect(machine.applied.at(-1)!.payload).toBe("durable first");
   });
 
   test("elects itself at start and reports itself as the leader", () => {

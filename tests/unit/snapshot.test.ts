@@ -58,7 +58,7 @@ describe("a projection snapshot", () => {
     const source = files.open("source.db");
     source.log.append(entries);
     source.projections.apply(entries);
-    const reader = new SnapshotReader(source.path, membership);
+    const reader = new SnapshotReader(source.path);
     expect(reader.header.index).toBe(entries.length);
     const { chunks, digest } = await readAll(reader);
 
@@ -82,7 +82,7 @@ describe("a projection snapshot", () => {
     const entries = fc.sample(logArbitrary(30), { numRuns: 1, seed: 3 })[0]!;
     source.log.append(entries);
     source.projections.apply(entries);
-    const reader = new SnapshotReader(source.path, membership);
+    const reader = new SnapshotReader(source.path);
     const { chunks } = await readAll(reader);
     const staging = new SnapshotStaging(join(files.directory, "staging.db"), reader.header);
     expect(() => staging.add({ ...chunks[0]!, rows: chunks[0]!.rows.replace("a", "b") })).toThrow(SnapshotError);
@@ -97,7 +97,7 @@ describe("a projection snapshot", () => {
     const entries = fc.sample(logArbitrary(30), { numRuns: 1, seed: 5 })[0]!;
     source.log.append(entries);
     source.projections.apply(entries);
-    const reader = new SnapshotReader(source.path, membership);
+    const reader = new SnapshotReader(source.path);
     const { chunks, digest } = await readAll(reader);
 
     const target = files.open("target.db");
@@ -128,7 +128,7 @@ describe("compacting the log", () => {
       { index: 4, term: 2, type: "command", payload: "{}" },
       { index: 5, term: 2, type: "command", payload: "{}" },
     ]);
-    log.compact(4, membership);
+    log.compact(4);
     expect(log.firstIndex()).toBe(5);
     expect(log.term(4)).toBe(2);
     expect(log.entries(1, 10).map((entry) => entry.index)).toEqual([5]);
@@ -146,7 +146,7 @@ describe("installing a snapshot over an existing log", () => {
     const source = files.open("source.db");
     source.log.append(entries);
     source.projections.apply(entries);
-    const reader = new SnapshotReader(source.path, membership);
+    const reader = new SnapshotReader(source.path);
     const { chunks, digest } = await readAll(reader);
     return { files, header: reader.header, chunks, digest };
   }
@@ -165,7 +165,6 @@ describe("installing a snapshot over an existing log", () => {
     expect(reopened.hardState().commit).toBe(header.index);
     const core = new RaftCore({
       id: 2,
-      voters: [1, 2, 3],
       storage: new SqliteRaftStorage(reopened),
       hardState: reopened.hardState(),
       applied: new Projections(target.db).appliedIndex(),

@@ -6,8 +6,11 @@
 //
 // Membership (dissertation §4.1, single-server changes): a node uses the
 // latest "config" entry in its log as soon as it is appended, else its
-// snapshot's membership, else the initial voters of RaftOptions. Learners get
-// entries but count in no quorum and never campaign.
+// snapshot's membership, else none. A new cluster's first voters are a config
+// entry at index 1 (see bootstrapEntry), so membership always comes from
+// durable storage: a node that knows none (a server waiting to be added)
+// never campaigns. Learners get entries but count in no quorum and never
+// campaign.
 //
 // Section references: "paper" = Ongaro & Ousterhout, "In Search of an
 // Understandable Consensus Algorithm" (2014); "dissertation" = Ongaro,
@@ -49,14 +52,6 @@ import {
 
 export interface RaftOptions extends Partial<Limits> {
   id: NodeId;
-  /**
-   * Initial voters: used only while neither the log nor the snapshot holds a
-   * "config" entry. Empty for a node joining an existing cluster: it waits,
-   * never campaigning, until the leader replicates a config that names it.
-   */
-  voters: NodeId[];
-  /** Addresses of the initial voters, copied into the first config entry ("" when absent). */
-  addresses?: Record<NodeId, string>;
   /** Durable log, as persisted by the driver from earlier Ready batches. */
   storage: LogStorage;
   /** Last persisted HardState ({term: 0, vote: 0, commit: 0} for a new node). */
@@ -86,13 +81,16 @@ export class RaftCore {
   private voters: NodeId[];
   private learners: NodeId[] = [];
   private config: Membership;
-  private readonly initialMembership: Membership;
   /** Indexes of the "config" entries in the log (retained or unstable), ascending. */
   private configIndexes: number[] = [];
   /** Leader only: the voter leadership is being handed to (dissertation §3.10); 0 = none. */
   private leadTransferee: NodeId = noNode;
   /** Ticks since the transfer started; it is abandoned after an election timeout. */
   private transferElapsed = 0;
+  /** Leader only: index of the no-op that starts its term; 0 otherwise. */
+  private ownTermStart = 0;
+  /** Follower: the highest commit index a leader has announced, even past our log (for progress reports only). */
+  private leaderCommitSeen = 0;
   private readonly limits: Limits;
   private readonly random: () => number;
   private readonly log: LogView;
@@ -124,8 +122,6 @@ export class RaftCore {
 
   constructor(options: RaftOptions) {
     assert(options.id >= 1, "node ids start at 1");
-    assert(new Set(options.voters).size === options.voters.length, "duplicate voter ids");
-    assert(options.voters.every((id) => id >= 1), "node ids start at 1");
     this.limits = resolveLimits(options);
     assertLimits(this.limits);
     this.id = options.id;
@@ -133,10 +129,6 @@ export class RaftCore {
     this.term = options.hardState.term;
     this.vote = options.hardState.vote;
     this.log = new LogView(options.storage, options.hardState.commit, options.applied);
-    const voters = [...options.voters].sort((a, b) => a - b);
-    const addresses: Record<NodeId, string> = {};
-    for (const id of voters) addresses[id] = options.addresses?.[id] ?? "";
-    this.initialMembership = { voters, learners: [], configIndex: 0, addresses };
     this.configIndexes = this.scanConfigIndexes(this.log.firstIndex());
     this.config = this.computeMembership();
     this.voters = this.config.voters;
@@ -210,6 +202,24 @@ export class RaftCore {
     const peer = this.progress.get(id);
     if (!peer) return undefined;
     return { match: peer.match, next: peer.next, state: peer.state, pendingSnapshot: peer.pendingSnapshot };
+  }
+
+  /**
+   * Leader only: index of the no-op that opened this leader's term, known as
+   * soon as step() or tick() made it leader; 0 on any other role. Until it
+   * is applied, the state machine may lack writes a predecessor acknowledged.
+   */
+  get termStartIndex(): number {
+    return this.role === "leader" ? this.ownTermStart : 0;
+  }
+
+  /**
+   * The highest commit index any leader has announced to this node: how far
+   * the cluster is, for a catching-up server's progress report. Not a
+   * commit index (this node has not verified those entries).
+   */
+  get announcedCommitIndex(): number {
+    return Math.max(this.leaderCommitSeen, this.log.committed);
   }
 
   /** Leader only: the voter a leadership transfer is handing over to, 0 when none. */
@@ -514,7 +524,8 @@ export class RaftCore {
     self.becomeReplicate();
     // Paper §8 / figure 8: a no-op of the new term lets earlier entries commit
     // indirectly and tells the leader its commit index for reads.
-    this.appendToLog([{ index: this.log.lastIndex() + 1, term: this.term, type: "noop", data: "" }]);
+    this.ownTermStart = this.log.lastIndex() + 1;
+    this.appendToLog([{ index: this.ownTermStart, term: this.term, type: "noop", data: "" }]);
     this.broadcastAppend(true);
   }
 
@@ -649,6 +660,7 @@ export class RaftCore {
     if (this.role !== "follower") this.becomeFollower(message.term, message.from);
     this.leaderId = message.from;
     this.electionElapsed = 0;
+    this.leaderCommitSeen = Math.max(this.leaderCommitSeen, message.leaderCommit);
     const { prevIndex, prevTerm, entries } = this.skipCommittedPrefix(message);
     if (!this.log.matchTerm(prevIndex, prevTerm)) {
       this.rejectAppend(message, prevIndex, prevTerm);
@@ -899,8 +911,11 @@ export class RaftCore {
     if (latest !== undefined && latest > snapshot.index && latest >= this.log.firstIndex()) {
       return membershipFromEntry(this.log.slice(latest, latest + 1)[0]!);
     }
-    if (snapshot.index > 0) return membershipFromConfig(snapshot.membership, snapshot.configIndex ?? snapshot.index);
-    return this.initialMembership;
+    // A snapshot at index 0 with members is a test storage's stand-in for a bootstrapped log (as etcd-io/raft's tests do).
+    if (snapshot.index > 0 || snapshot.membership.voters.length > 0) {
+      return membershipFromConfig(snapshot.membership, snapshot.configIndex ?? snapshot.index);
+    }
+    return noMembership;
   }
 
   private setMembership(membership: Membership): void {
@@ -932,6 +947,9 @@ export class RaftCore {
     this.messages.push({ ...message, from: this.id, term: message.term ?? this.term } as Message);
   }
 }
+
+/** What a node that has no config entry and no snapshot knows: nobody, itself included. */
+const noMembership: Membership = Object.freeze({ voters: [], learners: [], configIndex: 0, addresses: {} }) as Membership;
 
 function resolveLimits(options: Partial<Limits>): Limits {
   const electionTicks = options.electionTicks ?? electionTicksDefault;

@@ -67,3 +67,25 @@ export function applyConfChange(current: Membership, change: ConfChange): Config
   const members = (ids: NodeId[]): Member[] => ids.sort((a, b) => a - b).map((member) => ({ id: member, address: addresses[member] ?? "" }));
   return { voters: members(voters), learners: members(learners) };
 }
+
+/** Index and term of the entry that holds a new cluster's first voters. */
+export const bootstrapIndex = 1;
+export const bootstrapTerm = 1;
+
+/**
+ * The first entry of a new cluster's log: its initial voters as a config
+ * entry (as hashicorp/raft's BootstrapCluster and etcd's initial conf
+ * changes do). Every original member writes this same entry from the same
+ * member list, so their logs agree at index 1 before any election; a server
+ * added later receives it (or a snapshot carrying its successor) from the
+ * leader. Membership thus always comes from the log, never from a flag given
+ * at start: a restarted server cannot mistake itself for a cluster of one.
+ */
+export function bootstrapEntry(voters: readonly Member[]): Entry {
+  assert(voters.length > 0, "a cluster needs at least one voter");
+  assert(new Set(voters.map((voter) => voter.id)).size === voters.length, "duplicate voter ids");
+  assert(voters.every((voter) => Number.isInteger(voter.id) && voter.id >= 1), "node ids start at 1");
+  const sorted = [...voters].sort((a, b) => a.id - b.id).map(({ id, address }) => ({ id, address }));
+  const data: ConfigEntryData = { voters: sorted, learners: [] };
+  return { index: bootstrapIndex, term: bootstrapTerm, type: "config", data: JSON.stringify(data) };
+}

@@ -93,6 +93,14 @@ export class InvariantChecker {
     else if (known !== hash) throw new SimViolation("state machines agree at every applied index", `node ${id} at ${index} has ${hash}, another had ${known}`);
   }
 
+  /** A new cluster's founding entry (index 1), committed on every founder's disk before any election. */
+  onFounded(entry: Entry, foundedTerm: number): void {
+    if (this.committed.length === 0) {
+      this.committed.push(entry);
+      this.commitTerms.push(foundedTerm);
+    }
+  }
+
   /** Records what the node's disk now marks committed; it must agree with everything known and sit on a majority of its voters. */
   afterPersist(id: NodeId, previousCommit: number, disk: MemoryStorage, disks: readonly DiskView[], voters: readonly NodeId[]): void {
     const commit = disk.hardState.commit;

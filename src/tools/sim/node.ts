@@ -3,7 +3,7 @@
 // the node is up. A crash drops the core and everything it had not handed to
 // the disk.
 
-import { MemoryStorage, RaftCore, type ConfigEntryData, type NodeId, type SnapshotMeta } from "../../log/raft/index.ts";
+import { bootstrapEntry, bootstrapIndex, bootstrapTerm, MemoryStorage, RaftCore, type NodeId, type SnapshotMeta } from "../../log/raft/index.ts";
 import type { SimRandom } from "./random.ts";
 import { ToyStateMachine } from "./state-machine.ts";
 
@@ -47,16 +47,20 @@ export class SimNode {
   armedCrash: CrashPoint | null = null;
 
   /**
-   * `initialVoters` is what RaftOptions.voters gets on every start: the
-   * cluster's first voters for an original node, [] for one added later.
+   * `bootstrapVoters`: the cluster's first voters for an original node, whose
+   * disk starts with them as the config entry at index 1 (as a replica's
+   * does); [] for a node added later, which knows no membership until the
+   * leader sends it the log or a snapshot.
    */
   constructor(
     readonly id: NodeId,
     private readonly random: SimRandom,
-    private readonly genesis: ConfigEntryData,
-    private readonly initialVoters: readonly NodeId[],
+    bootstrapVoters: readonly NodeId[],
   ) {
-    this.stateMachine = new ToyStateMachine(genesis);
+    this.stateMachine = new ToyStateMachine();
+    if (bootstrapVoters.length === 0) return;
+    this.disk.append([bootstrapEntry(bootstrapVoters.map((voter) => ({ id: voter, address: "" })))]);
+    this.disk.setHardState({ term: bootstrapTerm, vote: 0, commit: bootstrapIndex });
   }
 
   get isUp(): boolean {
@@ -78,10 +82,9 @@ export class SimNode {
       const hardState = this.disk.hardState;
       if (hardState.commit < snapshot.meta.index) this.disk.setHardState({ ...hardState, commit: snapshot.meta.index });
     }
-    if (rebuildStateMachine) this.stateMachine = snapshot ? snapshot.state.clone() : new ToyStateMachine(this.genesis);
+    if (rebuildStateMachine) this.stateMachine = snapshot ? snapshot.state.clone() : new ToyStateMachine();
     this.core = new RaftCore({
       id: this.id,
-      voters: [...this.initialVoters],
       storage: this.disk,
       hardState: this.disk.hardState,
       applied: this.stateMachine.appliedIndex,

@@ -8,7 +8,7 @@
 // leaders), leadership transfers, and log compaction, so lagging, new and
 // restarted nodes catch up through snapshots.
 
-import { RaftInvariantError, type ConfChange, type ConfigEntryData, type Message, type NodeId, type Ready, type SnapshotMessage } from "../../log/raft/index.ts";
+import { bootstrapTerm, RaftInvariantError, type ConfChange, type Message, type NodeId, type Ready, type SnapshotMessage } from "../../log/raft/index.ts";
 import { Admin, type AdminPort } from "./admin.ts";
 import { Reader, Writer, type ClientPort } from "./clients.ts";
 import { chooseFaultProfile, FaultInjector, type FaultProfile, type FaultTarget } from "./faults.ts";
@@ -112,10 +112,10 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     this.trace = new Trace(Math.max(traceCapacityEvents, options.traceTailEvents ?? 0));
     this.network = new SimNetwork(this.random.fork());
     const initial = Array.from({ length: options.nodeCount }, (_, i) => i + 1);
-    const genesis: ConfigEntryData = { voters: initial.map((id) => ({ id, address: "" })), learners: [] };
-    this.nodes = Array.from({ length: options.nodeCount + spareNodes }, (_, i) => new SimNode(i + 1, this.random.fork(), genesis, i < options.nodeCount ? initial : []));
+    this.nodes = Array.from({ length: options.nodeCount + spareNodes }, (_, i) => new SimNode(i + 1, this.random.fork(), i < options.nodeCount ? initial : []));
     for (const node of this.nodes.slice(0, options.nodeCount)) node.started = true;
     this.checker = new InvariantChecker();
+    this.checker.onFounded(this.nodes[0]!.disk.entries(1, 2)[0]!, bootstrapTerm);
     this.profile = chooseFaultProfile(this.random);
     this.faults = new FaultInjector(this.random.fork(), this.profile, this);
     const writerCount = options.writerCount ?? this.profile.writerCount;

@@ -7,6 +7,7 @@ export interface JoinReply {
   'leaderAddress'?: (string);
   'voters'?: (_chat_ReplicaInfo)[];
   'learners'?: (_chat_ReplicaInfo)[];
+  'clusterId'?: (string);
 }
 
 export interface JoinReply__Output {
@@ -14,4 +15,5 @@ export interface JoinReply__Output {
   'leaderAddress': (string);
   'voters': (_chat_ReplicaInfo__Output)[];
   'learners': (_chat_ReplicaInfo__Output)[];
+  'clusterId': (string);
 }
