@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { ChatClient, followRetryPauseMaxMs, type ChatClientError, type ChatMessage, type Resumption, type Subscription } from "../src/client/chat-client.ts";
 import { TestCluster } from "./support/cluster.ts";
+import { ProcessGroup } from "./support/process.ts";
 import { waitFor } from "./support/replica.ts";
 
 const password = "correct horse battery";
@@ -22,10 +23,12 @@ const outageMsMax = attemptsWhileDown * (followRetryPauseMaxMs + 2000);
 let cluster: TestCluster | null = null;
 const clients: ChatClient[] = [];
 const subscriptions: Subscription[] = [];
+const cliProcesses = new ProcessGroup();
 
 afterEach(async () => {
   for (const subscription of subscriptions.splice(0)) subscription.cancel();
   for (const client of clients.splice(0)) client.close();
+  await cliProcesses.cleanup();
   await cluster?.cleanup();
   cluster = null;
 });
@@ -145,4 +148,27 @@ describe("live delivery through a failover", () => {
     expect(received.map((message) => message.id)).toEqual([id]);
     expect(ends).toEqual([]);
   }, 90_000);
+
+  test("the --json client says once that live messages broke, and emits one resumed event when they are back", async () => {
+    cluster = await TestCluster.start(1);
+    const cli = cliProcesses.startCli(cluster.member(1).address);
+    expect(await cli.run(`register carol ${password}`)).toMatchObject({ ok: true });
+    expect(await cli.run(`login carol ${password}`)).toMatchObject({ ok: true });
+    await cli.event((event) => event.event === "live");
+
+    await cluster.kill(1, "SIGKILL");
+    await cli.event((event) => event.event === "notice" && String(event.text).startsWith("live messages interrupted"));
+    await cluster.restart(1);
+    const resumed = await cli.event((event) => event.event === "resumed", deliveryMsMax);
+    expect(resumed).toMatchObject({ missedCount: 0, attempts: expect.any(Number), downMs: expect.any(Number) });
+
+    const dave = await loggedIn(new ChatClient({ addresses: cluster.addresses() }), "dave");
+    const { id } = await dave.sendMessage("carol", "welcome back");
+    await cli.event((event) => event.event === "message" && (event.message as ChatMessage).id === id, deliveryMsMax);
+    const events = cli.events().map((event) => event.event);
+    expect(events.filter((event) => event === "resumed")).toHaveLength(1);
+    expect(cli.events().filter((event) => String(event.text).startsWith("live messages"))).toHaveLength(1);
+    expect(events.filter((event) => event === "message")).toHaveLength(1);
+    expect(await cli.end()).toBe(0);
+  }, 60_000);
 });
