@@ -15,7 +15,12 @@
  * indexes, so the position is on the same scale as `after_id`; and it is
  * never 0 for a logged-in caller (the login is a log entry), unlike the
  * caller's latest message id, which would be 0 for a new user and would
- * read as "from now on" again.
+ * read as "from now on" again. Streams are opened only on the leader (the
+ * caller checks in the same turn); entries any later leader commits come
+ * after every applied one, so they have larger ids, and resuming there
+ * from the position loses nothing. The catch-up count is exact at
+ * registration; a message deleted before a later catch-up page is read is
+ * counted but no longer sent.
  */
 import { subscriberBufferMessagesMax } from "../limits.ts";
 import type { Projections } from "../projections/apply.ts";
