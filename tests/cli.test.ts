@@ -4,9 +4,15 @@
  * in-process replica.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ChatClientError, type ChatClient, type ChatMessage } from "../src/client/chat-client.ts";
+import {
+  ChatClientError,
+  type ChatClient,
+  type ChatMessage,
+  type FollowHandlers,
+  type Resumption,
+} from "../src/client/chat-client.ts";
 import { parseCliOptions } from "../src/client/cli.ts";
-import { LiveFeed, type FeedClient } from "../src/client/cli/live-feed.ts";
+import { LiveFeed, resumedText, type FeedClient, type LiveFeedHandlers } from "../src/client/cli/live-feed.ts";
 import { CommandLineError, parseCommandLine, restAfterWords } from "../src/client/cli/parse.ts";
 import { ProcessGroup, type CliLine, type CliProcess } from "./support/process.ts";
 import { startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
@@ -91,64 +97,95 @@ describe("the client's flags", () => {
   });
 });
 
-/** A fake of the two calls the feed makes: streams are driven by hand. */
+/** A fake of the two calls the feed makes: follow()'s handlers are driven by hand. */
 function fakeFeedClient() {
-  const streams: { afterId: number; onMessage: (message: ChatMessage) => void; onEnd: (error?: ChatClientError) => void; cancelled: boolean }[] = [];
+  const follows: { afterId: number; handlers: FollowHandlers; cancelled: boolean }[] = [];
   const marked: number[][] = [];
   const client: FeedClient = {
-    subscribe: ((afterId, onMessage, onEnd) => {
-      const stream = { afterId, onMessage, onEnd, cancelled: false };
-      streams.push(stream);
-      return { cancel: () => (stream.cancelled = true) };
-    }) as ChatClient["subscribe"],
+    follow: (afterId, handlers) => {
+      const follow = { afterId, handlers, cancelled: false };
+      follows.push(follow);
+      return { cancel: () => (follow.cancelled = true) };
+    },
     markRead: (async (ids: number[]) => {
       marked.push(ids);
       return { marked: ids.length };
     }) as ChatClient["markRead"],
   };
-  return { client, streams, marked };
+  return { client, follows, marked };
 }
 
 function message(id: number): ChatMessage {
   return { id, sender: "bob", recipient: "alice", text: `m${id}`, sentAtMs: 0, read: false };
 }
 
+/** The feed's handlers, recording what it tells the front end. */
+function recordingHandlers() {
+  const shown: number[] = [];
+  const notices: string[] = [];
+  const resumptions: Resumption[] = [];
+  let live = 0;
+  const handlers: LiveFeedHandlers = {
+    onMessage: (m) => shown.push(m.id),
+    onNotice: (text) => notices.push(text),
+    onResumed: (resumption) => resumptions.push(resumption),
+    onLive: () => (live += 1),
+  };
+  return { handlers, shown, notices, resumptions, live: () => live };
+}
+
 describe("the live feed", () => {
-  test("a failed stream is reopened after the last id seen, a duplicate is not shown twice, and shown messages are marked read", async () => {
+  test("follows from the stream's registration on, shows each message and marks it read", async () => {
     const fake = fakeFeedClient();
-    const shown: number[] = [];
-    const notices: string[] = [];
-    const feed = new LiveFeed(fake.client, { onMessage: (m) => shown.push(m.id), onNotice: (text) => notices.push(text) });
+    const seen = recordingHandlers();
+    const feed = new LiveFeed(fake.client, seen.handlers);
     try {
       feed.start();
-      expect(fake.streams[0]!.afterId).toBe(0);
-      fake.streams[0]!.onMessage(message(7));
-      fake.streams[0]!.onEnd(new ChatClientError("UNAVAILABLE", "connection reset"));
-      fake.streams[0]!.onEnd(); // grpc-js may also report the end: acted on once
-      expect(notices).toHaveLength(1);
-      expect(notices[0]).toContain("UNAVAILABLE: connection reset");
-      await waitFor(() => fake.streams.length === 2, 5000, "the resubscription");
-      expect(fake.streams).toHaveLength(2);
-      expect(fake.streams[1]!.afterId).toBe(7);
-      fake.streams[1]!.onMessage(message(7));
-      fake.streams[1]!.onMessage(message(9));
+      expect(fake.follows.map((follow) => follow.afterId)).toEqual([0]);
+      const { handlers } = fake.follows[0]!;
+      handlers.onOpen?.();
+      expect(seen.live()).toBe(1);
+      handlers.onMessage(message(7));
+      handlers.onMessage(message(9));
       await feed.settled();
-      expect(shown).toEqual([7, 9]);
+      expect(seen.shown).toEqual([7, 9]);
       expect(fake.marked.flat()).toEqual([7, 9]);
+    } finally {
+      feed.stop();
+    }
+    expect(fake.follows[0]!.cancelled).toBe(true);
+  });
+
+  test("says once that live messages broke and once that they are back, with how many arrived meanwhile", async () => {
+    const fake = fakeFeedClient();
+    const seen = recordingHandlers();
+    const feed = new LiveFeed(fake.client, seen.handlers);
+    try {
+      feed.start();
+      const { handlers } = fake.follows[0]!;
+      handlers.onInterrupted?.(new ChatClientError("UNAVAILABLE", "connection reset"));
+      expect(seen.notices).toHaveLength(1);
+      expect(seen.notices[0]).toContain("UNAVAILABLE: connection reset");
+      const resumption = { missedCount: 2, downMs: 17_240, attempts: 11 };
+      handlers.onResumed?.(resumption);
+      expect(seen.resumptions).toEqual([resumption]);
+      expect(resumedText(resumption)).toBe("live messages are back after 17.2 s; 2 messages arrived meanwhile");
+      expect(resumedText({ missedCount: 1, downMs: 500, attempts: 2 })).toContain("1 message arrived");
+      expect(fake.follows).toHaveLength(1); // the retrying is follow()'s
     } finally {
       feed.stop();
     }
   });
 
-  test("an ended session stops the feed without retrying", async () => {
+  test("an ended session stops the feed and says why", async () => {
     const fake = fakeFeedClient();
-    const notices: string[] = [];
-    const feed = new LiveFeed(fake.client, { onMessage: () => {}, onNotice: (text) => notices.push(text) });
+    const seen = recordingHandlers();
+    const feed = new LiveFeed(fake.client, seen.handlers);
     feed.start();
-    fake.streams[0]!.onEnd(new ChatClientError("UNAUTHENTICATED", "Session ended"));
-    expect(notices).toEqual(["live messages stopped: Session ended"]);
+    fake.follows[0]!.handlers.onEnd?.(new ChatClientError("UNAUTHENTICATED", "Session ended"));
+    expect(seen.notices).toEqual(["live messages stopped: Session ended"]);
     feed.stop();
-    expect(fake.streams).toHaveLength(1);
+    expect(fake.follows).toHaveLength(1);
   });
 });
 

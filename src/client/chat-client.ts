@@ -4,15 +4,23 @@
  * itself and follows it through failovers: a write is retried with the same
  * seq until it gets an answer (so the log applies it exactly once), a read
  * is retried, and a followed subscription resumes on the new leader from
- * the last message id it delivered.
+ * the last message id it delivered (or the position its first stream
+ * reported), for as long as the cluster takes to come back.
  */
 import * as grpc from "@grpc/grpc-js";
 import { randomBytes } from "node:crypto";
-import { authorizationKey, clientIdKey, clientSeqKey } from "../rpc/chat-server.ts";
+import {
+  authorizationKey,
+  clientIdKey,
+  clientSeqKey,
+  streamCatchUpCountKey,
+  streamPositionKey,
+} from "../rpc/chat-server.ts";
 import type { ChatMessage__Output } from "../rpc/generated/chat/ChatMessage.ts";
 import type { MethodDefinition } from "@grpc/proto-loader";
 import type { ChatServiceDefinition } from "../rpc/generated/chat/ChatService.ts";
 import { leaderAddressKey } from "../rpc/status.ts";
+import type { StreamStart } from "../service/subscription.ts";
 import { ReplicaDirectory } from "./replica-directory.ts";
 
 /** Deadline of one attempt of a call; a hung (stopped) replica is given up on after this. */
@@ -24,6 +32,16 @@ const retryPauseFirstMs = 10;
 const retryPauseMaxMs = 50;
 /** Statuses after which the same request may be sent again, to the same or another replica. */
 const retryableCodes = new Set(["UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"]);
+/**
+ * follow() never gives up on a cluster that may come back: it pauses
+ * between attempts, from the first pause doubling up to the last, so a
+ * failover is followed within tens of milliseconds and a long outage costs
+ * one round of GetLeaderInfo every couple of seconds.
+ */
+export const followRetryPauseFirstMs = 50;
+export const followRetryPauseMaxMs = 2000;
+/** Stream errors that another attempt cannot fix: the session ended, or the request itself is wrong. */
+const streamEndingCodes = new Set(["UNAUTHENTICATED", "INVALID_ARGUMENT"]);
 
 export type ChatMessage = ChatMessage__Output;
 
@@ -68,6 +86,29 @@ type UnaryMethod = (
 
 export interface Subscription {
   cancel(): void;
+}
+
+export type { StreamStart };
+
+/** A follow() stream that works again after an interruption. */
+export interface Resumption {
+  /** Messages that arrived while no stream was open; they are delivered first. */
+  missedCount: number;
+  downMs: number;
+  /** Attempts to reopen the stream, the one that worked included. */
+  attempts: number;
+}
+
+export interface FollowHandlers {
+  onMessage(message: ChatMessage): void;
+  /** A stream is registered (first or again): from now on nothing is missed. */
+  onOpen?(): void;
+  /** The stream broke; follow() keeps trying. Runs once per interruption. */
+  onInterrupted?(error?: ChatClientError): void;
+  /** A stream works again after an interruption; runs once per interruption, before its missed messages. */
+  onResumed?(resumption: Resumption): void;
+  /** The only end: retrying cannot help (the session ended). */
+  onEnd?(error: ChatClientError): void;
 }
 
 export class ChatClient {
@@ -151,16 +192,17 @@ export class ChatClient {
 
   /**
    * Streams the caller's new messages from the current replica. `onOpen`
-   * runs once the replica has registered the stream (from then on nothing
-   * is missed); `onEnd` runs once, with the error that ended the stream, if
-   * any. After an UNAVAILABLE end the client has already turned to the
-   * leader, so subscribing again from the last id seen resumes there.
+   * runs once the replica has registered the stream, with where it starts
+   * (from then on nothing is missed); `onEnd` runs once, with the error that
+   * ended the stream, if any. After an UNAVAILABLE end the client has
+   * already turned to the leader, so subscribing again from the last id
+   * seen, or from the stream's position if none was seen, resumes there.
    */
   subscribe(
     afterId: number,
     onMessage: (message: ChatMessage) => void,
     onEnd: (error?: ChatClientError) => void,
-    onOpen: () => void = () => {},
+    onOpen: (start: StreamStart) => void = () => {},
   ): Subscription {
     const call = this.directory.stub().Subscribe({ afterId }, this.metadata());
     let finished = false;
@@ -171,7 +213,7 @@ export class ChatClient {
       else if (error && retryableCodes.has(error.code)) void this.directory.discoverLeader();
       onEnd(error);
     };
-    call.on("metadata", () => onOpen());
+    call.on("metadata", (metadata: grpc.Metadata) => onOpen(streamStartFrom(metadata)));
     call.on("data", onMessage);
     call.on("error", (error: grpc.ServiceError) => finish(toClientError(error)));
     call.on("end", () => finish());
@@ -184,46 +226,56 @@ export class ChatClient {
   }
 
   /**
-   * A subscription that survives failovers: when the stream breaks it finds
-   * the leader and resumes from the last id delivered (no gap, no
-   * duplicate). Ends, through `onEnd`, only on a non-retryable error (the
-   * session ended) or after `failoverDeadlineMs` without a working stream.
+   * A subscription that survives failovers and outages: when the stream
+   * breaks it finds the leader and resumes from the last id delivered, or,
+   * before any message, from the position the first stream reported, so
+   * that no message is missed or repeated from the first stream on.
+   * `afterId` 0 means from the first stream's registration on. It keeps
+   * trying, with a pause that grows to `followRetryPauseMaxMs`, for as long
+   * as it takes; it ends, through `onEnd`, only when retrying cannot help
+   * (the session ended).
    */
-  follow(
-    afterId: number,
-    onMessage: (message: ChatMessage) => void,
-    onEnd: (error?: ChatClientError) => void,
-    onOpen: () => void = () => {},
-  ): Subscription {
+  follow(afterId: number, handlers: FollowHandlers): Subscription {
     let lastId = afterId;
     let current: Subscription | null = null;
     let cancelled = false;
-    let failingSince: number | null = null;
-    const open = (attempt: number) => {
+    let reopenAttempts = 0;
+    /** When the stream last broke, while no stream has worked since. */
+    let brokenSince: number | null = null;
+    const opened = (start: StreamStart) => {
+      if (lastId === 0) lastId = start.position;
+      if (brokenSince !== null) {
+        handlers.onResumed?.({ missedCount: start.catchUpCount, downMs: Date.now() - brokenSince, attempts: reopenAttempts });
+      }
+      brokenSince = null;
+      reopenAttempts = 0;
+      handlers.onOpen?.();
+    };
+    const open = () => {
       if (cancelled) return;
       current = this.subscribe(
         lastId,
         (message) => {
           lastId = Math.max(lastId, message.id);
-          onMessage(message);
+          handlers.onMessage(message);
         },
-        (error) => void reopen(error, attempt),
-        () => {
-          failingSince = null;
-          onOpen();
-        },
+        (error) => void reopen(error),
+        opened,
       );
     };
-    const reopen = async (error: ChatClientError | undefined, attempt: number) => {
+    const reopen = async (error: ChatClientError | undefined) => {
       if (cancelled) return;
-      failingSince ??= Date.now();
-      const retryable = !error || retryableCodes.has(error.code);
-      if (!retryable || Date.now() - failingSince > this.failoverDeadlineMs) return onEnd(error);
-      await Bun.sleep(retryPause(attempt));
+      if (error && streamEndingCodes.has(error.code)) return handlers.onEnd?.(error);
+      if (brokenSince === null) {
+        brokenSince = Date.now();
+        handlers.onInterrupted?.(error);
+      }
+      await Bun.sleep(followRetryPause(reopenAttempts));
+      reopenAttempts += 1;
       if (!error?.leaderAddress) await this.directory.discoverLeader();
-      open(attempt + 1);
+      open();
     };
-    open(0);
+    open();
     return {
       cancel: () => {
         cancelled = true;
@@ -296,6 +348,17 @@ export class ChatClient {
 
 function retryPause(attempt: number): number {
   return Math.min(retryPauseMaxMs, retryPauseFirstMs * 2 ** attempt);
+}
+
+function followRetryPause(attemptsSoFar: number): number {
+  return Math.min(followRetryPauseMaxMs, followRetryPauseFirstMs * 2 ** attemptsSoFar);
+}
+
+function streamStartFrom(metadata: grpc.Metadata): StreamStart {
+  return {
+    position: Number(metadata.get(streamPositionKey)[0] ?? 0),
+    catchUpCount: Number(metadata.get(streamCatchUpCountKey)[0] ?? 0),
+  };
 }
 
 function unknownOutcome(error: ChatClientError, isWrite: boolean): ChatClientError {

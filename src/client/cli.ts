@@ -5,7 +5,7 @@
  *   parse.ts      one command line -> a typed command
  *   commands.ts   the command table: a command run against a Session
  *   session.ts    the library client, the live feed, what `more` continues
- *   live-feed.ts  the Subscribe stream, MarkRead of shown messages, retries
+ *   live-feed.ts  the followed Subscribe stream, MarkRead of shown messages, notices
  *   terminal.ts   the interactive front end (node:readline)
  *   json-mode.ts  the scripted front end (JSON lines)
  *   format.ts     results and messages as text for people

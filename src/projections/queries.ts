@@ -44,6 +44,7 @@ export class ChatQueries implements ChatState {
   private readonly oldestUnreadStatement: Statement<RawMessageRow, [string, number]>;
   private readonly historyStatement: Statement<RawMessageRow, [number, string, number, number]>;
   private readonly afterStatement: Statement<RawMessageRow, [string, number, number]>;
+  private readonly countBetweenStatement: Statement<{ count: number }, [string, number, number]>;
   private readonly accountsStatement: Statement<{ username: string }, [string, string, number]>;
   private readonly appliedStatement: Statement<{ appliedIndex: number }, []>;
   private readonly clientResultStatement: Statement<{ result: string }, [string, number]>;
@@ -68,6 +69,9 @@ export class ChatQueries implements ChatState {
     );
     this.afterStatement = db.prepare(
       `SELECT ${messageColumns} FROM messages WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?`,
+    );
+    this.countBetweenStatement = db.prepare(
+      "SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND id > ? AND id <= ?",
     );
     this.accountsStatement = db.prepare(
       "SELECT username FROM accounts WHERE username GLOB ? AND username > ? ORDER BY username LIMIT ?",
@@ -105,6 +109,11 @@ export class ChatQueries implements ChatState {
   /** Messages to `username` with an id above `afterId`, oldest first. */
   messagesAfter(username: string, afterId: number, limit: number): MessageRow[] {
     return this.afterStatement.all(username, afterId, limit).map(toMessage);
+  }
+
+  /** How many messages to `username` have an id above `afterId` and at most `throughId`. */
+  messageCountBetween(username: string, afterId: number, throughId: number): number {
+    return this.countBetweenStatement.get(username, afterId, throughId)!.count;
   }
 
   /** Usernames matching a GLOB pattern, in order, after `afterUsername`. */

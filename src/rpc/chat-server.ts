@@ -9,7 +9,7 @@ import type { LeaderInfo } from "../log/replica-node.ts";
 import { ChatError } from "../projections/operations.ts";
 import type { MessageRow } from "../projections/queries.ts";
 import type { Caller, ChatService } from "../service/chat-service.ts";
-import { Subscription } from "../service/subscription.ts";
+import { Subscription, type StreamStart } from "../service/subscription.ts";
 import { validateClientRequestId, validateMessageId } from "../service/validate.ts";
 import type { ChatMessage } from "./generated/chat/ChatMessage.ts";
 import type { ChatServiceHandlers } from "./generated/chat/ChatService.ts";
@@ -19,6 +19,9 @@ import { toServiceError } from "./status.ts";
 export const authorizationKey = "authorization";
 export const clientIdKey = "client-id";
 export const clientSeqKey = "client-seq";
+/** Subscribe's response headers: where the stream starts (see StreamStart in src/service/subscription.ts). */
+export const streamPositionKey = "stream-position";
+export const streamCatchUpCountKey = "stream-catch-up-count";
 
 /** What the server needs besides the chat service: the node's view of the cluster. */
 export interface ClusterView {
@@ -108,9 +111,9 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
         const identity = service.authenticate(callerFrom(call.metadata));
         const afterId = validateMessageId(call.request.afterId, "after_id");
         subscriberCount += 1;
-        // Headers tell the client the stream is registered (in this same turn): nothing after them is missed.
-        call.sendMetadata(new grpc.Metadata());
         const subscription = new Subscription(service.projections, identity.username, identity.tokenHash, afterId, {
+          // Headers tell the client the stream is registered and where it starts: nothing after them is missed.
+          open: (start) => call.sendMetadata(streamStartMetadata(start)),
           write: (message) => call.write(toWire(message)),
           end: (error) => (error ? call.emit("error", toServiceError(error)) : call.end()),
         });
@@ -133,6 +136,13 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
       }
     },
   };
+}
+
+function streamStartMetadata(start: StreamStart): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set(streamPositionKey, String(start.position));
+  metadata.set(streamCatchUpCountKey, String(start.catchUpCount));
+  return metadata;
 }
 
 function leaderInfoReply(info: LeaderInfo) {

@@ -5,14 +5,40 @@
  * thing at a time and the apply loop emits right after its commit, so a
  * message is either found by a catch-up query or arrives as an event after
  * the switch: no gap, no duplicate.
+ *
+ * The stream tells the client its position when it registers: the applied
+ * index, read in the same turn as the event listener is added. Every
+ * message with a larger id is applied, and so emitted, after the listener
+ * exists; every message at or below it is in the projection already. So a
+ * client that resumes from the position (or from a later id it received)
+ * misses nothing, even if it never received a message. Message ids are log
+ * indexes, so the position is on the same scale as `after_id`; and it is
+ * never 0 for a logged-in caller (the login is a log entry), unlike the
+ * caller's latest message id, which would be 0 for a new user and would
+ * read as "from now on" again. Streams are opened only on the leader (the
+ * caller checks in the same turn); entries any later leader commits come
+ * after every applied one, so they have larger ids, and resuming there
+ * from the position loses nothing. The catch-up count is exact at
+ * registration; a message deleted before a later catch-up page is read is
+ * counted but no longer sent.
  */
 import { subscriberBufferMessagesMax } from "../limits.ts";
 import type { Projections } from "../projections/apply.ts";
 import { ChatError } from "../projections/operations.ts";
 import type { MessageRow } from "../projections/queries.ts";
 
+/** Where a stream starts, told to the client before any message. */
+export interface StreamStart {
+  /** Every message with a larger id is sent; `after_id` resumes from here with no gap. */
+  position: number;
+  /** Messages the catch-up sends first: those in (after_id, position]. */
+  catchUpCount: number;
+}
+
 /** Where messages go: a gRPC stream in production, an array in tests. */
 export interface MessageSink {
+  /** Runs once, in the turn the subscription registers, before any `write`. */
+  open(start: StreamStart): void;
   /** Returns false when the sink wants no more until `drained` is called. */
   write(message: MessageRow): boolean;
   end(error?: ChatError): void;
@@ -33,8 +59,10 @@ export class Subscription {
     afterId: number,
     private readonly sink: MessageSink,
   ) {
+    const position = Math.max(afterId, projections.appliedIndex());
+    // after_id 0 asks for "from now on": the position, not the start of history.
     this.live = afterId === 0;
-    this.lastQueuedId = afterId;
+    this.lastQueuedId = afterId === 0 ? position : afterId;
     this.unsubscribers.push(
       projections.on("message", (message) => this.onMessage(message)),
       projections.on("sessionEnded", ({ tokenHash, username }) => {
@@ -43,6 +71,8 @@ export class Subscription {
         }
       }),
     );
+    const catchUpCount = this.live ? 0 : projections.queries.messageCountBetween(username, afterId, position);
+    sink.open({ position, catchUpCount });
     this.pump();
   }
 

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     say(`alice and bob logged in; the leader is ${alice.currentAddress}`);
     const live: ChatMessage[] = [];
     let open = false;
-    const feed = bob.follow(0, (message) => live.push(message), () => {}, () => (open = true));
+    const feed = bob.follow(0, { onMessage: (message) => live.push(message), onOpen: () => (open = true) });
     await waitUntil(() => open, "bob's live stream");
     const ids: number[] = [];
     await send(alice, "bob", "hi bob!", ids);

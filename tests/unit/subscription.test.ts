@@ -5,7 +5,7 @@ import { subscriberBufferMessagesMax } from "../../src/limits.ts";
 import { Projections } from "../../src/projections/apply.ts";
 import type { ChatError, ChatOperation } from "../../src/projections/operations.ts";
 import type { MessageRow } from "../../src/projections/queries.ts";
-import { Subscription } from "../../src/service/subscription.ts";
+import { Subscription, type StreamStart } from "../../src/service/subscription.ts";
 import { openDatabase } from "../../src/storage/database.ts";
 
 const open: Database[] = [];
@@ -42,11 +42,17 @@ function chat() {
 /** A sink that takes `capacity` messages before it reports being full. */
 function sink(initialCapacity = Infinity) {
   const received: MessageRow[] = [];
+  const starts: StreamStart[] = [];
   let ended: { error?: ChatError } | null = null;
   return {
     received,
+    starts,
     capacity: initialCapacity,
     ended: () => ended,
+    open(start: StreamStart) {
+      expect(received).toEqual([]); // the start comes before any message
+      starts.push(start);
+    },
     write(message: MessageRow) {
       received.push(message);
       return received.length < this.capacity;
@@ -65,6 +71,39 @@ describe("a live subscription", () => {
     new Subscription(projections, "bob", "tb", 6, bob);
     send(3); // ids 10..12
     expect(bob.received.map((message) => message.id)).toEqual([7, 8, 9, 10, 11, 12]);
+  });
+
+  test("tells where it starts, the applied index: a new user resuming from there misses nothing sent meanwhile", () => {
+    const { projections, send } = chat();
+    const first = sink();
+    const subscription = new Subscription(projections, "bob", "tb", 0, first);
+    expect(first.starts).toEqual([{ position: 4, catchUpCount: 0 }]);
+    subscription.close(); // the stream breaks before bob received anything
+    send(2); // ids 5, 6: sent while bob has no stream
+    const resumed = sink();
+    new Subscription(projections, "bob", "tb", first.starts[0]!.position, resumed);
+    send(1); // id 7, live
+    expect(resumed.starts).toEqual([{ position: 6, catchUpCount: 2 }]);
+    expect(resumed.received.map((message) => message.id)).toEqual([5, 6, 7]);
+  });
+
+  test("from now on (after_id 0) means after the position: nothing stored is sent, nothing later is missed", () => {
+    const { projections, send } = chat();
+    send(3); // ids 5..7
+    const bob = sink();
+    new Subscription(projections, "bob", "tb", 0, bob);
+    send(1); // id 8
+    expect(bob.starts).toEqual([{ position: 7, catchUpCount: 0 }]);
+    expect(bob.received.map((message) => message.id)).toEqual([8]);
+  });
+
+  test("a resume from an id beyond this replica's applied index starts there (a new leader still applying)", () => {
+    const { projections, send } = chat();
+    const bob = sink();
+    new Subscription(projections, "bob", "tb", 6, bob);
+    expect(bob.starts).toEqual([{ position: 6, catchUpCount: 0 }]);
+    send(3); // ids 5..7: 5 and 6 were received from the old leader
+    expect(bob.received.map((message) => message.id)).toEqual([7]);
   });
 
   test("a catch-up longer than one page continues as the client drains", () => {

@@ -17,14 +17,6 @@ export const readCountLimit = readCountMax;
 /** `delete` sends every id in one DeleteMessages call. */
 export const deleteIdsMax = idsPerRequestMax;
 
-/** Attempts to re-open the live stream after it fails, before giving up. */
-export const resubscribeAttemptsMax = 6;
-/** First wait before re-opening the stream; doubles per attempt. */
-export const resubscribeDelayBaseMs = 250;
-/** Longest wait between two attempts. */
-export const resubscribeDelayMaxMs = 8000;
-/** A stream that stayed open this long counts as healthy: its failure starts a fresh series of attempts. */
-export const resubscribeStableMs = 10_000;
 /** Ids sent in one MarkRead for messages shown live (the server's per-request bound). */
 export const markReadBatchIdsMax = idsPerRequestMax;
 

@@ -8,6 +8,7 @@
  *   {"ok":false,"command":"send","code":"NOT_FOUND","error":"Recipient does not exist: bob"}
  *   {"event":"message","message":{"id":8,"sender":"bob",...}}
  *   {"event":"notice","text":"live messages interrupted (...)"}
+ *   {"event":"resumed","missedCount":2,"downMs":17200,"attempts":11}   (live again; the 2 messages follow)
  *   {"event":"live"}   (the live stream is registered: no new message is missed from here)
  */
 import { createInterface } from "node:readline";
@@ -29,6 +30,7 @@ export async function runJsonMode(options: JsonModeOptions): Promise<number> {
     message: (message) => emit({ event: "message", message }),
     notice: (text) => emit({ event: "notice", text }),
     live: () => emit({ event: "live" }),
+    resumed: (resumption) => emit({ event: "resumed", ...resumption }),
   });
   // One async iterator for all input: lines are neither lost nor reordered.
   const lines = createInterface({ input: options.input ?? process.stdin, terminal: false, crlfDelay: Infinity });

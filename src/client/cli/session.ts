@@ -3,7 +3,7 @@
  * runs while logged in, and what `more` continues. Both front ends (the
  * terminal and JSON mode) drive a Session through the command table.
  */
-import { ChatClient, type ChatMessage } from "../chat-client.ts";
+import { ChatClient, type ChatMessage, type Resumption } from "../chat-client.ts";
 import { leaderHeartbeatMs } from "./constants.ts";
 import { LiveFeed, type LiveFeedHandlers } from "./live-feed.ts";
 
@@ -17,6 +17,8 @@ export interface SessionEvents {
   notice(text: string): void;
   /** Live delivery is on: every new message from now on will arrive. */
   live?(): void;
+  /** Live delivery is back after an interruption; the messages that arrived meanwhile follow. */
+  resumed(resumption: Resumption): void;
 }
 
 export class Session {
@@ -35,6 +37,7 @@ export class Session {
       onMessage: (message) => events.message(message),
       onNotice: (text) => events.notice(text),
       onLive: () => events.live?.(),
+      onResumed: (resumption) => events.resumed(resumption),
     };
   }
 

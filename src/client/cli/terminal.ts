@@ -9,6 +9,7 @@ import type { ChatMessage } from "../chat-client.ts";
 import { describeError, runCommand } from "./commands.ts";
 import { interactiveHistoryLines } from "./constants.ts";
 import { coloured, formatMessage, formatResult, plain, type Paint } from "./format.ts";
+import { resumedText } from "./live-feed.ts";
 import { parseCommandLine, type Command } from "./parse.ts";
 import { Session } from "./session.ts";
 
@@ -29,6 +30,7 @@ export async function runInteractive(options: TerminalOptions): Promise<number> 
   const session = new Session(options.addresses, {
     message: (message) => screen.printAbove(formatLive(message, paint)),
     notice: (text) => screen.printAbove(paint("yellow", `! ${text}`)),
+    resumed: (resumption) => screen.printAbove(paint("yellow", `! ${resumedText(resumption)}`)),
   });
   screen.print(`chat client, replicas ${options.addresses.join(", ")}. Type help for commands, quit to leave.`);
   rl.on("SIGINT", () => (rl.line.length > 0 ? screen.clearInput() : rl.close()));
