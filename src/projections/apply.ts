@@ -109,7 +109,7 @@ export class Projections {
       return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
     }
     const result = this.applyOperation(envelope.op, index, envelope.atMs);
-    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), envelope.atMs);
+    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), envelope.atMs, index);
     this.statements.forgetOldSeqs.run(clientId, seq - clientResultWindowMax);
     return result;
   }
@@ -234,7 +234,9 @@ function prepareWrites(db: Database) {
     selectNewestSeq: db.prepare<{ seq: number }, [string]>(
       "SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?",
     ),
-    insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, at_ms) VALUES (?, ?, ?, ?)"),
+    insertResult: db.prepare(
+      "INSERT INTO client_results (client_id, seq, result, at_ms, log_index) VALUES (?, ?, ?, ?, ?)",
+    ),
     forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
     forgetIdleClients: db.prepare("DELETE FROM client_results WHERE at_ms < ?"),
     deleteMembers: db.prepare("DELETE FROM cluster_members"),
