@@ -49,6 +49,14 @@ export const appendBatchEntriesMax = 1024;
  * this many writes in flight; a retry older than the window is refused.
  */
 export const clientResultWindowMax = 256;
+/**
+ * A client's stored results are forgotten only once its newest one is this
+ * many log entries behind (as well as a day of leader time old): a count no
+ * leader's clock can move, so a clock that jumps ahead cannot make a retry
+ * in flight run twice. Each entry stores at most one result, so this bound
+ * alone keeps at most this many clients (each with its window of results).
+ */
+export const clientResultIdleEntriesMin = 1_000_000;
 export const clientIdLengthMin = 16;
 export const clientIdLengthMax = 64;
 export const clientIdPattern = /^[A-Za-z0-9_-]+$/;

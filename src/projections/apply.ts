@@ -8,12 +8,15 @@ import type { Database, Statement } from "bun:sqlite";
 import mitt, { type Emitter } from "mitt";
 import { CorruptLogError, type LogEntry } from "../log/entry.ts";
 import { parseMembership, type Membership } from "../log/membership.ts";
-import { clientResultWindowMax } from "../limits.ts";
+import { clientResultIdleEntriesMin, clientResultWindowMax } from "../limits.ts";
 import { reject, type ChatOperation, type OperationEnvelope, type OperationResult } from "./operations.ts";
 import { ChatQueries, type MessageRow } from "./queries.ts";
 import { checkOperation } from "./rules.ts";
 
-/** Results of clients silent this long are forgotten (leader time, so deterministic). */
+/**
+ * A client's results are forgotten only once its newest one is this much
+ * leader time old (as well as `clientResultIdleEntriesMin` log entries behind).
+ */
 export const clientResultRetentionMs = 24 * 60 * 60 * 1000;
 /** Forgetting old client results runs once per this many log indexes. */
 export const clientResultPruneEveryEntries = 1024;
@@ -109,7 +112,7 @@ export class Projections {
       return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
     }
     const result = this.applyOperation(envelope.op, index, envelope.atMs);
-    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), envelope.atMs);
+    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), envelope.atMs, index);
     this.statements.forgetOldSeqs.run(clientId, seq - clientResultWindowMax);
     return result;
   }
@@ -187,10 +190,20 @@ export class Projections {
     return changed;
   }
 
+  /**
+   * Forgets every result of the clients idle both by leader time and by log
+   * position. Leader time alone is not enough: it is the proposing leader's
+   * clock, and one that jumps a day ahead would erase every client's results,
+   * so a retry in flight would run twice. Log position alone would tie how
+   * long results are kept to the write rate, which could be minutes on a busy
+   * cluster. Both are read from the log, so every replica, and every replay,
+   * forgets the same results. A client is judged as a whole: the older
+   * results of a client that still writes stay until its window pushes them out.
+   */
   private forgetIdleClients(entry: LogEntry): void {
     if (entry.type !== "command") return;
     const { atMs } = decodeEnvelope(entry);
-    this.statements.forgetIdleClients.run(atMs - clientResultRetentionMs);
+    this.statements.forgetIdleClients.run(entry.index - clientResultIdleEntriesMin, atMs - clientResultRetentionMs);
   }
 
   private later<K extends keyof ProjectionEvents>(type: K, event: ProjectionEvents[K]): void {
@@ -234,9 +247,17 @@ function prepareWrites(db: Database) {
     selectNewestSeq: db.prepare<{ seq: number }, [string]>(
       "SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?",
     ),
-    insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, at_ms) VALUES (?, ?, ?, ?)"),
+    insertResult: db.prepare(
+      "INSERT INTO client_results (client_id, seq, result, at_ms, log_index) VALUES (?, ?, ?, ?, ?)",
+    ),
     forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
-    forgetIdleClients: db.prepare("DELETE FROM client_results WHERE at_ms < ?"),
+    // ?1 is the oldest log index, ?2 the oldest leader time, that still counts as active.
+    forgetIdleClients: db.prepare(
+      "DELETE FROM client_results WHERE client_id IN (" +
+        "SELECT idle.client_id FROM client_results AS idle WHERE idle.log_index < ?1 AND idle.at_ms < ?2 " +
+        "AND NOT EXISTS (SELECT 1 FROM client_results AS active WHERE active.client_id = idle.client_id " +
+        "AND (active.log_index >= ?1 OR active.at_ms >= ?2)))",
+    ),
     deleteMembers: db.prepare("DELETE FROM cluster_members"),
     insertMember: db.prepare("INSERT INTO cluster_members (id, address, role) VALUES (?, ?, ?)"),
   };

@@ -51,10 +51,16 @@ export const clientResults = sqliteTable(
     seq: integer("seq").notNull(),
     /** JSON of the operation's result. */
     result: text("result").notNull(),
-    /** Leader timestamp of the write: old clients are forgotten deterministically. */
+    /** Leader timestamp of the write: one of the two measures of a client's idleness. */
     atMs: integer("at_ms").notNull(),
+    /**
+     * Log index of the write: the other measure, which no clock can move.
+     * Results stored before this column existed read 0, so they still age
+     * by leader time alone, as all results did before it.
+     */
+    logIndex: integer("log_index").notNull().default(0),
   },
-  (table) => [primaryKey({ columns: [table.clientId, table.seq] }), index("client_results_by_time").on(table.atMs)],
+  (table) => [primaryKey({ columns: [table.clientId, table.seq] }), index("client_results_by_index").on(table.logIndex)],
 );
 
 /** How much of the log the tables above reflect: one row, id = 1. */

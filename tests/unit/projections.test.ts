@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import type { LogEntry } from "../../src/log/entry.ts";
-import { clientResultWindowMax } from "../../src/limits.ts";
-import { Projections } from "../../src/projections/apply.ts";
+import { clientResultIdleEntriesMin, clientResultWindowMax } from "../../src/limits.ts";
+import { clientResultPruneEveryEntries, clientResultRetentionMs, Projections } from "../../src/projections/apply.ts";
 import type { ChatOperation, OperationEnvelope } from "../../src/projections/operations.ts";
 import { openDatabase } from "../../src/storage/database.ts";
 
@@ -12,8 +12,11 @@ afterEach(() => {
   for (const db of open.splice(0)) db.close();
 });
 
+/** An operation, or an envelope whose leader time defaults to 1000 + its index. */
+type Given = ChatOperation | (Omit<OperationEnvelope, "atMs"> & { atMs?: number });
+
 /** given(operations) → a projection with them applied, and the results. */
-function given(...operations: (ChatOperation | Omit<OperationEnvelope, "atMs">)[]) {
+function given(...operations: Given[]) {
   const db = openDatabase(":memory:");
   open.push(db);
   const projections = new Projections(db);
@@ -21,13 +24,27 @@ function given(...operations: (ChatOperation | Omit<OperationEnvelope, "atMs">)[
   return { projections, results, then: (...more: typeof operations) => apply(projections, more) };
 }
 
-function apply(projections: Projections, operations: (ChatOperation | Omit<OperationEnvelope, "atMs">)[]) {
+function apply(projections: Projections, operations: Given[]) {
   const first = projections.appliedIndex() + 1;
   const entries: LogEntry[] = operations.map((operation, offset) => {
     const envelope = "op" in operation ? { atMs: 1000 + first + offset, ...operation } : { atMs: 1000 + first + offset, op: operation };
     return { index: first + offset, term: 1, type: "command", payload: JSON.stringify(envelope) };
   });
   return projections.apply(entries).map((applied) => applied.result);
+}
+
+/** Applies no-op entries (as a leader appends on election) up to and including `lastIndex`. */
+function noopsThrough(projections: Projections, lastIndex: number): void {
+  const batchEntries = 100_000;
+  for (let first = projections.appliedIndex() + 1; first <= lastIndex; first += batchEntries) {
+    const count = Math.min(batchEntries, lastIndex - first + 1);
+    projections.apply(Array.from({ length: count }, (_, offset) => ({ index: first + offset, term: 1, type: "noop", payload: "" })));
+  }
+}
+
+/** The first index at or after `index` where the apply loop forgets idle clients. */
+function prunePointFrom(index: number): number {
+  return Math.ceil(index / clientResultPruneEveryEntries) * clientResultPruneEveryEntries;
 }
 
 const alice = { username: "alice", tokenHash: "ta" };
@@ -91,6 +108,54 @@ describe("applying chat operations", () => {
     const { then } = given(...sends);
     const [late] = then({ clientId: client, seq: 1, op: { type: "Logout", username: "x", tokenHash: "t0" } });
     expect(late).toMatchObject({ ok: false, code: "FAILED_PRECONDITION" });
+  });
+
+  describe("stored results of idle clients", () => {
+    const twoDaysMs = 2 * clientResultRetentionMs;
+    const clientA = "client-aaaaaaaaaaaa";
+    const sendOnce = { clientId: clientA, seq: 1, op: { type: "SendMessage", ...alice, recipient: "bob", text: "once" } as ChatOperation };
+    /** A write of another client, proposed by a leader whose clock reads `atMs`. */
+    const otherClientAt = (atMs: number) => ({
+      atMs,
+      clientId: "client-cccccccccccc",
+      seq: 1,
+      op: { type: "Logout", username: "x", tokenHash: "tx" } as ChatOperation,
+    });
+
+    test("a leader whose clock jumped days ahead does not erase a retry's stored result", () => {
+      const { results, projections, then } = given(...accountsAndSessions, sendOnce);
+      const prunePoint = prunePointFrom(projections.appliedIndex() + 1);
+      noopsThrough(projections, prunePoint - 1);
+      then(otherClientAt(1000 + prunePoint + twoDaysMs));
+      const [retry] = then(sendOnce);
+      expect(retry).toEqual(results[4]!);
+      expect(projections.queries.unreadCount("bob")).toBe(1);
+    });
+
+    test("a client idle for a day of log time and a million log entries is forgotten", () => {
+      const { projections, then } = given(...accountsAndSessions, sendOnce);
+      const prunePoint = prunePointFrom(projections.appliedIndex() + clientResultIdleEntriesMin + 1);
+      noopsThrough(projections, prunePoint - 1);
+      then(otherClientAt(1000 + prunePoint + twoDaysMs));
+      expect(projections.queries.clientResult(clientA, 1)).toBeNull();
+    });
+
+    test("a client that wrote recently keeps its older results too", () => {
+      const { projections, then } = given(...accountsAndSessions, sendOnce);
+      const prunePoint = prunePointFrom(projections.appliedIndex() + clientResultIdleEntriesMin + 1);
+      noopsThrough(projections, prunePoint - 2);
+      then({ ...sendOnce, seq: 2 });
+      then(otherClientAt(1000 + prunePoint + twoDaysMs));
+      expect(projections.queries.clientResult(clientA, 1)).not.toBeNull();
+    });
+
+    test("a client idle for a million log entries but not a day of log time keeps its results", () => {
+      const { projections, then } = given(...accountsAndSessions, sendOnce);
+      const prunePoint = prunePointFrom(projections.appliedIndex() + clientResultIdleEntriesMin + 1);
+      noopsThrough(projections, prunePoint - 1);
+      then(otherClientAt(1000 + prunePoint));
+      expect(projections.queries.clientResult(clientA, 1)).not.toBeNull();
+    });
   });
 
   test("deleting messages is all or nothing", () => {
