@@ -91,6 +91,24 @@ describe("elections (paper §5.2, §5.4.1)", () => {
     expect(cluster.node(1).applied.map((e) => e.type)).toEqual(["noop"]);
   });
 
+  test("a new leader knows where its term starts in the very step that elects it, before any Ready", () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    cluster.tick(1, 100); // pre-vote, then the vote requests
+    // Vote answers reach node 1 as bare steps: no Ready of its own runs in between.
+    for (let step = 0; step < 50 && cluster.core(1).currentRole !== "leader"; step++) {
+      const message = cluster.queue.shift();
+      if (!message) break;
+      if (message.to === 1 && message.type === "voteResponse") cluster.core(1).step(message);
+      else cluster.deliver(message);
+    }
+    const leader = cluster.core(1);
+    expect(leader.currentRole).toBe("leader");
+    expect(leader.hasReady()).toBe(true); // its no-op is not even persisted yet
+    expect(leader.termStartIndex).toBe(leader.lastIndex);
+    expect(leader.termAt(leader.termStartIndex)).toBe(leader.currentTerm);
+    expect(cluster.core(2).termStartIndex).toBe(0);
+  });
+
   test("election timeouts are randomized (§5.2)", () => {
     const firstCampaignTick = new Set<number>();
     for (let seed = 1; seed <= 20; seed++) {
