@@ -41,6 +41,11 @@ export const subscribersMax = 10_000;
 
 /** Client writes waiting for the log at once; more get RESOURCE_EXHAUSTED. */
 export const pendingProposalsMax = 10_000;
+/**
+ * Reads queued for the leader's next ReadIndex round at once; more get
+ * RESOURCE_EXHAUSTED. One round answers them all (src/log/raft-node.ts).
+ */
+export const queuedReadsMax = 10_000;
 /** Operations one log append (one fsync) carries at most. */
 export const appendBatchEntriesMax = 1024;
 

@@ -5,7 +5,7 @@
  * Proposals that arrive in one turn of the event loop share that Ready:
  * one append, one fsync, one ReplicateOperation per follower.
  */
-import { appendBatchEntriesMax, pendingProposalsMax } from "../limits.ts";
+import { appendBatchEntriesMax, pendingProposalsMax, queuedReadsMax } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import type { SnapshotHeader, SnapshotReader, SnapshotStaging } from "../projections/snapshot.ts";
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
@@ -121,6 +121,9 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private readonly proposals = new Map<number, PendingProposal<Result>>();
   /** Proposals of this turn of the event loop, handed to the core together (group commit). */
   private queued: QueuedProposal<Result>[] = [];
+  /** Reads waiting for the next ReadIndex request: this turn's, and those that came while one was in flight. */
+  private readsQueued: PendingRead[] = [];
+  /** The ReadIndex request in flight (at most one), standing for every read it carries. */
   private readonly reads = new Map<string, PendingRead>();
   /** Reads confirmed at an index the state machine has not applied yet. */
   private readonly readsAwaitingApply: { index: number; read: PendingRead }[] = [];
@@ -267,12 +270,29 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   /** ReadIndex: resolves once this leader has confirmed it leads and applied the commit index it saw. */
   readBarrier(): Promise<void> {
     this.assertLeader();
-    const requestId = String(this.nextReadId++);
+    if (this.readsQueued.length >= queuedReadsMax) return Promise.reject(new OverloadedError(`${queuedReadsMax} reads waiting`));
     return new Promise<void>((resolve, reject) => {
-      this.reads.set(requestId, { resolve, reject });
-      this.core.readIndex(requestId);
+      this.readsQueued.push({ resolve, reject });
       this.scheduleReady();
     });
+  }
+
+  /**
+   * Hands the queued reads to the core as one ReadIndex request, so one
+   * heartbeat round confirms them all (dissertation §6.4 batches reads).
+   * A read that comes while a request is in flight cannot share its round
+   * (the round must be sent after the read arrived), so it waits for the
+   * next one: at most one round is in flight, however many reads come.
+   */
+  private requestQueuedReads(): void {
+    if (this.readsQueued.length === 0 || this.reads.size > 0) return;
+    const batch = this.readsQueued.splice(0);
+    const requestId = String(this.nextReadId++);
+    this.reads.set(requestId, {
+      resolve: () => batch.forEach((read) => read.resolve()),
+      reject: (error) => batch.forEach((read) => read.reject(error)),
+    });
+    this.core.readIndex(requestId);
   }
 
   leaderInfo(): LeaderInfo {
@@ -350,6 +370,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   private drainReady(): void {
     this.proposeQueued();
+    this.requestQueuedReads();
     while (this.core.hasReady()) {
       const ready = this.core.ready();
       if (ready.snapshot) this.storage.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
@@ -366,6 +387,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       if (ready.softState) this.onSoftState(ready.softState);
       for (const readState of ready.readStates) this.onReadState(readState);
       this.core.advance();
+      this.requestQueuedReads(); // the request in flight may have ended: the next goes out now
     }
     // Requests the core produced no answer for were ignored (a stale term, a lease).
     for (const waiting of this.awaitingAnswers.splice(0)) waiting.resolve(null);
@@ -485,6 +507,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     this.proposals.clear();
     for (const read of this.reads.values()) read.reject(error);
     this.reads.clear();
+    for (const read of this.readsQueued.splice(0)) read.reject(error);
     for (const { read } of this.readsAwaitingApply.splice(0)) read.reject(error);
   }
 

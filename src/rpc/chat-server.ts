@@ -102,14 +102,18 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
       return {};
     }),
     GetLeaderInfo: unary(async () => leaderInfoReply(cluster.leaderInfo())),
-    Subscribe: (call) => {
+    Subscribe: async (call) => {
       try {
+        const caller = callerFrom(call.metadata);
+        const afterId = validateMessageId(call.request.afterId, "after_id");
+        // Awaited first, as "no session" may wait for a read barrier: from here on the
+        // stream is registered in one turn, while this replica still leads.
+        const identity = await service.identify(caller);
+        if (call.cancelled) return;
         if (subscriberCount >= subscribersMax) {
           throw new ChatError("RESOURCE_EXHAUSTED", `this replica serves at most ${subscribersMax} subscriptions`);
         }
         cluster.assertLeader();
-        const identity = service.authenticate(callerFrom(call.metadata));
-        const afterId = validateMessageId(call.request.afterId, "after_id");
         subscriberCount += 1;
         const subscription = new Subscription(service.projections, identity.username, identity.tokenHash, afterId, {
           // Headers tell the client the stream is registered and where it starts: nothing after them is missed.

@@ -52,23 +52,23 @@ export class ChatService {
     validate.validateUsername(username);
     validate.validatePassword(password);
     await this.node.writeBarrier();
-    const stored = this.storedResult(caller);
-    if (stored) return stored as { username: string };
-    this.check({ type: "CreateAccount", username, passwordHash: "" });
-    const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id", ...this.options.passwordHashing });
-    return (await this.write(caller, { type: "CreateAccount", username, passwordHash })) as { username: string };
+    return (await this.decideAndWrite(caller, async () => {
+      this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
+      const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id", ...this.options.passwordHashing });
+      return { type: "CreateAccount", username, passwordHash };
+    })) as { username: string };
   }
 
   async login(caller: Caller, username: string, password: string) {
     validate.validateUsername(username);
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "password is empty");
     await this.node.writeBarrier();
-    const value = this.storedResult(caller) ?? (await this.decideLogin(caller, username, password));
+    const value = await this.decideAndWrite(caller, () => this.loginOperation(username, password));
     const { nonce, unread } = value as { nonce: string; unread: number };
     return { username, token: tokenFromNonce(this.options.clusterSecret, nonce), unreadCount: unread };
   }
 
-  private async decideLogin(caller: Caller, username: string, password: string) {
+  private async loginOperation(username: string, password: string): Promise<ChatOperation> {
     const account = this.queries.account(username);
     if (!account) throw new ChatError("NOT_FOUND", "No such user");
     if (!(await Bun.password.verify(password, account.passwordHash))) {
@@ -76,7 +76,7 @@ export class ChatService {
     }
     const sessionNonce = newSessionNonce();
     const tokenHash = hashToken(tokenFromNonce(this.options.clusterSecret, sessionNonce));
-    return this.write(caller, { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce });
+    return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce };
   }
 
   async logout(caller: Caller) {
@@ -107,19 +107,26 @@ export class ChatService {
   async readNewMessages(caller: Caller, count: number) {
     const limit = validate.validateCount(count);
     await this.node.writeBarrier();
-    let ids: number[];
-    const stored = this.storedResult(caller);
-    if (stored) {
-      ids = (stored as { ids: number[] }).ids;
-    } else {
-      const identity = this.authenticate(caller);
-      ids = this.queries.oldestUnread(identity.username, limit).map((message) => message.id);
-      if (ids.length > 0) await this.write(caller, { type: "MarkRead", ...identity, ids });
-    }
+    // Only marking messages read is proposed; "nothing unread" and a retry's answer come from local state.
+    const decision = await this.linearizable(
+      () => this.decideRead(caller, limit),
+      (decided) => "propose" in decided,
+    );
+    if ("propose" in decision) await this.propose(caller, decision.propose);
+    const ids = "propose" in decision ? decision.propose.ids : decision.ids;
     const messages = ids.map((id) => this.queries.message(id)).filter((message) => message !== null);
     // The messages read are the caller's; a retry must not need a session that may have ended since.
     const recipient = messages[0]?.recipient ?? this.authenticate(caller).username;
     return { messages, unreadRemaining: this.queries.unreadCount(recipient) };
+  }
+
+  /** The ids a retry marked read before, or a MarkRead of the oldest unread; no ids when nothing is unread. */
+  private decideRead(caller: Caller, limit: number): { ids: number[] } | { propose: Extract<ChatOperation, { type: "MarkRead" }> } {
+    const stored = this.storedResult(caller);
+    if (stored) return { ids: (stored as { ids: number[] }).ids };
+    const identity = this.authenticate(caller);
+    const ids = this.queries.oldestUnread(identity.username, limit).map((message) => message.id);
+    return ids.length === 0 ? { ids } : { propose: { type: "MarkRead", ...identity, ids } };
   }
 
   async markRead(caller: Caller, ids: number[]) {
@@ -168,13 +175,66 @@ export class ChatService {
     build: (identity: Identity) => ChatOperation | Promise<ChatOperation>,
   ): Promise<Record<string, unknown>> {
     await this.node.writeBarrier();
+    return this.decideAndWrite(caller, () => build(this.authenticate(caller)));
+  }
+
+  /**
+   * Answers a write that passed the write barrier: a retry with its stored
+   * first answer, anything else by appending the operation `build` decides.
+   * Both stand at once (a committed entry's answer; a commit that confirms
+   * leadership); a rejection is decided again on confirmed state first.
+   */
+  private async decideAndWrite(
+    caller: Caller,
+    build: () => ChatOperation | Promise<ChatOperation>,
+  ): Promise<Record<string, unknown>> {
+    const decision = await this.linearizable(() => this.decideWrite(caller, build));
+    return "stored" in decision ? decision.stored : this.propose(caller, decision.propose);
+  }
+
+  private async decideWrite(
+    caller: Caller,
+    build: () => ChatOperation | Promise<ChatOperation>,
+  ): Promise<{ stored: Record<string, unknown> } | { propose: ChatOperation }> {
     const stored = this.storedResult(caller);
-    if (stored) return stored;
-    return this.write(caller, await build(this.authenticate(caller)));
+    if (stored) return { stored };
+    const op = await build();
+    this.check(op);
+    return { propose: op };
+  }
+
+  /**
+   * Decides on this replica's state. A leader cut off from the majority keeps
+   * its role for up to two election timeouts, and its state lacks what a newer
+   * leader committed meanwhile. So a decision stands at once only if `stands`
+   * says so (a proposal: its commit confirms leadership; a committed entry's
+   * stored answer); a rejection (a thrown ChatError) or an answer from state
+   * is decided again after a ReadIndex round (dissertation §6.4), on state
+   * that holds everything committed before the request arrived, and that
+   * second decision is the answer. A deposed leader fails the round with
+   * NotLeaderError, so the client retries at the new leader.
+   */
+  private async linearizable<Decision>(
+    decide: () => Decision | Promise<Decision>,
+    stands: (decision: Decision) => boolean = () => true,
+  ): Promise<Decision> {
+    try {
+      const decision = await decide();
+      if (stands(decision)) return decision;
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+    }
+    await this.node.readBarrier();
+    return decide();
+  }
+
+  /** The caller's identity for a live stream; "no session" is confirmed like any rejection. */
+  identify(caller: Caller): Promise<Identity> {
+    return this.linearizable(() => this.authenticate(caller));
   }
 
   /** The caller's identity, from the session token only. */
-  authenticate(caller: Caller): Identity {
+  private authenticate(caller: Caller): Identity {
     if (!caller.token) throw new ChatError("UNAUTHENTICATED", "Log in first: no session token was sent");
     const tokenHash = hashToken(caller.token);
     const username = this.queries.sessionUser(tokenHash);
@@ -195,13 +255,11 @@ export class ChatService {
   }
 
   /**
-   * Checks, appends and waits for the result of one operation. Callers have
-   * passed the write barrier and looked up a stored result already; a retry
-   * that races past that lookup is still applied once (the apply loop
-   * answers a seen (client id, seq) with its first result).
+   * Appends a decided and checked operation and waits for its result. A
+   * retry that raced past the stored-result lookup is still applied once
+   * (the apply loop answers a seen (client id, seq) with its first result).
    */
-  private async write(caller: Caller, op: ChatOperation): Promise<Record<string, unknown>> {
-    this.check(op);
+  private async propose(caller: Caller, op: ChatOperation): Promise<Record<string, unknown>> {
     const envelope: OperationEnvelope = { atMs: this.now(), ...caller.request, op };
     const applied = await this.node.propose(JSON.stringify(envelope));
     return unwrap(applied.result!);

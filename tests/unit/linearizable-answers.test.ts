@@ -1,0 +1,212 @@
+/**
+ * Answers decided on a leader's local state without a proposal (rejections,
+ * "nothing unread", a retry's answer) are given only after a read barrier
+ * (ReadIndex, dissertation §6.4). A leader cut off from the majority keeps
+ * its role for up to two election timeouts, and its state then lacks what a
+ * newer leader committed: its read barrier fails, and so must the request.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Database } from "bun:sqlite";
+import { NotLeaderError } from "../../src/log/errors.ts";
+import type { LeaderInfo, ReplicaNode } from "../../src/log/replica-node.ts";
+import { Projections, type AppliedResult } from "../../src/projections/apply.ts";
+import { ChatError, type ChatOperation, type OperationEnvelope } from "../../src/projections/operations.ts";
+import { ChatService, type Caller } from "../../src/service/chat-service.ts";
+import { openDatabase } from "../../src/storage/database.ts";
+import { cheapPasswordHashing, testSecret } from "../support/replica.ts";
+
+const open: Database[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+/**
+ * A leader as the chat service sees it: proposals commit at once. `deposed`
+ * cuts it off from the majority: it still believes it leads (the write
+ * barrier passes, proposals are not tried), but a read barrier's heartbeat
+ * round finds no majority. `committedElsewhere` holds entries the majority
+ * committed that this replica applies only when a read barrier passes.
+ */
+class FakeLeader implements ReplicaNode<AppliedResult> {
+  readBarriers = 0;
+  deposed = false;
+  committedElsewhere: ChatOperation[] = [];
+
+  constructor(private readonly projections: Projections) {}
+
+  /** A proposal that commits is ordered after what the majority committed before it. */
+  async propose(payload: string): Promise<AppliedResult> {
+    this.catchUp();
+    return this.append(payload);
+  }
+
+  assertLeader(): void {}
+
+  async writeBarrier(): Promise<void> {}
+
+  async readBarrier(): Promise<void> {
+    this.readBarriers += 1;
+    if (this.deposed) throw new NotLeaderError("127.0.0.1:2");
+    this.catchUp();
+  }
+
+  leaderInfo(): LeaderInfo {
+    return { leaderId: 1, leaderAddress: "127.0.0.1:1", term: 1, replicas: [], selfId: 1 };
+  }
+
+  async close(): Promise<void> {}
+
+  private catchUp(): void {
+    for (const op of this.committedElsewhere.splice(0)) this.append(JSON.stringify({ atMs: 0, op } satisfies OperationEnvelope));
+  }
+
+  private append(payload: string): AppliedResult {
+    const index = this.projections.appliedIndex() + 1;
+    return this.projections.apply([{ index, term: 1, type: "command", payload }])[0]!;
+  }
+}
+
+function setUp() {
+  const db = openDatabase(":memory:");
+  open.push(db);
+  const projections = new Projections(db);
+  const node = new FakeLeader(projections);
+  const service = new ChatService(node, projections, { clusterSecret: testSecret, passwordHashing: cheapPasswordHashing });
+  return { node, service };
+}
+
+/** A logged-in user: the caller carrying their session token. */
+async function loggedIn(service: ChatService, username: string, password = "password-1"): Promise<Caller> {
+  await service.createAccount({}, username, password);
+  const { token } = await service.login({}, username, password);
+  return { token };
+}
+
+async function failure(action: Promise<unknown>): Promise<unknown> {
+  return action.then(
+    () => null,
+    (error: unknown) => error,
+  );
+}
+
+type Setup = ReturnType<typeof setUp>;
+
+/** Each kind of answer a leader could give from its local state alone, set up on a leader about to be deposed. */
+const staleAnswers: [string, (setup: Setup) => Promise<() => Promise<unknown>>][] = [
+  ["No such user (login)", async ({ service }) => () => service.login({}, "bob", "password-1")],
+  [
+    "Incorrect password (login)",
+    async ({ service }) => {
+      await service.createAccount({}, "alice", "password-1");
+      return () => service.login({}, "alice", "password-2");
+    },
+  ],
+  [
+    "Recipient does not exist",
+    async ({ service }) => {
+      const alice = await loggedIn(service, "alice");
+      return () => service.sendMessage(alice, "bob", "hello");
+    },
+  ],
+  ["UNAUTHENTICATED (no such session)", async ({ service }) => () => service.sendMessage({ token: "a-session-made-elsewhere" }, "bob", "hi")],
+  ["UNAUTHENTICATED (subscribe)", async ({ service }) => () => service.identify({ token: "a-session-made-elsewhere" })],
+  [
+    "Username already taken",
+    async ({ service }) => {
+      await service.createAccount({}, "alice", "password-1");
+      return () => service.createAccount({}, "alice", "password-2");
+    },
+  ],
+  [
+    "No message with id (delete)",
+    async ({ service }) => {
+      const alice = await loggedIn(service, "alice");
+      return () => service.deleteMessages(alice, [999]);
+    },
+  ],
+  [
+    "Incorrect password (delete account)",
+    async ({ service }) => {
+      const alice = await loggedIn(service, "alice");
+      return () => service.deleteAccount(alice, "password-2");
+    },
+  ],
+  [
+    "nothing unread",
+    async ({ service }) => {
+      const alice = await loggedIn(service, "alice");
+      return () => service.readNewMessages(alice, 10);
+    },
+  ],
+  [
+    "a retried ReadNewMessages (unread count from local state)",
+    async ({ service }) => {
+      const alice = await loggedIn(service, "alice");
+      const bob = await loggedIn(service, "bob");
+      await service.sendMessage(bob, "alice", "hi");
+      const retried = { ...alice, request: { clientId: "client-of-alice-0001", seq: 1 } };
+      await service.readNewMessages(retried, 10);
+      return () => service.readNewMessages(retried, 10);
+    },
+  ],
+];
+
+describe("a deposed leader never answers from stale state", () => {
+  test.each(staleAnswers)("%s: fails with NotLeaderError (UNAVAILABLE) when the read barrier fails", async (_name, prepare) => {
+    const setup = setUp();
+    const request = await prepare(setup);
+    setup.node.deposed = true;
+    const error = await failure(request());
+    expect(error).toBeInstanceOf(NotLeaderError);
+    expect(setup.node.readBarriers).toBe(1);
+  });
+});
+
+describe("an answer from local state reflects what was committed before the request", () => {
+  test("a user the majority created is found after the read barrier: login succeeds", async () => {
+    const { node, service } = setUp();
+    const passwordHash = await Bun.password.hash("password-1", { algorithm: "argon2id", ...cheapPasswordHashing });
+    node.committedElsewhere.push({ type: "CreateAccount", username: "bob", passwordHash });
+    const login = await service.login({}, "bob", "password-1");
+    expect(login.username).toBe("bob");
+    expect(node.readBarriers).toBe(1);
+  });
+
+  test("a username taken by an entry committed first is refused by the proposal's own result, with no read barrier", async () => {
+    const { node, service } = setUp();
+    node.committedElsewhere.push({ type: "CreateAccount", username: "bob", passwordHash: "x" });
+    const error = await failure(service.createAccount({}, "bob", "password-1"));
+    expect(error).toBeInstanceOf(ChatError);
+    expect((error as ChatError).code).toBe("ALREADY_EXISTS");
+    expect(node.readBarriers).toBe(0);
+  });
+
+  test("a rejection still standing after the read barrier is answered as such", async () => {
+    const { node, service } = setUp();
+    const error = await failure(service.login({}, "nobody", "password-1"));
+    expect((error as ChatError).code).toBe("NOT_FOUND");
+    expect(node.readBarriers).toBe(1);
+  });
+});
+
+describe("the write path is unchanged", () => {
+  test("successful writes and a read that finds messages pass no read barrier: their commit confirms leadership", async () => {
+    const { node, service } = setUp();
+    const alice = await loggedIn(service, "alice");
+    const bob = await loggedIn(service, "bob");
+    await service.sendMessage(bob, "alice", "hi");
+    const read = await service.readNewMessages(alice, 10);
+    expect(read.messages.map((message) => message.text)).toEqual(["hi"]);
+    await service.logout(bob);
+    expect(node.readBarriers).toBe(0);
+  });
+
+  test("a retried write gets its stored first answer without a read barrier: it came from a committed entry", async () => {
+    const { node, service } = setUp();
+    const caller = { request: { clientId: "client-of-carol-001", seq: 1 } };
+    await service.createAccount(caller, "carol", "password-1");
+    node.deposed = true;
+    expect(await service.createAccount(caller, "carol", "password-1")).toEqual({ username: "carol" });
+    expect(node.readBarriers).toBe(0);
+  });
+});
