@@ -8,7 +8,8 @@ import type { Database } from "bun:sqlite";
 import { NotLeaderError } from "../../src/log/errors.ts";
 import type { LogEntry } from "../../src/log/entry.ts";
 import { LogStore } from "../../src/log/log-store.ts";
-import { MemoryStorage, RaftCore, type Message } from "../../src/log/raft/index.ts";
+import { bootstrapEntry, bootstrapIndex, bootstrapTerm, MemoryStorage, RaftCore, type Member, type Message } from "../../src/log/raft/index.ts";
+import { prepareState } from "../../src/log/identity.ts";
 import { RaftNode } from "../../src/log/raft-node.ts";
 import type { StateMachine } from "../../src/log/replica-node.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -37,8 +38,11 @@ class Follower {
   private readonly disk = new MemoryStorage();
   readonly core: RaftCore;
 
-  constructor(id: number, voters: number[]) {
-    this.core = new RaftCore({ id, voters, storage: this.disk, hardState: this.disk.hardState, applied: 0, random: () => 0.5, electionTicks: 30, heartbeatTicks: 5 });
+  constructor(id: number, voters: Member[]) {
+    // A founder: the cluster's first entry holds its voters (src/log/identity.ts).
+    this.disk.append([bootstrapEntry(voters)]);
+    this.disk.setHardState({ term: bootstrapTerm, vote: 0, commit: bootstrapIndex });
+    this.core = new RaftCore({ id, storage: this.disk, hardState: this.disk.hardState, applied: bootstrapIndex, random: () => 0.5, electionTicks: 30, heartbeatTicks: 5 });
   }
 
   receive(message: Message): Message[] {
@@ -64,7 +68,9 @@ async function leaderOfThree() {
   const db = openDatabase(":memory:");
   open.push(db);
   const voters = [1, 2, 3].map((id) => ({ id, address: `127.0.0.1:${id}` }));
-  const followers = new Map([2, 3].map((id) => [id, new Follower(id, [1, 2, 3])]));
+  const followers = new Map([2, 3].map((id) => [id, new Follower(id, voters)]));
+  const log = new LogStore(db);
+  prepareState(db, log, 1, { kind: "found", voters });
   const machine = new CountingMachine();
   const sent: Message[] = [];
   const network = { held: null as Message[] | null };
@@ -74,8 +80,7 @@ async function leaderOfThree() {
     });
   const node: RaftNode<null> = new RaftNode({
     self: voters[0]!,
-    initialVoters: voters,
-    log: new LogStore(db),
+    log,
     machine,
     timing: { tickMs: 600_000, heartbeatTicks: 5, electionTicks: 30 },
     random: () => 0.5,
@@ -85,6 +90,9 @@ async function leaderOfThree() {
       else deliver(message);
     },
     logger: createLogger("test", "warn"),
+    onFatal: (error) => {
+      throw error;
+    },
     campaignAtStart: true,
     snapshots: {
       open: () => {
@@ -98,7 +106,7 @@ async function leaderOfThree() {
     },
   });
   nodes.push(node);
-  while (machine.appliedIndex() < 1) await nextTurn();
+  while (machine.appliedIndex() < 2) await nextTurn(); // the founding entry, then the leader's no-op
   return {
     node,
     /** Heartbeat rounds the leader has started (each is one heartbeat per follower). */
