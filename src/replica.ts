@@ -17,7 +17,7 @@ import { Projections, type AppliedResult } from "./projections/apply.ts";
 import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
 import { chatHandlers } from "./rpc/chat-server.ts";
-import { joinCluster } from "./rpc/join-client.ts";
+import { JoinCancelledError, joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
 import { channelOptions, chatProto } from "./rpc/proto.ts";
@@ -150,7 +150,9 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       applied: projections.appliedIndex(),
       startMs: Math.round(performance.now() - startedAt),
     });
+    const joining = new AbortController();
     const stop = async () => {
+      joining.abort();
       // Let in-flight writes finish; live subscriptions would hold a graceful shutdown forever.
       const grace = setTimeout(() => server.forceShutdown(), shutdownGraceMs);
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
@@ -163,9 +165,10 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     if (options.joinSeeds) {
       // The server is up first, so the leader can reach it as soon as it is a learner. Asking again
       // after a restart is harmless: the leader answers a member's request with the membership.
-      joinCluster(options.joinSeeds, self, options.clusterSecret, options.logger).then(
+      joinCluster(options.joinSeeds, self, options.clusterSecret, options.logger, joining.signal).then(
         (reply) => identity.adopt(reply.clusterId),
         async (error: Error) => {
+          if (error instanceof JoinCancelledError) return;
           options.logger.error(error.message);
           await stop();
           process.exitCode = 1;

@@ -220,7 +220,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     if (this.proposals.size + this.queued.length >= pendingProposalsMax) {
       return Promise.reject(new OverloadedError(`${pendingProposalsMax} writes waiting`));
     }
-    if (this.core.currentRole !== "leader") return Promise.reject(new NotLeaderError(this.addressOf(this.core.leader)));
+    if (!this.leading()) return Promise.reject(new NotLeaderError(this.addressOf(this.core.leader)));
     return new Promise<Result>((resolve, reject) => {
       this.queued.push({ payload, resolve, reject });
       this.scheduleReady();
@@ -247,7 +247,12 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   assertLeader(): void {
-    if (this.core.currentRole !== "leader") throw new NotLeaderError(this.addressOf(this.core.leader));
+    if (!this.leading()) throw new NotLeaderError(this.addressOf(this.core.leader));
+  }
+
+  /** A stopped node leads nothing, whatever its core last said. */
+  private leading(): boolean {
+    return !this.closed && this.core.currentRole === "leader";
   }
 
   /**

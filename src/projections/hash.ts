@@ -3,7 +3,7 @@
  * tables, each in primary-key order, with an encoding that keeps the SQLite
  * storage type of every value. Two databases hash equal exactly when their
  * chat tables hold the same rows, which is how a replay from the log is
- * checked against the stored tables (DESIGN.md: "byte-identical").
+ * checked against the stored tables (docs/safety-rules.md, "Projections").
  */
 import type { Database } from "bun:sqlite";
 import { createHash, type Hash } from "node:crypto";

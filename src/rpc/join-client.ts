@@ -24,11 +24,17 @@ export interface JoinTarget {
   address: string;
 }
 
-export async function joinCluster(seeds: string[], self: JoinTarget, secret: string, logger: Logger): Promise<JoinReply__Output> {
+/** The join was called off because the replica is stopping. */
+export class JoinCancelledError extends Error {
+  override name = "JoinCancelledError";
+}
+
+export async function joinCluster(seeds: string[], self: JoinTarget, secret: string, logger: Logger, signal?: AbortSignal): Promise<JoinReply__Output> {
   const directory = new ReplicaDirectory(seeds);
   const giveUpAt = Date.now() + joinDeadlineMs;
   try {
     for (let attempt = 1; Date.now() < giveUpAt; attempt++) {
+      if (signal?.aborted) throw new JoinCancelledError("the replica stopped before it joined");
       const leader = await directory.discoverLeader();
       if (!leader) {
         logger.info("looking for the leader", { asked: directory.addresses.join(","), attempt });

@@ -34,7 +34,9 @@ class RecordingMachine implements StateMachine<string> {
   }
 }
 
-function setUp(db = openDatabase(":memory:")) {
+function setUp(db = openDatabase(":memory:"), onFatal: (error: Error) => void = (error) => {
+  throw error;
+}) {
   if (!open.includes(db)) open.push(db);
   const log = new LogStore(db);
   const machine = new RecordingMachine(() => log);
@@ -50,9 +52,7 @@ function setUp(db = openDatabase(":memory:")) {
       throw new Error("a cluster of one sends nothing");
     },
     logger: createLogger("test", "warn"),
-    onFatal: (error) => {
-      throw error;
-    },
+    onFatal,
     snapshots: {
       open: () => {
         throw new Error("a cluster of one never ships snapshots");
@@ -84,6 +84,18 @@ describe("a cluster of one", () => {
     await node.propose("durable first");
     expect(machine.applied.map((entry) => entry.type)).toEqual(["config", "noop", "command"]);
     expect(machine.applied.at(-1)!.payload).toBe("durable first");
+  });
+
+  test("a failed log write stops the node at once and reports it, instead of hanging every write", async () => {
+    const failures: Error[] = [];
+    const { node, log } = setUp(openDatabase(":memory:"), (error) => failures.push(error));
+    log.append = () => {
+      throw new Error("disk I/O error");
+    };
+    await expect(node.propose("never durable")).rejects.toThrow();
+    expect(failures.map((error) => error.message)).toEqual(["disk I/O error"]);
+    // Stopped for good: nothing more is accepted, nothing waits forever.
+    await expect(node.propose("after the failure")).rejects.toThrow();
   });
 
   test("elects itself at start and reports itself as the leader", () => {

@@ -288,7 +288,7 @@ export class RaftCore {
    * One single-server membership change (dissertation §4.1), proposed as a
    * "config" entry holding the whole new membership; it takes effect on each
    * node as soon as that node appends it. Refused unless this leader has
-   * committed an entry of its own term (PITFALLS: Ongaro's 2015 bug) and no
+   * committed an entry of its own term (Ongaro's 2015 single-server change bug; docs/safety-rules.md) and no
    * other change is uncommitted. New servers join as learners and are
    * promoted once caught up (§4.2.1).
    */
@@ -366,7 +366,7 @@ export class RaftCore {
 
   step(message: Message): void {
     assert(message.to === this.id, `message for ${message.to} stepped into ${this.id}`);
-    // A removed server must not disrupt the cluster (PITFALLS: membership):
+    // A removed server must not disrupt the cluster (dissertation §4.2.3; docs/safety-rules.md):
     // (pre-)vote requests from non-members change nothing, not even our term.
     if ((message.type === "preVote" || message.type === "vote") && !this.isMember(message.from)) return;
     if (message.term > this.term && !this.onHigherTerm(message)) return;
@@ -445,7 +445,7 @@ export class RaftCore {
     if (handed.appliedTo > this.log.applied) this.log.appliedTo(handed.appliedTo);
     if (this.role !== "leader") return;
     // The leader counts itself toward a commit only once its own copy is durable
-    // (PITFALLS: etcd #14370).
+    // (etcd-io/etcd#14370).
     this.progress.get(this.id)!.maybeUpdate(this.log.durableLastIndex());
     this.commitAndBroadcast();
   }

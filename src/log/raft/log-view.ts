@@ -54,7 +54,7 @@ export class LogView {
 
   /**
    * Last index known durable: the only one a leader may count for itself
-   * (PITFALLS: etcd #14370). A pending snapshot counts: the driver installed
+   * (etcd-io/etcd#14370). A pending snapshot counts: the driver installed
    * its state durably before stepping it in.
    */
   durableLastIndex(): number {
@@ -174,7 +174,7 @@ export class LogView {
    * entry at or below its index goes; entries after it are kept only if our
    * entry at its index matches (Log Matching then says they extend the
    * snapshot), otherwise all go: a conflicting entry at the snapshot index
-   * never survives (PITFALLS: hashicorp/raft #704, openraft #753). Kept
+   * never survives (hashicorp/raft#704, openraft#753). Kept
    * entries become unstable again so the driver rewrites them after its reset.
    */
   restore(snapshot: SnapshotMeta): void {

@@ -88,7 +88,7 @@ export class MemoryStorage implements LogStorage {
   /**
    * Installs a snapshot received from a leader: every entry <= its index goes,
    * and so does everything after it unless the entry at its index matches
-   * (a conflicting entry there is never kept: PITFALLS hashicorp/raft #704,
+   * (a conflicting entry there is never kept: hashicorp/raft#704,
    * openraft #753). The core's Ready re-sends any tail it kept, so a driver
    * may equally drop the whole log and write Ready.entries.
    */

@@ -210,7 +210,7 @@ export type ReadState =
  *  - tooManyUncommitted: the log is too far ahead of the commit index.
  *  - transferring: a leadership transfer is in progress (dissertation §3.10).
  *  - ownTermNotCommitted: a config change before the leader committed an entry
- *    of its own term (PITFALLS: Ongaro's 2015 single-server change bug).
+ *    of its own term (Ongaro's 2015 single-server change bug; docs/safety-rules.md).
  *  - changeInProgress: a config change while another is uncommitted (§4.1).
  *  - invalidChange: addLearner of a member, promote of a non-learner, remove of
  *    a non-member, or removing the last voter.
