@@ -6,6 +6,7 @@
  * module decides when to ask and how to answer.
  */
 import type { Logger } from "../logger.ts";
+import type { DriverClock } from "./driver-clock.ts";
 import { MembershipChangeError, NotLeaderError } from "./errors.ts";
 import type { Member, Membership } from "./membership.ts";
 import type { RaftCore } from "./raft/core.ts";
@@ -46,6 +47,7 @@ export interface MembershipHost {
   core: RaftCore;
   self: ReplicaInfo;
   timing: RaftTiming;
+  clock: DriverClock;
   logger: Logger;
   appliedIndex(): number;
   snapshotIndex(): number;
@@ -75,16 +77,16 @@ export class MembershipOperations {
 
   /** Moves the leadership to voter `id`; resolves once it leads (or rejects after the transfer timed out). */
   async transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }> {
-    const { core, self, timing } = this.host;
+    const { core, self, timing, clock } = this.host;
     this.assertLeader();
     if (id === self.id) return { leaderId: id, leaderAddress: self.address };
     const started = core.transferLeadership(id);
     if (!started.started) throw new MembershipChangeError({ kind: "promote", id }, started.reason);
     this.host.scheduleReady();
-    const deadline = Date.now() + 4 * timing.electionTicks * timing.tickMs;
-    while (Date.now() < deadline) {
+    const deadline = clock.now() + 4 * timing.electionTicks * timing.tickMs;
+    while (clock.now() < deadline) {
       if (core.leader === id) return { leaderId: id, leaderAddress: addressOf(core, id) ?? "" };
-      await Bun.sleep(timing.tickMs);
+      await clock.sleep(timing.tickMs);
     }
     throw new NotLeaderError(addressOf(core, core.leader));
   }
@@ -111,10 +113,10 @@ export class MembershipOperations {
    * not removed (a server that is removed stops: RaftNode.apply).
    */
   reportCatchUp(): void {
-    const { core, self, logger } = this.host;
+    const { core, self, logger, clock } = this.host;
     const { voters, learners } = core.membership();
-    if (voters.includes(self.id) || Date.now() - this.lastCatchUpReport < catchUpReportEveryMs) return;
-    this.lastCatchUpReport = Date.now();
+    if (voters.includes(self.id) || clock.now() - this.lastCatchUpReport < catchUpReportEveryMs) return;
+    this.lastCatchUpReport = clock.now();
     const applied = this.host.appliedIndex();
     if (applied === 0 && core.lastIndex === 0) {
       logger.info("waiting to be added to the cluster");

@@ -30,7 +30,15 @@ export class LogStore {
   private firstIndexCache: number;
   private snapshotCache: SnapshotPoint;
 
-  constructor(private readonly db: Database) {
+  /**
+   * `afterSync` runs after each fsynced commit: everything written to the
+   * database up to then is durable (the simulator keeps an image of the
+   * "disk" there, so a simulated power cut loses exactly what was not synced).
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly afterSync: () => void = () => {},
+  ) {
     this.insertEntry = db.prepare("INSERT INTO log_entries (idx, term, type, payload, checksum) VALUES (?, ?, ?, ?, ?)");
     this.selectRange = db.prepare(
       "SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
@@ -197,6 +205,7 @@ export class LogStore {
     } finally {
       this.db.exec("PRAGMA synchronous = NORMAL");
     }
+    this.afterSync();
   }
 
   /** Reads every entry once, checking checksums and contiguity; throws CorruptLogError. */

@@ -7,6 +7,7 @@
  */
 import { appendBatchEntriesMax, pendingProposalsMax, queuedReadsMax } from "../limits.ts";
 import type { Logger } from "../logger.ts";
+import { processClock, type DriverClock } from "./driver-clock.ts";
 import type { SnapshotHeader, SnapshotReader, SnapshotStaging } from "../projections/snapshot.ts";
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
 import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
@@ -67,6 +68,8 @@ export interface RaftNodeOptions<Result> {
   log: LogStore;
   machine: StateMachine<Result>;
   timing: RaftTiming;
+  /** Ticks, batching turns and time for reports (default: the process's timers). */
+  clock?: DriverClock;
   random: () => number;
   /** Sends one message to a peer; answers come back through `step`. */
   send: (message: Message) => void;
@@ -132,7 +135,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private awaitingAnswers: { to: NodeId; type: MessageType; resolve: (answer: Message | null) => void }[] = [];
   private nextReadId = 1;
   private readyScheduled = false;
-  private ticker: ReturnType<typeof setInterval> | null = null;
+  private stopTicking: (() => void) | null = null;
+  private readonly clock: DriverClock;
   private softState: SoftState = { leaderId: 0, role: "follower" };
   /** Set by close(): nothing touches the log or the state machine after it. */
   private closed = false;
@@ -140,11 +144,13 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private readonly snapshotsInFlight = new Set<NodeId>();
   /** The snapshot being received now, if any. */
   private incomingSnapshot: SnapshotStaging | null = null;
-  private lastTickAt = performance.now();
+  private lastTickAt: number;
   /** This server has applied a config entry that names it (or starts as a member): a later one without it is a removal. */
   private wasMember = false;
 
   constructor(private readonly options: RaftNodeOptions<Result>) {
+    this.clock = options.clock ?? processClock;
+    this.lastTickAt = this.clock.now();
     this.storage = new SqliteRaftStorage(options.log);
     this.core = new RaftCore({
       id: options.self.id,
@@ -161,6 +167,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       self: options.self,
       timing: options.timing,
       logger: options.logger,
+      clock: this.clock,
       appliedIndex: () => options.machine.appliedIndex(),
       snapshotIndex: () => options.log.snapshot().index,
       change: (change) => this.changeMembership(change),
@@ -173,7 +180,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     const { voters } = this.core.membership();
     const alone = voters.length === 1 && voters[0] === options.self.id;
     if (options.campaignAtStart || alone) this.fastForwardElectionTimeout();
-    this.ticker = setInterval(() => this.onTick(), options.timing.tickMs);
+    this.stopTicking = this.clock.every(options.timing.tickMs, () => this.onTick());
   }
 
   /**
@@ -194,8 +201,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
 
   private stopForGood(): void {
     this.closed = true;
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = null;
+    this.stopTicking?.();
+    this.stopTicking = null;
     this.failPending(new NotLeaderError(null));
     for (const waiting of this.awaitingAnswers.splice(0)) waiting.resolve(null);
   }
@@ -205,7 +212,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   private tickOnce(): void {
-    const now = performance.now();
+    const now = this.clock.now();
     const late = now - this.lastTickAt - this.options.timing.tickMs;
     this.lastTickAt = now;
     // A stalled event loop delays heartbeats and answers: say so, it explains latency spikes and elections.
@@ -362,7 +369,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private scheduleReady(): void {
     if (this.readyScheduled) return;
     this.readyScheduled = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       this.readyScheduled = false;
       this.processReady();
     });
@@ -479,9 +486,9 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     };
     const point = applied - tailEntries;
     if (log.lastIndex() - log.snapshot().index <= entriesMax || point <= log.snapshot().index) return;
-    const started = performance.now();
+    const started = this.clock.now();
     log.compact(point);
-    this.options.logger.info("compacted the log", { upTo: point, ms: Math.round(performance.now() - started) });
+    this.options.logger.info("compacted the log", { upTo: point, ms: Math.round(this.clock.now() - started) });
   }
 
   private onReadState(readState: ReadState): void {

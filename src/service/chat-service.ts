@@ -24,10 +24,28 @@ export interface PasswordHashing {
   timeCost?: number;
 }
 
+/** How passwords are hashed and checked: argon2id by default; the simulator uses a deterministic stand-in. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
+export function argon2Hasher(costs: PasswordHashing = {}): PasswordHasher {
+  return {
+    hash: (password) => Bun.password.hash(password, { algorithm: "argon2id", ...costs }),
+    verify: (password, hash) => Bun.password.verify(password, hash),
+  };
+}
+
 export interface ChatServiceOptions {
   clusterSecret: string;
   passwordHashing?: PasswordHashing;
+  /** Replaces argon2id (and passwordHashing) entirely: for the simulator only. */
+  passwords?: PasswordHasher;
+  /** The leader's clock, stamped into each operation (default Date.now). */
   now?: () => number;
+  /** A fresh session nonce (default: 32 random bytes). */
+  newNonce?: () => string;
 }
 
 interface Identity {
@@ -38,6 +56,8 @@ interface Identity {
 export class ChatService {
   readonly queries: ChatQueries;
   private readonly now: () => number;
+  private readonly passwords: PasswordHasher;
+  private readonly newNonce: () => string;
 
   constructor(
     private readonly node: ReplicaNode<AppliedResult>,
@@ -46,6 +66,8 @@ export class ChatService {
   ) {
     this.queries = projections.queries;
     this.now = options.now ?? Date.now;
+    this.passwords = options.passwords ?? argon2Hasher(options.passwordHashing);
+    this.newNonce = options.newNonce ?? newSessionNonce;
   }
 
   async createAccount(caller: Caller, username: string, password: string) {
@@ -54,7 +76,7 @@ export class ChatService {
     await this.node.writeBarrier();
     return (await this.decideAndWrite(caller, async () => {
       this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
-      const passwordHash = await Bun.password.hash(password, { algorithm: "argon2id", ...this.options.passwordHashing });
+      const passwordHash = await this.passwords.hash(password);
       return { type: "CreateAccount", username, passwordHash };
     })) as { username: string };
   }
@@ -71,10 +93,10 @@ export class ChatService {
   private async loginOperation(username: string, password: string): Promise<ChatOperation> {
     const account = this.queries.account(username);
     if (!account) throw new ChatError("NOT_FOUND", "No such user");
-    if (!(await Bun.password.verify(password, account.passwordHash))) {
+    if (!(await this.passwords.verify(password, account.passwordHash))) {
       throw new ChatError("UNAUTHENTICATED", "Incorrect password");
     }
-    const sessionNonce = newSessionNonce();
+    const sessionNonce = this.newNonce();
     const tokenHash = hashToken(tokenFromNonce(this.options.clusterSecret, sessionNonce));
     return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce };
   }
@@ -158,7 +180,7 @@ export class ChatService {
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "confirm with the account's password");
     await this.authenticatedWrite(caller, async (identity) => {
       const account = this.queries.account(identity.username)!;
-      if (!(await Bun.password.verify(password, account.passwordHash))) {
+      if (!(await this.passwords.verify(password, account.passwordHash))) {
         throw new ChatError("UNAUTHENTICATED", "Incorrect password");
       }
       return { type: "DeleteAccount", ...identity };

@@ -1,0 +1,131 @@
+// One replica process under the whole-replica simulation: the real driver
+// (RaftNode), the real chat projections and the real chat service, on an
+// in-memory SQLite database standing in for the disk. The "disk" is the
+// image taken at the last fsync (LogStore's afterSync): a power cut
+// throws the process away and restarts from that image, so whatever was
+// written but not synced (a commit index saved without fsync, applied
+// state) is lost, as on a real machine.
+
+import { Database } from "bun:sqlite";
+import type { Logger } from "../../../logger.ts";
+import { prepareState, type StartIntent } from "../../../log/identity.ts";
+import { LogStore } from "../../../log/log-store.ts";
+import type { Member } from "../../../log/membership.ts";
+import type { Message } from "../../../log/raft/types.ts";
+import { RaftNode, type RaftTiming } from "../../../log/raft-node.ts";
+import { Projections, type AppliedResult } from "../../../projections/apply.ts";
+import { ChatService, type PasswordHasher } from "../../../service/chat-service.ts";
+import { openDatabase } from "../../../storage/database.ts";
+import type { SimRandom } from "../random.ts";
+import { SimClock } from "./clock.ts";
+
+/** What a replica needs from the simulation around it. */
+export interface ReplicaWorld {
+  nowMs(): number;
+  send(message: Message): void;
+  logger(id: number): Logger;
+  /** The node hit a broken invariant: the run fails with it. */
+  fatal(id: number, error: Error): void;
+}
+
+export const simClusterSecret = "simulated-cluster-secret";
+
+/** Deterministic and cheap: the simulator checks the replica, not argon2. */
+export const simPasswords: PasswordHasher = {
+  hash: async (password) => `sim$${Bun.hash(password).toString(16)}`,
+  verify: async (password, hash) => hash === `sim$${Bun.hash(password).toString(16)}`,
+};
+
+export class SimReplica {
+  /** The database as of the last fsync; null before the first start. */
+  private diskImage: Uint8Array | null = null;
+  private db: Database | null = null;
+  clock: SimClock | null = null;
+  node: RaftNode<AppliedResult> | null = null;
+  service: ChatService | null = null;
+  projections: Projections | null = null;
+  /** Ticks the process is stalled for (a GC pause, SIGSTOP): no ticks, no deliveries. */
+  pausedUntil = 0;
+  downUntil = 0;
+  removed = false;
+
+  constructor(
+    readonly member: Member,
+    private readonly intent: StartIntent,
+    private readonly timing: RaftTiming,
+    private readonly random: SimRandom,
+    private readonly world: ReplicaWorld,
+  ) {}
+
+  get id(): number {
+    return this.member.id;
+  }
+
+  get isUp(): boolean {
+    return this.node !== null;
+  }
+
+  /** Starts the process from its disk image (a first start founds or joins). */
+  start(): void {
+    const db = this.diskImage ? Database.deserialize(this.diskImage, { strict: true }) : openDatabase(":memory:");
+    db.exec("PRAGMA foreign_keys = ON");
+    this.db = db;
+    const log = new LogStore(db, () => (this.diskImage = db.serialize()));
+    prepareState(db, log, this.id, this.intent);
+    if (!this.diskImage) this.diskImage = db.serialize();
+    const projections = new Projections(db);
+    const clock = new SimClock(() => this.world.nowMs());
+    this.clock = clock;
+    this.projections = projections;
+    const nonces = this.random.fork();
+    this.node = new RaftNode({
+      self: this.member,
+      log,
+      machine: projections,
+      timing: this.timing,
+      clock,
+      random: this.random.asFunction(),
+      send: (message) => this.world.send(message),
+      logger: this.world.logger(this.id),
+      onFatal: (error) => this.world.fatal(this.id, error),
+      onRemoved: () => {
+        this.removed = true;
+      },
+      snapshots: {
+        open: () => {
+          throw new Error("the whole-replica simulation does not compact yet");
+        },
+        stage: () => {
+          throw new Error("the whole-replica simulation does not compact yet");
+        },
+        install: () => {},
+        send: async () => null,
+      },
+      compaction: { entriesMax: Number.MAX_SAFE_INTEGER, tailEntries: 0 },
+    });
+    this.service = new ChatService(this.node, projections, {
+      clusterSecret: simClusterSecret,
+      passwords: simPasswords,
+      now: () => clock.now(),
+      newNonce: () => nonces.int(0, 2 ** 31).toString(36) + nonces.int(0, 2 ** 31).toString(36),
+    });
+  }
+
+  /** A power cut: the process and everything not synced are gone. */
+  crash(): void {
+    this.clock?.stop();
+    void this.node?.close();
+    this.db?.close();
+    this.node = null;
+    this.service = null;
+    this.projections = null;
+    this.clock = null;
+    this.db = null;
+  }
+
+  /** The projection as of now (for the final checks), read from the live database. */
+  database(): Database {
+    if (!this.db) throw new Error(`replica ${this.id} is down`);
+    return this.db;
+  }
+}

@@ -1,0 +1,340 @@
+// The whole-replica simulation: N replicas, each the real driver (RaftNode),
+// projections and chat service on an in-memory SQLite disk, over the
+// simulated network, under a seeded fault schedule (power cuts that lose
+// unsynced writes, pauses, partitions, message loss, delay and duplication,
+// leader clock jumps), with simulated users that retry as the client library
+// does. A safety phase with faults, then a liveness phase after healing.
+// At the end, every replica must hold the same projection, every
+// acknowledged message exactly once, and no rejection may be stale.
+
+import { createLogger, type Logger } from "../../../logger.ts";
+import type { Member } from "../../../log/membership.ts";
+import type { Message } from "../../../log/raft/types.ts";
+import { projectionHash } from "../../../projections/hash.ts";
+import { chooseFaultProfile, FaultInjector, type FaultProfile, type FaultTarget } from "../faults.ts";
+import { calmNetwork, SimNetwork } from "../network.ts";
+import { SimRandom } from "../random.ts";
+import { SimViolation } from "../state-machine.ts";
+import { Trace } from "../trace.ts";
+import { checkHistory } from "./checks.ts";
+import { SimUser, type HistoryEntry } from "./clients.ts";
+import { SimReplica } from "./replica.ts";
+
+export interface WholeSimOptions {
+  seed: number;
+  nodeCount: number;
+  safetyTicks?: number;
+  livenessTicksMax?: number;
+  userCount?: number;
+  /** Print the replicas' own logs (slow; for replaying one seed). */
+  verbose?: boolean;
+}
+
+export interface WholeSimStats {
+  ticks: number;
+  operations: Record<string, number>;
+  crashes: number;
+  clockJumps: number;
+  leaders: number;
+}
+
+export interface WholeSimResult {
+  seed: number;
+  nodeCount: number;
+  ok: boolean;
+  invariant?: string;
+  message?: string;
+  trace: string[];
+  stats: WholeSimStats;
+}
+
+export const wholeSafetyTicksDefault = 300;
+export const wholeLivenessTicksMaxDefault = 3000;
+/** Simulated milliseconds per tick: the driver's tick. */
+const tickMs = 10;
+/** Per-tick chance that an idle user starts an operation during the safety phase. */
+const actChance = 0.3;
+/** Per-tick chance that some up replica's clock jumps (a day ahead or back). */
+const clockJumpRate = 0.005;
+const clockJumpMs = 2 * 24 * 60 * 60 * 1000;
+/** Rounds of queued work one tick may take before the driver is taken to livelock. */
+const drainRoundsMax = 1000;
+const requestTypes = new Set<Message["type"]>(["preVote", "vote", "append", "timeoutNow"]);
+
+export async function runWholeSimulation(options: WholeSimOptions): Promise<WholeSimResult> {
+  return new WholeSimulation(options).run();
+}
+
+class WholeSimulation implements FaultTarget {
+  private now = 0;
+  private readonly random: SimRandom;
+  readonly network: SimNetwork;
+  private readonly replicas: SimReplica[];
+  private readonly users: SimUser[];
+  private readonly profile: FaultProfile;
+  private readonly faults: FaultInjector;
+  private readonly trace = new Trace(400);
+  private readonly history: HistoryEntry[] = [];
+  private readonly leadersByTerm = new Map<number, number>();
+  private failure: Error | null = null;
+  private crashes = 0;
+  private clockJumps = 0;
+
+  constructor(private readonly options: WholeSimOptions) {
+    this.random = new SimRandom(options.seed);
+    this.network = new SimNetwork(this.random.fork());
+    this.profile = chooseFaultProfile(this.random);
+    this.faults = new FaultInjector(this.random.fork(), this.profile, this);
+    const members: Member[] = Array.from({ length: options.nodeCount }, (_, i) => ({ id: i + 1, address: `sim:${i + 1}` }));
+    const timing = { tickMs, electionTicks: this.profile.timing.electionTicks, heartbeatTicks: this.profile.timing.heartbeatTicks };
+    const world = {
+      nowMs: () => this.now * tickMs,
+      send: (message: Message) => this.network.send(message, this.now),
+      logger: (id: number) => this.logger(id),
+      fatal: (id: number, error: Error) => this.fail(new SimViolation("the driver never breaks an invariant", `replica ${id}: ${error.message}`)),
+    };
+    this.replicas = members.map((member) => new SimReplica(member, { kind: "found", voters: members }, timing, this.random.fork(), world));
+    const names = Array.from({ length: options.userCount ?? this.profile.writerCount }, (_, i) => `user${i + 1}`);
+    const clientWorld = {
+      nowMs: () => this.now * tickMs,
+      reach: (id: number) => this.reach(id),
+      replicaIds: () => this.nodeIds,
+      record: (entry: HistoryEntry) => {
+        this.history.push(entry);
+        this.trace.add(this.now, 0, `${entry.user} ${entry.kind} ${entry.outcome}`, entry.error ?? entry.text ?? entry.ids ?? "");
+      },
+      unexpected: (error: unknown) => this.fail(new SimViolation("the service answers with typed errors", String((error as Error)?.stack ?? error))),
+    };
+    this.users = names.map((name, i) => new SimUser(name, `sim-client-${options.seed}-${i + 1}`, names.filter((other) => other !== name), this.random.fork(), clientWorld));
+  }
+
+  get nodeIds(): number[] {
+    return this.replicas.map((replica) => replica.id);
+  }
+
+  async run(): Promise<WholeSimResult> {
+    try {
+      for (const replica of this.replicas) replica.start();
+      await this.safetyPhase();
+      await this.livenessPhase();
+      this.finalChecks();
+      return this.result(null);
+    } catch (error) {
+      return this.result(error);
+    } finally {
+      for (const replica of this.replicas) replica.crash();
+    }
+  }
+
+  private async safetyPhase(): Promise<void> {
+    this.network.faults = this.profile.network;
+    const ticks = this.options.safetyTicks ?? wholeSafetyTicksDefault;
+    for (let tick = 0; tick < ticks; tick++) {
+      this.faults.step();
+      this.maybeJumpClock();
+      this.restartDue();
+      await this.advance(() => actChance);
+    }
+  }
+
+  private async livenessPhase(): Promise<void> {
+    this.network.heal();
+    this.network.faults = calmNetwork;
+    this.trace.add(this.now, 0, "healed");
+    for (const replica of this.replicas) {
+      replica.pausedUntil = Math.min(replica.pausedUntil, this.now);
+      replica.downUntil = Math.min(replica.downUntil, this.now);
+      if (replica.clock) replica.clock.skewMs = 0;
+    }
+    this.restartDue();
+    const start = this.now;
+    const okBefore = this.history.length;
+    const maxTicks = this.options.livenessTicksMax ?? wholeLivenessTicksMaxDefault;
+    // Each user must get one operation through the healed cluster, then rests.
+    while (!this.converged(okBefore)) {
+      if (this.now - start >= maxTicks) throw new SimViolation("liveness after healing", this.describeStall());
+      const through = this.usersThrough(okBefore);
+      await this.advance((user) => (through.has(user.name) ? 0 : 1));
+    }
+  }
+
+  /** One tick: deliver due messages, tick every live replica, let users act, then run all queued work. */
+  private async advance(userActChance: (user: SimUser) => number): Promise<void> {
+    this.now++;
+    for (const message of this.network.takeDue(this.now)) this.deliver(message);
+    for (const replica of this.replicas) if (this.running(replica)) replica.clock!.tick();
+    for (const user of this.users) {
+      user.tick();
+      if (user.idle && this.random.chance(userActChance(user))) user.act();
+    }
+    await this.drain();
+    this.observeLeaders();
+    if (this.failure) throw this.failure;
+  }
+
+  private deliver(message: Message): void {
+    const replica = this.replicas[message.to - 1];
+    if (!replica || !replica.isUp) return;
+    if (replica.pausedUntil > this.now) {
+      this.network.hold(message, replica.pausedUntil + 1);
+      return;
+    }
+    const node = replica.node!;
+    if (!requestTypes.has(message.type)) {
+      node.step(message);
+      return;
+    }
+    void node.handlePeerMessage(message).then((answer) => {
+      if (answer) this.network.send(answer, this.now);
+    });
+  }
+
+  /** Runs every replica's queued work and the promise callbacks it releases, until all is quiet. */
+  private async drain(): Promise<void> {
+    for (let round = 0; ; round++) {
+      if (round >= drainRoundsMax) throw new SimViolation("the driver's work drains", `still busy after ${round} rounds`);
+      let ran = false;
+      for (const replica of this.replicas) if (this.running(replica)) ran = replica.clock!.runQueued() || ran;
+      // Promise callbacks (answers to users, peers) run before the next macrotask.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!ran && !this.replicas.some((replica) => this.running(replica) && replica.clock!.hasQueued())) return;
+    }
+  }
+
+  private running(replica: SimReplica): boolean {
+    return replica.isUp && replica.pausedUntil <= this.now;
+  }
+
+  private reach(id: number) {
+    const replica = this.replicas[id - 1];
+    return replica && this.running(replica) ? replica.service : null;
+  }
+
+  /** Election safety (paper §5.2): at most one leader per term, over the whole run. */
+  private observeLeaders(): void {
+    for (const replica of this.replicas) {
+      if (!replica.isUp) continue;
+      const info = replica.node!.leaderInfo();
+      if (info.leaderId !== replica.id) continue;
+      const known = this.leadersByTerm.get(info.term);
+      if (known === undefined) {
+        this.leadersByTerm.set(info.term, replica.id);
+        this.trace.add(this.now, replica.id, "leads", { term: info.term });
+      } else if (known !== replica.id) {
+        throw new SimViolation("at most one leader per term", `term ${info.term}: ${known} and ${replica.id}`);
+      }
+    }
+  }
+
+  private maybeJumpClock(): void {
+    if (!this.random.chance(clockJumpRate)) return;
+    const up = this.replicas.filter((replica) => replica.isUp);
+    if (up.length === 0) return;
+    const replica = this.random.pick(up);
+    replica.clock!.skewMs = this.random.pick([clockJumpMs, -clockJumpMs, 0]);
+    this.clockJumps++;
+    this.trace.add(this.now, replica.id, "clock jump", { skewMs: replica.clock!.skewMs });
+  }
+
+  private restartDue(): void {
+    for (const replica of this.replicas) {
+      if (replica.isUp || replica.downUntil > this.now) continue;
+      replica.start();
+      this.trace.add(this.now, replica.id, "restart");
+    }
+  }
+
+  // ------------------------------------------------------------ FaultTarget
+
+  isUp(id: number): boolean {
+    return this.replicas[id - 1]!.isUp;
+  }
+
+  leaders(): number[] {
+    return this.replicas.filter((replica) => replica.isUp && replica.node!.leaderInfo().leaderId === replica.id).map((replica) => replica.id);
+  }
+
+  /** A power cut: the process and its unsynced writes are gone. */
+  crashNow(id: number): void {
+    const replica = this.replicas[id - 1]!;
+    if (!replica.isUp) return;
+    replica.crash();
+    replica.downUntil = this.now + this.random.int(1, this.profile.maxDownTicks);
+    this.crashes++;
+    this.trace.add(this.now, id, "crash", { downUntil: replica.downUntil });
+  }
+
+  /** The real driver has no crash points to arm: a crash strikes between turns. */
+  armCrash(id: number): void {
+    this.crashNow(id);
+  }
+
+  pause(id: number, ticks: number): void {
+    const replica = this.replicas[id - 1]!;
+    replica.pausedUntil = Math.max(replica.pausedUntil, this.now + ticks);
+    this.trace.add(this.now, id, "pause", { until: replica.pausedUntil });
+  }
+
+  note(what: string, detail?: unknown): void {
+    this.trace.add(this.now, 0, what, detail);
+  }
+
+  // ------------------------------------------------------------ convergence and checks
+
+  /** Every user got an operation through after healing, and every replica holds the same applied projection. */
+  private usersThrough(okBefore: number): Set<string> {
+    return new Set(this.history.slice(okBefore).filter((entry) => entry.outcome === "ok").map((entry) => entry.user));
+  }
+
+  private converged(okBefore: number): boolean {
+    if (this.usersThrough(okBefore).size < this.users.length) return false;
+    if (this.users.some((user) => !user.idle)) return false;
+    const leaders = this.leaders();
+    if (leaders.length !== 1 || this.replicas.some((replica) => !replica.isUp)) return false;
+    const applied = this.replicas.map((replica) => replica.projections!.appliedIndex());
+    if (new Set(applied).size !== 1) return false;
+    const leader = this.replicas[leaders[0]! - 1]!;
+    return leader.node!.status().commitIndex === applied[0];
+  }
+
+  private describeStall(): string {
+    const replicas = this.replicas.map((replica) => {
+      if (!replica.isUp) return `r${replica.id}:down`;
+      const info = replica.node!.leaderInfo();
+      return `r${replica.id}: term ${info.term} leader ${info.leaderId} applied ${replica.projections!.appliedIndex()}`;
+    });
+    const busy = this.users.filter((user) => !user.idle).map((user) => user.name);
+    return `no convergence: ${replicas.join(", ")}; busy users ${busy.join(",") || "none"}`;
+  }
+
+  private finalChecks(): void {
+    const hashes = this.replicas.map((replica) => projectionHash(replica.database()));
+    if (new Set(hashes).size !== 1) throw new SimViolation("replicas converge to the same projection", hashes.map((hash, i) => `r${i + 1}:${hash.slice(0, 12)}`).join(" "));
+    const stored = this.replicas[0]!.database().query("SELECT id, text FROM messages").all() as { id: number; text: string }[];
+    checkHistory(this.history, stored);
+  }
+
+  private logger(id: number): Logger {
+    const real = this.options.verbose ? createLogger(`sim-r${id}`, "debug") : null;
+    const record = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+      this.trace.add(this.now, id, `${level} ${message}`, fields ?? "");
+      (real as unknown as Record<string, (m: string, f?: Record<string, unknown>) => void> | null)?.[level]?.(message, fields);
+    };
+    return { debug: () => {}, info: record("info"), warn: record("warn"), error: record("error") };
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+  }
+
+  private result(error: unknown): WholeSimResult {
+    const operations: Record<string, number> = {};
+    for (const entry of this.history) operations[`${entry.kind} ${entry.outcome}`] = (operations[`${entry.kind} ${entry.outcome}`] ?? 0) + 1;
+    const stats = { ticks: this.now, operations, crashes: this.crashes, clockJumps: this.clockJumps, leaders: this.leadersByTerm.size };
+    const base = { seed: this.options.seed, nodeCount: this.options.nodeCount, stats };
+    if (!error) return { ...base, ok: true, trace: [] };
+    const invariant = error instanceof SimViolation ? error.invariant : "unexpected exception";
+    const message = error instanceof Error ? `${error.message}${error instanceof SimViolation ? "" : `\n${error.stack}`}` : String(error);
+    return { ...base, ok: false, invariant, message, trace: this.trace.tail(80) };
+  }
+}
