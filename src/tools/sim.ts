@@ -1,10 +1,26 @@
-// CLI for the seeded Raft simulator.
-//   bun src/tools/sim.ts --seeds N [--seed S] [--nodes 3|5] [--ticks T]
+// CLI for the seeded simulators.
+//   bun src/tools/sim.ts --seeds N [--seed S] [--nodes 3|5] [--ticks T] [--whole]
 // Runs seeds S..S+N-1 (S defaults to 1), each with 3 and 5 replicas unless
-// --nodes picks one. On the first violation it prints the seed, the invariant
-// and the tail of the trace, and exits with status 1.
+// --nodes picks one. The consensus core alone by default; with --whole, the
+// whole replica (driver, projections, chat service, simulated users). On the
+// first violation it prints the seed, the invariant and the tail of the
+// trace, and exits with status 1.
 
 import { runSimulation, type SimResult } from "./sim/simulation.ts";
+import { runWholeSimulation, type WholeSimResult } from "./sim/whole/simulation.ts";
+
+const usageText = `usage: bun run sim -- --seeds N [--seed S] [--nodes 3|5] [--ticks T] [--trace EVENTS] [--messages] [--whole]
+
+  --seeds N      how many seeds to run (default 1)
+  --seed S       the first seed (default 1); alone, replays that one seed
+  --nodes N      replicas per run (default: 3 and 5)
+  --ticks T      ticks of the faulty safety phase
+  --trace EVENTS events printed on failure (core simulator)
+  --messages     trace every delivered message (core simulator; slow)
+  --whole        simulate whole replicas: the real driver, projections and chat
+                 service on in-memory SQLite, with users that retry as the client
+                 library does, checked against their history
+  -h, --help     show this help`;
 
 interface CliOptions {
   seeds: number;
@@ -13,16 +29,22 @@ interface CliOptions {
   safetyTicks?: number;
   traceTail: number;
   traceMessages: boolean;
+  whole: boolean;
 }
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { seeds: 1, firstSeed: 1, nodeCounts: [3, 5], traceTail: 50, traceMessages: false };
+  const options: CliOptions = { seeds: 1, firstSeed: 1, nodeCounts: [3, 5], traceTail: 50, traceMessages: false, whole: false };
   let seedGiven = false;
   let seedsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    if (flag === "--messages") {
-      options.traceMessages = true;
+    if (flag === "--help" || flag === "-h") {
+      console.log(usageText);
+      process.exit(0);
+    }
+    if (flag === "--messages" || flag === "--whole") {
+      if (flag === "--messages") options.traceMessages = true;
+      else options.whole = true;
       continue;
     }
     const value = Number(argv[i + 1]);
@@ -41,7 +63,7 @@ function parseArgs(argv: string[]): CliOptions {
 }
 
 function usage(problem: string): never {
-  console.error(`${problem}\nusage: bun src/tools/sim.ts --seeds N [--seed S] [--nodes 3|5] [--ticks T] [--trace EVENTS] [--messages]`);
+  console.error(`${problem}\n${usageText}`);
   process.exit(2);
 }
 
@@ -54,8 +76,43 @@ function report(result: SimResult): void {
   console.error(`replay: bun src/tools/sim.ts --seed ${result.seed} --nodes ${result.nodeCount}`);
 }
 
+async function mainWhole(options: CliOptions): Promise<void> {
+  const started = performance.now();
+  const operations: Record<string, number> = {};
+  let runs = 0;
+  let crashes = 0;
+  let clockJumps = 0;
+  for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
+    for (const nodeCount of options.nodeCounts) {
+      const result = await runWholeSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks });
+      if (!result.ok) reportWhole(result);
+      runs++;
+      crashes += result.stats.crashes;
+      clockJumps += result.stats.clockJumps;
+      for (const [kind, count] of Object.entries(result.stats.operations)) operations[kind] = (operations[kind] ?? 0) + count;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`ok: ${options.seeds} seeds, ${runs} whole-replica runs (${options.nodeCounts.join("+")} nodes) in ${seconds.toFixed(1)}s (${(runs / seconds).toFixed(1)} runs/s)`);
+  console.log(`power cuts ${crashes}, clock jumps ${clockJumps}`);
+  console.log(`operations: ${Object.entries(operations).sort().map(([kind, count]) => `${kind} ${count}`).join(", ")}`);
+}
+
+function reportWhole(result: WholeSimResult): never {
+  console.error(`FAIL seed ${result.seed} with ${result.nodeCount} whole replicas: ${result.invariant}`);
+  console.error(result.message);
+  console.error(`last ${result.trace.length} events:`);
+  for (const line of result.trace) console.error(`  ${line}`);
+  console.error(`replay: bun run sim -- --whole --seed ${result.seed} --nodes ${result.nodeCount}`);
+  process.exit(1);
+}
+
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
+  if (options.whole) {
+    void mainWhole(options);
+    return;
+  }
   const started = performance.now();
   const totals = { runs: 0, elections: 0, writesAcked: 0, readsChecked: 0, crashes: 0, partitions: 0, messages: 0, membershipChanges: 0, transfers: 0, snapshotsInstalled: 0 };
   for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {

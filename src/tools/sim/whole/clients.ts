@@ -45,6 +45,9 @@ export const callTimeoutMs = 400;
 /** A write is retried this long before its outcome is reported unknown (the client library's failover deadline). */
 export const retryDeadlineMs = 15_000;
 
+/** Chance that a user's next operation goes to a replica picked at random rather than the one it believes leads. */
+const wanderChance = 0.2;
+
 type Attempt<T> = (service: ChatService, caller: Caller) => Promise<T>;
 
 export class SimUser {
@@ -60,6 +63,8 @@ export class SimUser {
     private readonly peers: readonly string[],
     private readonly random: SimRandom,
     private readonly world: ClientWorld,
+    /** Users arrive over the run, so accounts are created while faults strike too. */
+    private readonly arrivesAtMs = 0,
   ) {
     this.target = random.pick(world.replicaIds());
   }
@@ -68,9 +73,9 @@ export class SimUser {
     return !this.busy;
   }
 
-  /** Starts this user's next operation (if idle): register, log in, then send or read. */
+  /** Starts this user's next operation (if idle and arrived): register, log in, then send or read. */
   act(): void {
-    if (this.busy) return;
+    if (this.busy || this.world.nowMs() < this.arrivesAtMs) return;
     this.busy = true;
     void this.next().finally(() => {
       this.busy = false;
@@ -78,6 +83,8 @@ export class SimUser {
   }
 
   private async next(): Promise<void> {
+    // Clients disagree about who leads (each learned it at another moment): now and then one asks another replica.
+    if (this.random.chance(wanderChance)) this.target = this.random.pick(this.world.replicaIds());
     if (!this.registered) {
       const outcome = await this.call("createAccount", {}, (service, caller) => service.createAccount(caller, this.name, "sim-password"));
       if (outcome.outcome === "ok" || outcome.error?.startsWith("ALREADY_EXISTS")) this.registered = true;

@@ -59,6 +59,7 @@ const clockJumpRate = 0.005;
 const clockJumpMs = 2 * 24 * 60 * 60 * 1000;
 /** Rounds of queued work one tick may take before the driver is taken to livelock. */
 const drainRoundsMax = 1000;
+const electionTicksChoices = [10, 20, 40];
 const requestTypes = new Set<Message["type"]>(["preVote", "vote", "append", "timeoutNow"]);
 
 export async function runWholeSimulation(options: WholeSimOptions): Promise<WholeSimResult> {
@@ -86,7 +87,9 @@ class WholeSimulation implements FaultTarget {
     this.profile = chooseFaultProfile(this.random);
     this.faults = new FaultInjector(this.random.fork(), this.profile, this);
     const members: Member[] = Array.from({ length: options.nodeCount }, (_, i) => ({ id: i + 1, address: `sim:${i + 1}` }));
-    const timing = { tickMs, electionTicks: this.profile.timing.electionTicks, heartbeatTicks: this.profile.timing.heartbeatTicks };
+    // Long election timeouts next to short network delays, as on a real LAN, leave a deposed
+    // leader a window in which it still believes it leads: that is where stale answers hide.
+    const timing = { tickMs, electionTicks: this.random.pick(electionTicksChoices), heartbeatTicks: this.profile.timing.heartbeatTicks };
     const world = {
       nowMs: () => this.now * tickMs,
       send: (message: Message) => this.network.send(message, this.now),
@@ -105,7 +108,11 @@ class WholeSimulation implements FaultTarget {
       },
       unexpected: (error: unknown) => this.fail(new SimViolation("the service answers with typed errors", String((error as Error)?.stack ?? error))),
     };
-    this.users = names.map((name, i) => new SimUser(name, `sim-client-${options.seed}-${i + 1}`, names.filter((other) => other !== name), this.random.fork(), clientWorld));
+    const safetyMs = (options.safetyTicks ?? wholeSafetyTicksDefault) * tickMs;
+    this.users = names.map((name, i) => {
+      const arrivesAtMs = i === 0 ? 0 : this.random.int(0, safetyMs);
+      return new SimUser(name, `sim-client-${options.seed}-${i + 1}`, names.filter((other) => other !== name), this.random.fork(), clientWorld, arrivesAtMs);
+    });
   }
 
   get nodeIds(): number[] {
