@@ -145,7 +145,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   /** The snapshot being received now, if any. */
   private incomingSnapshot: SnapshotStaging | null = null;
   private lastTickAt: number;
-  /** This server has applied a config entry that names it (or starts as a member): a later one without it is a removal. */
+  /** The applied membership names this server: a config entry applied later without it is a removal. */
   private wasMember = false;
 
   constructor(private readonly options: RaftNodeOptions<Result>) {
@@ -173,8 +173,8 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       change: (change) => this.changeMembership(change),
       scheduleReady: () => this.scheduleReady(),
     });
-    const { voters: startVoters, learners: startLearners } = this.core.membership();
-    this.wasMember = startVoters.includes(options.self.id) || startLearners.includes(options.self.id);
+    // As of the applied state, not the log's latest config: a restart re-applies the entries after it, in order.
+    this.wasMember = options.machine.appliedMembershipIncludes(options.self.id);
     this.announceMembership();
     this.processReady(); // entries committed before a restart but not yet applied
     const { voters } = this.core.membership();

@@ -8,6 +8,8 @@ import type { LogEntry } from "./entry.ts";
 /** Applies committed entries in log order; results come back per entry. */
 export interface StateMachine<Result> {
   appliedIndex(): number;
+  /** Whether the membership as of the applied index (its last applied config entry) includes server `id`. */
+  appliedMembershipIncludes(id: number): boolean;
   apply(entries: readonly LogEntry[]): Result[];
 }
 

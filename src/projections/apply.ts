@@ -48,6 +48,10 @@ export class Projections {
     return this.queries.appliedIndex();
   }
 
+  appliedMembershipIncludes(id: number): boolean {
+    return this.db.query("SELECT 1 FROM cluster_members WHERE id = ?").get(id) !== null;
+  }
+
   /** Subscribes a listener that cannot break the others by throwing. */
   on<K extends keyof ProjectionEvents>(type: K, listener: (event: ProjectionEvents[K]) => void): () => void {
     const guarded = (event: ProjectionEvents[K]) => {

@@ -27,6 +27,10 @@ class CountingMachine implements StateMachine<null> {
   appliedIndex() {
     return this.applied;
   }
+  /** These tests never change the membership: every server stays a member. */
+  appliedMembershipIncludes() {
+    return true;
+  }
   apply(entries: readonly LogEntry[]) {
     this.applied = entries[entries.length - 1]!.index;
     return entries.map(() => null);

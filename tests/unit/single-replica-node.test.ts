@@ -24,6 +24,10 @@ class RecordingMachine implements StateMachine<string> {
   appliedIndex() {
     return this.applied.length === 0 ? 0 : this.applied[this.applied.length - 1]!.index;
   }
+  /** These tests never change the membership: every server stays a member. */
+  appliedMembershipIncludes() {
+    return true;
+  }
   apply(entries: readonly LogEntry[]) {
     this.batches += 1;
     for (const entry of entries) {

@@ -65,6 +65,11 @@ export class SimReplica {
     return this.node !== null;
   }
 
+  /** Started at least once (a spare server starts only when it is time for it to join). */
+  get started(): boolean {
+    return this.diskImage !== null;
+  }
+
   /** Starts the process from its disk image (a first start founds or joins). */
   start(): void {
     const db = this.diskImage ? Database.deserialize(this.diskImage, { strict: true }) : openDatabase(":memory:");

@@ -59,6 +59,8 @@ const clockJumpRate = 0.005;
 const clockJumpMs = 2 * 24 * 60 * 60 * 1000;
 /** Rounds of queued work one tick may take before the driver is taken to livelock. */
 const drainRoundsMax = 1000;
+/** A joiner asks the leader again this often until it is in the membership. */
+const joinRetryTicks = 20;
 const electionTicksChoices = [10, 20, 40];
 const requestTypes = new Set<Message["type"]>(["preVote", "vote", "append", "timeoutNow"]);
 
@@ -80,6 +82,9 @@ class WholeSimulation implements FaultTarget {
   private failure: Error | null = null;
   private crashes = 0;
   private clockJumps = 0;
+  /** The tick at which the spare server starts and asks to join. */
+  private readonly spareStartsAt: number;
+  private joinRequestedAt = -Infinity;
 
   constructor(private readonly options: WholeSimOptions) {
     this.random = new SimRandom(options.seed);
@@ -97,6 +102,10 @@ class WholeSimulation implements FaultTarget {
       fatal: (id: number, error: Error) => this.fail(new SimViolation("the driver never breaks an invariant", `replica ${id}: ${error.message}`)),
     };
     this.replicas = members.map((member) => new SimReplica(member, { kind: "found", voters: members }, timing, this.random.fork(), world));
+    // One more server joins at runtime; crashes and restarts strike it at any point of its catch-up.
+    const spare = { id: options.nodeCount + 1, address: `sim:${options.nodeCount + 1}` };
+    this.replicas.push(new SimReplica(spare, { kind: "join" }, timing, this.random.fork(), world));
+    this.spareStartsAt = this.random.int(0, Math.floor((options.safetyTicks ?? wholeSafetyTicksDefault) / 2));
     const names = Array.from({ length: options.userCount ?? this.profile.writerCount }, (_, i) => `user${i + 1}`);
     const clientWorld = {
       nowMs: () => this.now * tickMs,
@@ -121,7 +130,7 @@ class WholeSimulation implements FaultTarget {
 
   async run(): Promise<WholeSimResult> {
     try {
-      for (const replica of this.replicas) replica.start();
+      for (const replica of this.replicas.slice(0, this.options.nodeCount)) replica.start();
       await this.safetyPhase();
       await this.livenessPhase();
       this.finalChecks();
@@ -170,6 +179,7 @@ class WholeSimulation implements FaultTarget {
     this.now++;
     for (const message of this.network.takeDue(this.now)) this.deliver(message);
     for (const replica of this.replicas) if (this.running(replica)) replica.clock!.tick();
+    this.askToJoin();
     for (const user of this.users) {
       user.tick();
       if (user.idle && this.random.chance(userActChance(user))) user.act();
@@ -233,6 +243,21 @@ class WholeSimulation implements FaultTarget {
     }
   }
 
+  /** What JoinCluster does for the spare: the leader adds it as a learner (retried, as the joiner retries). */
+  private askToJoin(): void {
+    const spare = this.replicas[this.options.nodeCount]!;
+    if (!spare.isUp || this.now - this.joinRequestedAt < joinRetryTicks) return;
+    const leaderId = this.leaders()[0];
+    if (leaderId === undefined) return;
+    const leader = this.replicas[leaderId - 1]!;
+    if (!this.running(leader)) return;
+    const { replicas } = leader.node!.leaderInfo();
+    if (replicas.some((replica) => replica.id === spare.id)) return;
+    this.joinRequestedAt = this.now;
+    this.trace.add(this.now, leaderId, "join requested", { id: spare.id });
+    leader.node!.addLearner(spare.id, spare.member.address).catch(() => {});
+  }
+
   private maybeJumpClock(): void {
     if (!this.random.chance(clockJumpRate)) return;
     const up = this.replicas.filter((replica) => replica.isUp);
@@ -246,6 +271,7 @@ class WholeSimulation implements FaultTarget {
   private restartDue(): void {
     for (const replica of this.replicas) {
       if (replica.isUp || replica.downUntil > this.now) continue;
+      if (!replica.started && this.now < this.spareStartsAt) continue;
       replica.start();
       this.trace.add(this.now, replica.id, "restart");
     }
