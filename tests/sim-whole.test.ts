@@ -17,8 +17,14 @@ const fiveReplicaSeeds = 300;
  * Seeds that found bugs (with the fix reverted) or harness mistakes:
  * 322 (3 replicas): a deposed leader answered "Recipient does not exist" for
  * an account the new leader had acknowledged (rejections skipped ReadIndex).
+ * 7 (3 replicas): a joiner restarted after a power cut re-applied the
+ * founding entry and took itself for removed (membership before the restart
+ * was read from the log's latest config instead of the applied state).
  */
-const regressionSeeds: [seed: number, nodes: number][] = [[322, 3]];
+const regressionSeeds: [seed: number, nodes: number][] = [
+  [322, 3],
+  [7, 3],
+];
 
 function describeFailure(result: WholeSimResult): string {
   return `seed ${result.seed} (${result.nodeCount} replicas): ${result.invariant}: ${result.message}\n${result.trace.join("\n")}`;
