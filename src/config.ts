@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { RaftTiming } from "./log/raft-node.ts";
+import type { RaftTiming } from "./log/driver-clock.ts";
 
 export const projectRoot = resolve(import.meta.dir, "..");
 

@@ -6,12 +6,11 @@
  * module decides when to ask and how to answer.
  */
 import type { Logger } from "../logger.ts";
-import type { DriverClock } from "./driver-clock.ts";
+import type { DriverClock, RaftTiming } from "./driver-clock.ts";
 import { MembershipChangeError, NotLeaderError } from "./errors.ts";
 import type { Member, Membership } from "./membership.ts";
 import type { RaftCore } from "./raft/core.ts";
 import type { ConfChange, NodeId } from "./raft/types.ts";
-import type { RaftTiming } from "./raft-node.ts";
 import type { ReplicaInfo } from "./replica-node.ts";
 
 /** A learner this close to the leader's last index is promoted to voter. */

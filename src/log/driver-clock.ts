@@ -5,6 +5,13 @@
  * sleep. The real one uses the process's timers; the simulator supplies its
  * own, so the same driver runs under a seeded, deterministic schedule.
  */
+/** The driver's tick and the core's timeouts, counted in ticks. */
+export interface RaftTiming {
+  tickMs: number;
+  heartbeatTicks: number;
+  electionTicks: number;
+}
+
 export interface DriverClock {
   /** Milliseconds since an arbitrary origin; never goes back. */
   now(): number;

@@ -7,7 +7,7 @@
  */
 import { appendBatchEntriesMax, pendingProposalsMax, queuedReadsMax } from "../limits.ts";
 import type { Logger } from "../logger.ts";
-import { processClock, type DriverClock } from "./driver-clock.ts";
+import { processClock, type DriverClock, type RaftTiming } from "./driver-clock.ts";
 import type { SnapshotHeader, SnapshotReader, SnapshotStaging } from "../projections/snapshot.ts";
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
 import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
@@ -56,11 +56,6 @@ export interface CompactionBounds {
 export const eventLoopStallWarnMs = 100;
 
 
-export interface RaftTiming {
-  tickMs: number;
-  heartbeatTicks: number;
-  electionTicks: number;
-}
 
 export interface RaftNodeOptions<Result> {
   self: ReplicaInfo;

@@ -719,7 +719,8 @@ export class RaftCore {
     this.leaderId = message.from;
     this.electionElapsed = 0;
     const snapshot = message.snapshot;
-    if (snapshot.index > this.log.committed) {
+    // The one predicate the driver also asked before it swapped the state in.
+    if (this.snapshotWanted(message)) {
       this.log.restore(snapshot);
       this.configIndexes = this.scanConfigIndexes(snapshot.index + 1);
       this.setMembership(this.computeMembership());
