@@ -105,12 +105,8 @@ interface PendingRead {
 /** Entries one ReplicateOperation carries at most (its bytes are bounded by the core). */
 export const replicateEntriesMax = 512;
 
-/** The answer a request of each type gets, for matching a Ready's message to the RPC waiting for it. */
-const answerType: Partial<Record<MessageType, MessageType>> = {
-  preVote: "preVoteResponse",
-  vote: "voteResponse",
-  append: "appendResponse",
-};
+/** Requests the core answers (a timeoutNow is answered by the call itself). */
+const answeredTypes = new Set<MessageType>(["preVote", "vote", "append"]);
 
 export class RaftNode<Result> implements ReplicaNode<Result> {
   private readonly core: RaftCore;
@@ -126,8 +122,9 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   /** Reads confirmed at an index the state machine has not applied yet. */
   private readonly readsAwaitingApply: { index: number; read: PendingRead }[] = [];
   private readonly leadershipListeners = new Set<() => void>();
-  /** Peer requests stepped and waiting for their answer from the next Ready, oldest first. */
-  private awaitingAnswers: { to: NodeId; type: MessageType; resolve: (answer: Message | null) => void }[] = [];
+  /** Peer requests stepped and waiting for their answer from the next Ready, by the requestId they were stepped with. */
+  private readonly awaitingAnswers = new Map<number, (answer: Message | null) => void>();
+  private nextRequestId = 1;
   private nextReadId = 1;
   private readyScheduled = false;
   private stopTicking: (() => void) | null = null;
@@ -199,7 +196,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     this.stopTicking?.();
     this.stopTicking = null;
     this.failPending(new NotLeaderError(null));
-    for (const waiting of this.awaitingAnswers.splice(0)) waiting.resolve(null);
+    this.settleUnanswered();
   }
 
   private onTick(): void {
@@ -334,15 +331,15 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
    */
   handlePeerMessage(message: Message): Promise<Message | null> {
     if (message.to !== this.options.self.id || this.closed) return Promise.resolve(null);
-    this.guarded(() => this.core.step(message));
+    const requestId = this.nextRequestId++;
+    this.guarded(() => this.core.step({ ...message, requestId }));
     if (this.closed) return Promise.resolve(null);
-    const type = answerType[message.type];
-    if (!type) {
+    if (!answeredTypes.has(message.type)) {
       this.scheduleReady();
       return Promise.resolve(null);
     }
     return new Promise((resolve) => {
-      this.awaitingAnswers.push({ to: message.from, type, resolve });
+      this.awaitingAnswers.set(requestId, resolve);
       this.scheduleReady();
     });
   }
@@ -396,15 +393,24 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       this.core.advance();
       this.requestQueuedReads(); // the request in flight may have ended: the next goes out now
     }
-    // Requests the core produced no answer for were ignored (a stale term, a lease).
-    for (const waiting of this.awaitingAnswers.splice(0)) waiting.resolve(null);
+    this.settleUnanswered();
   }
 
+  /** An answer the core tagged with a waiting call's requestId goes back as that call's reply, untagged. */
   private answerWaitingPeer(message: Message): boolean {
-    const position = this.awaitingAnswers.findIndex((waiting) => waiting.to === message.to && waiting.type === message.type);
-    if (position < 0) return false;
-    this.awaitingAnswers.splice(position, 1)[0]!.resolve(message);
+    if (message.requestId === undefined) return false;
+    const resolve = this.awaitingAnswers.get(message.requestId);
+    if (!resolve) return false;
+    this.awaitingAnswers.delete(message.requestId);
+    const { requestId: _local, ...answer } = message;
+    resolve(answer as Message);
     return true;
+  }
+
+  /** Requests the core produced no answer for were ignored (a stale term, a lease): their calls hear so. */
+  private settleUnanswered(): void {
+    for (const resolve of this.awaitingAnswers.values()) resolve(null);
+    this.awaitingAnswers.clear();
   }
 
   private apply(ready: Ready): void {
@@ -574,15 +580,18 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     const message: SnapshotMessage = { type: "snapshot", ...envelope, snapshot: staging.header };
     if (this.incomingSnapshot === staging) this.incomingSnapshot = null;
     if (this.closed) return null;
-    if (this.core.snapshotWanted(message)) {
-      this.options.snapshots.install(staging);
-      this.options.logger.info("installed a snapshot", { index: staging.header.index });
-    } else {
-      staging.abort();
-    }
-    this.core.step(message);
+    const requestId = this.nextRequestId++;
     let answer: Message | null = null;
-    this.awaitingAnswers.push({ to: envelope.from, type: "appendResponse", resolve: (reply) => (answer = reply) });
+    this.awaitingAnswers.set(requestId, (reply) => (answer = reply));
+    this.guarded(() => {
+      if (this.core.snapshotWanted(message)) {
+        this.options.snapshots.install(staging);
+        this.options.logger.info("installed a snapshot", { index: staging.header.index });
+      } else {
+        staging.abort();
+      }
+      this.core.step({ ...message, requestId });
+    });
     this.processReady();
     return answer;
   }

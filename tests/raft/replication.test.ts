@@ -36,6 +36,20 @@ describe("the follower side of AppendEntries (paper §5.3, figure 2)", () => {
     expect(appendResponses(ready.messages)[0]).toMatchObject({ success: true, matchIndex: 3 });
   });
 
+  test("each answer carries the id of the request it answers, so a driver never hands one call another's answer", () => {
+    const cluster = new TestCluster([1, 2, 3]);
+    const follower = cluster.core(2);
+    follower.step({ ...append(1, 2, 1, 0, 0, [entry(1, 1)]), requestId: 7 });
+    follower.step({ ...append(1, 2, 1, 5, 1, []), requestId: 8 }); // a gap: rejected
+    follower.step(append(1, 2, 1, 1, 1, [entry(2, 1)])); // untagged (the simulator, the harness)
+    const answers = appendResponses(follower.ready().messages);
+    expect(answers.map((answer) => [answer.requestId, answer.success])).toEqual([
+      [7, true],
+      [8, false],
+      [undefined, true],
+    ]);
+  });
+
   test("a stale Append arriving late does not truncate entries, committed or not (§5.3)", () => {
     const cluster = new TestCluster([1, 2, 3]);
     const follower = cluster.core(2);

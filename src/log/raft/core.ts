@@ -119,6 +119,8 @@ export class RaftCore {
   private lastHardState: HardState;
   private lastMembership: Membership;
   private handedOut: HandedOut | null = null;
+  /** The request being stepped, if the driver tagged it: its answer carries the same requestId. */
+  private answering: { requestId: number; from: NodeId } | null = null;
 
   constructor(options: RaftOptions) {
     assert(options.id >= 1, "node ids start at 1");
@@ -366,6 +368,15 @@ export class RaftCore {
 
   step(message: Message): void {
     assert(message.to === this.id, `message for ${message.to} stepped into ${this.id}`);
+    this.answering = message.requestId === undefined ? null : { requestId: message.requestId, from: message.from };
+    try {
+      this.stepMessage(message);
+    } finally {
+      this.answering = null;
+    }
+  }
+
+  private stepMessage(message: Message): void {
     // A removed server must not disrupt the cluster (dissertation §4.2.3; docs/safety-rules.md):
     // (pre-)vote requests from non-members change nothing, not even our term.
     if ((message.type === "preVote" || message.type === "vote") && !this.isMember(message.from)) return;
@@ -945,9 +956,14 @@ export class RaftCore {
   }
 
   private send(message: Outgoing): void {
-    this.messages.push({ ...message, from: this.id, term: message.term ?? this.term } as Message);
+    const sent = { ...message, from: this.id, term: message.term ?? this.term } as Message;
+    if (this.answering && answerTypes.has(sent.type) && sent.to === this.answering.from) sent.requestId = this.answering.requestId;
+    this.messages.push(sent);
   }
 }
+
+/** Messages that answer a request. */
+const answerTypes = new Set<Message["type"]>(["preVoteResponse", "voteResponse", "appendResponse"]);
 
 /** What a node that has no config entry and no snapshot knows: nobody, itself included. */
 const noMembership: Membership = Object.freeze({ voters: [], learners: [], configIndex: 0, addresses: {} }) as Membership;

@@ -111,6 +111,13 @@ interface MessageHeader {
   to: NodeId;
   /** Sender's term (paper §5.1: every RPC and reply carries a term). */
   term: number;
+  /**
+   * Local only, never on the wire: the driver tags a peer's request with an
+   * id before stepping it, and the core copies the id onto the answer it
+   * produces in that step, so the driver hands each answer to the call that
+   * asked (not to the oldest call of the same peer and type).
+   */
+  requestId?: number;
 }
 
 /** Dissertation §9.6: ask "would you vote for me?" at term+1 without changing anyone's term. */
