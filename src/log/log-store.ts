@@ -6,12 +6,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { CorruptLogError, entryChecksum, verifyEntry, type LogEntry, type StoredLogEntry } from "./entry.ts";
 import { parseMembership, type Membership } from "./membership.ts";
-
-export interface HardState {
-  term: number;
-  vote: number;
-  commit: number;
-}
+import type { HardState } from "./raft/types.ts";
 
 /** Where the log was compacted to; index 0 when it never was. */
 export interface SnapshotPoint {

@@ -2,15 +2,12 @@
  * The cluster's membership as the log records it: voters elect and commit,
  * learners only receive the log. Config entries carry it as JSON.
  */
-export interface Member {
-  id: number;
-  address: string;
-}
+import type { ConfigEntryData, Member } from "./raft/types.ts";
 
-export interface Membership {
-  voters: Member[];
-  learners: Member[];
-}
+export type { Member };
+
+/** Voters and learners with their addresses: what a config entry holds (the core keeps ids only). */
+export type Membership = ConfigEntryData;
 
 export function parseMembership(json: string): Membership {
   const value = JSON.parse(json) as Partial<Membership>;
