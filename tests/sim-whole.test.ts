@@ -5,8 +5,12 @@
  * what they saw. A failing seed replays with
  * `bun run sim -- --whole --seed S --nodes N`.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { runWholeSimulation, type WholeSimResult } from "../src/tools/sim/whole/simulation.ts";
+import { temporaryDirectory } from "./support/replica.ts";
+
+const staging = temporaryDirectory("sim-whole-");
+afterAll(() => staging.remove());
 
 /** Seeds per test: a test stays well inside its timeout on a loaded 2-core machine. */
 const seedsPerTest = 100;
@@ -32,7 +36,7 @@ function describeFailure(result: WholeSimResult): string {
 
 async function runSeeds(first: number, count: number, nodeCount: number): Promise<void> {
   for (let seed = first; seed < first + count; seed++) {
-    const result = await runWholeSimulation({ seed, nodeCount });
+    const result = await runWholeSimulation({ seed, nodeCount, stagingDir: staging.path });
     if (!result.ok) throw new Error(describeFailure(result));
   }
 }
@@ -54,8 +58,8 @@ describe("whole-replica simulation", () => {
   }, 60_000);
 
   test("a seed replays exactly", async () => {
-    const first = await runWholeSimulation({ seed: 7, nodeCount: 3 });
-    const second = await runWholeSimulation({ seed: 7, nodeCount: 3 });
+    const first = await runWholeSimulation({ seed: 7, nodeCount: 3, stagingDir: staging.path });
+    const second = await runWholeSimulation({ seed: 7, nodeCount: 3, stagingDir: staging.path });
     expect(first.ok).toBe(true);
     expect(second.stats).toEqual(first.stats);
   }, 60_000);

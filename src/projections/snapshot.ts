@@ -58,8 +58,13 @@ export class SnapshotReader {
   private readonly db: Database;
   private closed = false;
 
-  constructor(path: string) {
-    this.db = new Database(path, { readonly: true, strict: true });
+  /**
+   * `source`: the replica's database file (read through a connection of its
+   * own), or a database this reader owns and closes (the simulator passes a
+   * copy of its in-memory disk).
+   */
+  constructor(source: string | Database) {
+    this.db = typeof source === "string" ? new Database(source, { readonly: true, strict: true }) : source;
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec("BEGIN"); // one read transaction: every chunk sees the same applied index
     try {

@@ -6,6 +6,9 @@
 // first violation it prints the seed, the invariant and the tail of the
 // trace, and exits with status 1.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runSimulation, type SimResult } from "./sim/simulation.ts";
 import { runWholeSimulation, type WholeSimResult } from "./sim/whole/simulation.ts";
 
@@ -78,23 +81,27 @@ function report(result: SimResult): void {
 
 async function mainWhole(options: CliOptions): Promise<void> {
   const started = performance.now();
+  const stagingDir = mkdtempSync(join(tmpdir(), "chat-sim-"));
+  process.on("exit", () => rmSync(stagingDir, { recursive: true, force: true }));
   const operations: Record<string, number> = {};
   let runs = 0;
   let crashes = 0;
   let clockJumps = 0;
+  let snapshots = 0;
   for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
     for (const nodeCount of options.nodeCounts) {
-      const result = await runWholeSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks });
+      const result = await runWholeSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks, stagingDir });
       if (!result.ok) reportWhole(result);
       runs++;
       crashes += result.stats.crashes;
       clockJumps += result.stats.clockJumps;
+      snapshots += result.stats.snapshotsInstalled;
       for (const [kind, count] of Object.entries(result.stats.operations)) operations[kind] = (operations[kind] ?? 0) + count;
     }
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(`ok: ${options.seeds} seeds, ${runs} whole-replica runs (${options.nodeCounts.join("+")} nodes) in ${seconds.toFixed(1)}s (${(runs / seconds).toFixed(1)} runs/s)`);
-  console.log(`power cuts ${crashes}, clock jumps ${clockJumps}`);
+  console.log(`power cuts ${crashes}, clock jumps ${clockJumps}, snapshots installed ${snapshots}`);
   console.log(`operations: ${Object.entries(operations).sort().map(([kind, count]) => `${kind} ${count}`).join(", ")}`);
 }
 

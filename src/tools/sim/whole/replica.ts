@@ -11,9 +11,12 @@ import type { Logger } from "../../../logger.ts";
 import { prepareState, type StartIntent } from "../../../log/identity.ts";
 import { LogStore } from "../../../log/log-store.ts";
 import type { Member } from "../../../log/membership.ts";
-import type { Message } from "../../../log/raft/types.ts";
+import type { AppendResponseMessage, Message } from "../../../log/raft/types.ts";
+import { installSnapshot, SnapshotReader, SnapshotStaging } from "../../../projections/snapshot.ts";
+import type { SnapshotEnvelope } from "../../../rpc/snapshot-transfer.ts";
+import { join } from "node:path";
 import type { RaftTiming } from "../../../log/driver-clock.ts";
-import { RaftNode } from "../../../log/raft-node.ts";
+import { RaftNode, type CompactionBounds } from "../../../log/raft-node.ts";
 import { Projections, type AppliedResult } from "../../../projections/apply.ts";
 import { ChatService, type PasswordHasher } from "../../../service/chat-service.ts";
 import { openDatabase } from "../../../storage/database.ts";
@@ -24,6 +27,10 @@ import { SimClock } from "./clock.ts";
 export interface ReplicaWorld {
   nowMs(): number;
   send(message: Message): void;
+  /** Streams a snapshot to a peer as InstallSnapshot does; the peer's answer, or null when the transfer failed. */
+  sendSnapshot(envelope: SnapshotEnvelope, reader: SnapshotReader): Promise<AppendResponseMessage | null>;
+  /** A scratch directory for staging files (the one part of a replica that lives on the real disk). */
+  stagingDir: string;
   logger(id: number): Logger;
   /** The node hit a broken invariant: the run fails with it. */
   fatal(id: number, error: Error): void;
@@ -50,10 +57,13 @@ export class SimReplica {
   downUntil = 0;
   removed = false;
 
+  private transfers = 0;
+
   constructor(
     readonly member: Member,
     private readonly intent: StartIntent,
     private readonly timing: RaftTiming,
+    private readonly compaction: CompactionBounds,
     private readonly random: SimRandom,
     private readonly world: ReplicaWorld,
   ) {}
@@ -98,16 +108,13 @@ export class SimReplica {
         this.removed = true;
       },
       snapshots: {
-        open: () => {
-          throw new Error("the whole-replica simulation does not compact yet");
-        },
-        stage: () => {
-          throw new Error("the whole-replica simulation does not compact yet");
-        },
-        install: () => {},
-        send: async () => null,
+        // A copy of the disk as it is now: the consistent view a read transaction gives the real replica.
+        open: () => new SnapshotReader(Database.deserialize(db.serialize(), { strict: true })),
+        stage: (header) => new SnapshotStaging(join(this.world.stagingDir, `r${this.id}-${++this.transfers}.db`), header),
+        install: (staging) => installSnapshot(db, log, staging),
+        send: (envelope, reader) => this.world.sendSnapshot(envelope, reader),
       },
-      compaction: { entriesMax: Number.MAX_SAFE_INTEGER, tailEntries: 0 },
+      compaction: this.compaction,
     });
     this.service = new ChatService(this.node, projections, {
       clusterSecret: simClusterSecret,

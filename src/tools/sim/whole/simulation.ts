@@ -16,6 +16,9 @@ import { calmNetwork, SimNetwork } from "../network.ts";
 import { SimRandom } from "../random.ts";
 import { SimViolation } from "../state-machine.ts";
 import { Trace } from "../trace.ts";
+import { addToDigest, chunkDigest, SnapshotError, type SnapshotReader } from "../../../projections/snapshot.ts";
+import type { AppendResponseMessage } from "../../../log/raft/types.ts";
+import type { SnapshotEnvelope } from "../../../rpc/snapshot-transfer.ts";
 import { checkHistory } from "./checks.ts";
 import { SimUser, type HistoryEntry } from "./clients.ts";
 import { SimReplica } from "./replica.ts";
@@ -23,6 +26,8 @@ import { SimReplica } from "./replica.ts";
 export interface WholeSimOptions {
   seed: number;
   nodeCount: number;
+  /** A scratch directory for snapshot staging files. */
+  stagingDir: string;
   safetyTicks?: number;
   livenessTicksMax?: number;
   userCount?: number;
@@ -36,6 +41,7 @@ export interface WholeSimStats {
   crashes: number;
   clockJumps: number;
   leaders: number;
+  snapshotsInstalled: number;
 }
 
 export interface WholeSimResult {
@@ -59,6 +65,12 @@ const clockJumpRate = 0.005;
 const clockJumpMs = 2 * 24 * 60 * 60 * 1000;
 /** Rounds of queued work one tick may take before the driver is taken to livelock. */
 const drainRoundsMax = 1000;
+/** Log compaction bounds a run draws from: small ones make lagging replicas and the joiner catch up by snapshot. */
+const compactionChoices = [
+  { entriesMax: Number.MAX_SAFE_INTEGER, tailEntries: 0 },
+  { entriesMax: 40, tailEntries: 5 },
+  { entriesMax: 150, tailEntries: 20 },
+];
 /** A joiner asks the leader again this often until it is in the membership. */
 const joinRetryTicks = 20;
 const electionTicksChoices = [10, 20, 40];
@@ -82,6 +94,7 @@ class WholeSimulation implements FaultTarget {
   private failure: Error | null = null;
   private crashes = 0;
   private clockJumps = 0;
+  private snapshotsInstalled = 0;
   /** The tick at which the spare server starts and asks to join. */
   private readonly spareStartsAt: number;
   private joinRequestedAt = -Infinity;
@@ -95,16 +108,19 @@ class WholeSimulation implements FaultTarget {
     // Long election timeouts next to short network delays, as on a real LAN, leave a deposed
     // leader a window in which it still believes it leads: that is where stale answers hide.
     const timing = { tickMs, electionTicks: this.random.pick(electionTicksChoices), heartbeatTicks: this.profile.timing.heartbeatTicks };
+    const compaction = this.random.pick(compactionChoices);
     const world = {
       nowMs: () => this.now * tickMs,
       send: (message: Message) => this.network.send(message, this.now),
+      sendSnapshot: (envelope: SnapshotEnvelope, reader: SnapshotReader) => this.transferSnapshot(envelope, reader),
+      stagingDir: options.stagingDir,
       logger: (id: number) => this.logger(id),
       fatal: (id: number, error: Error) => this.fail(new SimViolation("the driver never breaks an invariant", `replica ${id}: ${error.message}`)),
     };
-    this.replicas = members.map((member) => new SimReplica(member, { kind: "found", voters: members }, timing, this.random.fork(), world));
+    this.replicas = members.map((member) => new SimReplica(member, { kind: "found", voters: members }, timing, compaction, this.random.fork(), world));
     // One more server joins at runtime; crashes and restarts strike it at any point of its catch-up.
     const spare = { id: options.nodeCount + 1, address: `sim:${options.nodeCount + 1}` };
-    this.replicas.push(new SimReplica(spare, { kind: "join" }, timing, this.random.fork(), world));
+    this.replicas.push(new SimReplica(spare, { kind: "join" }, timing, compaction, this.random.fork(), world));
     this.spareStartsAt = this.random.int(0, Math.floor((options.safetyTicks ?? wholeSafetyTicksDefault) / 2));
     const names = Array.from({ length: options.userCount ?? this.profile.writerCount }, (_, i) => `user${i + 1}`);
     const clientWorld = {
@@ -187,6 +203,39 @@ class WholeSimulation implements FaultTarget {
     await this.drain();
     this.observeLeaders();
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * InstallSnapshot between two simulated replicas: the chunks travel whole
+   * or not at all (a cut link or a dead receiver at either end fails the
+   * transfer, and the leader retries), through the real staging, digest
+   * check and install.
+   */
+  private async transferSnapshot(envelope: SnapshotEnvelope, reader: SnapshotReader): Promise<AppendResponseMessage | null> {
+    const target = this.replicas[envelope.to - 1];
+    const reachable = () => target !== undefined && this.running(target) && !this.network.isCut(envelope.from, envelope.to) && !this.network.isCut(envelope.to, envelope.from);
+    try {
+      if (!reachable()) return null;
+      const staging = target!.node!.beginSnapshot(envelope, reader.header);
+      const digest = chunkDigest();
+      for await (const chunk of reader.chunks()) {
+        addToDigest(digest, chunk);
+        staging.add(chunk);
+      }
+      staging.finish(digest.digest("hex"));
+      if (!reachable()) {
+        staging.abort();
+        return null;
+      }
+      this.snapshotsInstalled++;
+      this.trace.add(this.now, envelope.to, "snapshot received", { from: envelope.from, index: reader.header.index });
+      return target!.node!.installSnapshot(envelope, staging) as AppendResponseMessage | null;
+    } catch (error) {
+      if (error instanceof SnapshotError || /stale term/.test(String(error))) return null;
+      throw error;
+    } finally {
+      reader.close();
+    }
   }
 
   private deliver(message: Message): void {
@@ -363,7 +412,7 @@ class WholeSimulation implements FaultTarget {
   private result(error: unknown): WholeSimResult {
     const operations: Record<string, number> = {};
     for (const entry of this.history) operations[`${entry.kind} ${entry.outcome}`] = (operations[`${entry.kind} ${entry.outcome}`] ?? 0) + 1;
-    const stats = { ticks: this.now, operations, crashes: this.crashes, clockJumps: this.clockJumps, leaders: this.leadersByTerm.size };
+    const stats = { ticks: this.now, operations, crashes: this.crashes, clockJumps: this.clockJumps, leaders: this.leadersByTerm.size, snapshotsInstalled: this.snapshotsInstalled };
     const base = { seed: this.options.seed, nodeCount: this.options.nodeCount, stats };
     if (!error) return { ...base, ok: true, trace: [] };
     const invariant = error instanceof SimViolation ? error.invariant : "unexpected exception";
