@@ -14,7 +14,7 @@ import {
 import { parseCliOptions } from "../src/client/cli.ts";
 import { LiveFeed, resumedText, type FeedClient, type LiveFeedHandlers } from "../src/client/cli/live-feed.ts";
 import { CommandLineError, parseCommandLine, restAfterWords } from "../src/client/cli/parse.ts";
-import { ProcessGroup, type CliLine, type CliProcess } from "./support/process.ts";
+import { TestProcesses, type CliLine, type CliProcess } from "./support/process.ts";
 import { startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
 
 const password = "correct horse";
@@ -191,7 +191,7 @@ describe("the live feed", () => {
 
 describe("the client in --json mode, as a real process", () => {
   let replica: TestReplica;
-  const processes = new ProcessGroup();
+  const processes = new TestProcesses();
 
   beforeAll(async () => {
     replica = await startTestReplica();

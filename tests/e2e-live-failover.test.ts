@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { ChatClient, followRetryPauseMaxMs, type ChatClientError, type ChatMessage, type Resumption, type Subscription } from "../src/client/chat-client.ts";
 import { TestCluster } from "./support/cluster.ts";
-import { ProcessGroup } from "./support/process.ts";
+import { TestProcesses } from "./support/process.ts";
 import { waitFor } from "./support/replica.ts";
 
 const password = "correct horse battery";
@@ -23,7 +23,7 @@ const outageMsMax = attemptsWhileDown * (followRetryPauseMaxMs + 2000);
 let cluster: TestCluster | null = null;
 const clients: ChatClient[] = [];
 const subscriptions: Subscription[] = [];
-const cliProcesses = new ProcessGroup();
+const cliProcesses = new TestProcesses();
 
 afterEach(async () => {
   for (const subscription of subscriptions.splice(0)) subscription.cancel();

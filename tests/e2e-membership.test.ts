@@ -13,7 +13,7 @@ import { waitFor } from "./support/replica.ts";
 
 const password = "correct horse battery";
 /** Small compaction bounds (config.json copy): a few hundred writes compact the log. */
-const smallSnapshots: ClusterOptions = { snapshot: { afterEntries: 200, tailEntries: 20 } };
+const smallSnapshots: ClusterOptions = { config: { snapshot_after_entries: 200, snapshot_tail_entries: 20 } };
 /** Many election timeouts: the survivors elect a new leader well within this. */
 const reelectionMsMax = 5000;
 /** How long the writers may take to reach each count the tests wait for. */

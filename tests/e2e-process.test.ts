@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChatClient, ChatClientError, type ChatMessage } from "../src/client/chat-client.ts";
-import { ProcessGroup, type ReplicaProcess } from "./support/process.ts";
+import { TestProcesses, type ReplicaProcess } from "./support/process.ts";
 import { temporaryDirectory, waitFor } from "./support/replica.ts";
 
 const password = "correct horse battery";
@@ -32,7 +32,7 @@ interface Sent {
   text: string;
 }
 
-const processes = new ProcessGroup();
+const processes = new TestProcesses();
 const directories: { remove(): void }[] = [];
 const clients: ChatClient[] = [];
 
@@ -142,7 +142,7 @@ async function sendWhileKilled(alice: ChatClient, bob: ChatClient, replica: Repl
 describe("a replica as a real process", () => {
   test("after a SIGKILL and a restart every acknowledged message is there exactly once, sessions work and unread counts are right", async () => {
     const dataDir = dataDirectory();
-    let replica = await processes.startReplica(dataDir);
+    let replica = await processes.startStandalone(dataDir);
     const alice = await loggedInClient(replica.address, "alice");
     const bob = await loggedInClient(replica.address, "bob");
     const { sent } = await converse(alice, bob);
@@ -152,7 +152,7 @@ describe("a replica as a real process", () => {
     const burst = await sendWhileKilled(alice, bob, replica);
     sent.push(...burst.acknowledged);
 
-    replica = await processes.startReplica(dataDir, replica.port);
+    replica = await processes.startStandalone(dataDir, replica.port);
     await untilReachable(alice);
     await untilReachable(bob);
     // The old tokens: sessions are in the log, so they outlive the process.
@@ -184,7 +184,7 @@ describe("a replica as a real process", () => {
 
   test("SIGTERM stops the replica cleanly, even with a live subscription open, and it starts again", async () => {
     const dataDir = dataDirectory();
-    const replica = await processes.startReplica(dataDir);
+    const replica = await processes.startStandalone(dataDir);
     const carol = await loggedInClient(replica.address, "carol");
     let streamEnded = false;
     const subscription = carol.subscribe(0, () => {}, () => (streamEnded = true));
@@ -194,7 +194,7 @@ describe("a replica as a real process", () => {
     await waitFor(() => streamEnded, 5000, "the subscription to end");
     subscription.cancel();
 
-    const again = await processes.startReplica(dataDir, replica.port);
+    const again = await processes.startStandalone(dataDir, replica.port);
     await untilReachable(carol);
     expect((await carol.listMessages(10)).messages.map((message) => message.text)).toEqual(["note to self"]);
     expect(await again.kill("SIGTERM")).toBe(0);
@@ -203,9 +203,8 @@ describe("a replica as a real process", () => {
   test("a replica whose chat.db is garbage refuses to start and says why", async () => {
     const dataDir = dataDirectory();
     writeFileSync(join(dataDir, "chat.db"), "this is not a database, just some text that is long enough\n".repeat(20));
-    const replica = processes.spawnReplica(dataDir);
-    const code = await replica.child.exited;
-    await replica.stderr.done;
+    const replica = processes.spawnStandalone(dataDir);
+    const code = await replica.finished;
     expect(code).not.toBe(0);
     expect(replica.stderr.text()).toContain("refusing to open");
   }, 15_000);
