@@ -10,7 +10,8 @@ import { ChatClient, type ChatMessage } from "../client/chat-client.ts";
 import { ReplicaCluster } from "./processes/replica-cluster.ts";
 
 const demoSecret = "demo-cluster-secret-0123456789";
-const waitTimeoutMs = 10_000;
+/** How long the demo waits for a live message or a stream: far above what it takes, so a loaded machine still runs it. */
+const waitTimeoutMs = 30_000;
 
 function say(text: string): void {
   console.log(styleText("cyan", "» ") + text);
