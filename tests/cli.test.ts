@@ -14,8 +14,9 @@ import {
 import { parseCliOptions } from "../src/client/cli.ts";
 import { LiveFeed, resumedText, type FeedClient, type LiveFeedHandlers } from "../src/client/cli/live-feed.ts";
 import { CommandLineError, parseCommandLine, restAfterWords } from "../src/client/cli/parse.ts";
-import { ProcessGroup, type CliLine, type CliProcess } from "./support/process.ts";
+import { TestProcesses, type CliLine, type CliProcess } from "./support/process.ts";
 import { startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
+import { childProcessesMs, hookMs } from "./support/timeouts.ts";
 
 const password = "correct horse";
 
@@ -191,16 +192,16 @@ describe("the live feed", () => {
 
 describe("the client in --json mode, as a real process", () => {
   let replica: TestReplica;
-  const processes = new ProcessGroup();
+  const processes = new TestProcesses();
 
   beforeAll(async () => {
     replica = await startTestReplica();
-  });
+  }, hookMs);
 
   afterAll(async () => {
     await processes.cleanup();
     await replica.destroy();
-  });
+  }, hookMs);
 
   const startCli = (): CliProcess => processes.startCli(replica.replica.address);
 
@@ -234,7 +235,7 @@ describe("the client in --json mode, as a real process", () => {
       expect(await alice.end()).toBe(0);
       expect(await bob.end()).toBe(0);
     }
-  });
+  }, childProcessesMs);
 
   test("a message sent to a logged-in client appears as one live event and is then marked read", async () => {
     const sender = await userClient(replica, "live-sender");
@@ -256,7 +257,7 @@ describe("the client in --json mode, as a real process", () => {
     } finally {
       expect(await cli.end()).toBe(0);
     }
-  });
+  }, childProcessesMs);
 
   test("a bad command and a server error each give one error line, and the client carries on", async () => {
     const cli = startCli();
@@ -283,7 +284,7 @@ describe("the client in --json mode, as a real process", () => {
       expect(await cli.end()).toBe(0);
     }
     expect(cli.stderr.text()).toBe("");
-  });
+  }, childProcessesMs);
 
   test("users with a pattern lists only matching accounts, a page at a time", async () => {
     for (let index = 0; index < 23; index++) await replica.client().createAccount(`pat-${String(index).padStart(2, "0")}`, password);
@@ -305,7 +306,7 @@ describe("the client in --json mode, as a real process", () => {
     } finally {
       expect(await cli.end()).toBe(0);
     }
-  });
+  }, childProcessesMs);
 
   test("history lists messages newest first with ids, more goes further back, and delete removes them", async () => {
     const friend = await userClient(replica, "hist-friend");
@@ -328,7 +329,7 @@ describe("the client in --json mode, as a real process", () => {
     } finally {
       expect(await cli.end()).toBe(0);
     }
-  });
+  }, childProcessesMs);
 
   test("delete-account refuses a wrong password and then deletes the account for good", async () => {
     const cli = startCli();
@@ -346,7 +347,7 @@ describe("the client in --json mode, as a real process", () => {
     }
     // The server ended the stream as the account went: the client had stopped listening first, so no notice.
     expect(cli.events().filter((line: CliLine) => line.event === "notice")).toEqual([]);
-  });
+  }, childProcessesMs);
 
   test("at end of input every command already written is answered, in order, and the client exits 0", async () => {
     await replica.client().createAccount("batch-user", password);
@@ -357,5 +358,5 @@ describe("the client in --json mode, as a real process", () => {
     const answers = cli.objects().filter((object) => object.ok !== undefined);
     expect(answers.map((answer) => [answer.command, answer.ok])).toEqual(lines.map((line) => [line.split(" ")[0], true]));
     expect(((answers[3]!.result as { messages: ChatMessage[] }).messages).map((m) => m.text)).toEqual(["two", "one"]);
-  });
+  }, childProcessesMs);
 });

@@ -2,7 +2,8 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 
-const demoTimeoutMs = 60_000;
+/** Three replica starts, a failover and a restart, on a possibly loaded machine. */
+const demoTimeoutMs = 120_000;
 
 test("the scripted demo survives a leader kill with every acknowledged message there exactly once", async () => {
   const demo = Bun.spawn([process.execPath, join(import.meta.dir, "..", "src", "tools", "demo.ts")], {

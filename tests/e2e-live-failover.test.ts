@@ -7,8 +7,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { ChatClient, followRetryPauseMaxMs, type ChatClientError, type ChatMessage, type Resumption, type Subscription } from "../src/client/chat-client.ts";
 import { TestCluster } from "./support/cluster.ts";
-import { ProcessGroup } from "./support/process.ts";
+import { TestProcesses } from "./support/process.ts";
 import { waitFor } from "./support/replica.ts";
+import { childProcessesMs, hookMs } from "./support/timeouts.ts";
 
 const password = "correct horse battery";
 /** Far above a re-election plus a reconnection on a slow machine. */
@@ -23,7 +24,7 @@ const outageMsMax = attemptsWhileDown * (followRetryPauseMaxMs + 2000);
 let cluster: TestCluster | null = null;
 const clients: ChatClient[] = [];
 const subscriptions: Subscription[] = [];
-const cliProcesses = new ProcessGroup();
+const cliProcesses = new TestProcesses();
 
 afterEach(async () => {
   for (const subscription of subscriptions.splice(0)) subscription.cancel();
@@ -31,7 +32,7 @@ afterEach(async () => {
   await cliProcesses.cleanup();
   await cluster?.cleanup();
   cluster = null;
-});
+}, hookMs);
 
 /**
  * A client whose streams, after the first, open only once the test calls
@@ -101,7 +102,7 @@ describe("live delivery through a failover", () => {
     await waitFor(() => received.some((message) => message.id === afterwards.id), deliveryMsMax, "the live message");
     expect(received.map((message) => message.id)).toEqual([whileDown.id, afterwards.id]);
     expect(resumptions).toMatchObject([{ missedCount: 1 }]);
-  }, 60_000);
+  }, childProcessesMs);
 
   test("follow() keeps retrying while no replica answers, past the old limits, and says once that it is back", async () => {
     cluster = await TestCluster.start(1);
@@ -147,7 +148,7 @@ describe("live delivery through a failover", () => {
     await waitFor(() => received.some((message) => message.id === id), deliveryMsMax, "the message sent once back");
     expect(received.map((message) => message.id)).toEqual([id]);
     expect(ends).toEqual([]);
-  }, 90_000);
+  }, outageMsMax + childProcessesMs);
 
   test("the --json client says once that live messages broke, and emits one resumed event when they are back", async () => {
     cluster = await TestCluster.start(1);
@@ -170,5 +171,5 @@ describe("live delivery through a failover", () => {
     expect(cli.events().filter((event) => String(event.text).startsWith("live messages"))).toHaveLength(1);
     expect(events.filter((event) => event === "message")).toHaveLength(1);
     expect(await cli.end()).toBe(0);
-  }, 60_000);
+  }, childProcessesMs);
 });

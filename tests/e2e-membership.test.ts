@@ -9,13 +9,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { ChatClient } from "../src/client/chat-client.ts";
 import { membershipMsMax, TestCluster, type ClusterOptions, type LeaderView, type Projection, type StoredMessage } from "./support/cluster.ts";
-import { waitFor } from "./support/replica.ts";
+import { conditionMsMax, waitFor } from "./support/replica.ts";
+import { childProcessesMs, hookMs } from "./support/timeouts.ts";
 
 const password = "correct horse battery";
 /** Small compaction bounds (config.json copy): a few hundred writes compact the log. */
-const smallSnapshots: ClusterOptions = { snapshot: { afterEntries: 200, tailEntries: 20 } };
-/** Many election timeouts: the survivors elect a new leader well within this. */
-const reelectionMsMax = 5000;
+const smallSnapshots: ClusterOptions = { config: { snapshot_after_entries: 200, snapshot_tail_entries: 20 } };
 /** How long the writers may take to reach each count the tests wait for. */
 const sendingMsMax = 20_000;
 /** A bound on each writer's loop, far above what the tests need. */
@@ -36,7 +35,7 @@ afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
   await cluster?.cleanup();
   cluster = null;
-});
+}, hookMs);
 
 async function startCluster(size: number, options: ClusterOptions = {}): Promise<TestCluster> {
   cluster = await TestCluster.start(size, options);
@@ -155,7 +154,7 @@ async function expectLeadershipStable(
       });
       return Date.now() >= until;
     },
-    stableWindowMs + 5000,
+    stableWindowMs + conditionMsMax,
     "the stability window to pass",
   );
   expect(answers).toBeGreaterThan(ids.length);
@@ -178,7 +177,7 @@ describe("servers joining and leaving a running cluster", () => {
     const bob = await loggedIn(cluster.addresses(), "bob");
     // Past the compaction point first, so the new server cannot get the whole log: it needs a snapshot.
     const filled = await fill(alice, writesPastCompactionCount, "before the join");
-    await waitFor(() => cluster.log(first.id).includes("compacted the log"), 10_000, "the leader to compact its log");
+    await waitFor(() => cluster.log(first.id).includes("compacted the log"), conditionMsMax, "the leader to compact its log");
     const writers = startWriters([
       [alice, "bob"],
       [bob, "alice"],
@@ -196,7 +195,7 @@ describe("servers joining and leaving a running cluster", () => {
       await writers.more(sendsPerPhaseCount, "after the join");
 
       await cluster.kill(first.id, "SIGKILL");
-      await cluster.leader({ excluding: [first.id], timeoutMs: reelectionMsMax });
+      await cluster.leader({ excluding: [first.id] });
       await writers.more(2 * sendsPerPhaseCount, "after the original leader died");
     } finally {
       await writers.stop();
@@ -206,7 +205,7 @@ describe("servers joining and leaving a running cluster", () => {
     expect(live).toContain(4);
     await cluster.converged(live);
     for (const id of live) expectExactlyOnce(cluster.projection(id), writers.record);
-  }, 40_000);
+  }, childProcessesMs);
 
   test("a follower removed with the admin command leaves the membership, learns it from the leader and stops, and the cluster keeps serving writes", async () => {
     const cluster = await startCluster(3);
@@ -232,7 +231,7 @@ describe("servers joining and leaving a running cluster", () => {
 
     await cluster.converged(cluster.ids());
     for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), writers.record);
-  }, 30_000);
+  }, childProcessesMs);
 
   test("a leader removed with the admin command steps down, a new leader is elected, and the removed server stops by itself", async () => {
     const cluster = await startCluster(3);
@@ -246,7 +245,7 @@ describe("servers joining and leaving a running cluster", () => {
       expect(removal.stdout).toContain(`removed ${old.id}`);
       cluster.markRemoved(old.id);
 
-      const next = await cluster.leader({ excluding: [old.id], timeoutMs: reelectionMsMax });
+      const next = await cluster.leader({ excluding: [old.id] });
       expect(next.term).toBeGreaterThan(old.term);
       await cluster.membershipLists(old.id, false);
       await writers.more(sendsPerPhaseCount, "through the new leader");
@@ -259,7 +258,7 @@ describe("servers joining and leaving a running cluster", () => {
 
     await cluster.converged(cluster.ids());
     for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), writers.record);
-  }, 30_000);
+  }, childProcessesMs);
 
   // Regression: the leader steps down in the Ready that commits its own removal; the removal must
   // still be answered as done (the driver applies before it fails what is pending).
@@ -269,7 +268,7 @@ describe("servers joining and leaving a running cluster", () => {
     const removal = await cluster.admin(["remove", String(old.id)]);
     expect({ code: removal.code, stderr: removal.stderr }).toEqual({ code: 0, stderr: "" });
     expect(removal.stdout).toContain(`removed ${old.id}`);
-  }, 30_000);
+  }, childProcessesMs);
 
   test("a five-replica cluster keeps serving writes with two replicas SIGKILLed, and acknowledges nothing with three down", async () => {
     const cluster = await startCluster(5);
@@ -280,7 +279,7 @@ describe("servers joining and leaving a running cluster", () => {
     try {
       await writers.more(sendsPerPhaseCount, "with five replicas");
       for (const id of killed) await cluster.kill(id, "SIGKILL");
-      await cluster.leader({ excluding: killed, timeoutMs: reelectionMsMax });
+      await cluster.leader({ excluding: killed });
       await writers.more(2 * sendsPerPhaseCount, "with two replicas down");
     } finally {
       await writers.stop();
@@ -304,7 +303,7 @@ describe("servers joining and leaving a running cluster", () => {
     for (const member of cluster.running()) {
       expect(cluster.projection(member.id).messages.map((message) => message.text)).not.toContain("without a majority");
     }
-  }, 45_000);
+  }, childProcessesMs);
 
   test("a follower stopped while the leader compacts its log catches up by snapshot after a restart", async () => {
     const cluster = await startCluster(3, smallSnapshots);
@@ -315,13 +314,13 @@ describe("servers joining and leaving a running cluster", () => {
     await cluster.kill(follower, "SIGKILL");
 
     await fill(alice, writesPastCompactionCount, "while down");
-    await waitFor(() => cluster.log(leader.id).includes("compacted the log"), 10_000, "the leader to compact its log");
+    await waitFor(() => cluster.log(leader.id).includes("compacted the log"), conditionMsMax, "the leader to compact its log");
 
     await cluster.restart(follower);
-    await waitFor(() => cluster.log(follower).includes("installed a snapshot"), 20_000, "the follower to install a snapshot");
+    await waitFor(() => cluster.log(follower).includes("installed a snapshot"), conditionMsMax, "the follower to install a snapshot");
     await cluster.converged(cluster.ids());
     const caughtUp = cluster.projection(follower);
     expect(caughtUp.hash).toBe(cluster.projection(leader.id).hash);
     expect(caughtUp.messages.length).toBe(writesPastCompactionCount + 1);
-  }, 40_000);
+  }, childProcessesMs);
 });

@@ -12,8 +12,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChatClient, ChatClientError, type ChatMessage } from "../src/client/chat-client.ts";
-import { ProcessGroup, type ReplicaProcess } from "./support/process.ts";
-import { temporaryDirectory, waitFor } from "./support/replica.ts";
+import { TestProcesses, type ReplicaProcess } from "./support/process.ts";
+import { conditionMsMax, temporaryDirectory, waitFor } from "./support/replica.ts";
+import { childProcessesMs, hookMs } from "./support/timeouts.ts";
 
 const password = "correct horse battery";
 /** Messages each way in the acknowledged conversation. */
@@ -32,7 +33,7 @@ interface Sent {
   text: string;
 }
 
-const processes = new ProcessGroup();
+const processes = new TestProcesses();
 const directories: { remove(): void }[] = [];
 const clients: ChatClient[] = [];
 
@@ -40,7 +41,7 @@ afterAll(async () => {
   for (const client of clients) client.close();
   await processes.cleanup();
   for (const directory of directories) directory.remove();
-});
+}, hookMs);
 
 function dataDirectory(): string {
   const directory = temporaryDirectory("chat-e2e-");
@@ -104,7 +105,7 @@ async function converse(alice: ChatClient, bob: ChatClient): Promise<{ sent: Sen
     await send(bob, "alice", `bob to alice ${round}`);
   }
   const expectedLive = sent.filter((message) => message.recipient === "bob").slice(1);
-  await waitFor(() => live.length >= expectedLive.length, 5000, "bob's live messages");
+  await waitFor(() => live.length >= expectedLive.length, conditionMsMax, "bob's live messages");
   subscription.cancel();
   expect(live.map((message) => message.id)).toEqual(expectedLive.map((message) => message.id));
   return { sent, live };
@@ -132,7 +133,7 @@ async function sendWhileKilled(alice: ChatClient, bob: ChatClient, replica: Repl
     }
   };
   const senders = Promise.all([sendUntilFailure(alice, "bob"), sendUntilFailure(bob, "alice")]);
-  await waitFor(() => acknowledged.length >= 10, 5000, "the first acknowledged burst sends");
+  await waitFor(() => acknowledged.length >= 10, conditionMsMax, "the first acknowledged burst sends");
   expect(await replica.kill("SIGKILL")).not.toBe(0);
   await senders;
   expect(acknowledged.length).toBeLessThan(2 * burstCount);
@@ -142,7 +143,7 @@ async function sendWhileKilled(alice: ChatClient, bob: ChatClient, replica: Repl
 describe("a replica as a real process", () => {
   test("after a SIGKILL and a restart every acknowledged message is there exactly once, sessions work and unread counts are right", async () => {
     const dataDir = dataDirectory();
-    let replica = await processes.startReplica(dataDir);
+    let replica = await processes.startStandalone(dataDir);
     const alice = await loggedInClient(replica.address, "alice");
     const bob = await loggedInClient(replica.address, "bob");
     const { sent } = await converse(alice, bob);
@@ -152,7 +153,7 @@ describe("a replica as a real process", () => {
     const burst = await sendWhileKilled(alice, bob, replica);
     sent.push(...burst.acknowledged);
 
-    replica = await processes.startReplica(dataDir, replica.port);
+    replica = await processes.startStandalone(dataDir, replica.port);
     await untilReachable(alice);
     await untilReachable(bob);
     // The old tokens: sessions are in the log, so they outlive the process.
@@ -180,33 +181,32 @@ describe("a replica as a real process", () => {
     // And the old sessions still write.
     const after = await alice.sendMessage("bob", "after the restart");
     expect((await bob.listMessages(1)).messages[0]).toMatchObject({ id: after.id, text: "after the restart" });
-  }, 60_000);
+  }, childProcessesMs);
 
   test("SIGTERM stops the replica cleanly, even with a live subscription open, and it starts again", async () => {
     const dataDir = dataDirectory();
-    const replica = await processes.startReplica(dataDir);
+    const replica = await processes.startStandalone(dataDir);
     const carol = await loggedInClient(replica.address, "carol");
     let streamEnded = false;
     const subscription = carol.subscribe(0, () => {}, () => (streamEnded = true));
     await carol.sendMessage("carol", "note to self");
     expect(await replica.kill("SIGTERM")).toBe(0);
     expect(replica.stderr.lines.some((line) => line.includes("stopped"))).toBe(true);
-    await waitFor(() => streamEnded, 5000, "the subscription to end");
+    await waitFor(() => streamEnded, conditionMsMax, "the subscription to end");
     subscription.cancel();
 
-    const again = await processes.startReplica(dataDir, replica.port);
+    const again = await processes.startStandalone(dataDir, replica.port);
     await untilReachable(carol);
     expect((await carol.listMessages(10)).messages.map((message) => message.text)).toEqual(["note to self"]);
     expect(await again.kill("SIGTERM")).toBe(0);
-  }, 30_000);
+  }, childProcessesMs);
 
   test("a replica whose chat.db is garbage refuses to start and says why", async () => {
     const dataDir = dataDirectory();
     writeFileSync(join(dataDir, "chat.db"), "this is not a database, just some text that is long enough\n".repeat(20));
-    const replica = processes.spawnReplica(dataDir);
-    const code = await replica.child.exited;
-    await replica.stderr.done;
+    const replica = processes.spawnStandalone(dataDir);
+    const code = await replica.finished;
     expect(code).not.toBe(0);
     expect(replica.stderr.text()).toContain("refusing to open");
-  }, 15_000);
+  }, childProcessesMs);
 });

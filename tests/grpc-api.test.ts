@@ -8,18 +8,19 @@ import * as grpc from "@grpc/grpc-js";
 import { ChatClientError, type ChatClient, type ChatMessage } from "../src/client/chat-client.ts";
 import * as limits from "../src/limits.ts";
 import { rawCall, rawStub } from "./support/raw-client.ts";
-import { startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
+import { conditionMsMax, startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
+import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
 let replica: TestReplica;
 let counter = 0;
 
 beforeAll(async () => {
   replica = await startTestReplica();
-});
+}, hookMs);
 
 afterAll(async () => {
   await replica.destroy();
-});
+}, hookMs);
 
 /** A fresh username per call, so tests share the replica without colliding. */
 function uniqueName(prefix = "user"): string {
@@ -52,14 +53,14 @@ describe("accounts", () => {
     const login = await client.login(name, "password-1");
     expect(login.token.length).toBeGreaterThan(20);
     expect(login.unreadCount).toBe(0);
-  });
+  }, inProcessReplicaMs);
 
   test("a taken username is refused with ALREADY_EXISTS", async () => {
     const name = uniqueName();
     const client = replica.client();
     await client.createAccount(name, "password-1");
     await expectRejected(() => client.createAccount(name, "password-2"), "ALREADY_EXISTS", "Username already taken");
-  });
+  }, inProcessReplicaMs);
 
   test.each([
     ["ab", "3 to 32 characters"],
@@ -75,7 +76,7 @@ describe("accounts", () => {
     await expectRejected(() => client.createAccount(uniqueName(), "short"), "INVALID_ARGUMENT", "at least");
     const huge = "p".repeat(limits.passwordBytesMax + 1);
     await expectRejected(() => client.createAccount(uniqueName(), huge), "INVALID_ARGUMENT", "at most");
-  });
+  }, inProcessReplicaMs);
 
   test("login names the failure: no such user, or incorrect password", async () => {
     const name = uniqueName();
@@ -83,7 +84,7 @@ describe("accounts", () => {
     await client.createAccount(name, "password-1");
     await expectRejected(() => client.login(uniqueName(), "password-1"), "NOT_FOUND", "No such user");
     await expectRejected(() => client.login(name, "wrong-password"), "UNAUTHENTICATED", "Incorrect password");
-  });
+  }, inProcessReplicaMs);
 
   test("after logout the token stops working", async () => {
     const client = await userClient(replica, uniqueName());
@@ -91,7 +92,7 @@ describe("accounts", () => {
     await client.logout();
     client.token = token;
     await expectRejected(() => client.sendMessage("nobody-here", "hello"), "UNAUTHENTICATED", "log in again");
-  });
+  }, inProcessReplicaMs);
 
   test("calls that need a session are refused without one, or with a forged one", async () => {
     const client = replica.client();
@@ -100,7 +101,7 @@ describe("accounts", () => {
     await expectRejected(() => client.readNewMessages(), "UNAUTHENTICATED");
     client.token = "forged-token";
     await expectRejected(() => client.listMessages(), "UNAUTHENTICATED");
-  });
+  }, inProcessReplicaMs);
 });
 
 describe("listing accounts", () => {
@@ -120,14 +121,14 @@ describe("listing accounts", () => {
     expect(seen).toEqual([`${prefix}a1`, `${prefix}a2`, `${prefix}a3`, `${prefix}ab`]);
     const single = await viewer.listAccounts(`${prefix}a?`, 10);
     expect(single.usernames).toEqual([`${prefix}a1`, `${prefix}a2`, `${prefix}a3`, `${prefix}ab`]);
-  });
+  }, inProcessReplicaMs);
 
   test("a bad pattern, page size or page token is refused", async () => {
     const viewer = await userClient(replica, uniqueName());
     await expectRejected(() => viewer.listAccounts("[a-z]*"), "INVALID_ARGUMENT", "pattern");
     await expectRejected(() => viewer.listAccounts("*", limits.accountPageSizeMax + 1), "INVALID_ARGUMENT", "page size");
     await expectRejected(() => viewer.listAccounts("*", 10, "!!!"), "INVALID_ARGUMENT", "page token");
-  });
+  }, inProcessReplicaMs);
 });
 
 describe("messages", () => {
@@ -147,12 +148,12 @@ describe("messages", () => {
     const rest = await bob.readNewMessages(10);
     expect(rest.messages.map((message) => message.id)).toEqual([second.id]);
     expect((await bob.readNewMessages(10)).messages).toEqual([]);
-  });
+  }, inProcessReplicaMs);
 
   test("sending to a user that does not exist is refused with NOT_FOUND", async () => {
     const alice = await userClient(replica, uniqueName());
     await expectRejected(() => alice.sendMessage("ghost-user", "boo"), "NOT_FOUND", "Recipient does not exist: ghost-user");
-  });
+  }, inProcessReplicaMs);
 
   test("empty and oversized message texts are refused", async () => {
     const alice = await userClient(replica, uniqueName());
@@ -161,19 +162,19 @@ describe("messages", () => {
     await expectRejected(() => alice.sendMessage(bobName, "   "), "INVALID_ARGUMENT", "empty");
     const oversized = "x".repeat(limits.messageTextBytesMax + 1);
     await expectRejected(() => alice.sendMessage(bobName, oversized), "RESOURCE_EXHAUSTED", "limit");
-  });
+  }, inProcessReplicaMs);
 
   test("a request larger than the gRPC limit is refused with RESOURCE_EXHAUSTED", async () => {
     const stub = rawStub(replica.replica.address);
     const result = await rawCall(stub, "SendMessage", { recipient: "x", text: "y".repeat(limits.grpcMessageBytesMax + 10) });
     stub.close();
     expect(result.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-  });
+  }, inProcessReplicaMs);
 
   test("a read count out of bounds is refused", async () => {
     const bob = await userClient(replica, uniqueName());
     await expectRejected(() => bob.readNewMessages(limits.readCountMax + 1), "INVALID_ARGUMENT", "count");
-  });
+  }, inProcessReplicaMs);
 
   test("history pages newest first through sent and received messages", async () => {
     const aliceName = uniqueName("alice");
@@ -192,7 +193,7 @@ describe("messages", () => {
       before = page.nextBeforeId;
     } while (before);
     expect(seen).toEqual([...ids].reverse());
-  });
+  }, inProcessReplicaMs);
 
   test("a user can mark read only messages sent to them", async () => {
     const aliceName = uniqueName();
@@ -205,7 +206,7 @@ describe("messages", () => {
     await expectRejected(() => bob.markRead([id + 1_000_000]), "NOT_FOUND", "No message with id");
     expect(await bob.markRead([id])).toEqual({ marked: 1 });
     expect((await bob.readNewMessages(10)).messages).toEqual([]);
-  });
+  }, inProcessReplicaMs);
 });
 
 describe("deleting messages", () => {
@@ -217,7 +218,7 @@ describe("deleting messages", () => {
     const { id } = await alice.sendMessage(bobName, "regret");
     expect(await alice.deleteMessages([id])).toEqual({ deleted: 1 });
     expect((await bob.listMessages()).messages).toEqual([]);
-  });
+  }, inProcessReplicaMs);
 
   test("deleting another user's message is refused and deletes nothing", async () => {
     const aliceName = uniqueName();
@@ -230,7 +231,7 @@ describe("deleting messages", () => {
     await expectRejected(() => mallory.deleteMessages([mine.id, theirs.id]), "PERMISSION_DENIED", "not yours");
     const history = await alice.listMessages();
     expect(history.messages.map((message) => message.id).sort()).toEqual([mine.id, theirs.id].sort());
-  });
+  }, inProcessReplicaMs);
 
   test("bad id lists are refused", async () => {
     const alice = await userClient(replica, uniqueName());
@@ -238,7 +239,7 @@ describe("deleting messages", () => {
     const tooMany = Array.from({ length: limits.idsPerRequestMax + 1 }, (_, index) => index + 1);
     await expectRejected(() => alice.deleteMessages(tooMany), "INVALID_ARGUMENT", "at most");
     await expectRejected(() => alice.deleteMessages([999_999_999]), "NOT_FOUND");
-  });
+  }, inProcessReplicaMs);
 });
 
 describe("deleting an account", () => {
@@ -262,7 +263,7 @@ describe("deleting an account", () => {
     expect(bobHistory).toEqual([readFromAlice.id]);
     expect(bobHistory).not.toContain(toAlice.id);
     expect(bobHistory).not.toContain(unreadFromAlice.id);
-  });
+  }, inProcessReplicaMs);
 
   test("a new account with a deleted account's name does not inherit its history", async () => {
     const name = uniqueName("reborn");
@@ -275,7 +276,7 @@ describe("deleting an account", () => {
     const second = await userClient(replica, name);
     expect((await second.listMessages()).messages).toEqual([]);
     expect((await friend.listMessages()).messages.length).toBe(1);
-  });
+  }, inProcessReplicaMs);
 });
 
 describe("live delivery", () => {
@@ -290,15 +291,15 @@ describe("live delivery", () => {
     let open = false;
     const subscription = bob.subscribe(0, (message) => received.push(message), () => {}, () => (open = true));
     try {
-      await waitFor(() => open, 5000, "subscription to open");
+      await waitFor(() => open, conditionMsMax, "subscription to open");
       await alice.sendMessage(carolName, "for carol");
       const { id } = await alice.sendMessage(bobName, "live");
-      await waitFor(() => received.some((message) => message.id === id), 5000, "live message");
+      await waitFor(() => received.some((message) => message.id === id), conditionMsMax, "live message");
       expect(received.every((message) => message.recipient === bobName)).toBe(true);
     } finally {
       subscription.cancel();
     }
-  });
+  }, inProcessReplicaMs);
 
   test("resuming from the last id seen gives no gap and no duplicate", async () => {
     const aliceName = uniqueName();
@@ -310,14 +311,14 @@ describe("live delivery", () => {
     const received: number[] = [];
     const subscription = bob.subscribe(sent[1]!, (message) => received.push(message.id), () => {});
     try {
-      await waitFor(() => received.length >= 3, 5000, "catch-up");
+      await waitFor(() => received.length >= 3, conditionMsMax, "catch-up");
       for (let i = 5; i < 8; i++) sent.push((await alice.sendMessage(bobName, `m${i}`)).id);
-      await waitFor(() => received.length >= 6, 5000, "live messages");
+      await waitFor(() => received.length >= 6, conditionMsMax, "live messages");
       expect(received).toEqual(sent.slice(2));
     } finally {
       subscription.cancel();
     }
-  });
+  }, inProcessReplicaMs);
 
   test("subscribing needs a session, and logging out ends the stream", async () => {
     const anonymous = replica.client();
@@ -330,12 +331,12 @@ describe("live delivery", () => {
     const ended = new Promise<ChatClientError | undefined>((resolve) =>
       bob.subscribe(0, () => {}, resolve, () => (open = true)),
     );
-    await waitFor(() => open, 5000, "subscription to open");
+    await waitFor(() => open, conditionMsMax, "subscription to open");
     const logout = replica.client();
     logout.token = bob.token;
     await logout.logout();
     expect((await ended)?.code).toBe("UNAUTHENTICATED");
-  });
+  }, inProcessReplicaMs);
 });
 
 describe("exactly-once writes and metadata", () => {
@@ -355,7 +356,7 @@ describe("exactly-once writes and metadata", () => {
     expect(logLength()).toBe(before);
     const history = await alice.listMessages();
     expect(history.messages.filter((message) => message.text === "once").length).toBe(1);
-  });
+  }, inProcessReplicaMs);
 
   test("a retried login answers the same token", async () => {
     const name = uniqueName();
@@ -367,7 +368,7 @@ describe("exactly-once writes and metadata", () => {
     stub.close();
     expect(first.reply?.token).toBeString();
     expect(retry.reply?.token).toBe(first.reply!.token);
-  });
+  }, inProcessReplicaMs);
 
   test("a retried logout or delete-account answers success although the first attempt ended the session", async () => {
     const stub = rawStub(replica.replica.address);
@@ -379,7 +380,7 @@ describe("exactly-once writes and metadata", () => {
       expect([first.code, retry.code]).toEqual([grpc.status.OK, grpc.status.OK]);
     }
     stub.close();
-  });
+  }, inProcessReplicaMs);
 
   test("malformed client-id or client-seq metadata is refused", async () => {
     const stub = rawStub(replica.replica.address);
@@ -393,7 +394,7 @@ describe("exactly-once writes and metadata", () => {
       expect(result.code).toBe(grpc.status.INVALID_ARGUMENT);
     }
     stub.close();
-  });
+  }, inProcessReplicaMs);
 });
 
 describe("leader info", () => {
@@ -402,7 +403,7 @@ describe("leader info", () => {
     expect(info.leaderId).toBe(1);
     expect(info.leaderAddress).toBe(replica.replica.address);
     expect(info.replicas).toEqual([{ id: 1, address: replica.replica.address }]);
-  });
+  }, inProcessReplicaMs);
 });
 
 export type { ChatClient };

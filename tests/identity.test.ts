@@ -18,13 +18,14 @@ import { channelOptions, chatProto } from "../src/rpc/proto.ts";
 import { DataDirLockedError } from "../src/storage/data-dir-lock.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { ChatClient } from "../src/client/chat-client.ts";
-import { cheapPasswordHashing, temporaryDirectory, testSecret, waitFor } from "./support/replica.ts";
+import { callMsMax, cheapPasswordHashing, conditionMsMax, temporaryDirectory, testSecret, waitFor } from "./support/replica.ts";
+import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
 const founders = [1, 2, 3].map((id) => ({ id, address: `127.0.0.1:${59000 + id}` }));
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+}, hookMs);
 
 function scratch(): string {
   const directory = temporaryDirectory("identity-");
@@ -82,14 +83,14 @@ describe("a data directory belongs to one server of one cluster", () => {
     await first.stop();
     const again = await start(dataDir);
     expect(() => again.node.assertLeader()).not.toThrow();
-  });
+  }, inProcessReplicaMs);
 
   test("a data directory of server 1 refuses to start as server 2 and is left as it was", async () => {
     const dataDir = scratch();
     memberData(dataDir, 1);
     await expect(start(dataDir, { serverId: 2 })).rejects.toThrow("this data belongs to server 1, not 2");
     expect(withDatabase(dataDir, (_db, log) => log.lastIndex())).toBe(2);
-  });
+  }, inProcessReplicaMs);
 
   test("--standalone on a member's data is refused and appends nothing; --force-new-cluster makes it a cluster of one", async () => {
     const dataDir = scratch();
@@ -101,7 +102,7 @@ describe("a data directory belongs to one server of one cluster", () => {
     expect(withDatabase(dataDir, (_db, log) => [log.lastIndex(), log.hardState().term])).toEqual([2, 2]);
 
     const forced = await start(dataDir, { forceNewCluster: true });
-    await waitFor(() => forced.node.leaderInfo().leaderId === 1, 10_000, "the forced cluster of one to elect itself");
+    await waitFor(() => forced.node.leaderInfo().leaderId === 1, conditionMsMax, "the forced cluster of one to elect itself");
     expect(forced.clusterId()).not.toBe(memberCluster);
     expect(forced.node.leaderInfo().replicas.map((replica) => replica.id)).toEqual([1]);
     const client = new ChatClient({ address: forced.address });
@@ -110,8 +111,8 @@ describe("a data directory belongs to one server of one cluster", () => {
     // Restarting it as a standalone replica is now allowed: its data is a cluster of one.
     await forced.stop();
     const restarted = await start(dataDir);
-    await waitFor(() => restarted.node.leaderInfo().leaderId === 1, 10_000, "the restarted cluster of one to lead");
-  });
+    await waitFor(() => restarted.node.leaderInfo().leaderId === 1, conditionMsMax, "the restarted cluster of one to lead");
+  }, inProcessReplicaMs);
 
   test("a peer of another cluster is refused before its message reaches the log", async () => {
     const replica = await start(scratch());
@@ -123,13 +124,13 @@ describe("a data directory belongs to one server of one cluster", () => {
     const term = replica.node.leaderInfo().term + 5;
     const request = { from: 2, to: 1, term, prevIndex: 0, prevTerm: 0, entries: [], leaderCommit: 0, heartbeatRound: 0 };
     const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      peer.ReplicateOperation(request, metadata, { deadline: Date.now() + 5000 }, (failure) => resolve(failure)),
+      peer.ReplicateOperation(request, metadata, { deadline: Date.now() + callMsMax }, (failure) => resolve(failure)),
     );
     expect(error?.code).toBe(grpc.status.FAILED_PRECONDITION);
     expect(error?.details).toContain(replica.clusterId());
     expect(replica.node.leaderInfo().term).toBe(term - 5);
     expect(() => replica.node.assertLeader()).not.toThrow();
-  });
+  }, inProcessReplicaMs);
 });
 
 describe("membership comes from the log", () => {
@@ -157,7 +158,7 @@ describe("membership comes from the log", () => {
       await Bun.sleep(50);
     }
     expect(() => joiner.node.assertLeader()).toThrow();
-  }, 30_000);
+  }, inProcessReplicaMs);
 
   test("a new cluster's founders write the same first entry and the same cluster id", () => {
     const ids = [1, 2, 3].map((serverId) =>
@@ -170,7 +171,7 @@ describe("membership comes from the log", () => {
     expect(new Set(ids.map(({ first }) => JSON.stringify(first))).size).toBe(1);
     expect(ids[0]!.first).toMatchObject({ index: 1, term: 1, type: "config" });
     expect(ids[0]!.hardState).toEqual({ term: 1, vote: 0, commit: 1 });
-  });
+  }, inProcessReplicaMs);
 
   test("a server that joined and lost nothing yet refuses to found a cluster of its own", () => {
     const dataDir = scratch();
@@ -180,5 +181,5 @@ describe("membership comes from the log", () => {
       expect(() => prepareState(db, log, 1, { kind: "found", voters: [{ id: 1, address: "127.0.0.1:1" }] })).toThrow("--join true");
       expect(log.lastIndex()).toBe(0);
     });
-  });
+  }, inProcessReplicaMs);
 });

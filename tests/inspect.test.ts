@@ -13,6 +13,7 @@ import type { ChatOperation } from "../src/projections/operations.ts";
 import { databaseFileName } from "../src/replica.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { startTestReplica, temporaryDirectory, userClient, type TestReplica } from "./support/replica.ts";
+import { childProcessesMs, hookMs } from "./support/timeouts.ts";
 
 const projectRoot = join(import.meta.dir, "..");
 
@@ -46,11 +47,11 @@ beforeAll(async () => {
   await bob.readNewMessages(1);
   await userClient(replica, "carol");
   carolCreatedIndex = replica.replica.service.queries.account("carol")!.createdIndex;
-});
+}, hookMs);
 
 afterAll(async () => {
   await replica.destroy();
-});
+}, hookMs);
 
 describe("the inspector on a running replica", () => {
   test("the default view lists users with unread counts, messages and a summary of every log entry", async () => {
@@ -64,7 +65,7 @@ describe("the inspector on a running replica", () => {
     expect(stdout).toContain("CreateAccount carol");
     expect(stdout).toMatch(/Login bob \(account #\d+, token [0-9a-f]{8}…\)/);
     expect(stdout).toContain("MarkRead bob ids");
-  });
+  }, childProcessesMs);
 
   test("no password hash, full token hash or session nonce is ever printed", async () => {
     const { stdout } = await inspect(databasePath, "--json");
@@ -72,13 +73,13 @@ describe("the inspector on a running replica", () => {
     expect(text).not.toContain("$argon2id");
     expect(text).not.toMatch(/[0-9a-f]{64}/);
     expect(text).not.toContain("sessionNonce");
-  });
+  }, childProcessesMs);
 
   test("--replay rebuilds the projections from the log and says they equal the stored ones", async () => {
     const { stdout, code } = await inspect(databasePath, "--replay");
     expect(stdout).toContain("EQUAL");
     expect(code).toBe(0);
-  });
+  }, childProcessesMs);
 
   test("--at shows users and messages as they were at an earlier log entry", async () => {
     const { stdout, code } = await inspect(databasePath, "--at", String(firstMessageId), "--users", "--messages");
@@ -90,7 +91,7 @@ describe("the inspector on a running replica", () => {
     expect(stdout).toMatch(/alice → bob\s+unread\s+"hi bob"/); // read only later
     expect(stdout).not.toContain("Log (");
     expect(carolCreatedIndex).toBeGreaterThan(firstMessageId);
-  });
+  }, childProcessesMs);
 
   test("--limit bounds the rows of each section and says how many more exist", async () => {
     const { stdout, code } = await inspect(databasePath, "--log", "--limit", "3");
@@ -98,7 +99,7 @@ describe("the inspector on a running replica", () => {
     expect(stdout).toMatch(/ \d+\s+\d+\s+command\s+CreateAccount alice/);
     expect(stdout).not.toContain("Users");
     expect(stdout).toMatch(/… \d+ more not shown/);
-  });
+  }, childProcessesMs);
 
   test("--json gives the sections as data", async () => {
     const { stdout, code } = await inspect(databasePath, "--json", "--users");
@@ -109,7 +110,7 @@ describe("the inspector on a running replica", () => {
       ["bob", 1],
       ["carol", 0],
     ]);
-  });
+  }, childProcessesMs);
 });
 
 describe("the inspector while the file is being written", () => {
@@ -139,7 +140,7 @@ describe("the inspector while the file is being written", () => {
       db.close();
       directory.remove();
     }
-  });
+  }, childProcessesMs);
 
   // A concurrent reader (this inspector, the sqlite3 shell, a backup) must not make the
   // replica's log append fail with SQLITE_BUSY: openDatabase sets a busy timeout.
@@ -155,7 +156,7 @@ describe("the inspector while the file is being written", () => {
       writing = false;
       await writes;
     }
-  }, 120_000); // twenty inspector processes: the machine's speed must not decide the outcome
+  }, 4 * childProcessesMs); // twenty inspector processes
 });
 
 /** Alice and bob, alice logged in, then alice sends to bob forever. */
@@ -178,7 +179,7 @@ describe("the inspector on a stopped replica", () => {
       expect((await inspect(databasePath, ...args)).code).toBe(0);
     }
     expect(Buffer.compare(readFileSync(databasePath), before)).toBe(0);
-  });
+  }, childProcessesMs);
 
   test("a projection edited behind the log's back makes --replay exit 1 and name the messages table", async () => {
     const db = new Database(databasePath);
@@ -188,7 +189,7 @@ describe("the inspector on a stopped replica", () => {
     expect(stdout).toContain("DIFFERENT");
     expect(stdout).toMatch(/tables that differ: messages\n/);
     expect(code).toBe(1);
-  });
+  }, childProcessesMs);
 });
 
 describe("the inspector refuses what it cannot read", () => {
@@ -216,7 +217,7 @@ describe("the inspector refuses what it cannot read", () => {
     } finally {
       directory.remove();
     }
-  });
+  }, childProcessesMs);
 
   test("bad usage exits 2 with the usage text, and --help exits 0", async () => {
     const bad = await inspect("--limit", "0", "x.db");
@@ -225,5 +226,5 @@ describe("the inspector refuses what it cannot read", () => {
     const help = await inspect("--help");
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("--replay");
-  });
+  }, childProcessesMs);
 });

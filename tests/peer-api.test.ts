@@ -5,7 +5,8 @@ import { clusterIdKey } from "../src/rpc/cluster-id.ts";
 import { clusterSecretKey, secretMatches } from "../src/rpc/cluster-secret.ts";
 import type { PeerServiceClient } from "../src/rpc/generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "../src/rpc/proto.ts";
-import { startTestReplica, testSecret, type TestReplica } from "./support/replica.ts";
+import { callMsMax, startTestReplica, testSecret, type TestReplica } from "./support/replica.ts";
+import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
 let replica: TestReplica;
 let peer: PeerServiceClient;
@@ -13,12 +14,12 @@ let peer: PeerServiceClient;
 beforeAll(async () => {
   replica = await startTestReplica();
   peer = new chatProto.chat.PeerService(replica.replica.address, grpc.credentials.createInsecure(), channelOptions);
-});
+}, hookMs);
 
 afterAll(async () => {
   peer.close();
   await replica.destroy();
-});
+}, hookMs);
 
 function election(secret: string | null, term: number): Promise<{ code: grpc.status; granted?: boolean }> {
   const metadata = new grpc.Metadata();
@@ -26,7 +27,7 @@ function election(secret: string | null, term: number): Promise<{ code: grpc.sta
   metadata.set(clusterIdKey, replica.replica.clusterId());
   const request = { from: 2, to: 1, term, lastLogIndex: 1_000_000, lastLogTerm: term, preVote: false };
   return new Promise((resolve) =>
-    peer.Election(request, metadata, { deadline: Date.now() + 5000 }, (error, reply) =>
+    peer.Election(request, metadata, { deadline: Date.now() + callMsMax }, (error, reply) =>
       resolve(error ? { code: error.code } : { code: grpc.status.OK, granted: reply?.granted }),
     ),
   );
@@ -39,7 +40,7 @@ function replicate(secret: string | null, term: number): Promise<grpc.status> {
   const entry = { index: 1_000, term, type: "command", data: "{}" };
   const request = { from: 2, to: 1, term, prevIndex: 999, prevTerm: term, entries: [entry], leaderCommit: 1_000, heartbeatRound: 0 };
   return new Promise((resolve) =>
-    peer.ReplicateOperation(request, metadata, { deadline: Date.now() + 5000 }, (error) => resolve(error ? error.code : grpc.status.OK)),
+    peer.ReplicateOperation(request, metadata, { deadline: Date.now() + callMsMax }, (error) => resolve(error ? error.code : grpc.status.OK)),
   );
 }
 
@@ -50,14 +51,14 @@ describe("the peer API", () => {
     expect((await election("not-the-secret", termBefore + 50)).code).toBe(grpc.status.UNAUTHENTICATED);
     expect(replica.replica.node.leaderInfo().term).toBe(termBefore);
     expect(() => replica.replica.node.assertLeader()).not.toThrow();
-  });
+  }, inProcessReplicaMs);
 
   test("log shipping without the cluster secret is refused and appends nothing", async () => {
     const appliedBefore = replica.replica.service.queries.appliedIndex();
     expect(await replicate(null, 99)).toBe(grpc.status.UNAUTHENTICATED);
     expect(replica.replica.service.queries.appliedIndex()).toBe(appliedBefore);
     expect(() => replica.replica.node.assertLeader()).not.toThrow();
-  });
+  }, inProcessReplicaMs);
 
   test("a caller with the secret is heard, and a leader that holds its lease is not deposed by it", async () => {
     const termBefore = replica.replica.node.leaderInfo().term;
@@ -66,12 +67,12 @@ describe("the peer API", () => {
     expect([grpc.status.OK, grpc.status.ABORTED, grpc.status.FAILED_PRECONDITION]).toContain(answer.code);
     expect(answer.granted ?? false).toBe(false);
     expect(() => replica.replica.node.assertLeader()).not.toThrow();
-  });
+  }, inProcessReplicaMs);
 
   test("secrets are compared whole: a prefix or a longer string does not match", () => {
     expect(secretMatches("abcdef", "abcdef")).toBe(true);
     expect(secretMatches("abcdef", "abc")).toBe(false);
     expect(secretMatches("abcdef", "abcdefg")).toBe(false);
     expect(secretMatches("abcdef", undefined)).toBe(false);
-  });
+  }, inProcessReplicaMs);
 });

@@ -14,6 +14,7 @@ import type { OperationEnvelope } from "../src/projections/operations.ts";
 import { rebuildInMemory } from "../src/projections/rebuild.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { logArbitrary } from "./support/operations.ts";
+import { manyIterationsMs } from "./support/timeouts.ts";
 
 const runs = 150;
 const opened: Database[] = [];
@@ -60,7 +61,7 @@ describe("rebuilding projections from the log", () => {
       }),
       { numRuns: runs },
     );
-  });
+  }, manyIterationsMs);
 
   test("a rebuild from empty equals the tables applied entry by entry as the log grew", () => {
     fc.assert(
@@ -76,7 +77,7 @@ describe("rebuilding projections from the log", () => {
       }),
       { numRuns: runs },
     );
-  });
+  }, manyIterationsMs);
 
   test("a rebuild up to an index equals applying only the log prefix through that index", () => {
     fc.assert(
@@ -88,7 +89,7 @@ describe("rebuilding projections from the log", () => {
       }),
       { numRuns: runs },
     );
-  });
+  }, manyIterationsMs);
 
   test("a retried (client id, seq) appended again changes no chat table and answers the first result", () => {
     fc.assert(
@@ -114,7 +115,7 @@ describe("rebuilding projections from the log", () => {
       }),
       { numRuns: runs },
     );
-  });
+  }, manyIterationsMs);
 
   test("every message's id is the log index of the SendMessage entry that created it", () => {
     fc.assert(
@@ -145,7 +146,7 @@ describe("rebuilding projections from the log", () => {
       }),
       { numRuns: runs },
     );
-  });
+  }, manyIterationsMs);
 });
 
 describe("the projection hash", () => {
@@ -171,7 +172,7 @@ describe("the projection hash", () => {
       }),
       { numRuns: runs },
     );
-  });
+  }, manyIterationsMs);
 
   test("a value's storage type is part of the hash: a blob and a text of the same bytes differ", () => {
     const asText = freshDatabase();

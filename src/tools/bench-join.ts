@@ -20,7 +20,7 @@ import { clusterSecretKey } from "../rpc/cluster-secret.ts";
 import type { StatusReply__Output } from "../rpc/generated/chat/StatusReply.ts";
 import { channelOptions, chatProto } from "../rpc/proto.ts";
 import { openDatabase } from "../storage/database.ts";
-import { LocalCluster } from "./replica-process.ts";
+import { ReplicaCluster } from "./processes/replica-cluster.ts";
 
 const secret = "bench-join-cluster-secret-0123456789";
 const seedBatchEntries = 4096;
@@ -85,18 +85,18 @@ async function status(addresses: string[]): Promise<StatusReply__Output | null> 
 }
 
 export async function benchJoin(messages: number): Promise<void> {
-  const cluster = await LocalCluster.create(3, secret);
+  const cluster = await ReplicaCluster.create(3, { secret });
   try {
-    await seed(cluster.dataDir(1), messages, cluster.members);
+    await seed(cluster.layout.dataDir(1), messages, cluster.founders);
     for (const id of [2, 3]) {
-      mkdirSync(cluster.dataDir(id), { recursive: true });
-      copyFileSync(join(cluster.dataDir(1), "chat.db"), join(cluster.dataDir(id), "chat.db"));
-      const db = openDatabase(join(cluster.dataDir(id), "chat.db"));
+      mkdirSync(cluster.layout.dataDir(id), { recursive: true });
+      copyFileSync(join(cluster.layout.dataDir(1), "chat.db"), join(cluster.layout.dataDir(id), "chat.db"));
+      const db = openDatabase(join(cluster.layout.dataDir(id), "chat.db"));
       saveIdentity(db, { ...readIdentity(db)!, serverId: id });
       db.close();
     }
     await cluster.startAll();
-    const writer = new ChatClient({ addresses: cluster.addresses });
+    const writer = new ChatClient({ addresses: cluster.addresses() });
     await writer.createAccount("writer", "bench-password");
     await writer.login("writer", "bench-password");
     let writing = true;
@@ -112,7 +112,7 @@ export async function benchJoin(messages: number): Promise<void> {
     const joiner = await cluster.join(4);
     let voterAfterMs = NaN;
     while (performance.now() - joinedAt < joinTimeoutMs) {
-      const reply = await status(cluster.addresses);
+      const reply = await status(cluster.addresses());
       if (reply?.replicas.some((replica) => replica.id === 4 && replica.role === "voter")) {
         voterAfterMs = performance.now() - joinedAt;
         break;
@@ -128,14 +128,14 @@ export async function benchJoin(messages: number): Promise<void> {
       `writes during the join: ${latencies.length}, p50 ${latencies[Math.floor(latencies.length / 2)]?.toFixed(1)} ms, ` +
         `p99 ${latencies[Math.floor(latencies.length * 0.99)]?.toFixed(1)} ms, longest ${latencies[latencies.length - 1]?.toFixed(1)} ms`,
     );
-    for (const [id, replica] of cluster.replicas) console.log(`replica ${id} resident memory: ${residentMb(replica.process.pid).toFixed(0)} MB`);
+    for (const [id, member] of cluster.members) console.log(`replica ${id} resident memory: ${residentMb(member.process.pid).toFixed(0)} MB`);
     await cluster.kill(2);
     const restartAt = performance.now();
-    await cluster.startReplica(2, cluster.replicas.get(2)!.port, 3);
+    await cluster.restart(2);
     console.log(`restart of a replica holding ${messages} messages: serving after ${((performance.now() - restartAt) / 1000).toFixed(2)} s`);
-    console.log(`replica 2 resident memory after restart: ${residentMb(cluster.replicas.get(2)!.process.pid).toFixed(0)} MB`);
+    console.log(`replica 2 resident memory after restart: ${residentMb(cluster.member(2).process.pid).toFixed(0)} MB`);
     void joiner;
   } finally {
-    await cluster.stop();
+    await cluster.stop("SIGTERM");
   }
 }

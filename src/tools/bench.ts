@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
 import { benchJoin } from "./bench-join.ts";
-import { LocalCluster } from "./replica-process.ts";
+import { ReplicaCluster } from "./processes/replica-cluster.ts";
 
 const usage = `Usage: bun run bench -- [options]
 
@@ -130,10 +130,10 @@ async function main(): Promise<void> {
   const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
   const runs = boundedInteger("runs", values.runs, benchRunsMax);
   const kills = values.kills === "0" ? 0 : boundedInteger("kills", values.kills, killsMax);
-  const cluster = values.address ? null : await LocalCluster.start(replicas, benchSecret);
-  const addresses = cluster ? cluster.addresses : [values.address!];
+  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret });
+  const addresses = cluster ? cluster.addresses() : [values.address!];
   try {
-    const leaderPid = async () => (cluster ? cluster.replicas.get(await leaderId(addresses))?.process.pid : undefined);
+    const leaderPid = async () => (cluster ? cluster.members.get(await leaderId(addresses))?.process.pid : undefined);
     console.log(`${cluster ? replicas : "a running"} replica(s); ${seconds} s per run, median of ${runs}; acknowledged = on disk on a majority`);
     console.log("in flight |  acked/s |  p50 ms |  p99 ms | leader RSS MB | runs (acked/s)");
     await leaderId(addresses); // the first election is over before anything is measured
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     console.log(`elections during the load runs: ${termAfter - termBefore} (term ${termBefore} → ${termAfter}; 0 means none spurious)`);
     if (cluster && replicas === 3 && kills > 0) await measureFailovers(cluster, kills);
   } finally {
-    await cluster?.stop();
+    await cluster?.stop("SIGTERM");
   }
 }
 
@@ -183,13 +183,13 @@ async function leaderId(addresses: string[]): Promise<number> {
 }
 
 /** SIGKILL the leader while one client writes; time from the kill to the next acknowledged write. */
-async function measureFailovers(cluster: LocalCluster, kills: number): Promise<void> {
+async function measureFailovers(cluster: ReplicaCluster, kills: number): Promise<void> {
   const times: number[] = [];
-  const writer = new ChatClient({ addresses: cluster.addresses, failoverDeadlineMs: failoverTimeoutMs });
+  const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs });
   await writer.createAccount(`failover-${runId}`, "bench-password");
   await writer.login(`failover-${runId}`, "bench-password");
   for (let kill = 0; kill < kills; kill++) {
-    const victim = await leaderId(cluster.addresses);
+    const victim = await leaderId(cluster.addresses());
     let lastAck = 0;
     let writing = true;
     const loop = (async () => {
@@ -205,7 +205,7 @@ async function measureFailovers(cluster: LocalCluster, kills: number): Promise<v
     times.push(lastAck - killedAt);
     writing = false;
     await loop;
-    await cluster.startReplica(victim, cluster.replicas.get(victim)!.port);
+    await cluster.restart(victim);
   }
   writer.close();
   const sorted = [...times].sort((a, b) => a - b);

@@ -39,8 +39,7 @@ async function main(): Promise<void> {
   const printer = createPrinter(colour, nameWidth);
   if (options.fresh) deleteDataDirs(options, printer);
   // The replicas' own level tags are coloured only if ours are.
-  const childEnv: Record<string, string> = colour ? { FORCE_COLOR: "1" } : { NO_COLOR: "1" };
-  const supervisor = new Supervisor(options, printer, childEnv, () => {
+  const supervisor = new Supervisor(options, printer, colour, () => {
     printer.warn("every replica has exited; stopping");
     process.exit(1);
   });

@@ -2,6 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { ChatServiceClient } from "../../src/rpc/generated/chat/ChatService.ts";
 import { channelOptions, chatProto } from "../../src/rpc/proto.ts";
+import { callMsMax } from "./replica.ts";
 
 export interface RawResult {
   code: grpc.status;
@@ -28,7 +29,7 @@ export function rawCall(
   for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
   const call = (stub as unknown as Record<string, Function>)[method]!;
   return new Promise((resolve) => {
-    call.call(stub, request, metadata, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null, reply: Record<string, unknown>) =>
+    call.call(stub, request, metadata, { deadline: Date.now() + callMsMax }, (error: grpc.ServiceError | null, reply: Record<string, unknown>) =>
       resolve(
         error
           ? { code: error.code, details: error.details, metadata: error.metadata }

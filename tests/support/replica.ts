@@ -73,8 +73,13 @@ export async function userClient(test: TestReplica, username: string, password =
   return client;
 }
 
+/** How long a test waits for a condition unless it says otherwise: far above what it takes on an idle machine. */
+export const conditionMsMax = 20_000;
+/** Deadline of one gRPC call a test makes by hand. */
+export const callMsMax = 20_000;
+
 /** Polls `condition` until it holds or `timeoutMs` passes (no bare sleeps in tests). */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition") {
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = conditionMsMax, what = "condition") {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;

@@ -32,17 +32,3 @@ export function createPrinter(colour: boolean, nameWidth: number, out: NodeJS.Wr
     warn: (text) => out.write(`${paint("bold", "[cluster]")} ${paint("red", text)}\n`),
   };
 }
-
-/** Calls `onLine` for each complete line of `stream`, then for a last unterminated one. */
-export async function forEachLine(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let partial = "";
-  for await (const chunk of stream) {
-    partial += decoder.decode(chunk, { stream: true });
-    const lines = partial.split("\n");
-    partial = lines.pop()!;
-    for (const line of lines) onLine(line);
-  }
-  partial += decoder.decode();
-  if (partial.length > 0) onLine(partial);
-}

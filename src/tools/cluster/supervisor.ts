@@ -3,34 +3,30 @@
  * that exits on its own (the others keep running), and stops them all with
  * SIGTERM, then SIGKILL for any still running after a bounded grace.
  */
-import type { Subprocess } from "bun";
-import { join } from "node:path";
-import { projectRoot } from "../../config.ts";
-import { shutdownGraceMs } from "../../replica.ts";
+import { ProcessGroup } from "../processes/process-group.ts";
+import { replicaStopGraceMs } from "../processes/replica-cluster.ts";
+import { spawnReplica, type ReplicaProcess } from "../processes/replica-process.ts";
 import { replicaDataDir, type ClusterOptions } from "./options.ts";
-import { forEachLine, type Printer } from "./output.ts";
+import type { Printer } from "./output.ts";
 
 /** A replica's own graceful stop takes up to shutdownGraceMs; after this much longer it is SIGKILLed. */
-export const stopGraceMs = shutdownGraceMs + 3000;
-
-const replicaScript = join(projectRoot, "src", "tools", "replica.ts");
+const stopGraceMs = replicaStopGraceMs;
 
 interface Child {
-  id: number;
   name: string;
-  process: Subprocess<"ignore", "pipe", "pipe">;
-  /** Resolves once the process has exited and both of its streams are printed. */
-  finished: Promise<void>;
+  process: ReplicaProcess;
 }
 
 export class Supervisor {
   private readonly children: Child[] = [];
+  private readonly processes = new ProcessGroup();
   private stopping = false;
 
   constructor(
     private readonly options: ClusterOptions,
     private readonly printer: Printer,
-    private readonly childEnv: Record<string, string>,
+    /** Whether the replicas may colour their own level tags (when ours are coloured). */
+    private readonly colour: boolean,
     /** Runs once every child has exited while not stopping. */
     private readonly onAllExited: () => void,
   ) {}
@@ -38,57 +34,52 @@ export class Supervisor {
   start(): void {
     const initialLeaderId = this.options.instances[0]!.id;
     this.options.instances.forEach((instance, position) => {
-      const args = ["--server_id", String(instance.id), "--data_dir", replicaDataDir(this.options, instance.id)];
-      args.push("--config_master", this.options.configMaster);
+      const dataDir = replicaDataDir(this.options, instance.id);
+      const args = ["--server_id", String(instance.id), "--data_dir", dataDir, "--config_master", this.options.configMaster];
       if (instance.id === initialLeaderId) args.push("--initial_leader", "true");
-      this.children.push(this.spawn(instance.id, position, args));
+      this.children.push(this.spawn(instance.id, position, dataDir, args));
     });
   }
 
   /** SIGTERM to every running child; SIGKILL to those still running after stopGraceMs. Idempotent. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const running = this.children.filter((child) => child.process.exitCode === null && child.process.signalCode === null);
-    for (const child of running) child.process.kill("SIGTERM");
-    const killer = setTimeout(() => {
-      for (const child of running) {
-        if (child.process.exitCode !== null || child.process.signalCode !== null) continue;
-        this.printer.warn(`${child.name} still running after ${stopGraceMs} ms: SIGKILL`);
-        child.process.kill("SIGKILL");
-      }
-    }, stopGraceMs);
-    await Promise.all(this.children.map((child) => child.finished));
-    clearTimeout(killer);
-  }
-
-  private spawn(id: number, position: number, args: string[]): Child {
-    const name = `replica-${id}`;
-    const child = Bun.spawn([process.execPath, replicaScript, ...args], {
-      cwd: projectRoot,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, ...this.childEnv },
+    await this.processes.stopAll(stopGraceMs, (process) => {
+      const name = this.children.find((child) => child.process === process)?.name ?? `pid ${process.pid}`;
+      this.printer.warn(`${name} still running after ${stopGraceMs} ms: SIGKILL`);
     });
-    const print = (line: string) => this.printer.line(name, position, line);
-    const finished = Promise.all([forEachLine(child.stdout, print), forEachLine(child.stderr, print), child.exited]).then(
-      () => this.onExit(name, child),
-    );
-    return { id, name, process: child, finished };
+    await Promise.all(this.children.map((child) => child.process.finished));
   }
 
-  private onExit(name: string, child: Subprocess<"ignore", "pipe", "pipe">): void {
+  private spawn(id: number, position: number, dataDir: string, args: string[]): Child {
+    const name = `replica-${id}`;
+    const process = this.processes.adopt(
+      spawnReplica({
+        args,
+        dataDir,
+        // A terminal's worth of log, printed as it comes and not kept.
+        keepLines: false,
+        onLine: (line) => this.printer.line(name, position, line),
+        colour: this.colour,
+        env: this.colour ? { FORCE_COLOR: "1" } : {},
+      }),
+    );
+    void process.finished.then(() => this.onExit(name, process));
+    return { name, process };
+  }
+
+  private onExit(name: string, process: ReplicaProcess): void {
     if (this.stopping) {
-      this.printer.note(`${name} stopped (${describeExit(child)})`);
+      this.printer.note(`${name} stopped (${describeExit(process)})`);
       return;
     }
-    const allExited = this.children.every((other) => other.process.exitCode !== null || other.process.signalCode !== null);
+    const allExited = this.children.every((other) => !other.process.running());
     const others = allExited ? "no replica is left" : "the other replicas keep running";
-    this.printer.warn(`${name} exited unexpectedly (${describeExit(child)}); ${others}`);
+    this.printer.warn(`${name} exited unexpectedly (${describeExit(process)}); ${others}`);
     if (allExited) this.onAllExited();
   }
 }
 
-function describeExit(child: Subprocess<"ignore", "pipe", "pipe">): string {
-  return child.signalCode ? `killed by ${child.signalCode}` : `exit code ${child.exitCode}`;
+function describeExit(process: ReplicaProcess): string {
+  return process.signalCode ? `killed by ${process.signalCode}` : `exit code ${process.exitCode}`;
 }
