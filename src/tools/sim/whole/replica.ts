@@ -81,13 +81,22 @@ export class SimReplica {
     return this.diskImage !== null;
   }
 
-  /** Starts the process from its disk image (a first start founds or joins). */
-  start(): void {
+  /**
+   * Starts the process from its disk image (a first start founds or joins).
+   * An operator's mistaken command line is `intent`: a refused start leaves
+   * the disk as it was and the process down.
+   */
+  start(intent: StartIntent = this.intent): void {
     const db = this.diskImage ? Database.deserialize(this.diskImage, { strict: true }) : openDatabase(":memory:");
     db.exec("PRAGMA foreign_keys = ON");
-    this.db = db;
     const log = new LogStore(db, () => (this.diskImage = db.serialize()));
-    prepareState(db, log, this.id, this.intent);
+    try {
+      prepareState(db, log, this.id, intent);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    this.db = db;
     if (!this.diskImage) this.diskImage = db.serialize();
     const projections = new Projections(db);
     const clock = new SimClock(() => this.world.nowMs());
@@ -122,6 +131,11 @@ export class SimReplica {
       now: () => clock.now(),
       newNonce: () => nonces.int(0, 2 ** 31).toString(36) + nonces.int(0, 2 ** 31).toString(36),
     });
+  }
+
+  /** What the disk holds, to show that a refused start left it alone. */
+  diskDigest(): string {
+    return this.diskImage ? Bun.hash(this.diskImage).toString(16) : "";
   }
 
   /** A power cut: the process and everything not synced are gone. */

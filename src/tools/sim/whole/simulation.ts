@@ -19,6 +19,7 @@ import { Trace } from "../trace.ts";
 import { addToDigest, chunkDigest, SnapshotError, type SnapshotReader } from "../../../projections/snapshot.ts";
 import type { AppendResponseMessage } from "../../../log/raft/types.ts";
 import type { SnapshotEnvelope } from "../../../rpc/snapshot-transfer.ts";
+import { IdentityRefusedError } from "../../../log/identity.ts";
 import { checkHistory } from "./checks.ts";
 import { SimUser, type HistoryEntry } from "./clients.ts";
 import { SimReplica } from "./replica.ts";
@@ -71,6 +72,8 @@ const compactionChoices = [
   { entriesMax: 40, tailEntries: 5 },
   { entriesMax: 150, tailEntries: 20 },
 ];
+/** Chance that a restart is first tried as `--standalone` on the member's data (an operator's mistake). */
+const wrongStartChance = 0.2;
 /** A joiner asks the leader again this often until it is in the membership. */
 const joinRetryTicks = 20;
 const electionTicksChoices = [10, 20, 40];
@@ -307,6 +310,26 @@ class WholeSimulation implements FaultTarget {
     leader.node!.addLearner(spare.id, spare.member.address).catch(() => {});
   }
 
+  /**
+   * An operator restarts a member with `--standalone` (the README's own
+   * command for one replica): it must refuse, and change nothing, rather than
+   * make a second cluster of the member's data.
+   */
+  private startOnItsOwn(replica: SimReplica): void {
+    const before = replica.diskDigest();
+    try {
+      replica.start({ kind: "found", voters: [replica.member] });
+    } catch (error) {
+      if (!(error instanceof IdentityRefusedError)) throw error;
+      if (replica.diskDigest() !== before) throw new SimViolation("a refused start changes nothing", `replica ${replica.id}'s disk changed`);
+      this.trace.add(this.now, replica.id, "standalone start refused");
+      return;
+    }
+    // Every server here belongs to a cluster of several (or is joining one): no such start is legitimate.
+    replica.crash();
+    throw new SimViolation("a member's data never becomes a cluster of one", `replica ${replica.id} started standalone on a member's data`);
+  }
+
   private maybeJumpClock(): void {
     if (!this.random.chance(clockJumpRate)) return;
     const up = this.replicas.filter((replica) => replica.isUp);
@@ -321,6 +344,7 @@ class WholeSimulation implements FaultTarget {
     for (const replica of this.replicas) {
       if (replica.isUp || replica.downUntil > this.now) continue;
       if (!replica.started && this.now < this.spareStartsAt) continue;
+      if (replica.started && this.random.chance(wrongStartChance)) this.startOnItsOwn(replica);
       replica.start();
       this.trace.add(this.now, replica.id, "restart");
     }
