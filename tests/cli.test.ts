@@ -15,7 +15,7 @@ import { parseCliOptions } from "../src/client/cli.ts";
 import { LiveFeed, resumedText, type FeedClient, type LiveFeedHandlers } from "../src/client/cli/live-feed.ts";
 import { CommandLineError, parseCommandLine, restAfterWords } from "../src/client/cli/parse.ts";
 import { TestProcesses, type CliLine, type CliProcess } from "./support/process.ts";
-import { startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
+import { startTestReplica, userClient, type TestReplica } from "./support/replica.ts";
 import { childProcessesMs, hookMs } from "./support/timeouts.ts";
 
 const password = "correct horse";
@@ -318,13 +318,13 @@ describe("the client in --json mode, as a real process", () => {
       for (let index = 0; index < 3; index++) ids.push(Number((await expectOk(cli, `send hist-friend out ${index}`)).id));
       ids.push((await friend.sendMessage("hist-user", "in 3")).id);
       const page = await expectOk(cli, "history 3");
-      expect((page.messages as ChatMessage[]).map((m) => m.id)).toEqual([ids[3], ids[2], ids[1]]);
+      expect((page.messages as ChatMessage[]).map((m) => m.id)).toEqual([ids[3]!, ids[2]!, ids[1]!]);
       expect(page.more).toBe(true);
       const older = await expectOk(cli, "more");
       expect((older.messages as ChatMessage[]).map((m) => m.text)).toEqual(["out 0"]);
       expect(await expectOk(cli, `delete ${ids[0]} ${ids[3]}`)).toEqual({ deleted: 2 });
       const after = await expectOk(cli, "history");
-      expect((after.messages as ChatMessage[]).map((m) => m.id)).toEqual([ids[2], ids[1]]);
+      expect((after.messages as ChatMessage[]).map((m) => m.id)).toEqual([ids[2]!, ids[1]!]);
       expect(await cli.run("delete 999999")).toMatchObject({ ok: false, command: "delete", code: "NOT_FOUND" });
     } finally {
       expect(await cli.end()).toBe(0);

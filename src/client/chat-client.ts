@@ -336,7 +336,7 @@ export class ChatClient {
 
   private call<Result>(name: UnaryName, request: object, metadata: grpc.Metadata): Promise<Result> {
     const stub = this.directory.stub();
-    const method = (stub as unknown as Record<UnaryName, UnaryMethod>)[name];
+    const method = (stub as unknown as Record<UnaryName, UnaryMethod>)[name]!;
     return new Promise<Result>((resolve, reject) => {
       const deadline = new Date(Date.now() + this.attemptDeadlineMs);
       method.call(stub, request, metadata, { deadline }, (error, reply) =>

@@ -13,7 +13,6 @@ import { Subscription, type StreamStart } from "../service/subscription.ts";
 import { validateClientRequestId, validateMessageId } from "../service/validate.ts";
 import type { ChatMessage } from "./generated/chat/ChatMessage.ts";
 import type { ChatServiceHandlers } from "./generated/chat/ChatService.ts";
-import { chatProto } from "./proto.ts";
 import { toServiceError } from "./status.ts";
 
 export const authorizationKey = "authorization";

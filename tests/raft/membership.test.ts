@@ -2,7 +2,7 @@
 // "dissertation" = Ongaro, "Consensus: Bridging Theory and Practice" (2014).
 
 import { describe, expect, test } from "bun:test";
-import { RaftCore, MemoryStorage, type AppendMessage, type Entry, type Message, type SnapshotMessage } from "../../src/log/raft/index.ts";
+import { RaftCore, type AppendMessage, type Entry, type Message, type SnapshotMessage } from "../../src/log/raft/index.ts";
 import { bootstrappedDisk, entry, seededRandom, TestCluster } from "./harness.ts";
 
 /** A three-node cluster whose leader (node 1) has committed its own-term no-op. */

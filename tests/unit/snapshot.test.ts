@@ -1,6 +1,5 @@
 /** Snapshots: read at one applied index, shipped in checked chunks, installed atomically. */
 import { afterEach, describe, expect, test } from "bun:test";
-import type { Database } from "bun:sqlite";
 import fc from "fast-check";
 import { join } from "node:path";
 import type { LogEntry } from "../../src/log/entry.ts";
@@ -27,7 +26,6 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-const membership = { voters: [{ id: 1, address: "127.0.0.1:1" }], learners: [] };
 
 function replicaFiles() {
   const directory = temporaryDirectory("snapshot-");
