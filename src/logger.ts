@@ -16,7 +16,11 @@ export function createLogger(name: string, minimum: LogLevel = "info"): Logger {
   const order: LogLevel[] = ["debug", "info", "warn", "error"];
   const write = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (order.indexOf(level) < order.indexOf(minimum)) return;
-    const extra = fields ? " " + Object.entries(fields).map(([key, value]) => `${key}=${format(value)}`).join(" ") : "";
+    const extra = fields
+      ? ` ${Object.entries(fields)
+          .map(([key, value]) => `${key}=${format(value)}`)
+          .join(" ")}`
+      : "";
     const tag = styleText(levelColor[level], level.toUpperCase().padEnd(5), { stream: process.stderr });
     process.stderr.write(`${new Date().toISOString()} ${tag} ${name}: ${message}${extra}\n`);
   };

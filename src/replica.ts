@@ -146,7 +146,12 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     server.addService(chatProto.chat.AdminService.service, adminHandlers(options.clusterSecret, node));
     options.logger.info("serving", {
       address: self.address,
-      peers: node.leaderInfo().replicas.filter((replica) => replica.id !== self.id).map((peer) => `${peer.id}@${peer.address}`).join(",") || "none",
+      peers:
+        node
+          .leaderInfo()
+          .replicas.filter((replica) => replica.id !== self.id)
+          .map((peer) => `${peer.id}@${peer.address}`)
+          .join(",") || "none",
       logEntries: log.lastIndex(),
       applied: projections.appliedIndex(),
       startMs: Math.round(performance.now() - startedAt),

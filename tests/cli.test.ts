@@ -4,13 +4,7 @@
  * in-process replica.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  ChatClientError,
-  type ChatClient,
-  type ChatMessage,
-  type FollowHandlers,
-  type Resumption,
-} from "../src/client/chat-client.ts";
+import { ChatClientError, type ChatClient, type ChatMessage, type FollowHandlers, type Resumption } from "../src/client/chat-client.ts";
 import { parseCliOptions } from "../src/client/cli.ts";
 import { LiveFeed, resumedText, type FeedClient, type LiveFeedHandlers } from "../src/client/cli/live-feed.ts";
 import { CommandLineError, parseCommandLine, restAfterWords } from "../src/client/cli/parse.ts";
@@ -216,147 +210,175 @@ describe("the client in --json mode, as a real process", () => {
     await cli.event((event) => event.event === "live");
   }
 
-  test("two clients register, log in, and a message sent while the reader was away is counted and read", async () => {
-    const alice = startCli();
-    const bob = startCli();
-    try {
-      expect(await expectOk(alice, `register cli-alice ${password}`)).toEqual({ username: "cli-alice" });
-      expect(await expectOk(bob, `register cli-bob ${password}`)).toEqual({ username: "cli-bob" });
-      await expectOk(alice, `login cli-alice ${password}`);
-      const sent = await expectOk(alice, "send cli-bob hello  bob, from alice");
-      expect(sent.id).toBeGreaterThan(0);
-      const login = await expectOk(bob, `login cli-bob ${password}`);
-      expect(login).toEqual({ username: "cli-bob", unreadCount: 1, server: replica.replica.address });
-      const read = await expectOk(bob, "read");
-      expect(read.messages).toMatchObject([{ id: sent.id, sender: "cli-alice", text: "hello  bob, from alice" }]);
-      expect(read.unreadRemaining).toBe(0);
-      expect((await expectOk(bob, "read")).messages).toEqual([]);
-    } finally {
-      expect(await alice.end()).toBe(0);
-      expect(await bob.end()).toBe(0);
-    }
-  }, childProcessesMs);
+  test(
+    "two clients register, log in, and a message sent while the reader was away is counted and read",
+    async () => {
+      const alice = startCli();
+      const bob = startCli();
+      try {
+        expect(await expectOk(alice, `register cli-alice ${password}`)).toEqual({ username: "cli-alice" });
+        expect(await expectOk(bob, `register cli-bob ${password}`)).toEqual({ username: "cli-bob" });
+        await expectOk(alice, `login cli-alice ${password}`);
+        const sent = await expectOk(alice, "send cli-bob hello  bob, from alice");
+        expect(sent.id).toBeGreaterThan(0);
+        const login = await expectOk(bob, `login cli-bob ${password}`);
+        expect(login).toEqual({ username: "cli-bob", unreadCount: 1, server: replica.replica.address });
+        const read = await expectOk(bob, "read");
+        expect(read.messages).toMatchObject([{ id: sent.id, sender: "cli-alice", text: "hello  bob, from alice" }]);
+        expect(read.unreadRemaining).toBe(0);
+        expect((await expectOk(bob, "read")).messages).toEqual([]);
+      } finally {
+        expect(await alice.end()).toBe(0);
+        expect(await bob.end()).toBe(0);
+      }
+    },
+    childProcessesMs,
+  );
 
-  test("a message sent to a logged-in client appears as one live event and is then marked read", async () => {
-    const sender = await userClient(replica, "live-sender");
-    const cli = startCli();
-    try {
-      await expectOk(cli, `register live-reader ${password}`);
-      await expectOk(cli, `login live-reader ${password}`);
-      await waitUntilLive(cli);
-      const { id } = await sender.sendMessage("live-reader", "are you there?");
-      const event = await cli.event((line) => (line.message as ChatMessage | undefined)?.id === id);
-      expect(event).toEqual({
-        event: "message",
-        message: expect.objectContaining({ id, sender: "live-sender", recipient: "live-reader", text: "are you there?" }),
-      });
-      // The command waits for the feed's MarkRead, so what was shown live is no longer unread.
-      const read = await expectOk(cli, "read 100");
-      expect((read.messages as ChatMessage[]).map((m) => m.id)).not.toContain(id);
-      expect(cli.events().filter((line) => (line.message as ChatMessage | undefined)?.id === id)).toHaveLength(1);
-    } finally {
+  test(
+    "a message sent to a logged-in client appears as one live event and is then marked read",
+    async () => {
+      const sender = await userClient(replica, "live-sender");
+      const cli = startCli();
+      try {
+        await expectOk(cli, `register live-reader ${password}`);
+        await expectOk(cli, `login live-reader ${password}`);
+        await waitUntilLive(cli);
+        const { id } = await sender.sendMessage("live-reader", "are you there?");
+        const event = await cli.event((line) => (line.message as ChatMessage | undefined)?.id === id);
+        expect(event).toEqual({
+          event: "message",
+          message: expect.objectContaining({ id, sender: "live-sender", recipient: "live-reader", text: "are you there?" }),
+        });
+        // The command waits for the feed's MarkRead, so what was shown live is no longer unread.
+        const read = await expectOk(cli, "read 100");
+        expect((read.messages as ChatMessage[]).map((m) => m.id)).not.toContain(id);
+        expect(cli.events().filter((line) => (line.message as ChatMessage | undefined)?.id === id)).toHaveLength(1);
+      } finally {
+        expect(await cli.end()).toBe(0);
+      }
+    },
+    childProcessesMs,
+  );
+
+  test(
+    "a bad command and a server error each give one error line, and the client carries on",
+    async () => {
+      const cli = startCli();
+      try {
+        expect(await cli.run("frobnicate")).toEqual({
+          ok: false,
+          command: "frobnicate",
+          code: "UNKNOWN_COMMAND",
+          error: 'unknown command "frobnicate"; type help for the list',
+        });
+        expect(await cli.run("send bob")).toMatchObject({ ok: false, command: "send", code: "USAGE" });
+        await expectOk(cli, `register err-user ${password}`);
+        expect(await cli.run("users")).toMatchObject({ ok: false, command: "users", code: "UNAUTHENTICATED" });
+        await expectOk(cli, `login err-user ${password}`);
+        expect(await cli.run("send nobody-here hi there")).toEqual({
+          ok: false,
+          command: "send",
+          code: "NOT_FOUND",
+          error: "Recipient does not exist: nobody-here",
+        });
+        expect(await cli.run(`register err-user ${password}`)).toMatchObject({ ok: false, code: "ALREADY_EXISTS" });
+        await expectOk(cli, "send err-user a note to self");
+      } finally {
+        expect(await cli.end()).toBe(0);
+      }
+      expect(cli.stderr.text()).toBe("");
+    },
+    childProcessesMs,
+  );
+
+  test(
+    "users with a pattern lists only matching accounts, a page at a time",
+    async () => {
+      for (let index = 0; index < 23; index++) await replica.client().createAccount(`pat-${String(index).padStart(2, "0")}`, password);
+      await replica.client().createAccount("other-pat", password);
+      const cli = startCli();
+      try {
+        await expectOk(cli, `login pat-00 ${password}`);
+        const first = await expectOk(cli, "users pat-*");
+        expect(first.usernames).toHaveLength(20);
+        expect(first.more).toBe(true);
+        const second = await expectOk(cli, "more");
+        expect(second).toEqual({ usernames: ["pat-20", "pat-21", "pat-22"], more: false });
+        expect(await expectOk(cli, "users pat-1?")).toEqual({
+          usernames: Array.from({ length: 10 }, (_, index) => `pat-1${index}`),
+          more: false,
+        });
+        expect(await expectOk(cli, "users *-pat")).toEqual({ usernames: ["other-pat"], more: false });
+        expect(await expectOk(cli, "users zz*")).toEqual({ usernames: [], more: false });
+      } finally {
+        expect(await cli.end()).toBe(0);
+      }
+    },
+    childProcessesMs,
+  );
+
+  test(
+    "history lists messages newest first with ids, more goes further back, and delete removes them",
+    async () => {
+      const friend = await userClient(replica, "hist-friend");
+      const cli = startCli();
+      try {
+        await expectOk(cli, `register hist-user ${password}`);
+        await expectOk(cli, `login hist-user ${password}`);
+        const ids: number[] = [];
+        for (let index = 0; index < 3; index++) ids.push(Number((await expectOk(cli, `send hist-friend out ${index}`)).id));
+        ids.push((await friend.sendMessage("hist-user", "in 3")).id);
+        const page = await expectOk(cli, "history 3");
+        expect((page.messages as ChatMessage[]).map((m) => m.id)).toEqual([ids[3]!, ids[2]!, ids[1]!]);
+        expect(page.more).toBe(true);
+        const older = await expectOk(cli, "more");
+        expect((older.messages as ChatMessage[]).map((m) => m.text)).toEqual(["out 0"]);
+        expect(await expectOk(cli, `delete ${ids[0]} ${ids[3]}`)).toEqual({ deleted: 2 });
+        const after = await expectOk(cli, "history");
+        expect((after.messages as ChatMessage[]).map((m) => m.id)).toEqual([ids[2]!, ids[1]!]);
+        expect(await cli.run("delete 999999")).toMatchObject({ ok: false, command: "delete", code: "NOT_FOUND" });
+      } finally {
+        expect(await cli.end()).toBe(0);
+      }
+    },
+    childProcessesMs,
+  );
+
+  test(
+    "delete-account refuses a wrong password and then deletes the account for good",
+    async () => {
+      const cli = startCli();
+      try {
+        await expectOk(cli, `register gone-soon ${password}`);
+        await expectOk(cli, `login gone-soon ${password}`);
+        expect(await cli.run("delete-account wrong-password")).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
+        // A refused deletion leaves the session, and its feed, working.
+        await expectOk(cli, "send gone-soon still here");
+        expect(await expectOk(cli, `delete-account ${password}`)).toEqual({ username: "gone-soon" });
+        expect(await cli.run(`login gone-soon ${password}`)).toMatchObject({ ok: false, code: "NOT_FOUND" });
+        expect(await cli.run("logout")).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
+      } finally {
+        expect(await cli.end()).toBe(0);
+      }
+      // The server ended the stream as the account went: the client had stopped listening first, so no notice.
+      expect(cli.events().filter((line: CliLine) => line.event === "notice")).toEqual([]);
+    },
+    childProcessesMs,
+  );
+
+  test(
+    "at end of input every command already written is answered, in order, and the client exits 0",
+    async () => {
+      await replica.client().createAccount("batch-user", password);
+      const cli = startCli();
+      const lines = [`login batch-user ${password}`, "send batch-user one", "send batch-user two", "history 2", "logout"];
+      for (const line of lines) cli.write(line);
       expect(await cli.end()).toBe(0);
-    }
-  }, childProcessesMs);
-
-  test("a bad command and a server error each give one error line, and the client carries on", async () => {
-    const cli = startCli();
-    try {
-      expect(await cli.run("frobnicate")).toEqual({
-        ok: false,
-        command: "frobnicate",
-        code: "UNKNOWN_COMMAND",
-        error: 'unknown command "frobnicate"; type help for the list',
-      });
-      expect(await cli.run("send bob")).toMatchObject({ ok: false, command: "send", code: "USAGE" });
-      await expectOk(cli, `register err-user ${password}`);
-      expect(await cli.run("users")).toMatchObject({ ok: false, command: "users", code: "UNAUTHENTICATED" });
-      await expectOk(cli, `login err-user ${password}`);
-      expect(await cli.run("send nobody-here hi there")).toEqual({
-        ok: false,
-        command: "send",
-        code: "NOT_FOUND",
-        error: "Recipient does not exist: nobody-here",
-      });
-      expect(await cli.run(`register err-user ${password}`)).toMatchObject({ ok: false, code: "ALREADY_EXISTS" });
-      await expectOk(cli, "send err-user a note to self");
-    } finally {
-      expect(await cli.end()).toBe(0);
-    }
-    expect(cli.stderr.text()).toBe("");
-  }, childProcessesMs);
-
-  test("users with a pattern lists only matching accounts, a page at a time", async () => {
-    for (let index = 0; index < 23; index++) await replica.client().createAccount(`pat-${String(index).padStart(2, "0")}`, password);
-    await replica.client().createAccount("other-pat", password);
-    const cli = startCli();
-    try {
-      await expectOk(cli, `login pat-00 ${password}`);
-      const first = await expectOk(cli, "users pat-*");
-      expect(first.usernames).toHaveLength(20);
-      expect(first.more).toBe(true);
-      const second = await expectOk(cli, "more");
-      expect(second).toEqual({ usernames: ["pat-20", "pat-21", "pat-22"], more: false });
-      expect(await expectOk(cli, "users pat-1?")).toEqual({
-        usernames: Array.from({ length: 10 }, (_, index) => `pat-1${index}`),
-        more: false,
-      });
-      expect(await expectOk(cli, "users *-pat")).toEqual({ usernames: ["other-pat"], more: false });
-      expect(await expectOk(cli, "users zz*")).toEqual({ usernames: [], more: false });
-    } finally {
-      expect(await cli.end()).toBe(0);
-    }
-  }, childProcessesMs);
-
-  test("history lists messages newest first with ids, more goes further back, and delete removes them", async () => {
-    const friend = await userClient(replica, "hist-friend");
-    const cli = startCli();
-    try {
-      await expectOk(cli, `register hist-user ${password}`);
-      await expectOk(cli, `login hist-user ${password}`);
-      const ids: number[] = [];
-      for (let index = 0; index < 3; index++) ids.push(Number((await expectOk(cli, `send hist-friend out ${index}`)).id));
-      ids.push((await friend.sendMessage("hist-user", "in 3")).id);
-      const page = await expectOk(cli, "history 3");
-      expect((page.messages as ChatMessage[]).map((m) => m.id)).toEqual([ids[3]!, ids[2]!, ids[1]!]);
-      expect(page.more).toBe(true);
-      const older = await expectOk(cli, "more");
-      expect((older.messages as ChatMessage[]).map((m) => m.text)).toEqual(["out 0"]);
-      expect(await expectOk(cli, `delete ${ids[0]} ${ids[3]}`)).toEqual({ deleted: 2 });
-      const after = await expectOk(cli, "history");
-      expect((after.messages as ChatMessage[]).map((m) => m.id)).toEqual([ids[2]!, ids[1]!]);
-      expect(await cli.run("delete 999999")).toMatchObject({ ok: false, command: "delete", code: "NOT_FOUND" });
-    } finally {
-      expect(await cli.end()).toBe(0);
-    }
-  }, childProcessesMs);
-
-  test("delete-account refuses a wrong password and then deletes the account for good", async () => {
-    const cli = startCli();
-    try {
-      await expectOk(cli, `register gone-soon ${password}`);
-      await expectOk(cli, `login gone-soon ${password}`);
-      expect(await cli.run("delete-account wrong-password")).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
-      // A refused deletion leaves the session, and its feed, working.
-      await expectOk(cli, "send gone-soon still here");
-      expect(await expectOk(cli, `delete-account ${password}`)).toEqual({ username: "gone-soon" });
-      expect(await cli.run(`login gone-soon ${password}`)).toMatchObject({ ok: false, code: "NOT_FOUND" });
-      expect(await cli.run("logout")).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
-    } finally {
-      expect(await cli.end()).toBe(0);
-    }
-    // The server ended the stream as the account went: the client had stopped listening first, so no notice.
-    expect(cli.events().filter((line: CliLine) => line.event === "notice")).toEqual([]);
-  }, childProcessesMs);
-
-  test("at end of input every command already written is answered, in order, and the client exits 0", async () => {
-    await replica.client().createAccount("batch-user", password);
-    const cli = startCli();
-    const lines = [`login batch-user ${password}`, "send batch-user one", "send batch-user two", "history 2", "logout"];
-    for (const line of lines) cli.write(line);
-    expect(await cli.end()).toBe(0);
-    const answers = cli.objects().filter((object) => object.ok !== undefined);
-    expect(answers.map((answer) => [answer.command, answer.ok])).toEqual(lines.map((line) => [line.split(" ")[0], true]));
-    expect(((answers[3]!.result as { messages: ChatMessage[] }).messages).map((m) => m.text)).toEqual(["two", "one"]);
-  }, childProcessesMs);
+      const answers = cli.objects().filter((object) => object.ok !== undefined);
+      expect(answers.map((answer) => [answer.command, answer.ok])).toEqual(lines.map((line) => [line.split(" ")[0], true]));
+      expect((answers[3]!.result as { messages: ChatMessage[] }).messages.map((m) => m.text)).toEqual(["two", "one"]);
+    },
+    childProcessesMs,
+  );
 });

@@ -75,92 +75,106 @@ function expectExactlyOnce(projection: Projection, record: SendRecord): void {
 }
 
 describe("a cluster of three real replicas", () => {
-  test("a leader paused past its election timeout is deposed, acknowledges nothing more, and follows the new leader", async () => {
-    const cluster = await startCluster();
-    const old = await cluster.leader();
-    const alice = await loggedIn(cluster.addresses(), "alice");
-    await alice.sendMessage("alice", "before the pause");
+  test(
+    "a leader paused past its election timeout is deposed, acknowledges nothing more, and follows the new leader",
+    async () => {
+      const cluster = await startCluster();
+      const old = await cluster.leader();
+      const alice = await loggedIn(cluster.addresses(), "alice");
+      await alice.sendMessage("alice", "before the pause");
 
-    cluster.pause(old.id);
-    const next = await cluster.leader({ excluding: [old.id] });
-    expect(next.term).toBeGreaterThan(old.term);
-    await alice.sendMessage("alice", "while the old leader sleeps");
+      cluster.pause(old.id);
+      const next = await cluster.leader({ excluding: [old.id] });
+      expect(next.term).toBeGreaterThan(old.term);
+      await alice.sendMessage("alice", "while the old leader sleeps");
 
-    // Straight to the old leader, no redirect, sent while it sleeps so that it is waiting when it
-    // wakes up still believing it leads (unless the new leader's messages are read first).
-    const stub = rawStub(cluster.member(old.id).address);
-    const answer = rawCall(stub, "SendMessage", { recipient: "alice", text: "to the deposed leader" }, {
-      [authorizationKey]: `Bearer ${alice.token}`,
-      [clientIdKey]: "deposed-leader-test-client",
-      [clientSeqKey]: "1",
-    });
-    cluster.resume(old.id);
-    const deposed = await answer;
-    stub.close();
-    expect(grpc.status[deposed.code]).toBe("UNAVAILABLE");
+      // Straight to the old leader, no redirect, sent while it sleeps so that it is waiting when it
+      // wakes up still believing it leads (unless the new leader's messages are read first).
+      const stub = rawStub(cluster.member(old.id).address);
+      const answer = rawCall(
+        stub,
+        "SendMessage",
+        { recipient: "alice", text: "to the deposed leader" },
+        {
+          [authorizationKey]: `Bearer ${alice.token}`,
+          [clientIdKey]: "deposed-leader-test-client",
+          [clientSeqKey]: "1",
+        },
+      );
+      cluster.resume(old.id);
+      const deposed = await answer;
+      stub.close();
+      expect(grpc.status[deposed.code]).toBe("UNAVAILABLE");
 
-    await cluster.converged(cluster.ids());
-    const texts = cluster.projection(old.id).messages.map((message) => message.text);
-    expect(texts).toEqual(["before the pause", "while the old leader sleeps"]);
-    // It follows: it names the cluster's leader in the cluster's term. Polled, since one GetLeaderInfo
-    // may miss its short deadline on a loaded machine, and load may have caused another election since.
-    let view = next;
-    await waitFor(
-      async () => {
-        view = await cluster.leader();
-        const info = await cluster.leaderInfo(old.id);
-        return info?.leaderId === view.id && Number(info.term) === view.term;
-      },
-      conditionMsMax,
-      `replica ${old.id} to follow the cluster's leader`,
-    );
-    expect(view.term).toBeGreaterThan(old.term);
-  }, childProcessesMs);
+      await cluster.converged(cluster.ids());
+      const texts = cluster.projection(old.id).messages.map((message) => message.text);
+      expect(texts).toEqual(["before the pause", "while the old leader sleeps"]);
+      // It follows: it names the cluster's leader in the cluster's term. Polled, since one GetLeaderInfo
+      // may miss its short deadline on a loaded machine, and load may have caused another election since.
+      let view = next;
+      await waitFor(
+        async () => {
+          view = await cluster.leader();
+          const info = await cluster.leaderInfo(old.id);
+          return info?.leaderId === view.id && Number(info.term) === view.term;
+        },
+        conditionMsMax,
+        `replica ${old.id} to follow the cluster's leader`,
+      );
+      expect(view.term).toBeGreaterThan(old.term);
+    },
+    childProcessesMs,
+  );
 
-  test("a follower stopped while the others take writes catches up after a restart", async () => {
-    const cluster = await startCluster();
-    const leader = await cluster.leader();
-    const follower = cluster.ids().find((id) => id !== leader.id)!;
-    const alice = await loggedIn(cluster.addresses(), "alice");
-    await alice.sendMessage("alice", "before the follower stops");
-    expect(await cluster.kill(follower, "SIGTERM")).toBe(0);
+  test(
+    "a follower stopped while the others take writes catches up after a restart",
+    async () => {
+      const cluster = await startCluster();
+      const leader = await cluster.leader();
+      const follower = cluster.ids().find((id) => id !== leader.id)!;
+      const alice = await loggedIn(cluster.addresses(), "alice");
+      await alice.sendMessage("alice", "before the follower stops");
+      expect(await cluster.kill(follower, "SIGTERM")).toBe(0);
 
-    for (let number = 0; number < writesWhileDownCount; number++) await alice.sendMessage("alice", `while down #${number}`);
-    await cluster.restart(follower);
+      for (let number = 0; number < writesWhileDownCount; number++) await alice.sendMessage("alice", `while down #${number}`);
+      await cluster.restart(follower);
 
-    await cluster.converged(cluster.ids());
-    const caughtUp = cluster.projection(follower);
-    expect(caughtUp.hash).toBe(cluster.projection(leader.id).hash);
-    expect(caughtUp.messages.length).toBe(writesWhileDownCount + 1);
-  }, childProcessesMs);
+      await cluster.converged(cluster.ids());
+      const caughtUp = cluster.projection(follower);
+      expect(caughtUp.hash).toBe(cluster.projection(leader.id).hash);
+      expect(caughtUp.messages.length).toBe(writesWhileDownCount + 1);
+    },
+    childProcessesMs,
+  );
 
-  test("after the leader is SIGKILLed under concurrent writes, every acknowledged message is on every replica exactly once", async () => {
-    const cluster = await startCluster();
-    const first = await cluster.leader();
-    const alice = await loggedIn(cluster.addresses(), "alice");
-    const bob = await loggedIn(cluster.addresses(), "bob");
-    const record: SendRecord = { acknowledged: [], unknown: [] };
-    let stopped = false;
-    const senders = Promise.all([
-      sendUntilStopped(alice, "bob", record, () => stopped),
-      sendUntilStopped(bob, "alice", record, () => stopped),
-    ]);
-    try {
-      await waitFor(() => record.acknowledged.length >= sendsBeforeKillCount, sendingMsMax, "sends before the kill");
-      await cluster.kill(first.id, "SIGKILL");
-      const acknowledgedAtKill = record.acknowledged.length;
-      await cluster.leader({ excluding: [first.id] });
-      const wanted = acknowledgedAtKill + sendsAfterKillCount;
-      await waitFor(() => record.acknowledged.length >= wanted, sendingMsMax, "sends through the new leader");
-    } finally {
-      stopped = true;
-      await senders;
-    }
+  test(
+    "after the leader is SIGKILLed under concurrent writes, every acknowledged message is on every replica exactly once",
+    async () => {
+      const cluster = await startCluster();
+      const first = await cluster.leader();
+      const alice = await loggedIn(cluster.addresses(), "alice");
+      const bob = await loggedIn(cluster.addresses(), "bob");
+      const record: SendRecord = { acknowledged: [], unknown: [] };
+      let stopped = false;
+      const senders = Promise.all([sendUntilStopped(alice, "bob", record, () => stopped), sendUntilStopped(bob, "alice", record, () => stopped)]);
+      try {
+        await waitFor(() => record.acknowledged.length >= sendsBeforeKillCount, sendingMsMax, "sends before the kill");
+        await cluster.kill(first.id, "SIGKILL");
+        const acknowledgedAtKill = record.acknowledged.length;
+        await cluster.leader({ excluding: [first.id] });
+        const wanted = acknowledgedAtKill + sendsAfterKillCount;
+        await waitFor(() => record.acknowledged.length >= wanted, sendingMsMax, "sends through the new leader");
+      } finally {
+        stopped = true;
+        await senders;
+      }
 
-    await cluster.restart(first.id);
-    await cluster.converged(cluster.ids());
-    const ids = record.acknowledged.map((message) => message.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), record);
-  }, childProcessesMs);
+      await cluster.restart(first.id);
+      await cluster.converged(cluster.ids());
+      const ids = record.acknowledged.map((message) => message.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), record);
+    },
+    childProcessesMs,
+  );
 });

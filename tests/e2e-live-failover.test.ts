@@ -73,103 +73,115 @@ async function loggedIn<Client extends ChatClient>(client: Client, username: str
 }
 
 describe("live delivery through a failover", () => {
-  test("a message committed on the new leader before a new user's stream reopens arrives live exactly once", async () => {
-    cluster = await TestCluster.start(3);
-    const addresses = cluster.addresses();
-    const alice = await loggedIn(new GatedClient({ addresses }), "alice");
-    const bob = await loggedIn(new ChatClient({ addresses }), "bob");
-    const received: ChatMessage[] = [];
-    const resumptions: Resumption[] = [];
-    let opened = 0;
-    subscriptions.push(
-      alice.follow(0, {
-        onMessage: (message) => received.push(message),
-        onOpen: () => (opened += 1),
-        onResumed: (resumption) => resumptions.push(resumption),
-      }),
-    );
-    await waitFor(() => opened === 1, deliveryMsMax, "alice's first stream");
+  test(
+    "a message committed on the new leader before a new user's stream reopens arrives live exactly once",
+    async () => {
+      cluster = await TestCluster.start(3);
+      const addresses = cluster.addresses();
+      const alice = await loggedIn(new GatedClient({ addresses }), "alice");
+      const bob = await loggedIn(new ChatClient({ addresses }), "bob");
+      const received: ChatMessage[] = [];
+      const resumptions: Resumption[] = [];
+      let opened = 0;
+      subscriptions.push(
+        alice.follow(0, {
+          onMessage: (message) => received.push(message),
+          onOpen: () => (opened += 1),
+          onResumed: (resumption) => resumptions.push(resumption),
+        }),
+      );
+      await waitFor(() => opened === 1, deliveryMsMax, "alice's first stream");
 
-    const leader = await cluster.leader();
-    await cluster.kill(leader.id, "SIGKILL");
-    await waitFor(() => alice.requestedAfterIds.length >= 2, deliveryMsMax, "alice's client to try to reopen its stream");
-    const whileDown = await bob.sendMessage("alice", "sent while alice's stream was down");
-    alice.release();
-    await waitFor(() => received.some((message) => message.id === whileDown.id), deliveryMsMax, "the message sent while down");
+      const leader = await cluster.leader();
+      await cluster.kill(leader.id, "SIGKILL");
+      await waitFor(() => alice.requestedAfterIds.length >= 2, deliveryMsMax, "alice's client to try to reopen its stream");
+      const whileDown = await bob.sendMessage("alice", "sent while alice's stream was down");
+      alice.release();
+      await waitFor(() => received.some((message) => message.id === whileDown.id), deliveryMsMax, "the message sent while down");
 
-    // A second message, live: once it is there, a duplicate of the first would have arrived before it.
-    const afterwards = await bob.sendMessage("alice", "sent once alice is back");
-    await waitFor(() => received.some((message) => message.id === afterwards.id), deliveryMsMax, "the live message");
-    expect(received.map((message) => message.id)).toEqual([whileDown.id, afterwards.id]);
-    expect(resumptions).toMatchObject([{ missedCount: 1 }]);
-  }, childProcessesMs);
+      // A second message, live: once it is there, a duplicate of the first would have arrived before it.
+      const afterwards = await bob.sendMessage("alice", "sent once alice is back");
+      await waitFor(() => received.some((message) => message.id === afterwards.id), deliveryMsMax, "the live message");
+      expect(received.map((message) => message.id)).toEqual([whileDown.id, afterwards.id]);
+      expect(resumptions).toMatchObject([{ missedCount: 1 }]);
+    },
+    childProcessesMs,
+  );
 
-  test("follow() keeps retrying while no replica answers, past the old limits, and says once that it is back", async () => {
-    cluster = await TestCluster.start(1);
-    const addresses = cluster.addresses();
-    // The old follow() gave up after failoverDeadlineMs; make that short to show it no longer bounds a stream.
-    const alice = await loggedIn(new GatedClient({ addresses, failoverDeadlineMs: 500 }), "alice");
-    alice.release();
-    const received: ChatMessage[] = [];
-    const interruptions: (ChatClientError | undefined)[] = [];
-    const resumptions: Resumption[] = [];
-    const ends: ChatClientError[] = [];
-    let opened = 0;
-    subscriptions.push(
-      alice.follow(0, {
-        onMessage: (message) => received.push(message),
-        onOpen: () => (opened += 1),
-        onInterrupted: (error) => interruptions.push(error),
-        onResumed: (resumption) => resumptions.push(resumption),
-        onEnd: (error) => ends.push(error),
-      }),
-    );
-    await waitFor(() => opened === 1, deliveryMsMax, "alice's first stream");
+  test(
+    "follow() keeps retrying while no replica answers, past the old limits, and says once that it is back",
+    async () => {
+      cluster = await TestCluster.start(1);
+      const addresses = cluster.addresses();
+      // The old follow() gave up after failoverDeadlineMs; make that short to show it no longer bounds a stream.
+      const alice = await loggedIn(new GatedClient({ addresses, failoverDeadlineMs: 500 }), "alice");
+      alice.release();
+      const received: ChatMessage[] = [];
+      const interruptions: (ChatClientError | undefined)[] = [];
+      const resumptions: Resumption[] = [];
+      const ends: ChatClientError[] = [];
+      let opened = 0;
+      subscriptions.push(
+        alice.follow(0, {
+          onMessage: (message) => received.push(message),
+          onOpen: () => (opened += 1),
+          onInterrupted: (error) => interruptions.push(error),
+          onResumed: (resumption) => resumptions.push(resumption),
+          onEnd: (error) => ends.push(error),
+        }),
+      );
+      await waitFor(() => opened === 1, deliveryMsMax, "alice's first stream");
 
-    await cluster.kill(1, "SIGKILL");
-    const attemptsAtKill = alice.requestedAfterIds.length;
-    await waitFor(
-      () => alice.requestedAfterIds.length - attemptsAtKill >= attemptsWhileDown,
-      outageMsMax,
-      `${attemptsWhileDown} attempts to reopen while the cluster is down`,
-    );
-    expect(ends).toEqual([]);
-    expect(resumptions).toEqual([]);
-    expect(interruptions).toHaveLength(1);
+      await cluster.kill(1, "SIGKILL");
+      const attemptsAtKill = alice.requestedAfterIds.length;
+      await waitFor(
+        () => alice.requestedAfterIds.length - attemptsAtKill >= attemptsWhileDown,
+        outageMsMax,
+        `${attemptsWhileDown} attempts to reopen while the cluster is down`,
+      );
+      expect(ends).toEqual([]);
+      expect(resumptions).toEqual([]);
+      expect(interruptions).toHaveLength(1);
 
-    await cluster.restart(1);
-    await waitFor(() => resumptions.length === 1, deliveryMsMax, "the stream to be back");
-    expect(resumptions[0]!.attempts).toBeGreaterThan(attemptsWhileDown);
-    expect(resumptions[0]!.missedCount).toBe(0);
-    expect(interruptions).toHaveLength(1);
+      await cluster.restart(1);
+      await waitFor(() => resumptions.length === 1, deliveryMsMax, "the stream to be back");
+      expect(resumptions[0]!.attempts).toBeGreaterThan(attemptsWhileDown);
+      expect(resumptions[0]!.missedCount).toBe(0);
+      expect(interruptions).toHaveLength(1);
 
-    const bob = await loggedIn(new ChatClient({ addresses }), "bob");
-    const { id } = await bob.sendMessage("alice", "you are back");
-    await waitFor(() => received.some((message) => message.id === id), deliveryMsMax, "the message sent once back");
-    expect(received.map((message) => message.id)).toEqual([id]);
-    expect(ends).toEqual([]);
-  }, outageMsMax + childProcessesMs);
+      const bob = await loggedIn(new ChatClient({ addresses }), "bob");
+      const { id } = await bob.sendMessage("alice", "you are back");
+      await waitFor(() => received.some((message) => message.id === id), deliveryMsMax, "the message sent once back");
+      expect(received.map((message) => message.id)).toEqual([id]);
+      expect(ends).toEqual([]);
+    },
+    outageMsMax + childProcessesMs,
+  );
 
-  test("the --json client says once that live messages broke, and emits one resumed event when they are back", async () => {
-    cluster = await TestCluster.start(1);
-    const cli = cliProcesses.startCli(cluster.member(1).address);
-    expect(await cli.run(`register carol ${password}`)).toMatchObject({ ok: true });
-    expect(await cli.run(`login carol ${password}`)).toMatchObject({ ok: true });
-    await cli.event((event) => event.event === "live");
+  test(
+    "the --json client says once that live messages broke, and emits one resumed event when they are back",
+    async () => {
+      cluster = await TestCluster.start(1);
+      const cli = cliProcesses.startCli(cluster.member(1).address);
+      expect(await cli.run(`register carol ${password}`)).toMatchObject({ ok: true });
+      expect(await cli.run(`login carol ${password}`)).toMatchObject({ ok: true });
+      await cli.event((event) => event.event === "live");
 
-    await cluster.kill(1, "SIGKILL");
-    await cli.event((event) => event.event === "notice" && String(event.text).startsWith("live messages interrupted"));
-    await cluster.restart(1);
-    const resumed = await cli.event((event) => event.event === "resumed", deliveryMsMax);
-    expect(resumed).toMatchObject({ missedCount: 0, attempts: expect.any(Number), downMs: expect.any(Number) });
+      await cluster.kill(1, "SIGKILL");
+      await cli.event((event) => event.event === "notice" && String(event.text).startsWith("live messages interrupted"));
+      await cluster.restart(1);
+      const resumed = await cli.event((event) => event.event === "resumed", deliveryMsMax);
+      expect(resumed).toMatchObject({ missedCount: 0, attempts: expect.any(Number), downMs: expect.any(Number) });
 
-    const dave = await loggedIn(new ChatClient({ addresses: cluster.addresses() }), "dave");
-    const { id } = await dave.sendMessage("carol", "welcome back");
-    await cli.event((event) => event.event === "message" && (event.message as ChatMessage).id === id, deliveryMsMax);
-    const events = cli.events().map((event) => event.event);
-    expect(events.filter((event) => event === "resumed")).toHaveLength(1);
-    expect(cli.events().filter((event) => String(event.text).startsWith("live messages"))).toHaveLength(1);
-    expect(events.filter((event) => event === "message")).toHaveLength(1);
-    expect(await cli.end()).toBe(0);
-  }, childProcessesMs);
+      const dave = await loggedIn(new ChatClient({ addresses: cluster.addresses() }), "dave");
+      const { id } = await dave.sendMessage("carol", "welcome back");
+      await cli.event((event) => event.event === "message" && (event.message as ChatMessage).id === id, deliveryMsMax);
+      const events = cli.events().map((event) => event.event);
+      expect(events.filter((event) => event === "resumed")).toHaveLength(1);
+      expect(cli.events().filter((event) => String(event.text).startsWith("live messages"))).toHaveLength(1);
+      expect(events.filter((event) => event === "message")).toHaveLength(1);
+      expect(await cli.end()).toBe(0);
+    },
+    childProcessesMs,
+  );
 });

@@ -131,12 +131,7 @@ function statusRow(stdout: string, id: number): string[] | null {
  * as the leader in its term (polled; a missed answer is skipped), while the
  * writers keep getting acknowledgements.
  */
-async function expectLeadershipStable(
-  cluster: TestCluster,
-  ids: number[],
-  expected: LeaderView,
-  writers: ReturnType<typeof startWriters>,
-): Promise<void> {
+async function expectLeadershipStable(cluster: TestCluster, ids: number[], expected: LeaderView, writers: ReturnType<typeof startWriters>): Promise<void> {
   const acknowledgedBefore = writers.record.acknowledged.length;
   const until = Date.now() + stableWindowMs;
   let answers = 0;
@@ -170,157 +165,181 @@ async function expectStoppedAsRemoved(cluster: TestCluster, id: number): Promise
 }
 
 describe("servers joining and leaving a running cluster", () => {
-  test("a fourth server joins a three-replica cluster under continuous writes, becomes a voter, and writes carry on after the original leader is SIGKILLed", async () => {
-    const cluster = await startCluster(3, smallSnapshots);
-    const first = await cluster.leader();
-    const alice = await loggedIn(cluster.addresses(), "alice");
-    const bob = await loggedIn(cluster.addresses(), "bob");
-    // Past the compaction point first, so the new server cannot get the whole log: it needs a snapshot.
-    const filled = await fill(alice, writesPastCompactionCount, "before the join");
-    await waitFor(() => cluster.log(first.id).includes("compacted the log"), conditionMsMax, "the leader to compact its log");
-    const writers = startWriters([
-      [alice, "bob"],
-      [bob, "alice"],
-    ]);
-    writers.record.acknowledged.push(...filled);
-    try {
-      await writers.more(sendsPerPhaseCount, "before the join");
-      await cluster.join(4);
-      await cluster.membershipLists(4, true);
-      await cluster.roleBecomes(4, "voter");
-      expect(cluster.log(4)).toContain("installed a snapshot");
-      const status = await cluster.admin(["status"]);
-      expect(status.code).toBe(0);
-      expect(statusRow(status.stdout, 4)?.[4]).toBe("voter");
-      await writers.more(sendsPerPhaseCount, "after the join");
+  test(
+    "a fourth server joins a three-replica cluster under continuous writes, becomes a voter, and writes carry on after the original leader is SIGKILLed",
+    async () => {
+      const cluster = await startCluster(3, smallSnapshots);
+      const first = await cluster.leader();
+      const alice = await loggedIn(cluster.addresses(), "alice");
+      const bob = await loggedIn(cluster.addresses(), "bob");
+      // Past the compaction point first, so the new server cannot get the whole log: it needs a snapshot.
+      const filled = await fill(alice, writesPastCompactionCount, "before the join");
+      await waitFor(() => cluster.log(first.id).includes("compacted the log"), conditionMsMax, "the leader to compact its log");
+      const writers = startWriters([
+        [alice, "bob"],
+        [bob, "alice"],
+      ]);
+      writers.record.acknowledged.push(...filled);
+      try {
+        await writers.more(sendsPerPhaseCount, "before the join");
+        await cluster.join(4);
+        await cluster.membershipLists(4, true);
+        await cluster.roleBecomes(4, "voter");
+        expect(cluster.log(4)).toContain("installed a snapshot");
+        const status = await cluster.admin(["status"]);
+        expect(status.code).toBe(0);
+        expect(statusRow(status.stdout, 4)?.[4]).toBe("voter");
+        await writers.more(sendsPerPhaseCount, "after the join");
 
-      await cluster.kill(first.id, "SIGKILL");
-      await cluster.leader({ excluding: [first.id] });
-      await writers.more(2 * sendsPerPhaseCount, "after the original leader died");
-    } finally {
-      await writers.stop();
-    }
+        await cluster.kill(first.id, "SIGKILL");
+        await cluster.leader({ excluding: [first.id] });
+        await writers.more(2 * sendsPerPhaseCount, "after the original leader died");
+      } finally {
+        await writers.stop();
+      }
 
-    const live = cluster.running().map((member) => member.id);
-    expect(live).toContain(4);
-    await cluster.converged(live);
-    for (const id of live) expectExactlyOnce(cluster.projection(id), writers.record);
-  }, childProcessesMs);
+      const live = cluster.running().map((member) => member.id);
+      expect(live).toContain(4);
+      await cluster.converged(live);
+      for (const id of live) expectExactlyOnce(cluster.projection(id), writers.record);
+    },
+    childProcessesMs,
+  );
 
-  test("a follower removed with the admin command leaves the membership, learns it from the leader and stops, and the cluster keeps serving writes", async () => {
-    const cluster = await startCluster(3);
-    const leader = await cluster.leader();
-    const follower = cluster.ids().find((id) => id !== leader.id)!;
-    const alice = await loggedIn(cluster.addresses(), "alice");
-    const writers = startWriters([[alice, "alice"]]);
-    try {
-      await writers.more(sendsPerPhaseCount, "before the removal");
-      const removal = await cluster.admin(["remove", String(follower)]);
-      expect({ code: removal.code, stderr: removal.stderr }).toEqual({ code: 0, stderr: "" });
-      expect(removal.stdout).toContain(`removed ${follower}`);
-      cluster.markRemoved(follower);
-      await cluster.membershipLists(follower, false);
+  test(
+    "a follower removed with the admin command leaves the membership, learns it from the leader and stops, and the cluster keeps serving writes",
+    async () => {
+      const cluster = await startCluster(3);
+      const leader = await cluster.leader();
+      const follower = cluster.ids().find((id) => id !== leader.id)!;
+      const alice = await loggedIn(cluster.addresses(), "alice");
+      const writers = startWriters([[alice, "alice"]]);
+      try {
+        await writers.more(sendsPerPhaseCount, "before the removal");
+        const removal = await cluster.admin(["remove", String(follower)]);
+        expect({ code: removal.code, stderr: removal.stderr }).toEqual({ code: 0, stderr: "" });
+        expect(removal.stdout).toContain(`removed ${follower}`);
+        cluster.markRemoved(follower);
+        await cluster.membershipLists(follower, false);
 
-      const after = await cluster.leader();
-      expect(after.id).toBe(leader.id);
-      await expectLeadershipStable(cluster, cluster.ids(), after, writers);
-      await expectStoppedAsRemoved(cluster, follower);
-    } finally {
-      await writers.stop();
-    }
+        const after = await cluster.leader();
+        expect(after.id).toBe(leader.id);
+        await expectLeadershipStable(cluster, cluster.ids(), after, writers);
+        await expectStoppedAsRemoved(cluster, follower);
+      } finally {
+        await writers.stop();
+      }
 
-    await cluster.converged(cluster.ids());
-    for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), writers.record);
-  }, childProcessesMs);
+      await cluster.converged(cluster.ids());
+      for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), writers.record);
+    },
+    childProcessesMs,
+  );
 
-  test("a leader removed with the admin command steps down, a new leader is elected, and the removed server stops by itself", async () => {
-    const cluster = await startCluster(3);
-    const old = await cluster.leader();
-    const alice = await loggedIn(cluster.addresses(), "alice");
-    const writers = startWriters([[alice, "alice"]]);
-    try {
-      await writers.more(sendsPerPhaseCount, "before the removal");
-      const removal = await cluster.admin(["remove", String(old.id)]);
-      expect(removal.code).toBe(0);
-      expect(removal.stdout).toContain(`removed ${old.id}`);
-      cluster.markRemoved(old.id);
+  test(
+    "a leader removed with the admin command steps down, a new leader is elected, and the removed server stops by itself",
+    async () => {
+      const cluster = await startCluster(3);
+      const old = await cluster.leader();
+      const alice = await loggedIn(cluster.addresses(), "alice");
+      const writers = startWriters([[alice, "alice"]]);
+      try {
+        await writers.more(sendsPerPhaseCount, "before the removal");
+        const removal = await cluster.admin(["remove", String(old.id)]);
+        expect(removal.code).toBe(0);
+        expect(removal.stdout).toContain(`removed ${old.id}`);
+        cluster.markRemoved(old.id);
 
-      const next = await cluster.leader({ excluding: [old.id] });
-      expect(next.term).toBeGreaterThan(old.term);
-      await cluster.membershipLists(old.id, false);
-      await writers.more(sendsPerPhaseCount, "through the new leader");
-      const settled = await cluster.leader();
-      await expectLeadershipStable(cluster, cluster.ids(), settled, writers);
-      await expectStoppedAsRemoved(cluster, old.id);
-    } finally {
-      await writers.stop();
-    }
+        const next = await cluster.leader({ excluding: [old.id] });
+        expect(next.term).toBeGreaterThan(old.term);
+        await cluster.membershipLists(old.id, false);
+        await writers.more(sendsPerPhaseCount, "through the new leader");
+        const settled = await cluster.leader();
+        await expectLeadershipStable(cluster, cluster.ids(), settled, writers);
+        await expectStoppedAsRemoved(cluster, old.id);
+      } finally {
+        await writers.stop();
+      }
 
-    await cluster.converged(cluster.ids());
-    for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), writers.record);
-  }, childProcessesMs);
+      await cluster.converged(cluster.ids());
+      for (const id of cluster.ids()) expectExactlyOnce(cluster.projection(id), writers.record);
+    },
+    childProcessesMs,
+  );
 
   // Regression: the leader steps down in the Ready that commits its own removal; the removal must
   // still be answered as done (the driver applies before it fails what is pending).
-  test("the admin command that removes the leader reports success", async () => {
-    const cluster = await startCluster(3);
-    const old = await cluster.leader();
-    const removal = await cluster.admin(["remove", String(old.id)]);
-    expect({ code: removal.code, stderr: removal.stderr }).toEqual({ code: 0, stderr: "" });
-    expect(removal.stdout).toContain(`removed ${old.id}`);
-  }, childProcessesMs);
+  test(
+    "the admin command that removes the leader reports success",
+    async () => {
+      const cluster = await startCluster(3);
+      const old = await cluster.leader();
+      const removal = await cluster.admin(["remove", String(old.id)]);
+      expect({ code: removal.code, stderr: removal.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(removal.stdout).toContain(`removed ${old.id}`);
+    },
+    childProcessesMs,
+  );
 
-  test("a five-replica cluster keeps serving writes with two replicas SIGKILLed, and acknowledges nothing with three down", async () => {
-    const cluster = await startCluster(5);
-    const first = await cluster.leader();
-    const alice = await loggedIn(cluster.addresses(), "alice");
-    const writers = startWriters([[alice, "alice"]]);
-    const killed = [first.id, cluster.ids().find((id) => id !== first.id)!];
-    try {
-      await writers.more(sendsPerPhaseCount, "with five replicas");
-      for (const id of killed) await cluster.kill(id, "SIGKILL");
-      await cluster.leader({ excluding: killed });
-      await writers.more(2 * sendsPerPhaseCount, "with two replicas down");
-    } finally {
-      await writers.stop();
-    }
-    const live = cluster.running().map((member) => member.id);
-    expect(live.length).toBe(3);
-    await cluster.converged(live);
-    for (const id of live) expectExactlyOnce(cluster.projection(id), writers.record);
+  test(
+    "a five-replica cluster keeps serving writes with two replicas SIGKILLed, and acknowledges nothing with three down",
+    async () => {
+      const cluster = await startCluster(5);
+      const first = await cluster.leader();
+      const alice = await loggedIn(cluster.addresses(), "alice");
+      const writers = startWriters([[alice, "alice"]]);
+      const killed = [first.id, cluster.ids().find((id) => id !== first.id)!];
+      try {
+        await writers.more(sendsPerPhaseCount, "with five replicas");
+        for (const id of killed) await cluster.kill(id, "SIGKILL");
+        await cluster.leader({ excluding: killed });
+        await writers.more(2 * sendsPerPhaseCount, "with two replicas down");
+      } finally {
+        await writers.stop();
+      }
+      const live = cluster.running().map((member) => member.id);
+      expect(live.length).toBe(3);
+      await cluster.converged(live);
+      for (const id of live) expectExactlyOnce(cluster.projection(id), writers.record);
 
-    // A third replica down: two of five are no majority, so no write may be acknowledged.
-    const impatient = newClient(cluster.addresses(), { failoverDeadlineMs: 2000, attemptDeadlineMs: 500 });
-    await impatient.login("alice", password);
-    const current = await cluster.leader();
-    await cluster.kill(live.find((id) => id !== current.id)!, "SIGKILL");
-    let acknowledged = false;
-    await impatient.sendMessage("alice", "without a majority").then(
-      () => (acknowledged = true),
-      () => undefined,
-    );
-    expect(acknowledged).toBe(false);
-    for (const member of cluster.running()) {
-      expect(cluster.projection(member.id).messages.map((message) => message.text)).not.toContain("without a majority");
-    }
-  }, childProcessesMs);
+      // A third replica down: two of five are no majority, so no write may be acknowledged.
+      const impatient = newClient(cluster.addresses(), { failoverDeadlineMs: 2000, attemptDeadlineMs: 500 });
+      await impatient.login("alice", password);
+      const current = await cluster.leader();
+      await cluster.kill(live.find((id) => id !== current.id)!, "SIGKILL");
+      let acknowledged = false;
+      await impatient.sendMessage("alice", "without a majority").then(
+        () => (acknowledged = true),
+        () => undefined,
+      );
+      expect(acknowledged).toBe(false);
+      for (const member of cluster.running()) {
+        expect(cluster.projection(member.id).messages.map((message) => message.text)).not.toContain("without a majority");
+      }
+    },
+    childProcessesMs,
+  );
 
-  test("a follower stopped while the leader compacts its log catches up by snapshot after a restart", async () => {
-    const cluster = await startCluster(3, smallSnapshots);
-    const leader = await cluster.leader();
-    const follower = cluster.ids().find((id) => id !== leader.id)!;
-    const alice = await loggedIn(cluster.addresses(), "alice");
-    await alice.sendMessage("alice", "before the follower stops");
-    await cluster.kill(follower, "SIGKILL");
+  test(
+    "a follower stopped while the leader compacts its log catches up by snapshot after a restart",
+    async () => {
+      const cluster = await startCluster(3, smallSnapshots);
+      const leader = await cluster.leader();
+      const follower = cluster.ids().find((id) => id !== leader.id)!;
+      const alice = await loggedIn(cluster.addresses(), "alice");
+      await alice.sendMessage("alice", "before the follower stops");
+      await cluster.kill(follower, "SIGKILL");
 
-    await fill(alice, writesPastCompactionCount, "while down");
-    await waitFor(() => cluster.log(leader.id).includes("compacted the log"), conditionMsMax, "the leader to compact its log");
+      await fill(alice, writesPastCompactionCount, "while down");
+      await waitFor(() => cluster.log(leader.id).includes("compacted the log"), conditionMsMax, "the leader to compact its log");
 
-    await cluster.restart(follower);
-    await waitFor(() => cluster.log(follower).includes("installed a snapshot"), conditionMsMax, "the follower to install a snapshot");
-    await cluster.converged(cluster.ids());
-    const caughtUp = cluster.projection(follower);
-    expect(caughtUp.hash).toBe(cluster.projection(leader.id).hash);
-    expect(caughtUp.messages.length).toBe(writesPastCompactionCount + 1);
-  }, childProcessesMs);
+      await cluster.restart(follower);
+      await waitFor(() => cluster.log(follower).includes("installed a snapshot"), conditionMsMax, "the follower to install a snapshot");
+      await cluster.converged(cluster.ids());
+      const caughtUp = cluster.projection(follower);
+      expect(caughtUp.hash).toBe(cluster.projection(leader.id).hash);
+      expect(caughtUp.messages.length).toBe(writesPastCompactionCount + 1);
+    },
+    childProcessesMs,
+  );
 });

@@ -99,7 +99,11 @@ async function converse(alice: ChatClient, bob: ChatClient): Promise<{ sent: Sen
   await send(alice, "bob", "first, before bob listens");
   // after_id = an acknowledged id: the stream catches up from there, so no message can slip past it.
   const live: ChatMessage[] = [];
-  const subscription = bob.subscribe(sent[0]!.id, (message) => live.push(message), () => {});
+  const subscription = bob.subscribe(
+    sent[0]!.id,
+    (message) => live.push(message),
+    () => {},
+  );
   for (let round = 0; round < roundsCount; round++) {
     await send(alice, "bob", `alice to bob ${round}`);
     await send(bob, "alice", `bob to alice ${round}`);
@@ -141,72 +145,88 @@ async function sendWhileKilled(alice: ChatClient, bob: ChatClient, replica: Repl
 }
 
 describe("a replica as a real process", () => {
-  test("after a SIGKILL and a restart every acknowledged message is there exactly once, sessions work and unread counts are right", async () => {
-    const dataDir = dataDirectory();
-    let replica = await processes.startStandalone(dataDir);
-    const alice = await loggedInClient(replica.address, "alice");
-    const bob = await loggedInClient(replica.address, "bob");
-    const { sent } = await converse(alice, bob);
-    const read = await bob.readNewMessages(readBeforeCrashCount);
-    const readIds = new Set(read.messages.map((message) => message.id));
-    expect(readIds.size).toBe(readBeforeCrashCount);
-    const burst = await sendWhileKilled(alice, bob, replica);
-    sent.push(...burst.acknowledged);
+  test(
+    "after a SIGKILL and a restart every acknowledged message is there exactly once, sessions work and unread counts are right",
+    async () => {
+      const dataDir = dataDirectory();
+      let replica = await processes.startStandalone(dataDir);
+      const alice = await loggedInClient(replica.address, "alice");
+      const bob = await loggedInClient(replica.address, "bob");
+      const { sent } = await converse(alice, bob);
+      const read = await bob.readNewMessages(readBeforeCrashCount);
+      const readIds = new Set(read.messages.map((message) => message.id));
+      expect(readIds.size).toBe(readBeforeCrashCount);
+      const burst = await sendWhileKilled(alice, bob, replica);
+      sent.push(...burst.acknowledged);
 
-    replica = await processes.startStandalone(dataDir, replica.port);
-    await untilReachable(alice);
-    await untilReachable(bob);
-    // The old tokens: sessions are in the log, so they outlive the process.
-    const aliceHistory = await fullHistory(alice);
-    const bobHistory = await fullHistory(bob);
-    for (const history of [aliceHistory, bobHistory]) {
-      const ids = history.map((message) => message.id);
-      expect(new Set(ids).size).toBe(ids.length);
-      const byId = new Map(history.map((message) => [message.id, message]));
-      for (const message of sent) expect(byId.get(message.id)).toMatchObject(message);
-      // An unacknowledged burst send may or may not have landed, but never twice.
-      for (const text of burst.attempted) expect(history.filter((message) => message.text === text).length).toBeLessThanOrEqual(1);
-    }
+      replica = await processes.startStandalone(dataDir, replica.port);
+      await untilReachable(alice);
+      await untilReachable(bob);
+      // The old tokens: sessions are in the log, so they outlive the process.
+      const aliceHistory = await fullHistory(alice);
+      const bobHistory = await fullHistory(bob);
+      for (const history of [aliceHistory, bobHistory]) {
+        const ids = history.map((message) => message.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        const byId = new Map(history.map((message) => [message.id, message]));
+        for (const message of sent) expect(byId.get(message.id)).toMatchObject(message);
+        // An unacknowledged burst send may or may not have landed, but never twice.
+        for (const text of burst.attempted) expect(history.filter((message) => message.text === text).length).toBeLessThanOrEqual(1);
+      }
 
-    // Read state survived too: what bob read before the crash is read, the rest of his mail is not.
-    const toBob = bobHistory.filter((message) => message.recipient === "bob");
-    for (const message of toBob) expect(message.read).toBe(readIds.has(message.id));
-    const toAlice = aliceHistory.filter((message) => message.recipient === "alice");
-    expect(toAlice.every((message) => !message.read)).toBe(true);
-    const bobAgain = new ChatClient({ address: replica.address });
-    clients.push(bobAgain);
-    expect((await bobAgain.login("bob", password)).unreadCount).toBe(toBob.length - readBeforeCrashCount);
-    expect((await alice.readNewMessages(1)).unreadRemaining).toBe(toAlice.length - 1);
+      // Read state survived too: what bob read before the crash is read, the rest of his mail is not.
+      const toBob = bobHistory.filter((message) => message.recipient === "bob");
+      for (const message of toBob) expect(message.read).toBe(readIds.has(message.id));
+      const toAlice = aliceHistory.filter((message) => message.recipient === "alice");
+      expect(toAlice.every((message) => !message.read)).toBe(true);
+      const bobAgain = new ChatClient({ address: replica.address });
+      clients.push(bobAgain);
+      expect((await bobAgain.login("bob", password)).unreadCount).toBe(toBob.length - readBeforeCrashCount);
+      expect((await alice.readNewMessages(1)).unreadRemaining).toBe(toAlice.length - 1);
 
-    // And the old sessions still write.
-    const after = await alice.sendMessage("bob", "after the restart");
-    expect((await bob.listMessages(1)).messages[0]).toMatchObject({ id: after.id, text: "after the restart" });
-  }, childProcessesMs);
+      // And the old sessions still write.
+      const after = await alice.sendMessage("bob", "after the restart");
+      expect((await bob.listMessages(1)).messages[0]).toMatchObject({ id: after.id, text: "after the restart" });
+    },
+    childProcessesMs,
+  );
 
-  test("SIGTERM stops the replica cleanly, even with a live subscription open, and it starts again", async () => {
-    const dataDir = dataDirectory();
-    const replica = await processes.startStandalone(dataDir);
-    const carol = await loggedInClient(replica.address, "carol");
-    let streamEnded = false;
-    const subscription = carol.subscribe(0, () => {}, () => (streamEnded = true));
-    await carol.sendMessage("carol", "note to self");
-    expect(await replica.kill("SIGTERM")).toBe(0);
-    expect(replica.stderr.lines.some((line) => line.includes("stopped"))).toBe(true);
-    await waitFor(() => streamEnded, conditionMsMax, "the subscription to end");
-    subscription.cancel();
+  test(
+    "SIGTERM stops the replica cleanly, even with a live subscription open, and it starts again",
+    async () => {
+      const dataDir = dataDirectory();
+      const replica = await processes.startStandalone(dataDir);
+      const carol = await loggedInClient(replica.address, "carol");
+      let streamEnded = false;
+      const subscription = carol.subscribe(
+        0,
+        () => {},
+        () => (streamEnded = true),
+      );
+      await carol.sendMessage("carol", "note to self");
+      expect(await replica.kill("SIGTERM")).toBe(0);
+      expect(replica.stderr.lines.some((line) => line.includes("stopped"))).toBe(true);
+      await waitFor(() => streamEnded, conditionMsMax, "the subscription to end");
+      subscription.cancel();
 
-    const again = await processes.startStandalone(dataDir, replica.port);
-    await untilReachable(carol);
-    expect((await carol.listMessages(10)).messages.map((message) => message.text)).toEqual(["note to self"]);
-    expect(await again.kill("SIGTERM")).toBe(0);
-  }, childProcessesMs);
+      const again = await processes.startStandalone(dataDir, replica.port);
+      await untilReachable(carol);
+      expect((await carol.listMessages(10)).messages.map((message) => message.text)).toEqual(["note to self"]);
+      expect(await again.kill("SIGTERM")).toBe(0);
+    },
+    childProcessesMs,
+  );
 
-  test("a replica whose chat.db is garbage refuses to start and says why", async () => {
-    const dataDir = dataDirectory();
-    writeFileSync(join(dataDir, "chat.db"), "this is not a database, just some text that is long enough\n".repeat(20));
-    const replica = processes.spawnStandalone(dataDir);
-    const code = await replica.finished;
-    expect(code).not.toBe(0);
-    expect(replica.stderr.text()).toContain("refusing to open");
-  }, childProcessesMs);
+  test(
+    "a replica whose chat.db is garbage refuses to start and says why",
+    async () => {
+      const dataDir = dataDirectory();
+      writeFileSync(join(dataDir, "chat.db"), "this is not a database, just some text that is long enough\n".repeat(20));
+      const replica = processes.spawnStandalone(dataDir);
+      const code = await replica.finished;
+      expect(code).not.toBe(0);
+      expect(replica.stderr.text()).toContain("refusing to open");
+    },
+    childProcessesMs,
+  );
 });

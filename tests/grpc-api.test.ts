@@ -46,21 +46,29 @@ async function expectRejected(action: () => Promise<unknown>, code: string, mess
 }
 
 describe("accounts", () => {
-  test("a new account can log in and gets a token and an unread count", async () => {
-    const name = uniqueName();
-    const client = replica.client();
-    expect(await client.createAccount(name, "password-1")).toEqual({ username: name });
-    const login = await client.login(name, "password-1");
-    expect(login.token.length).toBeGreaterThan(20);
-    expect(login.unreadCount).toBe(0);
-  }, inProcessReplicaMs);
+  test(
+    "a new account can log in and gets a token and an unread count",
+    async () => {
+      const name = uniqueName();
+      const client = replica.client();
+      expect(await client.createAccount(name, "password-1")).toEqual({ username: name });
+      const login = await client.login(name, "password-1");
+      expect(login.token.length).toBeGreaterThan(20);
+      expect(login.unreadCount).toBe(0);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a taken username is refused with ALREADY_EXISTS", async () => {
-    const name = uniqueName();
-    const client = replica.client();
-    await client.createAccount(name, "password-1");
-    await expectRejected(() => client.createAccount(name, "password-2"), "ALREADY_EXISTS", "Username already taken");
-  }, inProcessReplicaMs);
+  test(
+    "a taken username is refused with ALREADY_EXISTS",
+    async () => {
+      const name = uniqueName();
+      const client = replica.client();
+      await client.createAccount(name, "password-1");
+      await expectRejected(() => client.createAccount(name, "password-2"), "ALREADY_EXISTS", "Username already taken");
+    },
+    inProcessReplicaMs,
+  );
 
   test.each([
     ["ab", "3 to 32 characters"],
@@ -71,339 +79,458 @@ describe("accounts", () => {
     await expectRejected(() => replica.client().createAccount(username, "password-1"), "INVALID_ARGUMENT", message);
   });
 
-  test("a short or oversized password is refused", async () => {
-    const client = replica.client();
-    await expectRejected(() => client.createAccount(uniqueName(), "short"), "INVALID_ARGUMENT", "at least");
-    const huge = "p".repeat(limits.passwordBytesMax + 1);
-    await expectRejected(() => client.createAccount(uniqueName(), huge), "INVALID_ARGUMENT", "at most");
-  }, inProcessReplicaMs);
+  test(
+    "a short or oversized password is refused",
+    async () => {
+      const client = replica.client();
+      await expectRejected(() => client.createAccount(uniqueName(), "short"), "INVALID_ARGUMENT", "at least");
+      const huge = "p".repeat(limits.passwordBytesMax + 1);
+      await expectRejected(() => client.createAccount(uniqueName(), huge), "INVALID_ARGUMENT", "at most");
+    },
+    inProcessReplicaMs,
+  );
 
-  test("login names the failure: no such user, or incorrect password", async () => {
-    const name = uniqueName();
-    const client = replica.client();
-    await client.createAccount(name, "password-1");
-    await expectRejected(() => client.login(uniqueName(), "password-1"), "NOT_FOUND", "No such user");
-    await expectRejected(() => client.login(name, "wrong-password"), "UNAUTHENTICATED", "Incorrect password");
-  }, inProcessReplicaMs);
+  test(
+    "login names the failure: no such user, or incorrect password",
+    async () => {
+      const name = uniqueName();
+      const client = replica.client();
+      await client.createAccount(name, "password-1");
+      await expectRejected(() => client.login(uniqueName(), "password-1"), "NOT_FOUND", "No such user");
+      await expectRejected(() => client.login(name, "wrong-password"), "UNAUTHENTICATED", "Incorrect password");
+    },
+    inProcessReplicaMs,
+  );
 
-  test("after logout the token stops working", async () => {
-    const client = await userClient(replica, uniqueName());
-    const token = client.token;
-    await client.logout();
-    client.token = token;
-    await expectRejected(() => client.sendMessage("nobody-here", "hello"), "UNAUTHENTICATED", "log in again");
-  }, inProcessReplicaMs);
+  test(
+    "after logout the token stops working",
+    async () => {
+      const client = await userClient(replica, uniqueName());
+      const token = client.token;
+      await client.logout();
+      client.token = token;
+      await expectRejected(() => client.sendMessage("nobody-here", "hello"), "UNAUTHENTICATED", "log in again");
+    },
+    inProcessReplicaMs,
+  );
 
-  test("calls that need a session are refused without one, or with a forged one", async () => {
-    const client = replica.client();
-    await expectRejected(() => client.sendMessage("someone", "hi"), "UNAUTHENTICATED", "Log in first");
-    await expectRejected(() => client.listAccounts(), "UNAUTHENTICATED");
-    await expectRejected(() => client.readNewMessages(), "UNAUTHENTICATED");
-    client.token = "forged-token";
-    await expectRejected(() => client.listMessages(), "UNAUTHENTICATED");
-  }, inProcessReplicaMs);
+  test(
+    "calls that need a session are refused without one, or with a forged one",
+    async () => {
+      const client = replica.client();
+      await expectRejected(() => client.sendMessage("someone", "hi"), "UNAUTHENTICATED", "Log in first");
+      await expectRejected(() => client.listAccounts(), "UNAUTHENTICATED");
+      await expectRejected(() => client.readNewMessages(), "UNAUTHENTICATED");
+      client.token = "forged-token";
+      await expectRejected(() => client.listMessages(), "UNAUTHENTICATED");
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("listing accounts", () => {
-  test("a wildcard pattern pages through matching accounts in order", async () => {
-    const prefix = uniqueName("page");
-    const viewer = await userClient(replica, uniqueName());
-    const names = ["a1", "a2", "b1", "a3", "ab"].map((suffix) => `${prefix}${suffix}`);
-    for (const name of names) await replica.client().createAccount(name, "password-1");
-    const seen: string[] = [];
-    let token = "";
-    do {
-      const page = await viewer.listAccounts(`${prefix}a*`, 2, token);
-      expect(page.usernames.length).toBeLessThanOrEqual(2);
-      seen.push(...page.usernames);
-      token = page.nextPageToken;
-    } while (token);
-    expect(seen).toEqual([`${prefix}a1`, `${prefix}a2`, `${prefix}a3`, `${prefix}ab`]);
-    const single = await viewer.listAccounts(`${prefix}a?`, 10);
-    expect(single.usernames).toEqual([`${prefix}a1`, `${prefix}a2`, `${prefix}a3`, `${prefix}ab`]);
-  }, inProcessReplicaMs);
+  test(
+    "a wildcard pattern pages through matching accounts in order",
+    async () => {
+      const prefix = uniqueName("page");
+      const viewer = await userClient(replica, uniqueName());
+      const names = ["a1", "a2", "b1", "a3", "ab"].map((suffix) => `${prefix}${suffix}`);
+      for (const name of names) await replica.client().createAccount(name, "password-1");
+      const seen: string[] = [];
+      let token = "";
+      do {
+        const page = await viewer.listAccounts(`${prefix}a*`, 2, token);
+        expect(page.usernames.length).toBeLessThanOrEqual(2);
+        seen.push(...page.usernames);
+        token = page.nextPageToken;
+      } while (token);
+      expect(seen).toEqual([`${prefix}a1`, `${prefix}a2`, `${prefix}a3`, `${prefix}ab`]);
+      const single = await viewer.listAccounts(`${prefix}a?`, 10);
+      expect(single.usernames).toEqual([`${prefix}a1`, `${prefix}a2`, `${prefix}a3`, `${prefix}ab`]);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a bad pattern, page size or page token is refused", async () => {
-    const viewer = await userClient(replica, uniqueName());
-    await expectRejected(() => viewer.listAccounts("[a-z]*"), "INVALID_ARGUMENT", "pattern");
-    await expectRejected(() => viewer.listAccounts("*", limits.accountPageSizeMax + 1), "INVALID_ARGUMENT", "page size");
-    await expectRejected(() => viewer.listAccounts("*", 10, "!!!"), "INVALID_ARGUMENT", "page token");
-  }, inProcessReplicaMs);
+  test(
+    "a bad pattern, page size or page token is refused",
+    async () => {
+      const viewer = await userClient(replica, uniqueName());
+      await expectRejected(() => viewer.listAccounts("[a-z]*"), "INVALID_ARGUMENT", "pattern");
+      await expectRejected(() => viewer.listAccounts("*", limits.accountPageSizeMax + 1), "INVALID_ARGUMENT", "page size");
+      await expectRejected(() => viewer.listAccounts("*", 10, "!!!"), "INVALID_ARGUMENT", "page token");
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("messages", () => {
-  test("a message waits unread until read, and reading marks it read", async () => {
-    const alice = await userClient(replica, uniqueName("alice"));
-    const bobName = uniqueName("bob");
-    const bob = await userClient(replica, bobName);
-    const first = await alice.sendMessage(bobName, "one");
-    const second = await alice.sendMessage(bobName, "two");
-    expect(second.id).toBeGreaterThan(first.id);
-    const relogin = await replica.client().login(bobName, "correct horse");
-    expect(relogin.unreadCount).toBe(2);
-    const read = await bob.readNewMessages(1);
-    expect(read.messages.map((message) => message.text)).toEqual(["one"]);
-    expect(read.messages[0]!.sender).toBe(alice.username!);
-    expect(read.unreadRemaining).toBe(1);
-    const rest = await bob.readNewMessages(10);
-    expect(rest.messages.map((message) => message.id)).toEqual([second.id]);
-    expect((await bob.readNewMessages(10)).messages).toEqual([]);
-  }, inProcessReplicaMs);
+  test(
+    "a message waits unread until read, and reading marks it read",
+    async () => {
+      const alice = await userClient(replica, uniqueName("alice"));
+      const bobName = uniqueName("bob");
+      const bob = await userClient(replica, bobName);
+      const first = await alice.sendMessage(bobName, "one");
+      const second = await alice.sendMessage(bobName, "two");
+      expect(second.id).toBeGreaterThan(first.id);
+      const relogin = await replica.client().login(bobName, "correct horse");
+      expect(relogin.unreadCount).toBe(2);
+      const read = await bob.readNewMessages(1);
+      expect(read.messages.map((message) => message.text)).toEqual(["one"]);
+      expect(read.messages[0]!.sender).toBe(alice.username!);
+      expect(read.unreadRemaining).toBe(1);
+      const rest = await bob.readNewMessages(10);
+      expect(rest.messages.map((message) => message.id)).toEqual([second.id]);
+      expect((await bob.readNewMessages(10)).messages).toEqual([]);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("sending to a user that does not exist is refused with NOT_FOUND", async () => {
-    const alice = await userClient(replica, uniqueName());
-    await expectRejected(() => alice.sendMessage("ghost-user", "boo"), "NOT_FOUND", "Recipient does not exist: ghost-user");
-  }, inProcessReplicaMs);
+  test(
+    "sending to a user that does not exist is refused with NOT_FOUND",
+    async () => {
+      const alice = await userClient(replica, uniqueName());
+      await expectRejected(() => alice.sendMessage("ghost-user", "boo"), "NOT_FOUND", "Recipient does not exist: ghost-user");
+    },
+    inProcessReplicaMs,
+  );
 
-  test("empty and oversized message texts are refused", async () => {
-    const alice = await userClient(replica, uniqueName());
-    const bobName = uniqueName();
-    await userClient(replica, bobName);
-    await expectRejected(() => alice.sendMessage(bobName, "   "), "INVALID_ARGUMENT", "empty");
-    const oversized = "x".repeat(limits.messageTextBytesMax + 1);
-    await expectRejected(() => alice.sendMessage(bobName, oversized), "RESOURCE_EXHAUSTED", "limit");
-  }, inProcessReplicaMs);
+  test(
+    "empty and oversized message texts are refused",
+    async () => {
+      const alice = await userClient(replica, uniqueName());
+      const bobName = uniqueName();
+      await userClient(replica, bobName);
+      await expectRejected(() => alice.sendMessage(bobName, "   "), "INVALID_ARGUMENT", "empty");
+      const oversized = "x".repeat(limits.messageTextBytesMax + 1);
+      await expectRejected(() => alice.sendMessage(bobName, oversized), "RESOURCE_EXHAUSTED", "limit");
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a request larger than the gRPC limit is refused with RESOURCE_EXHAUSTED", async () => {
-    const stub = rawStub(replica.replica.address);
-    const result = await rawCall(stub, "SendMessage", { recipient: "x", text: "y".repeat(limits.grpcMessageBytesMax + 10) });
-    stub.close();
-    expect(result.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-  }, inProcessReplicaMs);
+  test(
+    "a request larger than the gRPC limit is refused with RESOURCE_EXHAUSTED",
+    async () => {
+      const stub = rawStub(replica.replica.address);
+      const result = await rawCall(stub, "SendMessage", { recipient: "x", text: "y".repeat(limits.grpcMessageBytesMax + 10) });
+      stub.close();
+      expect(result.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a read count out of bounds is refused", async () => {
-    const bob = await userClient(replica, uniqueName());
-    await expectRejected(() => bob.readNewMessages(limits.readCountMax + 1), "INVALID_ARGUMENT", "count");
-  }, inProcessReplicaMs);
+  test(
+    "a read count out of bounds is refused",
+    async () => {
+      const bob = await userClient(replica, uniqueName());
+      await expectRejected(() => bob.readNewMessages(limits.readCountMax + 1), "INVALID_ARGUMENT", "count");
+    },
+    inProcessReplicaMs,
+  );
 
-  test("history pages newest first through sent and received messages", async () => {
-    const aliceName = uniqueName("alice");
-    const bobName = uniqueName("bob");
-    const alice = await userClient(replica, aliceName);
-    const bob = await userClient(replica, bobName);
-    const ids: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      ids.push((await (i % 2 === 0 ? alice : bob).sendMessage(i % 2 === 0 ? bobName : aliceName, `m${i}`)).id);
-    }
-    const seen: number[] = [];
-    let before = 0;
-    do {
-      const page = await alice.listMessages(2, before);
-      seen.push(...page.messages.map((message) => message.id));
-      before = page.nextBeforeId;
-    } while (before);
-    expect(seen).toEqual([...ids].reverse());
-  }, inProcessReplicaMs);
+  test(
+    "history pages newest first through sent and received messages",
+    async () => {
+      const aliceName = uniqueName("alice");
+      const bobName = uniqueName("bob");
+      const alice = await userClient(replica, aliceName);
+      const bob = await userClient(replica, bobName);
+      const ids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        ids.push((await (i % 2 === 0 ? alice : bob).sendMessage(i % 2 === 0 ? bobName : aliceName, `m${i}`)).id);
+      }
+      const seen: number[] = [];
+      let before = 0;
+      do {
+        const page = await alice.listMessages(2, before);
+        seen.push(...page.messages.map((message) => message.id));
+        before = page.nextBeforeId;
+      } while (before);
+      expect(seen).toEqual([...ids].reverse());
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a user can mark read only messages sent to them", async () => {
-    const aliceName = uniqueName();
-    const alice = await userClient(replica, aliceName);
-    const bobName = uniqueName();
-    const bob = await userClient(replica, bobName);
-    const mallory = await userClient(replica, uniqueName());
-    const { id } = await alice.sendMessage(bobName, "private");
-    await expectRejected(() => mallory.markRead([id]), "PERMISSION_DENIED", `Message ${id} is not yours`);
-    await expectRejected(() => bob.markRead([id + 1_000_000]), "NOT_FOUND", "No message with id");
-    expect(await bob.markRead([id])).toEqual({ marked: 1 });
-    expect((await bob.readNewMessages(10)).messages).toEqual([]);
-  }, inProcessReplicaMs);
+  test(
+    "a user can mark read only messages sent to them",
+    async () => {
+      const aliceName = uniqueName();
+      const alice = await userClient(replica, aliceName);
+      const bobName = uniqueName();
+      const bob = await userClient(replica, bobName);
+      const mallory = await userClient(replica, uniqueName());
+      const { id } = await alice.sendMessage(bobName, "private");
+      await expectRejected(() => mallory.markRead([id]), "PERMISSION_DENIED", `Message ${id} is not yours`);
+      await expectRejected(() => bob.markRead([id + 1_000_000]), "NOT_FOUND", "No message with id");
+      expect(await bob.markRead([id])).toEqual({ marked: 1 });
+      expect((await bob.readNewMessages(10)).messages).toEqual([]);
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("deleting messages", () => {
-  test("the sender or the recipient can delete a message, and it is gone for both", async () => {
-    const aliceName = uniqueName();
-    const bobName = uniqueName();
-    const alice = await userClient(replica, aliceName);
-    const bob = await userClient(replica, bobName);
-    const { id } = await alice.sendMessage(bobName, "regret");
-    expect(await alice.deleteMessages([id])).toEqual({ deleted: 1 });
-    expect((await bob.listMessages()).messages).toEqual([]);
-  }, inProcessReplicaMs);
+  test(
+    "the sender or the recipient can delete a message, and it is gone for both",
+    async () => {
+      const aliceName = uniqueName();
+      const bobName = uniqueName();
+      const alice = await userClient(replica, aliceName);
+      const bob = await userClient(replica, bobName);
+      const { id } = await alice.sendMessage(bobName, "regret");
+      expect(await alice.deleteMessages([id])).toEqual({ deleted: 1 });
+      expect((await bob.listMessages()).messages).toEqual([]);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("deleting another user's message is refused and deletes nothing", async () => {
-    const aliceName = uniqueName();
-    const bobName = uniqueName();
-    const alice = await userClient(replica, aliceName);
-    await userClient(replica, bobName);
-    const mallory = await userClient(replica, uniqueName());
-    const mine = await mallory.sendMessage(aliceName, "from mallory");
-    const theirs = await alice.sendMessage(bobName, "not for mallory");
-    await expectRejected(() => mallory.deleteMessages([mine.id, theirs.id]), "PERMISSION_DENIED", "not yours");
-    const history = await alice.listMessages();
-    expect(history.messages.map((message) => message.id).sort()).toEqual([mine.id, theirs.id].sort());
-  }, inProcessReplicaMs);
+  test(
+    "deleting another user's message is refused and deletes nothing",
+    async () => {
+      const aliceName = uniqueName();
+      const bobName = uniqueName();
+      const alice = await userClient(replica, aliceName);
+      await userClient(replica, bobName);
+      const mallory = await userClient(replica, uniqueName());
+      const mine = await mallory.sendMessage(aliceName, "from mallory");
+      const theirs = await alice.sendMessage(bobName, "not for mallory");
+      await expectRejected(() => mallory.deleteMessages([mine.id, theirs.id]), "PERMISSION_DENIED", "not yours");
+      const history = await alice.listMessages();
+      expect(history.messages.map((message) => message.id).sort()).toEqual([mine.id, theirs.id].sort());
+    },
+    inProcessReplicaMs,
+  );
 
-  test("bad id lists are refused", async () => {
-    const alice = await userClient(replica, uniqueName());
-    await expectRejected(() => alice.deleteMessages([]), "INVALID_ARGUMENT", "no message ids");
-    const tooMany = Array.from({ length: limits.idsPerRequestMax + 1 }, (_, index) => index + 1);
-    await expectRejected(() => alice.deleteMessages(tooMany), "INVALID_ARGUMENT", "at most");
-    await expectRejected(() => alice.deleteMessages([999_999_999]), "NOT_FOUND");
-  }, inProcessReplicaMs);
+  test(
+    "bad id lists are refused",
+    async () => {
+      const alice = await userClient(replica, uniqueName());
+      await expectRejected(() => alice.deleteMessages([]), "INVALID_ARGUMENT", "no message ids");
+      const tooMany = Array.from({ length: limits.idsPerRequestMax + 1 }, (_, index) => index + 1);
+      await expectRejected(() => alice.deleteMessages(tooMany), "INVALID_ARGUMENT", "at most");
+      await expectRejected(() => alice.deleteMessages([999_999_999]), "NOT_FOUND");
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("deleting an account", () => {
-  test("needs the password, then ends its sessions and removes its pending messages", async () => {
-    const aliceName = uniqueName("alice");
-    const bobName = uniqueName("bob");
-    const alice = await userClient(replica, aliceName);
-    const bob = await userClient(replica, bobName);
-    const toAlice = await bob.sendMessage(aliceName, "to alice");
-    const readFromAlice = await alice.sendMessage(bobName, "read from alice");
-    await bob.readNewMessages(10);
-    const unreadFromAlice = await alice.sendMessage(bobName, "unread from alice");
-    await expectRejected(() => alice.deleteAccount("wrong password"), "UNAUTHENTICATED", "Incorrect password");
-    const token = alice.token;
-    await alice.deleteAccount("correct horse");
-    alice.token = token;
-    await expectRejected(() => alice.listMessages(), "UNAUTHENTICATED");
-    await expectRejected(() => replica.client().login(aliceName, "correct horse"), "NOT_FOUND", "No such user");
-    const bobHistory = (await bob.listMessages()).messages.map((message) => message.id);
-    // Messages to the deleted account and its unread ones are gone; what bob already read stays.
-    expect(bobHistory).toEqual([readFromAlice.id]);
-    expect(bobHistory).not.toContain(toAlice.id);
-    expect(bobHistory).not.toContain(unreadFromAlice.id);
-  }, inProcessReplicaMs);
+  test(
+    "needs the password, then ends its sessions and removes its pending messages",
+    async () => {
+      const aliceName = uniqueName("alice");
+      const bobName = uniqueName("bob");
+      const alice = await userClient(replica, aliceName);
+      const bob = await userClient(replica, bobName);
+      const toAlice = await bob.sendMessage(aliceName, "to alice");
+      const readFromAlice = await alice.sendMessage(bobName, "read from alice");
+      await bob.readNewMessages(10);
+      const unreadFromAlice = await alice.sendMessage(bobName, "unread from alice");
+      await expectRejected(() => alice.deleteAccount("wrong password"), "UNAUTHENTICATED", "Incorrect password");
+      const token = alice.token;
+      await alice.deleteAccount("correct horse");
+      alice.token = token;
+      await expectRejected(() => alice.listMessages(), "UNAUTHENTICATED");
+      await expectRejected(() => replica.client().login(aliceName, "correct horse"), "NOT_FOUND", "No such user");
+      const bobHistory = (await bob.listMessages()).messages.map((message) => message.id);
+      // Messages to the deleted account and its unread ones are gone; what bob already read stays.
+      expect(bobHistory).toEqual([readFromAlice.id]);
+      expect(bobHistory).not.toContain(toAlice.id);
+      expect(bobHistory).not.toContain(unreadFromAlice.id);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a new account with a deleted account's name does not inherit its history", async () => {
-    const name = uniqueName("reborn");
-    const friendName = uniqueName();
-    const first = await userClient(replica, name);
-    const friend = await userClient(replica, friendName);
-    await first.sendMessage(friendName, "old life");
-    await friend.readNewMessages(10);
-    await first.deleteAccount("correct horse");
-    const second = await userClient(replica, name);
-    expect((await second.listMessages()).messages).toEqual([]);
-    expect((await friend.listMessages()).messages.length).toBe(1);
-  }, inProcessReplicaMs);
+  test(
+    "a new account with a deleted account's name does not inherit its history",
+    async () => {
+      const name = uniqueName("reborn");
+      const friendName = uniqueName();
+      const first = await userClient(replica, name);
+      const friend = await userClient(replica, friendName);
+      await first.sendMessage(friendName, "old life");
+      await friend.readNewMessages(10);
+      await first.deleteAccount("correct horse");
+      const second = await userClient(replica, name);
+      expect((await second.listMessages()).messages).toEqual([]);
+      expect((await friend.listMessages()).messages.length).toBe(1);
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("live delivery", () => {
-  test("a subscriber receives new messages at once, and only its own", async () => {
-    const aliceName = uniqueName();
-    const bobName = uniqueName();
-    const carolName = uniqueName();
-    const alice = await userClient(replica, aliceName);
-    const bob = await userClient(replica, bobName);
-    await userClient(replica, carolName);
-    const received: ChatMessage[] = [];
-    let open = false;
-    const subscription = bob.subscribe(0, (message) => received.push(message), () => {}, () => (open = true));
-    try {
+  test(
+    "a subscriber receives new messages at once, and only its own",
+    async () => {
+      const aliceName = uniqueName();
+      const bobName = uniqueName();
+      const carolName = uniqueName();
+      const alice = await userClient(replica, aliceName);
+      const bob = await userClient(replica, bobName);
+      await userClient(replica, carolName);
+      const received: ChatMessage[] = [];
+      let open = false;
+      const subscription = bob.subscribe(
+        0,
+        (message) => received.push(message),
+        () => {},
+        () => (open = true),
+      );
+      try {
+        await waitFor(() => open, conditionMsMax, "subscription to open");
+        await alice.sendMessage(carolName, "for carol");
+        const { id } = await alice.sendMessage(bobName, "live");
+        await waitFor(() => received.some((message) => message.id === id), conditionMsMax, "live message");
+        expect(received.every((message) => message.recipient === bobName)).toBe(true);
+      } finally {
+        subscription.cancel();
+      }
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "resuming from the last id seen gives no gap and no duplicate",
+    async () => {
+      const aliceName = uniqueName();
+      const bobName = uniqueName();
+      const alice = await userClient(replica, aliceName);
+      const bob = await userClient(replica, bobName);
+      const sent: number[] = [];
+      for (let i = 0; i < 5; i++) sent.push((await alice.sendMessage(bobName, `m${i}`)).id);
+      const received: number[] = [];
+      const subscription = bob.subscribe(
+        sent[1]!,
+        (message) => received.push(message.id),
+        () => {},
+      );
+      try {
+        await waitFor(() => received.length >= 3, conditionMsMax, "catch-up");
+        for (let i = 5; i < 8; i++) sent.push((await alice.sendMessage(bobName, `m${i}`)).id);
+        await waitFor(() => received.length >= 6, conditionMsMax, "live messages");
+        expect(received).toEqual(sent.slice(2));
+      } finally {
+        subscription.cancel();
+      }
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "subscribing needs a session, and logging out ends the stream",
+    async () => {
+      const anonymous = replica.client();
+      const refused = await new Promise<ChatClientError | undefined>((resolve) => anonymous.subscribe(0, () => {}, resolve));
+      expect(refused?.code).toBe("UNAUTHENTICATED");
+      const bob = await userClient(replica, uniqueName());
+      let open = false;
+      const ended = new Promise<ChatClientError | undefined>((resolve) =>
+        bob.subscribe(
+          0,
+          () => {},
+          resolve,
+          () => (open = true),
+        ),
+      );
       await waitFor(() => open, conditionMsMax, "subscription to open");
-      await alice.sendMessage(carolName, "for carol");
-      const { id } = await alice.sendMessage(bobName, "live");
-      await waitFor(() => received.some((message) => message.id === id), conditionMsMax, "live message");
-      expect(received.every((message) => message.recipient === bobName)).toBe(true);
-    } finally {
-      subscription.cancel();
-    }
-  }, inProcessReplicaMs);
-
-  test("resuming from the last id seen gives no gap and no duplicate", async () => {
-    const aliceName = uniqueName();
-    const bobName = uniqueName();
-    const alice = await userClient(replica, aliceName);
-    const bob = await userClient(replica, bobName);
-    const sent: number[] = [];
-    for (let i = 0; i < 5; i++) sent.push((await alice.sendMessage(bobName, `m${i}`)).id);
-    const received: number[] = [];
-    const subscription = bob.subscribe(sent[1]!, (message) => received.push(message.id), () => {});
-    try {
-      await waitFor(() => received.length >= 3, conditionMsMax, "catch-up");
-      for (let i = 5; i < 8; i++) sent.push((await alice.sendMessage(bobName, `m${i}`)).id);
-      await waitFor(() => received.length >= 6, conditionMsMax, "live messages");
-      expect(received).toEqual(sent.slice(2));
-    } finally {
-      subscription.cancel();
-    }
-  }, inProcessReplicaMs);
-
-  test("subscribing needs a session, and logging out ends the stream", async () => {
-    const anonymous = replica.client();
-    const refused = await new Promise<ChatClientError | undefined>((resolve) =>
-      anonymous.subscribe(0, () => {}, resolve),
-    );
-    expect(refused?.code).toBe("UNAUTHENTICATED");
-    const bob = await userClient(replica, uniqueName());
-    let open = false;
-    const ended = new Promise<ChatClientError | undefined>((resolve) =>
-      bob.subscribe(0, () => {}, resolve, () => (open = true)),
-    );
-    await waitFor(() => open, conditionMsMax, "subscription to open");
-    const logout = replica.client();
-    logout.token = bob.token;
-    await logout.logout();
-    expect((await ended)?.code).toBe("UNAUTHENTICATED");
-  }, inProcessReplicaMs);
+      const logout = replica.client();
+      logout.token = bob.token;
+      await logout.logout();
+      expect((await ended)?.code).toBe("UNAUTHENTICATED");
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("exactly-once writes and metadata", () => {
-  test("a retried write with the same client id and seq returns the first answer and appends nothing", async () => {
-    const aliceName = uniqueName();
-    const bobName = uniqueName();
-    const alice = await userClient(replica, aliceName);
-    await userClient(replica, bobName);
-    const stub = rawStub(replica.replica.address);
-    const headers = { authorization: `Bearer ${alice.token}`, "client-id": "retry-test-client-0001", "client-seq": "7" };
-    const first = await rawCall(stub, "SendMessage", { recipient: bobName, text: "once" }, headers);
-    const before = logLength();
-    const retry = await rawCall(stub, "SendMessage", { recipient: bobName, text: "once" }, headers);
-    stub.close();
-    expect(first.code).toBe(grpc.status.OK);
-    expect(retry.reply).toEqual(first.reply);
-    expect(logLength()).toBe(before);
-    const history = await alice.listMessages();
-    expect(history.messages.filter((message) => message.text === "once").length).toBe(1);
-  }, inProcessReplicaMs);
+  test(
+    "a retried write with the same client id and seq returns the first answer and appends nothing",
+    async () => {
+      const aliceName = uniqueName();
+      const bobName = uniqueName();
+      const alice = await userClient(replica, aliceName);
+      await userClient(replica, bobName);
+      const stub = rawStub(replica.replica.address);
+      const headers = { authorization: `Bearer ${alice.token}`, "client-id": "retry-test-client-0001", "client-seq": "7" };
+      const first = await rawCall(stub, "SendMessage", { recipient: bobName, text: "once" }, headers);
+      const before = logLength();
+      const retry = await rawCall(stub, "SendMessage", { recipient: bobName, text: "once" }, headers);
+      stub.close();
+      expect(first.code).toBe(grpc.status.OK);
+      expect(retry.reply).toEqual(first.reply);
+      expect(logLength()).toBe(before);
+      const history = await alice.listMessages();
+      expect(history.messages.filter((message) => message.text === "once").length).toBe(1);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a retried login answers the same token", async () => {
-    const name = uniqueName();
-    await replica.client().createAccount(name, "password-1");
-    const stub = rawStub(replica.replica.address);
-    const headers = { "client-id": "login-retry-client-01", "client-seq": "1" };
-    const first = await rawCall(stub, "Login", { username: name, password: "password-1" }, headers);
-    const retry = await rawCall(stub, "Login", { username: name, password: "password-1" }, headers);
-    stub.close();
-    expect(first.reply?.token).toBeString();
-    expect(retry.reply?.token).toBe(first.reply!.token);
-  }, inProcessReplicaMs);
+  test(
+    "a retried login answers the same token",
+    async () => {
+      const name = uniqueName();
+      await replica.client().createAccount(name, "password-1");
+      const stub = rawStub(replica.replica.address);
+      const headers = { "client-id": "login-retry-client-01", "client-seq": "1" };
+      const first = await rawCall(stub, "Login", { username: name, password: "password-1" }, headers);
+      const retry = await rawCall(stub, "Login", { username: name, password: "password-1" }, headers);
+      stub.close();
+      expect(first.reply?.token).toBeString();
+      expect(retry.reply?.token).toBe(first.reply!.token);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a retried logout or delete-account answers success although the first attempt ended the session", async () => {
-    const stub = rawStub(replica.replica.address);
-    for (const [method, request] of [["Logout", {}], ["DeleteAccount", { password: "correct horse" }]] as const) {
-      const user = await userClient(replica, uniqueName());
-      const headers = { authorization: `Bearer ${user.token}`, "client-id": `retry-${method}-client-0001`, "client-seq": "1" };
-      const first = await rawCall(stub, method, request, headers);
-      const retry = await rawCall(stub, method, request, headers);
-      expect([first.code, retry.code]).toEqual([grpc.status.OK, grpc.status.OK]);
-    }
-    stub.close();
-  }, inProcessReplicaMs);
+  test(
+    "a retried logout or delete-account answers success although the first attempt ended the session",
+    async () => {
+      const stub = rawStub(replica.replica.address);
+      for (const [method, request] of [
+        ["Logout", {}],
+        ["DeleteAccount", { password: "correct horse" }],
+      ] as const) {
+        const user = await userClient(replica, uniqueName());
+        const headers = { authorization: `Bearer ${user.token}`, "client-id": `retry-${method}-client-0001`, "client-seq": "1" };
+        const first = await rawCall(stub, method, request, headers);
+        const retry = await rawCall(stub, method, request, headers);
+        expect([first.code, retry.code]).toEqual([grpc.status.OK, grpc.status.OK]);
+      }
+      stub.close();
+    },
+    inProcessReplicaMs,
+  );
 
-  test("malformed client-id or client-seq metadata is refused", async () => {
-    const stub = rawStub(replica.replica.address);
-    const cases: Record<string, string>[] = [
-      { "client-id": "short", "client-seq": "1" },
-      { "client-id": "valid-client-id-000001", "client-seq": "-3" },
-      { "client-id": "valid-client-id-000001" },
-    ];
-    for (const headers of cases) {
-      const result = await rawCall(stub, "CreateAccount", { username: uniqueName(), password: "password-1" }, headers);
-      expect(result.code).toBe(grpc.status.INVALID_ARGUMENT);
-    }
-    stub.close();
-  }, inProcessReplicaMs);
+  test(
+    "malformed client-id or client-seq metadata is refused",
+    async () => {
+      const stub = rawStub(replica.replica.address);
+      const cases: Record<string, string>[] = [
+        { "client-id": "short", "client-seq": "1" },
+        { "client-id": "valid-client-id-000001", "client-seq": "-3" },
+        { "client-id": "valid-client-id-000001" },
+      ];
+      for (const headers of cases) {
+        const result = await rawCall(stub, "CreateAccount", { username: uniqueName(), password: "password-1" }, headers);
+        expect(result.code).toBe(grpc.status.INVALID_ARGUMENT);
+      }
+      stub.close();
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("leader info", () => {
-  test("a single replica reports itself as the leader and the only replica", async () => {
-    const info = await replica.client().getLeaderInfo();
-    expect(info.leaderId).toBe(1);
-    expect(info.leaderAddress).toBe(replica.replica.address);
-    expect(info.replicas).toEqual([{ id: 1, address: replica.replica.address }]);
-  }, inProcessReplicaMs);
+  test(
+    "a single replica reports itself as the leader and the only replica",
+    async () => {
+      const info = await replica.client().getLeaderInfo();
+      expect(info.leaderId).toBe(1);
+      expect(info.leaderAddress).toBe(replica.replica.address);
+      expect(info.replicas).toEqual([{ id: 1, address: replica.replica.address }]);
+    },
+    inProcessReplicaMs,
+  );
 });
 
 export type { ChatClient };

@@ -76,110 +76,138 @@ function memberData(dataDir: string, serverId: number): void {
 }
 
 describe("a data directory belongs to one server of one cluster", () => {
-  test("a second replica on a data directory in use is refused, and starts once the first has stopped", async () => {
-    const dataDir = scratch();
-    const first = await start(dataDir);
-    await expect(start(dataDir)).rejects.toBeInstanceOf(DataDirLockedError);
-    await first.stop();
-    const again = await start(dataDir);
-    expect(() => again.node.assertLeader()).not.toThrow();
-  }, inProcessReplicaMs);
+  test(
+    "a second replica on a data directory in use is refused, and starts once the first has stopped",
+    async () => {
+      const dataDir = scratch();
+      const first = await start(dataDir);
+      await expect(start(dataDir)).rejects.toBeInstanceOf(DataDirLockedError);
+      await first.stop();
+      const again = await start(dataDir);
+      expect(() => again.node.assertLeader()).not.toThrow();
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a data directory of server 1 refuses to start as server 2 and is left as it was", async () => {
-    const dataDir = scratch();
-    memberData(dataDir, 1);
-    await expect(start(dataDir, { serverId: 2 })).rejects.toThrow("this data belongs to server 1, not 2");
-    expect(withDatabase(dataDir, (_db, log) => log.lastIndex())).toBe(2);
-  }, inProcessReplicaMs);
+  test(
+    "a data directory of server 1 refuses to start as server 2 and is left as it was",
+    async () => {
+      const dataDir = scratch();
+      memberData(dataDir, 1);
+      await expect(start(dataDir, { serverId: 2 })).rejects.toThrow("this data belongs to server 1, not 2");
+      expect(withDatabase(dataDir, (_db, log) => log.lastIndex())).toBe(2);
+    },
+    inProcessReplicaMs,
+  );
 
-  test("--standalone on a member's data is refused and appends nothing; --force-new-cluster makes it a cluster of one", async () => {
-    const dataDir = scratch();
-    memberData(dataDir, 1);
-    const memberCluster = withDatabase(dataDir, (db) => readIdentity(db)!.clusterId);
-    // --standalone: this server is the only founding voter.
-    await expect(start(dataDir)).rejects.toBeInstanceOf(IdentityRefusedError);
-    await expect(start(dataDir)).rejects.toThrow("--force-new-cluster");
-    expect(withDatabase(dataDir, (_db, log) => [log.lastIndex(), log.hardState().term])).toEqual([2, 2]);
+  test(
+    "--standalone on a member's data is refused and appends nothing; --force-new-cluster makes it a cluster of one",
+    async () => {
+      const dataDir = scratch();
+      memberData(dataDir, 1);
+      const memberCluster = withDatabase(dataDir, (db) => readIdentity(db)!.clusterId);
+      // --standalone: this server is the only founding voter.
+      await expect(start(dataDir)).rejects.toBeInstanceOf(IdentityRefusedError);
+      await expect(start(dataDir)).rejects.toThrow("--force-new-cluster");
+      expect(withDatabase(dataDir, (_db, log) => [log.lastIndex(), log.hardState().term])).toEqual([2, 2]);
 
-    const forced = await start(dataDir, { forceNewCluster: true });
-    await waitFor(() => forced.node.leaderInfo().leaderId === 1, conditionMsMax, "the forced cluster of one to elect itself");
-    expect(forced.clusterId()).not.toBe(memberCluster);
-    expect(forced.node.leaderInfo().replicas.map((replica) => replica.id)).toEqual([1]);
-    const client = new ChatClient({ address: forced.address });
-    cleanups.push(() => client.close());
-    await client.createAccount("alice", "correct horse");
-    // Restarting it as a standalone replica is now allowed: its data is a cluster of one.
-    await forced.stop();
-    const restarted = await start(dataDir);
-    await waitFor(() => restarted.node.leaderInfo().leaderId === 1, conditionMsMax, "the restarted cluster of one to lead");
-  }, inProcessReplicaMs);
+      const forced = await start(dataDir, { forceNewCluster: true });
+      await waitFor(() => forced.node.leaderInfo().leaderId === 1, conditionMsMax, "the forced cluster of one to elect itself");
+      expect(forced.clusterId()).not.toBe(memberCluster);
+      expect(forced.node.leaderInfo().replicas.map((replica) => replica.id)).toEqual([1]);
+      const client = new ChatClient({ address: forced.address });
+      cleanups.push(() => client.close());
+      await client.createAccount("alice", "correct horse");
+      // Restarting it as a standalone replica is now allowed: its data is a cluster of one.
+      await forced.stop();
+      const restarted = await start(dataDir);
+      await waitFor(() => restarted.node.leaderInfo().leaderId === 1, conditionMsMax, "the restarted cluster of one to lead");
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a peer of another cluster is refused before its message reaches the log", async () => {
-    const replica = await start(scratch());
-    const peer = new chatProto.chat.PeerService(replica.address, grpc.credentials.createInsecure(), channelOptions);
-    cleanups.push(() => peer.close());
-    const metadata = new grpc.Metadata();
-    metadata.set(clusterSecretKey, testSecret);
-    metadata.set(clusterIdKey, "another-cluster");
-    const term = replica.node.leaderInfo().term + 5;
-    const request = { from: 2, to: 1, term, prevIndex: 0, prevTerm: 0, entries: [], leaderCommit: 0, heartbeatRound: 0 };
-    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      peer.ReplicateOperation(request, metadata, { deadline: Date.now() + callMsMax }, (failure) => resolve(failure)),
-    );
-    expect(error?.code).toBe(grpc.status.FAILED_PRECONDITION);
-    expect(error?.details).toContain(replica.clusterId());
-    expect(replica.node.leaderInfo().term).toBe(term - 5);
-    expect(() => replica.node.assertLeader()).not.toThrow();
-  }, inProcessReplicaMs);
+  test(
+    "a peer of another cluster is refused before its message reaches the log",
+    async () => {
+      const replica = await start(scratch());
+      const peer = new chatProto.chat.PeerService(replica.address, grpc.credentials.createInsecure(), channelOptions);
+      cleanups.push(() => peer.close());
+      const metadata = new grpc.Metadata();
+      metadata.set(clusterSecretKey, testSecret);
+      metadata.set(clusterIdKey, "another-cluster");
+      const term = replica.node.leaderInfo().term + 5;
+      const request = { from: 2, to: 1, term, prevIndex: 0, prevTerm: 0, entries: [], leaderCommit: 0, heartbeatRound: 0 };
+      const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+        peer.ReplicateOperation(request, metadata, { deadline: Date.now() + callMsMax }, (failure) => resolve(failure)),
+      );
+      expect(error?.code).toBe(grpc.status.FAILED_PRECONDITION);
+      expect(error?.details).toContain(replica.clusterId());
+      expect(replica.node.leaderInfo().term).toBe(term - 5);
+      expect(() => replica.node.assertLeader()).not.toThrow();
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("membership comes from the log", () => {
-  test("a joiner restarted in the middle of its catch-up never elects itself; it waits for the cluster", async () => {
-    // What a joiner that was killed after receiving part of the log holds: the
-    // founding entry (voters 1, 2, 3) and more, but not the entry that adds it.
-    const dataDir = scratch();
-    withDatabase(dataDir, (db, log) => {
-      prepareState(db, log, 4, { kind: "join" });
-      const entries = [
-        { index: 1, term: 1, type: "config", payload: JSON.stringify({ voters: founders, learners: [] }) },
-        { index: 2, term: 2, type: "noop", payload: "" },
-      ];
-      log.append(entries, { term: 2, vote: 0, commit: 2 });
-      new Projections(db).apply(entries);
-    });
-    // Restarted with the README's join command, while no server of its cluster answers.
-    const joiner = await start(dataDir, { serverId: 4, joinSeeds: ["127.0.0.1:1"], initialLeader: false });
-    const electionTimeoutsMs = 20 * 30 * 10;
-    const deadline = Date.now() + electionTimeoutsMs;
-    while (Date.now() < deadline) {
-      const info = joiner.node.leaderInfo();
-      expect(info.leaderId).not.toBe(4);
-      expect(info.term).toBe(2);
-      await Bun.sleep(50);
-    }
-    expect(() => joiner.node.assertLeader()).toThrow();
-  }, inProcessReplicaMs);
+  test(
+    "a joiner restarted in the middle of its catch-up never elects itself; it waits for the cluster",
+    async () => {
+      // What a joiner that was killed after receiving part of the log holds: the
+      // founding entry (voters 1, 2, 3) and more, but not the entry that adds it.
+      const dataDir = scratch();
+      withDatabase(dataDir, (db, log) => {
+        prepareState(db, log, 4, { kind: "join" });
+        const entries = [
+          { index: 1, term: 1, type: "config", payload: JSON.stringify({ voters: founders, learners: [] }) },
+          { index: 2, term: 2, type: "noop", payload: "" },
+        ];
+        log.append(entries, { term: 2, vote: 0, commit: 2 });
+        new Projections(db).apply(entries);
+      });
+      // Restarted with the README's join command, while no server of its cluster answers.
+      const joiner = await start(dataDir, { serverId: 4, joinSeeds: ["127.0.0.1:1"], initialLeader: false });
+      const electionTimeoutsMs = 20 * 30 * 10;
+      const deadline = Date.now() + electionTimeoutsMs;
+      while (Date.now() < deadline) {
+        const info = joiner.node.leaderInfo();
+        expect(info.leaderId).not.toBe(4);
+        expect(info.term).toBe(2);
+        await Bun.sleep(50);
+      }
+      expect(() => joiner.node.assertLeader()).toThrow();
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a new cluster's founders write the same first entry and the same cluster id", () => {
-    const ids = [1, 2, 3].map((serverId) =>
-      withDatabase(scratch(), (db, log) => {
-        const identity = prepareState(db, log, serverId, { kind: "found", voters: founders });
-        return { identity, first: log.entries(1, 2)[0], hardState: log.hardState() };
-      }),
-    );
-    expect(new Set(ids.map(({ identity }) => identity.clusterId)).size).toBe(1);
-    expect(new Set(ids.map(({ first }) => JSON.stringify(first))).size).toBe(1);
-    expect(ids[0]!.first).toMatchObject({ index: 1, term: 1, type: "config" });
-    expect(ids[0]!.hardState).toEqual({ term: 1, vote: 0, commit: 1 });
-  }, inProcessReplicaMs);
+  test(
+    "a new cluster's founders write the same first entry and the same cluster id",
+    () => {
+      const ids = [1, 2, 3].map((serverId) =>
+        withDatabase(scratch(), (db, log) => {
+          const identity = prepareState(db, log, serverId, { kind: "found", voters: founders });
+          return { identity, first: log.entries(1, 2)[0], hardState: log.hardState() };
+        }),
+      );
+      expect(new Set(ids.map(({ identity }) => identity.clusterId)).size).toBe(1);
+      expect(new Set(ids.map(({ first }) => JSON.stringify(first))).size).toBe(1);
+      expect(ids[0]!.first).toMatchObject({ index: 1, term: 1, type: "config" });
+      expect(ids[0]!.hardState).toEqual({ term: 1, vote: 0, commit: 1 });
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a server that joined and lost nothing yet refuses to found a cluster of its own", () => {
-    const dataDir = scratch();
-    withDatabase(dataDir, (db, log) => {
-      prepareState(db, log, 1, { kind: "join" });
-      saveIdentity(db, { serverId: 1, clusterId: "abc" });
-      expect(() => prepareState(db, log, 1, { kind: "found", voters: [{ id: 1, address: "127.0.0.1:1" }] })).toThrow("--join true");
-      expect(log.lastIndex()).toBe(0);
-    });
-  }, inProcessReplicaMs);
+  test(
+    "a server that joined and lost nothing yet refuses to found a cluster of its own",
+    () => {
+      const dataDir = scratch();
+      withDatabase(dataDir, (db, log) => {
+        prepareState(db, log, 1, { kind: "join" });
+        saveIdentity(db, { serverId: 1, clusterId: "abc" });
+        expect(() => prepareState(db, log, 1, { kind: "found", voters: [{ id: 1, address: "127.0.0.1:1" }] })).toThrow("--join true");
+        expect(log.lastIndex()).toBe(0);
+      });
+    },
+    inProcessReplicaMs,
+  );
 });

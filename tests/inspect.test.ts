@@ -23,11 +23,7 @@ async function inspect(...args: string[]): Promise<{ stdout: string; stderr: str
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   return { stdout, stderr, code };
 }
 
@@ -54,109 +50,141 @@ afterAll(async () => {
 }, hookMs);
 
 describe("the inspector on a running replica", () => {
-  test("the default view lists users with unread counts, messages and a summary of every log entry", async () => {
-    const { stdout, code } = await inspect(databasePath);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/Users \(3\)/);
-    expect(stdout).toMatch(/bob\s+\S+ \S+\s+#\d+\s+1\n/); // one unread message
-    expect(stdout).toMatch(/Messages \(2\)/);
-    expect(stdout).toMatch(new RegExp(`${firstMessageId}\\s+\\S+ \\S+\\s+alice → bob\\s+read\\s+"hi bob"`));
-    expect(stdout).toContain('SendMessage alice → bob "hi bob"');
-    expect(stdout).toContain("CreateAccount carol");
-    expect(stdout).toMatch(/Login bob \(account #\d+, token [0-9a-f]{8}…\)/);
-    expect(stdout).toContain("MarkRead bob ids");
-  }, childProcessesMs);
+  test(
+    "the default view lists users with unread counts, messages and a summary of every log entry",
+    async () => {
+      const { stdout, code } = await inspect(databasePath);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/Users \(3\)/);
+      expect(stdout).toMatch(/bob\s+\S+ \S+\s+#\d+\s+1\n/); // one unread message
+      expect(stdout).toMatch(/Messages \(2\)/);
+      expect(stdout).toMatch(new RegExp(`${firstMessageId}\\s+\\S+ \\S+\\s+alice → bob\\s+read\\s+"hi bob"`));
+      expect(stdout).toContain('SendMessage alice → bob "hi bob"');
+      expect(stdout).toContain("CreateAccount carol");
+      expect(stdout).toMatch(/Login bob \(account #\d+, token [0-9a-f]{8}…\)/);
+      expect(stdout).toContain("MarkRead bob ids");
+    },
+    childProcessesMs,
+  );
 
-  test("no password hash, full token hash or session nonce is ever printed", async () => {
-    const { stdout } = await inspect(databasePath, "--json");
-    const text = (await inspect(databasePath)).stdout + stdout;
-    expect(text).not.toContain("$argon2id");
-    expect(text).not.toMatch(/[0-9a-f]{64}/);
-    expect(text).not.toContain("sessionNonce");
-  }, childProcessesMs);
+  test(
+    "no password hash, full token hash or session nonce is ever printed",
+    async () => {
+      const { stdout } = await inspect(databasePath, "--json");
+      const text = (await inspect(databasePath)).stdout + stdout;
+      expect(text).not.toContain("$argon2id");
+      expect(text).not.toMatch(/[0-9a-f]{64}/);
+      expect(text).not.toContain("sessionNonce");
+    },
+    childProcessesMs,
+  );
 
-  test("--replay rebuilds the projections from the log and says they equal the stored ones", async () => {
-    const { stdout, code } = await inspect(databasePath, "--replay");
-    expect(stdout).toContain("EQUAL");
-    expect(code).toBe(0);
-  }, childProcessesMs);
+  test(
+    "--replay rebuilds the projections from the log and says they equal the stored ones",
+    async () => {
+      const { stdout, code } = await inspect(databasePath, "--replay");
+      expect(stdout).toContain("EQUAL");
+      expect(code).toBe(0);
+    },
+    childProcessesMs,
+  );
 
-  test("--at shows users and messages as they were at an earlier log entry", async () => {
-    const { stdout, code } = await inspect(databasePath, "--at", String(firstMessageId), "--users", "--messages");
-    expect(code).toBe(0);
-    expect(stdout).toContain(`as of log entry ${firstMessageId}`);
-    expect(stdout).toMatch(/Users \(2\)/); // carol came later
-    expect(stdout).not.toContain("carol");
-    expect(stdout).toMatch(/Messages \(1\)/);
-    expect(stdout).toMatch(/alice → bob\s+unread\s+"hi bob"/); // read only later
-    expect(stdout).not.toContain("Log (");
-    expect(carolCreatedIndex).toBeGreaterThan(firstMessageId);
-  }, childProcessesMs);
+  test(
+    "--at shows users and messages as they were at an earlier log entry",
+    async () => {
+      const { stdout, code } = await inspect(databasePath, "--at", String(firstMessageId), "--users", "--messages");
+      expect(code).toBe(0);
+      expect(stdout).toContain(`as of log entry ${firstMessageId}`);
+      expect(stdout).toMatch(/Users \(2\)/); // carol came later
+      expect(stdout).not.toContain("carol");
+      expect(stdout).toMatch(/Messages \(1\)/);
+      expect(stdout).toMatch(/alice → bob\s+unread\s+"hi bob"/); // read only later
+      expect(stdout).not.toContain("Log (");
+      expect(carolCreatedIndex).toBeGreaterThan(firstMessageId);
+    },
+    childProcessesMs,
+  );
 
-  test("--limit bounds the rows of each section and says how many more exist", async () => {
-    const { stdout, code } = await inspect(databasePath, "--log", "--limit", "3");
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/ \d+\s+\d+\s+command\s+CreateAccount alice/);
-    expect(stdout).not.toContain("Users");
-    expect(stdout).toMatch(/… \d+ more not shown/);
-  }, childProcessesMs);
+  test(
+    "--limit bounds the rows of each section and says how many more exist",
+    async () => {
+      const { stdout, code } = await inspect(databasePath, "--log", "--limit", "3");
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/ \d+\s+\d+\s+command\s+CreateAccount alice/);
+      expect(stdout).not.toContain("Users");
+      expect(stdout).toMatch(/… \d+ more not shown/);
+    },
+    childProcessesMs,
+  );
 
-  test("--json gives the sections as data", async () => {
-    const { stdout, code } = await inspect(databasePath, "--json", "--users");
-    expect(code).toBe(0);
-    const data = JSON.parse(stdout) as { users: { rows: { username: string; unread: number }[]; more: number } };
-    expect(data.users.rows.map((user) => [user.username, user.unread])).toEqual([
-      ["alice", 0],
-      ["bob", 1],
-      ["carol", 0],
-    ]);
-  }, childProcessesMs);
+  test(
+    "--json gives the sections as data",
+    async () => {
+      const { stdout, code } = await inspect(databasePath, "--json", "--users");
+      expect(code).toBe(0);
+      const data = JSON.parse(stdout) as { users: { rows: { username: string; unread: number }[]; more: number } };
+      expect(data.users.rows.map((user) => [user.username, user.unread])).toEqual([
+        ["alice", 0],
+        ["bob", 1],
+        ["carol", 0],
+      ]);
+    },
+    childProcessesMs,
+  );
 });
 
 describe("the inspector while the file is being written", () => {
-  test("--replay reads one consistent snapshot while a writer appends and applies entries", async () => {
-    const directory = temporaryDirectory("inspect-writing-");
-    const db = openDatabase(join(directory.path, databaseFileName));
-    const log = new LogStore(db);
-    const projections = new Projections(db);
-    let writing = true;
-    const writer = (async () => {
-      for (let index = 1; writing && index < 20_000; index += 1) {
-        const entry = scriptedEntry(index);
-        // Two transactions, as a replica does: the log may be one entry ahead of the tables.
-        log.append([entry]);
-        projections.apply([entry]);
-        if (index % 5 === 0) await Bun.sleep(0);
+  test(
+    "--replay reads one consistent snapshot while a writer appends and applies entries",
+    async () => {
+      const directory = temporaryDirectory("inspect-writing-");
+      const db = openDatabase(join(directory.path, databaseFileName));
+      const log = new LogStore(db);
+      const projections = new Projections(db);
+      let writing = true;
+      const writer = (async () => {
+        for (let index = 1; writing && index < 20_000; index += 1) {
+          const entry = scriptedEntry(index);
+          // Two transactions, as a replica does: the log may be one entry ahead of the tables.
+          log.append([entry]);
+          projections.apply([entry]);
+          if (index % 5 === 0) await Bun.sleep(0);
+        }
+      })();
+      try {
+        for (let run = 0; run < 4; run += 1) {
+          const { stdout, code } = await inspect(join(directory.path, databaseFileName), "--replay");
+          expect({ run, code, equal: stdout.includes("EQUAL") }).toEqual({ run, code: 0, equal: true });
+        }
+      } finally {
+        writing = false;
+        await writer;
+        db.close();
+        directory.remove();
       }
-    })();
-    try {
-      for (let run = 0; run < 4; run += 1) {
-        const { stdout, code } = await inspect(join(directory.path, databaseFileName), "--replay");
-        expect({ run, code, equal: stdout.includes("EQUAL") }).toEqual({ run, code: 0, equal: true });
-      }
-    } finally {
-      writing = false;
-      await writer;
-      db.close();
-      directory.remove();
-    }
-  }, childProcessesMs);
+    },
+    childProcessesMs,
+  );
 
   // A concurrent reader (this inspector, the sqlite3 shell, a backup) must not make the
   // replica's log append fail with SQLITE_BUSY: openDatabase sets a busy timeout.
-  test("a running replica keeps accepting writes while the inspector reads its file", async () => {
-    const dave = await userClient(replica, "dave");
-    let writing = true;
-    const writes = (async () => {
-      for (let count = 0; writing && count < 2000; count += 1) await dave.sendMessage("alice", `busy ${count}`);
-    })();
-    try {
-      for (let run = 0; run < 20; run += 1) expect((await inspect(databasePath, "--replay")).code).toBe(0);
-    } finally {
-      writing = false;
-      await writes;
-    }
-  }, 4 * childProcessesMs); // twenty inspector processes
+  test(
+    "a running replica keeps accepting writes while the inspector reads its file",
+    async () => {
+      const dave = await userClient(replica, "dave");
+      let writing = true;
+      const writes = (async () => {
+        for (let count = 0; writing && count < 2000; count += 1) await dave.sendMessage("alice", `busy ${count}`);
+      })();
+      try {
+        for (let run = 0; run < 20; run += 1) expect((await inspect(databasePath, "--replay")).code).toBe(0);
+      } finally {
+        writing = false;
+        await writes;
+      }
+    },
+    4 * childProcessesMs,
+  ); // twenty inspector processes
 });
 
 /** Alice and bob, alice logged in, then alice sends to bob forever. */
@@ -172,59 +200,75 @@ function scriptedEntry(index: number): LogEntry {
 }
 
 describe("the inspector on a stopped replica", () => {
-  test("inspecting never changes the database file", async () => {
-    await replica.stop();
-    const before = readFileSync(databasePath);
-    for (const args of [[], ["--replay"], ["--at", "3"], ["--json"]]) {
-      expect((await inspect(databasePath, ...args)).code).toBe(0);
-    }
-    expect(Buffer.compare(readFileSync(databasePath), before)).toBe(0);
-  }, childProcessesMs);
+  test(
+    "inspecting never changes the database file",
+    async () => {
+      await replica.stop();
+      const before = readFileSync(databasePath);
+      for (const args of [[], ["--replay"], ["--at", "3"], ["--json"]]) {
+        expect((await inspect(databasePath, ...args)).code).toBe(0);
+      }
+      expect(Buffer.compare(readFileSync(databasePath), before)).toBe(0);
+    },
+    childProcessesMs,
+  );
 
-  test("a projection edited behind the log's back makes --replay exit 1 and name the messages table", async () => {
-    const db = new Database(databasePath);
-    db.run("UPDATE messages SET text = 'tampered' WHERE id = ?", [firstMessageId]);
-    db.close();
-    const { stdout, code } = await inspect(databasePath, "--replay");
-    expect(stdout).toContain("DIFFERENT");
-    expect(stdout).toMatch(/tables that differ: messages\n/);
-    expect(code).toBe(1);
-  }, childProcessesMs);
+  test(
+    "a projection edited behind the log's back makes --replay exit 1 and name the messages table",
+    async () => {
+      const db = new Database(databasePath);
+      db.run("UPDATE messages SET text = 'tampered' WHERE id = ?", [firstMessageId]);
+      db.close();
+      const { stdout, code } = await inspect(databasePath, "--replay");
+      expect(stdout).toContain("DIFFERENT");
+      expect(stdout).toMatch(/tables that differ: messages\n/);
+      expect(code).toBe(1);
+    },
+    childProcessesMs,
+  );
 });
 
 describe("the inspector refuses what it cannot read", () => {
-  test("a garbage file, a missing file, an empty file and a foreign SQLite file are refused with exit 2", async () => {
-    const directory = temporaryDirectory("inspect-refuse-");
-    try {
-      const garbage = join(directory.path, "garbage.db");
-      writeFileSync(garbage, "this is not a database, just some text long enough to be a header\n".repeat(20));
-      const empty = join(directory.path, "empty.db");
-      writeFileSync(empty, "");
-      const foreign = join(directory.path, "foreign.db");
-      const other = new Database(foreign);
-      other.run("CREATE TABLE notes (body TEXT)");
-      other.close();
-      const cases: [string, RegExp][] = [
-        [garbage, /not an SQLite database/],
-        [join(directory.path, "missing.db"), /no such file/],
-        [empty, /empty/],
-        [foreign, /does not belong to a chat replica/],
-      ];
-      for (const [path, reason] of cases) {
-        const { stderr, stdout, code } = await inspect(path);
-        expect({ path, code, refused: reason.test(stderr), stdout }).toEqual({ path, code: 2, refused: true, stdout: "" });
+  test(
+    "a garbage file, a missing file, an empty file and a foreign SQLite file are refused with exit 2",
+    async () => {
+      const directory = temporaryDirectory("inspect-refuse-");
+      try {
+        const garbage = join(directory.path, "garbage.db");
+        writeFileSync(garbage, "this is not a database, just some text long enough to be a header\n".repeat(20));
+        const empty = join(directory.path, "empty.db");
+        writeFileSync(empty, "");
+        const foreign = join(directory.path, "foreign.db");
+        const other = new Database(foreign);
+        other.run("CREATE TABLE notes (body TEXT)");
+        other.close();
+        const cases: [string, RegExp][] = [
+          [garbage, /not an SQLite database/],
+          [join(directory.path, "missing.db"), /no such file/],
+          [empty, /empty/],
+          [foreign, /does not belong to a chat replica/],
+        ];
+        for (const [path, reason] of cases) {
+          const { stderr, stdout, code } = await inspect(path);
+          expect({ path, code, refused: reason.test(stderr), stdout }).toEqual({ path, code: 2, refused: true, stdout: "" });
+        }
+      } finally {
+        directory.remove();
       }
-    } finally {
-      directory.remove();
-    }
-  }, childProcessesMs);
+    },
+    childProcessesMs,
+  );
 
-  test("bad usage exits 2 with the usage text, and --help exits 0", async () => {
-    const bad = await inspect("--limit", "0", "x.db");
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("Usage: bun run inspect");
-    const help = await inspect("--help");
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain("--replay");
-  }, childProcessesMs);
+  test(
+    "bad usage exits 2 with the usage text, and --help exits 0",
+    async () => {
+      const bad = await inspect("--limit", "0", "x.db");
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("Usage: bun run inspect");
+      const help = await inspect("--help");
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain("--replay");
+    },
+    childProcessesMs,
+  );
 });

@@ -45,34 +45,50 @@ function replicate(secret: string | null, term: number): Promise<grpc.status> {
 }
 
 describe("the peer API", () => {
-  test("a vote request without the cluster secret, or with a wrong one, is refused and changes no term", async () => {
-    const termBefore = replica.replica.node.leaderInfo().term;
-    expect((await election(null, termBefore + 50)).code).toBe(grpc.status.UNAUTHENTICATED);
-    expect((await election("not-the-secret", termBefore + 50)).code).toBe(grpc.status.UNAUTHENTICATED);
-    expect(replica.replica.node.leaderInfo().term).toBe(termBefore);
-    expect(() => replica.replica.node.assertLeader()).not.toThrow();
-  }, inProcessReplicaMs);
+  test(
+    "a vote request without the cluster secret, or with a wrong one, is refused and changes no term",
+    async () => {
+      const termBefore = replica.replica.node.leaderInfo().term;
+      expect((await election(null, termBefore + 50)).code).toBe(grpc.status.UNAUTHENTICATED);
+      expect((await election("not-the-secret", termBefore + 50)).code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(replica.replica.node.leaderInfo().term).toBe(termBefore);
+      expect(() => replica.replica.node.assertLeader()).not.toThrow();
+    },
+    inProcessReplicaMs,
+  );
 
-  test("log shipping without the cluster secret is refused and appends nothing", async () => {
-    const appliedBefore = replica.replica.service.queries.appliedIndex();
-    expect(await replicate(null, 99)).toBe(grpc.status.UNAUTHENTICATED);
-    expect(replica.replica.service.queries.appliedIndex()).toBe(appliedBefore);
-    expect(() => replica.replica.node.assertLeader()).not.toThrow();
-  }, inProcessReplicaMs);
+  test(
+    "log shipping without the cluster secret is refused and appends nothing",
+    async () => {
+      const appliedBefore = replica.replica.service.queries.appliedIndex();
+      expect(await replicate(null, 99)).toBe(grpc.status.UNAUTHENTICATED);
+      expect(replica.replica.service.queries.appliedIndex()).toBe(appliedBefore);
+      expect(() => replica.replica.node.assertLeader()).not.toThrow();
+    },
+    inProcessReplicaMs,
+  );
 
-  test("a caller with the secret is heard, and a leader that holds its lease is not deposed by it", async () => {
-    const termBefore = replica.replica.node.leaderInfo().term;
-    const answer = await election(testSecret, termBefore + 1);
-    // Heard: an answer, "ignored", or (server 2 is no member of this cluster of one) "you were removed"; never UNAUTHENTICATED.
-    expect([grpc.status.OK, grpc.status.ABORTED, grpc.status.FAILED_PRECONDITION]).toContain(answer.code);
-    expect(answer.granted ?? false).toBe(false);
-    expect(() => replica.replica.node.assertLeader()).not.toThrow();
-  }, inProcessReplicaMs);
+  test(
+    "a caller with the secret is heard, and a leader that holds its lease is not deposed by it",
+    async () => {
+      const termBefore = replica.replica.node.leaderInfo().term;
+      const answer = await election(testSecret, termBefore + 1);
+      // Heard: an answer, "ignored", or (server 2 is no member of this cluster of one) "you were removed"; never UNAUTHENTICATED.
+      expect([grpc.status.OK, grpc.status.ABORTED, grpc.status.FAILED_PRECONDITION]).toContain(answer.code);
+      expect(answer.granted ?? false).toBe(false);
+      expect(() => replica.replica.node.assertLeader()).not.toThrow();
+    },
+    inProcessReplicaMs,
+  );
 
-  test("secrets are compared whole: a prefix or a longer string does not match", () => {
-    expect(secretMatches("abcdef", "abcdef")).toBe(true);
-    expect(secretMatches("abcdef", "abc")).toBe(false);
-    expect(secretMatches("abcdef", "abcdefg")).toBe(false);
-    expect(secretMatches("abcdef", undefined)).toBe(false);
-  }, inProcessReplicaMs);
+  test(
+    "secrets are compared whole: a prefix or a longer string does not match",
+    () => {
+      expect(secretMatches("abcdef", "abcdef")).toBe(true);
+      expect(secretMatches("abcdef", "abc")).toBe(false);
+      expect(secretMatches("abcdef", "abcdefg")).toBe(false);
+      expect(secretMatches("abcdef", undefined)).toBe(false);
+    },
+    inProcessReplicaMs,
+  );
 });

@@ -51,128 +51,153 @@ function envelopeOf(entry: LogEntry): OperationEnvelope {
 }
 
 describe("rebuilding projections from the log", () => {
-  test("applying a log in one batch or in any split of batches gives the same projections", () => {
-    fc.assert(
-      fc.property(logArbitrary(), fc.array(fc.nat(), { maxLength: 8 }), (entries, cuts) => {
-        const whole = applyInBatches(entries, []);
-        const split = applyInBatches(entries, cuts);
-        expect(projectionHash(split.db)).toBe(projectionHash(whole.db));
-        expect(split.results).toEqual(whole.results);
-      }),
-      { numRuns: runs },
-    );
-  }, manyIterationsMs);
+  test(
+    "applying a log in one batch or in any split of batches gives the same projections",
+    () => {
+      fc.assert(
+        fc.property(logArbitrary(), fc.array(fc.nat(), { maxLength: 8 }), (entries, cuts) => {
+          const whole = applyInBatches(entries, []);
+          const split = applyInBatches(entries, cuts);
+          expect(projectionHash(split.db)).toBe(projectionHash(whole.db));
+          expect(split.results).toEqual(whole.results);
+        }),
+        { numRuns: runs },
+      );
+    },
+    manyIterationsMs,
+  );
 
-  test("a rebuild from empty equals the tables applied entry by entry as the log grew", () => {
-    fc.assert(
-      fc.property(logArbitrary(), (entries) => {
-        const incremental = applyInBatches(entries, entries.map((_, position) => position));
-        const fromEntries = keep(rebuildInMemory(entries));
-        const logDb = freshDatabase();
-        new LogStore(logDb).append(entries);
-        const fromStore = keep(rebuildInMemory(new LogStore(logDb)));
-        const expected = projectionHash(incremental.db);
-        expect(projectionHash(fromEntries)).toBe(expected);
-        expect(projectionHash(fromStore)).toBe(expected);
-      }),
-      { numRuns: runs },
-    );
-  }, manyIterationsMs);
+  test(
+    "a rebuild from empty equals the tables applied entry by entry as the log grew",
+    () => {
+      fc.assert(
+        fc.property(logArbitrary(), (entries) => {
+          const incremental = applyInBatches(
+            entries,
+            entries.map((_, position) => position),
+          );
+          const fromEntries = keep(rebuildInMemory(entries));
+          const logDb = freshDatabase();
+          new LogStore(logDb).append(entries);
+          const fromStore = keep(rebuildInMemory(new LogStore(logDb)));
+          const expected = projectionHash(incremental.db);
+          expect(projectionHash(fromEntries)).toBe(expected);
+          expect(projectionHash(fromStore)).toBe(expected);
+        }),
+        { numRuns: runs },
+      );
+    },
+    manyIterationsMs,
+  );
 
-  test("a rebuild up to an index equals applying only the log prefix through that index", () => {
-    fc.assert(
-      fc.property(logArbitrary(), fc.nat(), (entries, cut) => {
-        const upTo = cut % (entries.length + 1);
-        const prefix = applyInBatches(entries.slice(0, upTo), []);
-        const rebuilt = keep(rebuildInMemory(entries, upTo));
-        expect(projectionHash(rebuilt)).toBe(projectionHash(prefix.db));
-      }),
-      { numRuns: runs },
-    );
-  }, manyIterationsMs);
+  test(
+    "a rebuild up to an index equals applying only the log prefix through that index",
+    () => {
+      fc.assert(
+        fc.property(logArbitrary(), fc.nat(), (entries, cut) => {
+          const upTo = cut % (entries.length + 1);
+          const prefix = applyInBatches(entries.slice(0, upTo), []);
+          const rebuilt = keep(rebuildInMemory(entries, upTo));
+          expect(projectionHash(rebuilt)).toBe(projectionHash(prefix.db));
+        }),
+        { numRuns: runs },
+      );
+    },
+    manyIterationsMs,
+  );
 
-  test("a retried (client id, seq) appended again changes no chat table and answers the first result", () => {
-    fc.assert(
-      fc.property(logArbitrary(), fc.nat(), fc.integer({ min: 0, max: 60_000 }), (entries, pick, laterMs) => {
-        const identified = entries.filter((entry) => entry.type === "command" && envelopeOf(entry).clientId);
-        fc.pre(identified.length > 0);
-        const original = identified[pick % identified.length]!;
-        const envelope = envelopeOf(original);
-        const retry: LogEntry = {
-          index: entries.length + 1,
-          term: entries.at(-1)!.term,
-          type: "command",
-          payload: JSON.stringify({ ...envelope, atMs: envelope.atMs + laterMs }),
-        };
-        const without = applyInBatches(entries, []);
-        const withRetry = applyInBatches([...entries, retry], []);
-        // applied_state moves on by one entry; every chat table stays as it was.
-        const chatTables = projectionTableNames.filter((table) => table !== "applied_state");
-        const before = projectionTableHashes(without.db);
-        const after = projectionTableHashes(withRetry.db);
-        for (const table of chatTables) expect({ table, hash: after[table] }).toEqual({ table, hash: before[table] });
-        expect(withRetry.results.at(-1)!.result).toEqual(without.results[original.index - 1]!.result);
-      }),
-      { numRuns: runs },
-    );
-  }, manyIterationsMs);
+  test(
+    "a retried (client id, seq) appended again changes no chat table and answers the first result",
+    () => {
+      fc.assert(
+        fc.property(logArbitrary(), fc.nat(), fc.integer({ min: 0, max: 60_000 }), (entries, pick, laterMs) => {
+          const identified = entries.filter((entry) => entry.type === "command" && envelopeOf(entry).clientId);
+          fc.pre(identified.length > 0);
+          const original = identified[pick % identified.length]!;
+          const envelope = envelopeOf(original);
+          const retry: LogEntry = {
+            index: entries.length + 1,
+            term: entries.at(-1)!.term,
+            type: "command",
+            payload: JSON.stringify({ ...envelope, atMs: envelope.atMs + laterMs }),
+          };
+          const without = applyInBatches(entries, []);
+          const withRetry = applyInBatches([...entries, retry], []);
+          // applied_state moves on by one entry; every chat table stays as it was.
+          const chatTables = projectionTableNames.filter((table) => table !== "applied_state");
+          const before = projectionTableHashes(without.db);
+          const after = projectionTableHashes(withRetry.db);
+          for (const table of chatTables) expect({ table, hash: after[table] }).toEqual({ table, hash: before[table] });
+          expect(withRetry.results.at(-1)!.result).toEqual(without.results[original.index - 1]!.result);
+        }),
+        { numRuns: runs },
+      );
+    },
+    manyIterationsMs,
+  );
 
-  test("every message's id is the log index of the SendMessage entry that created it", () => {
-    fc.assert(
-      fc.property(logArbitrary(), (entries) => {
-        const { db, results } = applyInBatches(entries, []);
-        const rows = db.query("SELECT id, sender, recipient, text, sent_at_ms AS sentAtMs FROM messages").all() as {
-          id: number;
-          sender: string;
-          recipient: string;
-          text: string;
-          sentAtMs: number;
-        }[];
-        for (const row of rows) {
-          const envelope = envelopeOf(entries[row.id - 1]!);
-          expect(envelope.op).toMatchObject({ type: "SendMessage", username: row.sender, recipient: row.recipient });
-          expect(envelope.op.type === "SendMessage" && envelope.op.text).toBe(row.text);
-          expect(envelope.atMs).toBe(row.sentAtMs);
-        }
-        // The answer names the same id: the entry's own index, or for a retry the first write's.
-        for (const { index, result } of results) {
-          const value = result?.ok ? result.value : null;
-          if (!value || !("sentAtMs" in value)) continue;
-          const answered = envelopeOf(entries[(value.id as number) - 1]!);
-          const envelope = envelopeOf(entries[index - 1]!);
-          if (value.id !== index) expect([answered.clientId, answered.seq]).toEqual([envelope.clientId, envelope.seq]);
-          expect(answered.op.type).toBe("SendMessage");
-        }
-      }),
-      { numRuns: runs },
-    );
-  }, manyIterationsMs);
+  test(
+    "every message's id is the log index of the SendMessage entry that created it",
+    () => {
+      fc.assert(
+        fc.property(logArbitrary(), (entries) => {
+          const { db, results } = applyInBatches(entries, []);
+          const rows = db.query("SELECT id, sender, recipient, text, sent_at_ms AS sentAtMs FROM messages").all() as {
+            id: number;
+            sender: string;
+            recipient: string;
+            text: string;
+            sentAtMs: number;
+          }[];
+          for (const row of rows) {
+            const envelope = envelopeOf(entries[row.id - 1]!);
+            expect(envelope.op).toMatchObject({ type: "SendMessage", username: row.sender, recipient: row.recipient });
+            expect(envelope.op.type === "SendMessage" && envelope.op.text).toBe(row.text);
+            expect(envelope.atMs).toBe(row.sentAtMs);
+          }
+          // The answer names the same id: the entry's own index, or for a retry the first write's.
+          for (const { index, result } of results) {
+            const value = result?.ok ? result.value : null;
+            if (!value || !("sentAtMs" in value)) continue;
+            const answered = envelopeOf(entries[(value.id as number) - 1]!);
+            const envelope = envelopeOf(entries[index - 1]!);
+            if (value.id !== index) expect([answered.clientId, answered.seq]).toEqual([envelope.clientId, envelope.seq]);
+            expect(answered.op.type).toBe("SendMessage");
+          }
+        }),
+        { numRuns: runs },
+      );
+    },
+    manyIterationsMs,
+  );
 });
 
 describe("the projection hash", () => {
-  test("editing any single value of any projection table changes the hash", () => {
-    fc.assert(
-      fc.property(logArbitrary(), fc.nat(), fc.nat(), (entries, rowPick, columnPick) => {
-        const { db } = applyInBatches(entries, []);
-        const candidates = projectionTableNames.filter(
-          (table) => (db.query(`SELECT COUNT(*) AS count FROM ${table}`).get() as { count: number }).count > 0,
-        );
-        fc.pre(candidates.length > 0);
-        const table = candidates[rowPick % candidates.length]!;
-        const columns = (db.query(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name);
-        const column = columns[columnPick % columns.length]!;
-        const before = projectionHash(db);
-        // Text gets a suffix, a number n becomes -n-1: one value changes, and no key collides
-        // with another row (every generated number is non-negative).
-        db.exec(
-          `UPDATE ${table} SET ${column} = CASE typeof(${column}) WHEN 'text' THEN ${column} || '!' ELSE -${column} - 1 END ` +
-            `WHERE rowid = (SELECT MIN(rowid) FROM ${table})`,
-        );
-        expect(projectionHash(db)).not.toBe(before);
-      }),
-      { numRuns: runs },
-    );
-  }, manyIterationsMs);
+  test(
+    "editing any single value of any projection table changes the hash",
+    () => {
+      fc.assert(
+        fc.property(logArbitrary(), fc.nat(), fc.nat(), (entries, rowPick, columnPick) => {
+          const { db } = applyInBatches(entries, []);
+          const candidates = projectionTableNames.filter((table) => (db.query(`SELECT COUNT(*) AS count FROM ${table}`).get() as { count: number }).count > 0);
+          fc.pre(candidates.length > 0);
+          const table = candidates[rowPick % candidates.length]!;
+          const columns = (db.query(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name);
+          const column = columns[columnPick % columns.length]!;
+          const before = projectionHash(db);
+          // Text gets a suffix, a number n becomes -n-1: one value changes, and no key collides
+          // with another row (every generated number is non-negative).
+          db.exec(
+            `UPDATE ${table} SET ${column} = CASE typeof(${column}) WHEN 'text' THEN ${column} || '!' ELSE -${column} - 1 END ` +
+              `WHERE rowid = (SELECT MIN(rowid) FROM ${table})`,
+          );
+          expect(projectionHash(db)).not.toBe(before);
+        }),
+        { numRuns: runs },
+      );
+    },
+    manyIterationsMs,
+  );
 
   test("a value's storage type is part of the hash: a blob and a text of the same bytes differ", () => {
     const asText = freshDatabase();

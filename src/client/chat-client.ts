@@ -9,13 +9,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { randomBytes } from "node:crypto";
-import {
-  authorizationKey,
-  clientIdKey,
-  clientSeqKey,
-  streamCatchUpCountKey,
-  streamPositionKey,
-} from "../rpc/chat-server.ts";
+import { authorizationKey, clientIdKey, clientSeqKey, streamCatchUpCountKey, streamPositionKey } from "../rpc/chat-server.ts";
 import type { ChatMessage__Output } from "../rpc/generated/chat/ChatMessage.ts";
 import type { MethodDefinition } from "@grpc/proto-loader";
 import type { ChatServiceDefinition } from "../rpc/generated/chat/ChatService.ts";
@@ -73,16 +67,9 @@ export interface ChatClientOptions {
 
 type UnaryName = Exclude<keyof ChatServiceDefinition, "Subscribe">;
 /** The decoded reply type of a unary method. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Reply<Name extends UnaryName> = ChatServiceDefinition[Name] extends MethodDefinition<any, any, any, infer Output>
-  ? Output
-  : never;
-type UnaryMethod = (
-  request: object,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: grpc.requestCallback<unknown>,
-) => grpc.ClientUnaryCall;
+// biome-ignore lint/suspicious/noExplicitAny: matching any request and serialized types, to infer the output
+type Reply<Name extends UnaryName> = ChatServiceDefinition[Name] extends MethodDefinition<any, any, any, infer Output> ? Output : never;
+type UnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<unknown>) => grpc.ClientUnaryCall;
 
 export interface Subscription {
   cancel(): void;

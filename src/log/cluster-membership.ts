@@ -36,8 +36,7 @@ export function membersOf(core: RaftCore): RoledMember[] {
 
 export function membershipOf(core: RaftCore): Membership {
   const members = membersOf(core);
-  const pick = (role: RoledMember["role"]) =>
-    members.filter((member) => member.role === role).map(({ id, address }) => ({ id, address }));
+  const pick = (role: RoledMember["role"]) => members.filter((member) => member.role === role).map(({ id, address }) => ({ id, address }));
   return { voters: pick("voter"), learners: pick("learner") };
 }
 

@@ -72,10 +72,14 @@ export function prepareState(db: Database, log: LogStore, serverId: number, inte
   const identity = readIdentity(db);
   const hasState = log.lastIndex() > 0 || log.snapshot().index > 0;
   if (identity && identity.serverId !== serverId) {
-    throw new IdentityRefusedError(`this data belongs to server ${identity.serverId}, not ${serverId}: give --server_id ${identity.serverId} or another --data_dir`);
+    throw new IdentityRefusedError(
+      `this data belongs to server ${identity.serverId}, not ${serverId}: give --server_id ${identity.serverId} or another --data_dir`,
+    );
   }
   if (!identity && hasState) {
-    throw new IdentityRefusedError("this data has a log but no recorded server identity (written by an older version): move it away and --join the cluster again");
+    throw new IdentityRefusedError(
+      "this data has a log but no recorded server identity (written by an older version): move it away and --join the cluster again",
+    );
   }
   if (intent.kind === "forceNewCluster") return hasState ? forceNewCluster(db, log, serverId, intent.self) : found(db, log, serverId, [intent.self]);
   if (identity && hasState) {

@@ -35,9 +35,7 @@ export class LogStore {
     private readonly afterSync: () => void = () => {},
   ) {
     this.insertEntry = db.prepare("INSERT INTO log_entries (idx, term, type, payload, checksum) VALUES (?, ?, ?, ?, ?)");
-    this.selectRange = db.prepare(
-      "SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
-    );
+    this.selectRange = db.prepare("SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx");
     this.selectTerm = db.prepare("SELECT term FROM log_entries WHERE idx = ?");
     this.deleteFrom = db.prepare("DELETE FROM log_entries WHERE idx >= ?");
     this.upsertHardState = db.prepare(
@@ -95,9 +93,9 @@ export class LogStore {
 
   /** The payload of the last config entry at or before `index` still in the log, if any. */
   latestConfigPayload(index = Number.MAX_SAFE_INTEGER): string | null {
-    const row = this.db
-      .query("SELECT payload FROM log_entries WHERE type = 'config' AND idx <= ? ORDER BY idx DESC LIMIT 1")
-      .get(index) as { payload: string } | null;
+    const row = this.db.query("SELECT payload FROM log_entries WHERE type = 'config' AND idx <= ? ORDER BY idx DESC LIMIT 1").get(index) as {
+      payload: string;
+    } | null;
     return row?.payload ?? null;
   }
 
@@ -115,8 +113,7 @@ export class LogStore {
     else this.db.run("DELETE FROM log_entries");
     this.saveSnapshotPoint(point);
     this.db.run(
-      "INSERT INTO hard_state (id, term, vote, commit_index) VALUES (1, 0, 0, ?1) " +
-        "ON CONFLICT(id) DO UPDATE SET commit_index = MAX(commit_index, ?1)",
+      "INSERT INTO hard_state (id, term, vote, commit_index) VALUES (1, 0, 0, ?1) " + "ON CONFLICT(id) DO UPDATE SET commit_index = MAX(commit_index, ?1)",
       [point.index],
     );
   }
@@ -227,9 +224,7 @@ export class LogStore {
   }
 
   hardState(): HardState {
-    const row = this.db.query("SELECT term, vote, commit_index AS 'commit' FROM hard_state WHERE id = 1").get() as
-      | HardState
-      | null;
+    const row = this.db.query("SELECT term, vote, commit_index AS 'commit' FROM hard_state WHERE id = 1").get() as HardState | null;
     return row ?? { term: 0, vote: 0, commit: 0 };
   }
 

@@ -16,18 +16,7 @@ import type { Membership } from "./membership.ts";
 import { assert } from "./raft/assert.ts";
 import { RaftCore } from "./raft/core.ts";
 import { membershipFromEntry } from "./raft/membership.ts";
-import type {
-  AppendResponseMessage,
-  ConfChange,
-  Entry,
-  Message,
-  MessageType,
-  NodeId,
-  ReadState,
-  Ready,
-  SnapshotMessage,
-  SoftState,
-} from "./raft/types.ts";
+import type { AppendResponseMessage, ConfChange, Entry, Message, MessageType, NodeId, ReadState, Ready, SnapshotMessage, SoftState } from "./raft/types.ts";
 import { SqliteRaftStorage, toLogEntry } from "./raft-storage.ts";
 import type { LeaderInfo, ReplicaInfo, ReplicaNode, StateMachine } from "./replica-node.ts";
 
@@ -54,8 +43,6 @@ export interface CompactionBounds {
 }
 /** A tick this late is logged as an event-loop stall. */
 export const eventLoopStallWarnMs = 100;
-
-
 
 export interface RaftNodeOptions<Result> {
   self: ReplicaInfo;
@@ -233,9 +220,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
       const proposed = this.core.proposeBatch(batch.map((proposal) => proposal.payload));
       if (!proposed.accepted) {
         const error =
-          proposed.reason === "tooManyUncommitted"
-            ? new OverloadedError("log too far ahead of commit")
-            : new NotLeaderError(this.addressOf(proposed.leaderId));
+          proposed.reason === "tooManyUncommitted" ? new OverloadedError("log too far ahead of commit") : new NotLeaderError(this.addressOf(proposed.leaderId));
         for (const proposal of batch) proposal.reject(error);
         continue;
       }
@@ -293,8 +278,12 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     const batch = this.readsQueued.splice(0);
     const requestId = String(this.nextReadId++);
     this.reads.set(requestId, {
-      resolve: () => batch.forEach((read) => read.resolve()),
-      reject: (error) => batch.forEach((read) => read.reject(error)),
+      resolve: () => {
+        for (const read of batch) read.resolve();
+      },
+      reject: (error) => {
+        for (const read of batch) read.reject(error);
+      },
     });
     this.core.readIndex(requestId);
   }
@@ -496,8 +485,14 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
     const read = this.reads.get(readState.requestId);
     if (!read) return;
     this.reads.delete(readState.requestId);
-    if (!readState.ok) return read.reject(new NotLeaderError(this.addressOf(readState.leaderId)));
-    if (this.options.machine.appliedIndex() >= readState.index) return read.resolve();
+    if (!readState.ok) {
+      read.reject(new NotLeaderError(this.addressOf(readState.leaderId)));
+      return;
+    }
+    if (this.options.machine.appliedIndex() >= readState.index) {
+      read.resolve();
+      return;
+    }
     this.readsAwaitingApply.push({ index: readState.index, read });
     this.readsAwaitingApply.sort((a, b) => a.index - b.index);
   }

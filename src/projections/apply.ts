@@ -82,16 +82,18 @@ export class Projections {
   }
 
   private applyTransaction(entries: readonly LogEntry[]): AppliedResult[] {
-    return this.db.transaction(() => {
-      let expected = this.appliedIndex() + 1;
-      const applied = entries.map((entry) => {
-        if (entry.index !== expected) throw new Error(`apply out of order: entry ${entry.index}, expected ${expected}`);
-        expected += 1;
-        return this.applyEntry(entry);
-      });
-      this.statements.setApplied.run(expected - 1);
-      return applied;
-    }).immediate(); // the write lock up front: a reader in another process is waited for
+    return this.db
+      .transaction(() => {
+        let expected = this.appliedIndex() + 1;
+        const applied = entries.map((entry) => {
+          if (entry.index !== expected) throw new Error(`apply out of order: entry ${entry.index}, expected ${expected}`);
+          expected += 1;
+          return this.applyEntry(entry);
+        });
+        this.statements.setApplied.run(expected - 1);
+        return applied;
+      })
+      .immediate(); // the write lock up front: a reader in another process is waited for
   }
 
   private applyEntry(entry: LogEntry): AppliedResult {
@@ -231,29 +233,20 @@ function decodeEnvelope(entry: LogEntry): OperationEnvelope {
 function prepareWrites(db: Database) {
   return {
     setApplied: db.prepare(
-      "INSERT INTO applied_state (id, applied_index) VALUES (1, ?) " +
-        "ON CONFLICT(id) DO UPDATE SET applied_index = excluded.applied_index",
+      "INSERT INTO applied_state (id, applied_index) VALUES (1, ?) " + "ON CONFLICT(id) DO UPDATE SET applied_index = excluded.applied_index",
     ),
-    insertAccount: db.prepare(
-      "INSERT INTO accounts (username, password_hash, created_at_ms, created_index) VALUES (?, ?, ?, ?)",
-    ),
+    insertAccount: db.prepare("INSERT INTO accounts (username, password_hash, created_at_ms, created_index) VALUES (?, ?, ?, ?)"),
     deleteAccount: db.prepare("DELETE FROM accounts WHERE username = ?"),
     insertSession: db.prepare("INSERT INTO sessions (token_hash, username, created_at_ms) VALUES (?, ?, ?)"),
     deleteSession: db.prepare("DELETE FROM sessions WHERE token_hash = ?"),
     deleteSessionsOf: db.prepare("DELETE FROM sessions WHERE username = ?"),
-    insertMessage: db.prepare(
-      "INSERT INTO messages (id, sender, recipient, text, sent_at_ms, read) VALUES (?, ?, ?, ?, ?, 0)",
-    ),
+    insertMessage: db.prepare("INSERT INTO messages (id, sender, recipient, text, sent_at_ms, read) VALUES (?, ?, ?, ?, ?, 0)"),
     markRead: db.prepare("UPDATE messages SET read = 1 WHERE id = ? AND read = 0"),
     deleteMessage: db.prepare("DELETE FROM messages WHERE id = ?"),
     deleteMessagesTo: db.prepare("DELETE FROM messages WHERE recipient = ?"),
     deleteUnreadFrom: db.prepare("DELETE FROM messages WHERE sender = ? AND read = 0"),
-    selectNewestSeq: db.prepare<{ seq: number }, [string]>(
-      "SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?",
-    ),
-    insertResult: db.prepare(
-      "INSERT INTO client_results (client_id, seq, result, at_ms, log_index) VALUES (?, ?, ?, ?, ?)",
-    ),
+    selectNewestSeq: db.prepare<{ seq: number }, [string]>("SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?"),
+    insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, at_ms, log_index) VALUES (?, ?, ?, ?, ?)"),
     forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
     // ?1 is the oldest log index, ?2 the oldest leader time, that still counts as active.
     forgetIdleClients: db.prepare(

@@ -11,14 +11,9 @@ import { getTableName } from "drizzle-orm";
 import { accounts, appliedState, clientResults, clusterMembers, messages, sessions } from "./schema.ts";
 
 /** Every projection table, in hashing order. The log tables are not projections. */
-export const projectionTableNames: readonly string[] = [
-  accounts,
-  sessions,
-  messages,
-  clientResults,
-  clusterMembers,
-  appliedState,
-].map((table) => getTableName(table));
+export const projectionTableNames: readonly string[] = [accounts, sessions, messages, clientResults, clusterMembers, appliedState].map((table) =>
+  getTableName(table),
+);
 
 interface ColumnInfo {
   name: string;

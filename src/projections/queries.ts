@@ -50,32 +50,19 @@ export class ChatQueries implements ChatState {
   private readonly clientResultStatement: Statement<{ result: string }, [string, number]>;
 
   constructor(db: Database) {
-    this.accountStatement = db.prepare(
-      "SELECT username, password_hash AS passwordHash, created_index AS createdIndex FROM accounts WHERE username = ?",
-    );
+    this.accountStatement = db.prepare("SELECT username, password_hash AS passwordHash, created_index AS createdIndex FROM accounts WHERE username = ?");
     this.sessionStatement = db.prepare("SELECT username FROM sessions WHERE token_hash = ?");
     this.messageStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE id = ?`);
-    this.unreadCountStatement = db.prepare(
-      "SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND read = 0",
-    );
-    this.oldestUnreadStatement = db.prepare(
-      `SELECT ${messageColumns} FROM messages WHERE recipient = ? AND read = 0 ORDER BY id LIMIT ?`,
-    );
+    this.unreadCountStatement = db.prepare("SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND read = 0");
+    this.oldestUnreadStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE recipient = ? AND read = 0 ORDER BY id LIMIT ?`);
     // A user's history: what they received, and what they sent since their
     // account was created (not what a deleted namesake sent).
     this.historyStatement = db.prepare(
-      `SELECT ${messageColumns} FROM messages ` +
-        "WHERE id < ?1 AND (recipient = ?2 OR (sender = ?2 AND id > ?3)) ORDER BY id DESC LIMIT ?4",
+      `SELECT ${messageColumns} FROM messages WHERE id < ?1 AND (recipient = ?2 OR (sender = ?2 AND id > ?3)) ORDER BY id DESC LIMIT ?4`,
     );
-    this.afterStatement = db.prepare(
-      `SELECT ${messageColumns} FROM messages WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?`,
-    );
-    this.countBetweenStatement = db.prepare(
-      "SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND id > ? AND id <= ?",
-    );
-    this.accountsStatement = db.prepare(
-      "SELECT username FROM accounts WHERE username GLOB ? AND username > ? ORDER BY username LIMIT ?",
-    );
+    this.afterStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?`);
+    this.countBetweenStatement = db.prepare("SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND id > ? AND id <= ?");
+    this.accountsStatement = db.prepare("SELECT username FROM accounts WHERE username GLOB ? AND username > ? ORDER BY username LIMIT ?");
     this.appliedStatement = db.prepare("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1");
     this.clientResultStatement = db.prepare("SELECT result FROM client_results WHERE client_id = ? AND seq = ?");
   }

@@ -59,12 +59,7 @@ function checkRecipient(state: ChatState, recipient: string): Rejection | null {
  * Every id must name a message the caller may touch: one sent to them
  * ("recipient"), or one they sent or received ("party").
  */
-function checkMessages(
-  state: ChatState,
-  username: string,
-  ids: readonly number[],
-  allowed: "recipient" | "party",
-): Rejection | null {
+function checkMessages(state: ChatState, username: string, ids: readonly number[], allowed: "recipient" | "party"): Rejection | null {
   // Messages a deleted namesake sent predate this account: not the caller's.
   const accountIndex = state.account(username)?.createdIndex ?? Infinity;
   for (const id of ids) {

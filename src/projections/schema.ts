@@ -37,10 +37,7 @@ export const messages = sqliteTable(
     sentAtMs: integer("sent_at_ms").notNull(),
     read: integer("read", { mode: "boolean" }).notNull(),
   },
-  (table) => [
-    index("messages_by_recipient").on(table.recipient, table.read, table.id),
-    index("messages_by_sender").on(table.sender, table.id),
-  ],
+  (table) => [index("messages_by_recipient").on(table.recipient, table.read, table.id), index("messages_by_sender").on(table.sender, table.id)],
 );
 
 /** Answers already given, per (client id, seq), for exactly-once retries. */

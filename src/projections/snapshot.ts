@@ -197,9 +197,7 @@ export class SnapshotStaging {
     if (!columns) throw new SnapshotError(`unknown table "${chunk.table}" in snapshot`);
     if (Bun.hash.crc32(chunk.rows) !== chunk.crc32) throw new SnapshotError(`chunk of ${chunk.table} fails its checksum`);
     const rows = JSON.parse(chunk.rows) as unknown[][];
-    const insert = this.db.prepare(
-      `INSERT INTO ${chunk.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
-    );
+    const insert = this.db.prepare(`INSERT INTO ${chunk.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
     this.db.transaction(() => {
       for (const row of rows) {
         if (!Array.isArray(row) || row.length !== columns.length) throw new SnapshotError(`malformed row in ${chunk.table}`);
@@ -243,10 +241,9 @@ export function installSnapshot(db: Database, log: LogStore, staging: SnapshotSt
         db.run(`DELETE FROM main.${table}`);
         db.run(`INSERT INTO main.${table} (${columns.join(", ")}) SELECT ${columns.join(", ")} FROM incoming.${table}`);
       }
-      db.run(
-        "INSERT INTO main.applied_state (id, applied_index) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET applied_index = excluded.applied_index",
-        [header.index],
-      );
+      db.run("INSERT INTO main.applied_state (id, applied_index) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET applied_index = excluded.applied_index", [
+        header.index,
+      ]);
       log.resetToSnapshot({ index: header.index, term: header.term, membership: header.membership });
     });
   } finally {

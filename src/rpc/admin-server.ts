@@ -2,7 +2,7 @@
  * The operator's service: cluster status, removing a server, moving the
  * leadership. Authenticated with the cluster secret, like peer calls.
  */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import type { Membership } from "../log/membership.ts";
 import { refusedWithoutSecret } from "./cluster-secret.ts";
 import type { AdminServiceHandlers } from "./generated/chat/AdminService.ts";
@@ -18,10 +18,7 @@ export interface AdminNode {
   transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }>;
 }
 
-function guarded<Request, Reply>(
-  secret: string,
-  handle: (request: Request) => Promise<Reply>,
-): grpc.handleUnaryCall<Request, Reply> {
+function guarded<Request, Reply>(secret: string, handle: (request: Request) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
     if (refusedWithoutSecret(secret, call, callback, "admin calls")) return;
     handle(call.request).then(

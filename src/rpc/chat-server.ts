@@ -55,9 +55,7 @@ function toWire(message: MessageRow): ChatMessage {
 }
 
 /** Adapts `(request, caller) => Promise<reply>` to a grpc-js unary handler. */
-function unary<Request, Reply>(
-  handle: (request: Request, caller: Caller) => Promise<Reply>,
-): grpc.handleUnaryCall<Request, Reply> {
+function unary<Request, Reply>(handle: (request: Request, caller: Caller) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
     let caller: Caller;
     try {
@@ -82,9 +80,7 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
       await service.logout(caller);
       return {};
     }),
-    ListAccounts: unary((request, caller) =>
-      service.listAccounts(caller, request.pattern, request.pageSize, request.pageToken),
-    ),
+    ListAccounts: unary((request, caller) => service.listAccounts(caller, request.pattern, request.pageSize, request.pageToken)),
     SendMessage: unary((request, caller) => service.sendMessage(caller, request.recipient, request.text)),
     ReadNewMessages: unary(async (request, caller) => {
       const { messages, unreadRemaining } = await service.readNewMessages(caller, request.count);

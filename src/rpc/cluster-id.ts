@@ -49,10 +49,6 @@ export interface PeerGate {
 }
 
 /** The gate of every Raft call (Election, ReplicateOperation, InstallSnapshot, TimeoutNow). */
-export function refusedPeerCall(
-  gate: PeerGate,
-  call: { metadata: Metadata; getPeer(): string },
-  callback: (error: Partial<ServiceError>) => void,
-): boolean {
+export function refusedPeerCall(gate: PeerGate, call: { metadata: Metadata; getPeer(): string }, callback: (error: Partial<ServiceError>) => void): boolean {
   return refusedWithoutSecret(gate.secret, call, callback) || refusedFromForeignCluster(gate.identity, call, callback);
 }

@@ -8,14 +8,7 @@ import type { Message } from "../log/raft/types.ts";
 import { refusedPeerCall, type PeerGate } from "./cluster-id.ts";
 import { refusedWithoutSecret } from "./cluster-secret.ts";
 import type { PeerServiceHandlers } from "./generated/chat/PeerService.ts";
-import {
-  appendFromWire,
-  appendReplyToWire,
-  MalformedPeerMessageError,
-  timeoutNowFromWire,
-  voteReplyToWire,
-  voteRequestFromWire,
-} from "./raft-wire.ts";
+import { appendFromWire, appendReplyToWire, MalformedPeerMessageError, timeoutNowFromWire, voteReplyToWire, voteRequestFromWire } from "./raft-wire.ts";
 import type { Membership } from "../log/membership.ts";
 import type { Logger } from "../logger.ts";
 import { receiveSnapshots, type SnapshotInstaller } from "./snapshot-transfer.ts";

@@ -98,7 +98,10 @@ export class PeerTransport {
   /** Lost calls are Raft's to retry; a refusal by another cluster is the operator's to hear about. */
   private noteFailure(to: NodeId, error: grpc.ServiceError): void {
     const removedAt = error.code === grpc.status.FAILED_PRECONDITION ? error.metadata?.get(removedAtKey)[0] : undefined;
-    if (removedAt !== undefined) return this.options.onRemoved(Number(removedAt));
+    if (removedAt !== undefined) {
+      this.options.onRemoved(Number(removedAt));
+      return;
+    }
     const theirs = foreignClusterOf(error);
     if (theirs !== undefined) this.options.onForeignCluster(this.addresses.get(to) ?? String(to), theirs);
   }

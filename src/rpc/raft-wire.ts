@@ -3,16 +3,7 @@
  * core's messages are plain objects; this is the only place that knows how
  * they travel.
  */
-import type {
-  AppendMessage,
-  AppendResponseMessage,
-  Entry,
-  EntryType,
-  Message,
-  PreVoteMessage,
-  TimeoutNowMessage,
-  VoteMessage,
-} from "../log/raft/types.ts";
+import type { AppendMessage, AppendResponseMessage, Entry, EntryType, Message, PreVoteMessage, TimeoutNowMessage, VoteMessage } from "../log/raft/types.ts";
 import type { ReplicateReply } from "./generated/chat/ReplicateReply.ts";
 import type { ReplicateRequest__Output } from "./generated/chat/ReplicateRequest.ts";
 import type { VoteReply } from "./generated/chat/VoteReply.ts";

@@ -9,14 +9,7 @@ import { once } from "node:events";
 import type { AppendResponseMessage, Message } from "../log/raft/types.ts";
 import { parseMembership, type Membership } from "../log/membership.ts";
 import type { Logger } from "../logger.ts";
-import {
-  addToDigest,
-  chunkDigest,
-  SnapshotError,
-  type SnapshotHeader,
-  type SnapshotReader,
-  type SnapshotStaging,
-} from "../projections/snapshot.ts";
+import { addToDigest, chunkDigest, SnapshotError, type SnapshotHeader, type SnapshotReader, type SnapshotStaging } from "../projections/snapshot.ts";
 import { refusedPeerCall, type PeerGate } from "./cluster-id.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import type { ReplicateReply } from "./generated/chat/ReplicateReply.ts";
@@ -43,9 +36,7 @@ export async function sendSnapshot(
 ): Promise<AppendResponseMessage | null> {
   let answer: (reply: ReplicateReply | null) => void = () => {};
   const replied = new Promise<ReplicateReply | null>((resolve) => (answer = resolve));
-  const call = stub.InstallSnapshot(metadata, { deadline: Date.now() + snapshotTransferDeadlineMs }, (error, reply) =>
-    answer(error ? null : (reply ?? null)),
-  );
+  const call = stub.InstallSnapshot(metadata, { deadline: Date.now() + snapshotTransferDeadlineMs }, (error, reply) => answer(error ? null : (reply ?? null)));
   const { header } = reader;
   const write = async (chunk: object) => {
     if (!call.write({ ...envelope, ...chunk })) await Promise.race([once(call, "drain"), replied]);

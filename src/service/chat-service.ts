@@ -192,10 +192,7 @@ export class ChatService {
    * applied gets its first answer before the session is checked: the write
    * may itself have ended the session (logout, delete-account).
    */
-  private async authenticatedWrite(
-    caller: Caller,
-    build: (identity: Identity) => ChatOperation | Promise<ChatOperation>,
-  ): Promise<Record<string, unknown>> {
+  private async authenticatedWrite(caller: Caller, build: (identity: Identity) => ChatOperation | Promise<ChatOperation>): Promise<Record<string, unknown>> {
     await this.node.writeBarrier();
     return this.decideAndWrite(caller, () => build(this.authenticate(caller)));
   }
@@ -206,10 +203,7 @@ export class ChatService {
    * Both stand at once (a committed entry's answer; a commit that confirms
    * leadership); a rejection is decided again on confirmed state first.
    */
-  private async decideAndWrite(
-    caller: Caller,
-    build: () => ChatOperation | Promise<ChatOperation>,
-  ): Promise<Record<string, unknown>> {
+  private async decideAndWrite(caller: Caller, build: () => ChatOperation | Promise<ChatOperation>): Promise<Record<string, unknown>> {
     const decision = await this.linearizable(() => this.decideWrite(caller, build));
     return "stored" in decision ? decision.stored : this.propose(caller, decision.propose);
   }
@@ -236,10 +230,7 @@ export class ChatService {
    * second decision is the answer. A deposed leader fails the round with
    * NotLeaderError, so the client retries at the new leader.
    */
-  private async linearizable<Decision>(
-    decide: () => Decision | Promise<Decision>,
-    stands: (decision: Decision) => boolean = () => true,
-  ): Promise<Decision> {
+  private async linearizable<Decision>(decide: () => Decision | Promise<Decision>, stands: (decision: Decision) => boolean = () => true): Promise<Decision> {
     try {
       const decision = await decide();
       if (stands(decision)) return decision;

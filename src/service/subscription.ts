@@ -95,8 +95,7 @@ export class Subscription {
       this.close(
         new ChatError(
           "RESOURCE_EXHAUSTED",
-          `subscriber too slow: more than ${subscriberBufferMessagesMax} messages waiting; ` +
-            "subscribe again from the last id received",
+          `subscriber too slow: more than ${subscriberBufferMessagesMax} messages waiting; subscribe again from the last id received`,
         ),
       );
       return;

@@ -34,10 +34,7 @@ export function validateMessageText(text: string): string {
   if (text.trim().length === 0) invalid("message text is empty");
   const bytes = utf8.encode(text).length;
   if (bytes > limits.messageTextBytesMax) {
-    throw new ChatError(
-      "RESOURCE_EXHAUSTED",
-      `message text is ${bytes} bytes; the limit is ${limits.messageTextBytesMax}`,
-    );
+    throw new ChatError("RESOURCE_EXHAUSTED", `message text is ${bytes} bytes; the limit is ${limits.messageTextBytesMax}`);
   }
   return text;
 }
@@ -92,11 +89,7 @@ export interface ClientRequestId {
 export function validateClientRequestId(clientId?: string, seqText?: string): ClientRequestId | undefined {
   if (clientId === undefined && seqText === undefined) return undefined;
   if (clientId === undefined || seqText === undefined) invalid("client-id and client-seq must be sent together");
-  if (
-    clientId.length < limits.clientIdLengthMin ||
-    clientId.length > limits.clientIdLengthMax ||
-    !limits.clientIdPattern.test(clientId)
-  ) {
+  if (clientId.length < limits.clientIdLengthMin || clientId.length > limits.clientIdLengthMax || !limits.clientIdPattern.test(clientId)) {
     invalid(`client-id must be ${limits.clientIdLengthMin} to ${limits.clientIdLengthMax} characters [A-Za-z0-9_-]`);
   }
   const seq = Number(seqText);

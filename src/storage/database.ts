@@ -68,7 +68,10 @@ export function checkHeader(path: string): void {
 export function checkIntegrity(db: Database, path: string): void {
   const rows = db.query("PRAGMA quick_check").all() as { quick_check: string }[];
   if (rows.length !== 1 || rows[0]!.quick_check !== "ok") {
-    const detail = rows.map((row) => row.quick_check).slice(0, 3).join("; ");
+    const detail = rows
+      .map((row) => row.quick_check)
+      .slice(0, 3)
+      .join("; ");
     throw new DatabaseRefusedError(path, `the database is corrupt (${detail}); restore it from a replica`);
   }
 }
@@ -89,10 +92,7 @@ function checkSchemaVersion(db: Database, path: string): void {
   if (!table) return;
   const { count } = db.query("SELECT COUNT(*) AS count FROM __drizzle_migrations").get() as { count: number };
   if (count > known) {
-    throw new DatabaseRefusedError(
-      path,
-      `its schema is newer than this program (${count} migrations applied, ${known} known): run a newer version`,
-    );
+    throw new DatabaseRefusedError(path, `its schema is newer than this program (${count} migrations applied, ${known} known): run a newer version`);
   }
 }
 

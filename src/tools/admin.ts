@@ -78,7 +78,9 @@ async function main(): Promise<number> {
   const [command, argument] = positionals;
   switch (command) {
     case "status": {
-      const status = await callLeader<StatusReply__Output>(addresses, secret, (stub, metadata, deadline, done) => stub.Status({}, metadata, { deadline }, done));
+      const status = await callLeader<StatusReply__Output>(addresses, secret, (stub, metadata, deadline, done) =>
+        stub.Status({}, metadata, { deadline }, done),
+      );
       console.log(`leader ${status.leaderId} at ${status.leaderAddress}, term ${status.term}`);
       console.log(`log: commit ${status.commitIndex}, last ${status.lastIndex}, compacted to ${status.snapshotIndex}`);
       console.table(status.replicas.map((replica) => ({ id: replica.id, address: replica.address, role: replica.role, match: replica.matchIndex })));
@@ -86,13 +88,17 @@ async function main(): Promise<number> {
     }
     case "remove": {
       const id = parseId(argument);
-      const reply = await callLeader<MembershipReply__Output>(addresses, secret, (stub, metadata, deadline, done) => stub.RemoveServer({ id }, metadata, { deadline }, done));
+      const reply = await callLeader<MembershipReply__Output>(addresses, secret, (stub, metadata, deadline, done) =>
+        stub.RemoveServer({ id }, metadata, { deadline }, done),
+      );
       console.log(`removed ${id}; voters: ${reply.voters.map((voter) => voter.id).join(", ")}`);
       return 0;
     }
     case "transfer-leader": {
       const id = parseId(argument);
-      const reply = await callLeader<TransferLeaderReply__Output>(addresses, secret, (stub, metadata, deadline, done) => stub.TransferLeader({ id }, metadata, { deadline }, done));
+      const reply = await callLeader<TransferLeaderReply__Output>(addresses, secret, (stub, metadata, deadline, done) =>
+        stub.TransferLeader({ id }, metadata, { deadline }, done),
+      );
       console.log(`leader is now ${reply.leaderId} at ${reply.leaderAddress}`);
       return 0;
     }

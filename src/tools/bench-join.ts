@@ -55,7 +55,15 @@ export async function seed(dataDir: string, messages: number, voters: Membership
   for (let first = 5; first < messages + 5; first += seedBatchEntries) {
     const batch = [];
     for (let index = first; index < Math.min(first + seedBatchEntries, messages + 5); index++) {
-      batch.push(envelope(index, { type: "SendMessage", username: "alice", tokenHash: "f".repeat(64), recipient: "bob", text: `seeded message number ${index}, about sixty bytes long` }));
+      batch.push(
+        envelope(index, {
+          type: "SendMessage",
+          username: "alice",
+          tokenHash: "f".repeat(64),
+          recipient: "bob",
+          text: `seeded message number ${index}, about sixty bytes long`,
+        }),
+      );
     }
     apply(batch);
     if ((first - 5) % (seedBatchEntries * 50) === 0) process.stdout.write(`\rseeding: ${first - 5} of ${messages} messages`);

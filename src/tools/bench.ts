@@ -144,10 +144,18 @@ async function main(): Promise<void> {
       for (let run = 0; run < runs; run++) results.push(await measure(addresses, await leaderPid(), load, seconds, round++));
       const row = [
         String(load).padStart(9),
-        median(results.map((r) => r.perSecond)).toFixed(0).padStart(8),
-        median(results.map((r) => r.p50Ms)).toFixed(2).padStart(7),
-        median(results.map((r) => r.p99Ms)).toFixed(2).padStart(7),
-        median(results.map((r) => r.rssMb)).toFixed(0).padStart(13),
+        median(results.map((r) => r.perSecond))
+          .toFixed(0)
+          .padStart(8),
+        median(results.map((r) => r.p50Ms))
+          .toFixed(2)
+          .padStart(7),
+        median(results.map((r) => r.p99Ms))
+          .toFixed(2)
+          .padStart(7),
+        median(results.map((r) => r.rssMb))
+          .toFixed(0)
+          .padStart(13),
         results.map((r) => r.perSecond.toFixed(0)).join(", "),
       ];
       console.log(row.join(" | "));

@@ -61,9 +61,7 @@ function membership(serverId: number, standalone: boolean, configMaster?: string
   const instances = loadInstances(file);
   const self = instances.find((instance) => instance.id === serverId);
   if (!self) return { self: undefined, peers: [], restartOnly: true };
-  const peers = instances
-    .filter((instance) => instance.id !== serverId)
-    .map((instance) => ({ id: instance.id, address: `${instance.host}:${instance.port}` }));
+  const peers = instances.filter((instance) => instance.id !== serverId).map((instance) => ({ id: instance.id, address: `${instance.host}:${instance.port}` }));
   return { self, peers, restartOnly: false };
 }
 

@@ -51,9 +51,13 @@ function parseArgs(argv: string[]): CliOptions {
       continue;
     }
     const value = Number(argv[i + 1]);
-    if (flag === "--seeds") (options.seeds = value), (seedsGiven = true);
-    else if (flag === "--seed") (options.firstSeed = value), (seedGiven = true);
-    else if (flag === "--nodes") options.nodeCounts = [value];
+    if (flag === "--seeds") {
+      options.seeds = value;
+      seedsGiven = true;
+    } else if (flag === "--seed") {
+      options.firstSeed = value;
+      seedGiven = true;
+    } else if (flag === "--nodes") options.nodeCounts = [value];
     else if (flag === "--ticks") options.safetyTicks = value;
     else if (flag === "--trace") options.traceTail = value;
     else usage(`unknown flag ${flag}`);
@@ -100,9 +104,16 @@ async function mainWhole(options: CliOptions): Promise<void> {
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(`ok: ${options.seeds} seeds, ${runs} whole-replica runs (${options.nodeCounts.join("+")} nodes) in ${seconds.toFixed(1)}s (${(runs / seconds).toFixed(1)} runs/s)`);
+  console.log(
+    `ok: ${options.seeds} seeds, ${runs} whole-replica runs (${options.nodeCounts.join("+")} nodes) in ${seconds.toFixed(1)}s (${(runs / seconds).toFixed(1)} runs/s)`,
+  );
   console.log(`power cuts ${crashes}, clock jumps ${clockJumps}, snapshots installed ${snapshots}`);
-  console.log(`operations: ${Object.entries(operations).sort().map(([kind, count]) => `${kind} ${count}`).join(", ")}`);
+  console.log(
+    `operations: ${Object.entries(operations)
+      .sort()
+      .map(([kind, count]) => `${kind} ${count}`)
+      .join(", ")}`,
+  );
 }
 
 function reportWhole(result: WholeSimResult): never {
@@ -121,10 +132,27 @@ function main(): void {
     return;
   }
   const started = performance.now();
-  const totals = { runs: 0, elections: 0, writesAcked: 0, readsChecked: 0, crashes: 0, partitions: 0, messages: 0, membershipChanges: 0, transfers: 0, snapshotsInstalled: 0 };
+  const totals = {
+    runs: 0,
+    elections: 0,
+    writesAcked: 0,
+    readsChecked: 0,
+    crashes: 0,
+    partitions: 0,
+    messages: 0,
+    membershipChanges: 0,
+    transfers: 0,
+    snapshotsInstalled: 0,
+  };
   for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
     for (const nodeCount of options.nodeCounts) {
-      const result = runSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks, traceTailEvents: options.traceTail, traceMessages: options.traceMessages });
+      const result = runSimulation({
+        seed,
+        nodeCount,
+        safetyTicks: options.safetyTicks,
+        traceTailEvents: options.traceTail,
+        traceMessages: options.traceMessages,
+      });
       if (!result.ok) {
         report(result);
         process.exit(1);
@@ -143,8 +171,12 @@ function main(): void {
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(`ok: ${options.seeds} seeds, ${totals.runs} runs (${options.nodeCounts.join("+")} nodes) in ${seconds.toFixed(1)}s`);
-  console.log(`elections ${totals.elections}, writes acked ${totals.writesAcked}, reads checked ${totals.readsChecked}, crashes ${totals.crashes}, partition changes ${totals.partitions}, messages ${totals.messages}`);
-  console.log(`membership changes committed ${totals.membershipChanges}, leadership transfers ${totals.transfers}, snapshots installed ${totals.snapshotsInstalled}`);
+  console.log(
+    `elections ${totals.elections}, writes acked ${totals.writesAcked}, reads checked ${totals.readsChecked}, crashes ${totals.crashes}, partition changes ${totals.partitions}, messages ${totals.messages}`,
+  );
+  console.log(
+    `membership changes committed ${totals.membershipChanges}, leadership transfers ${totals.transfers}, snapshots installed ${totals.snapshotsInstalled}`,
+  );
 }
 
 main();

@@ -62,7 +62,18 @@ describe("elections (paper §5.2, §5.4.1)", () => {
     const leader = cluster.electLeader();
     const term = cluster.core(leader).currentTerm;
     const other = leader === 1 ? 2 : 1;
-    cluster.core(leader).step({ type: "appendResponse", from: other, to: leader, term: term + 3, success: false, matchIndex: 0, rejectedIndex: 0, conflictIndex: 0, conflictTerm: 0, heartbeatRound: 0 });
+    cluster.core(leader).step({
+      type: "appendResponse",
+      from: other,
+      to: leader,
+      term: term + 3,
+      success: false,
+      matchIndex: 0,
+      rejectedIndex: 0,
+      conflictIndex: 0,
+      conflictTerm: 0,
+      heartbeatRound: 0,
+    });
     expect(cluster.core(leader).currentRole).toBe("follower");
     expect(cluster.core(leader).currentTerm).toBe(term + 3);
   });

@@ -2,7 +2,18 @@
 // test network: every node persists its Ready into a MemoryStorage "disk", and
 // messages wait in a queue the test delivers, drops, cuts or isolates by hand.
 
-import { configFromMembership, MemoryStorage, RaftCore, type Entry, type HardState, type Message, type NodeId, type RaftOptions, type ReadState, type SnapshotMeta } from "../../src/log/raft/index.ts";
+import {
+  configFromMembership,
+  MemoryStorage,
+  RaftCore,
+  type Entry,
+  type HardState,
+  type Message,
+  type NodeId,
+  type RaftOptions,
+  type ReadState,
+  type SnapshotMeta,
+} from "../../src/log/raft/index.ts";
 import { SimRandom } from "../../src/tools/sim/random.ts";
 
 export function seededRandom(seed: number): () => number {
@@ -43,7 +54,11 @@ export class TestCluster {
   /** Directed links that lose messages: "from>to". */
   private readonly cut = new Set<string>();
 
-  constructor(readonly ids: NodeId[], setup: (id: NodeId) => NodeSetup = () => ({}), private readonly seed = 1) {
+  constructor(
+    readonly ids: NodeId[],
+    setup: (id: NodeId) => NodeSetup = () => ({}),
+    private readonly seed = 1,
+  ) {
     const voters = [...ids];
     for (const id of ids) this.addNode(id, voters, setup(id));
   }
@@ -55,7 +70,16 @@ export class TestCluster {
   addNode(id: NodeId, voters: NodeId[] = [], setup: NodeSetup = {}): TestNode {
     const { log = [], hardState = { term: 0, vote: 0, commit: 0 }, ...rest } = setup;
     const disk = bootstrappedDisk(voters, log, hardState);
-    const core = new RaftCore({ id, storage: disk, hardState, applied: 0, random: seededRandom(this.seed * 100 + id), electionTicks: 10, heartbeatTicks: 1, ...rest });
+    const core = new RaftCore({
+      id,
+      storage: disk,
+      hardState,
+      applied: 0,
+      random: seededRandom(this.seed * 100 + id),
+      electionTicks: 10,
+      heartbeatTicks: 1,
+      ...rest,
+    });
     const node = { id, core, disk, applied: [], readStates: [], snapshots: [] };
     this.nodes.set(id, node);
     if (!this.ids.includes(id)) this.ids.push(id);

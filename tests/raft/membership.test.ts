@@ -191,8 +191,20 @@ describe("snapshots and compaction (dissertation §5.1)", () => {
 
   test("a snapshot never rolls back a follower's committed entries", () => {
     const log = Array.from({ length: 10 }, (_, i) => entry(i + 1, 1));
-    const core = new RaftCore({ id: 2, storage: bootstrappedDisk([1, 2, 3], log, { term: 1, vote: 0, commit: 8 }), hardState: { term: 1, vote: 0, commit: 8 }, applied: 8, random: seededRandom(1) });
-    const old: SnapshotMessage = { type: "snapshot", from: 1, to: 2, term: 1, snapshot: { index: 5, term: 1, membership: { voters: [1, 2, 3].map((id) => ({ id, address: "" })), learners: [] } } };
+    const core = new RaftCore({
+      id: 2,
+      storage: bootstrappedDisk([1, 2, 3], log, { term: 1, vote: 0, commit: 8 }),
+      hardState: { term: 1, vote: 0, commit: 8 },
+      applied: 8,
+      random: seededRandom(1),
+    });
+    const old: SnapshotMessage = {
+      type: "snapshot",
+      from: 1,
+      to: 2,
+      term: 1,
+      snapshot: { index: 5, term: 1, membership: { voters: [1, 2, 3].map((id) => ({ id, address: "" })), learners: [] } },
+    };
     expect(core.snapshotWanted(old)).toBe(false);
     core.step(old);
     const ready = core.ready();
@@ -207,7 +219,13 @@ describe("snapshots and compaction (dissertation §5.1)", () => {
     const log = [entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)];
     const storage = bootstrappedDisk([1, 2, 3], log, { term: 2, vote: 0, commit: 2 });
     const core = new RaftCore({ id: 2, storage, hardState: { term: 2, vote: 0, commit: 2 }, applied: 2, random: seededRandom(1) });
-    const message: Message = { type: "snapshot", from: 1, to: 2, term: 3, snapshot: { index: 3, term: 3, membership: { voters: [1, 2, 3].map((id) => ({ id, address: "" })), learners: [] } } };
+    const message: Message = {
+      type: "snapshot",
+      from: 1,
+      to: 2,
+      term: 3,
+      snapshot: { index: 3, term: 3, membership: { voters: [1, 2, 3].map((id) => ({ id, address: "" })), learners: [] } },
+    };
     expect(core.snapshotWanted(message)).toBe(true);
     core.step(message);
     const ready = core.ready();

@@ -44,7 +44,12 @@ describe("seeded simulation", () => {
     { seed: 1075, nodeCount: 3, found: "simulator: 400 liveness ticks too few to catch up 230 entries one per Append; budget raised" },
     { seed: 2, nodeCount: 5, found: "simulator: fixed 5-tick client retries grew the log faster than it committed; clients back off" },
     { seed: 3, nodeCount: 5, found: "core: the check that a follower's committed entries match the leader's asserted on entries compacted into its snapshot" },
-    { seed: 722, nodeCount: 3, found: "invariant: a term-3 candidate legitimately won with votes granted before term 4 committed; completeness now counts only entries committed in earlier terms" },
+    {
+      seed: 722,
+      nodeCount: 3,
+      found:
+        "invariant: a term-3 candidate legitimately won with votes granted before term 4 committed; completeness now counts only entries committed in earlier terms",
+    },
   ];
   test(
     "regression seeds",
@@ -69,6 +74,7 @@ describe("seeded simulation", () => {
 
 describe("the simulator catches known bugs (mutation checks)", () => {
   /** Temporarily replaces a RaftCore method to plant a bug, runs seeds until one fails. */
+  // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
   function firstFailure(method: string, replacement: (this: any, ...args: any[]) => unknown, maxSeeds: number): SimResult | undefined {
     const prototype = RaftCore.prototype as unknown as Record<string, unknown>;
     const original = prototype[method];
@@ -91,6 +97,7 @@ describe("the simulator catches known bugs (mutation checks)", () => {
     () => {
       const failure = firstFailure(
         "maybeCommit",
+        // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
         function (this: any) {
           const index = majorityIndex(this.voters, (id: number) => this.progress.get(id).match);
           if (index <= this.log.committed) return false; // the planted bug: no own-term check
@@ -100,7 +107,9 @@ describe("the simulator catches known bugs (mutation checks)", () => {
         1000,
       );
       expect(failure?.invariant).toBeDefined();
-      expect(["no future leader can lack a committed entry", "leader completeness", "no two replicas commit different entries at one index"]).toContain(failure!.invariant!);
+      expect(["no future leader can lack a committed entry", "leader completeness", "no two replicas commit different entries at one index"]).toContain(
+        failure!.invariant!,
+      );
     },
     chunkTimeoutMs * 2,
   );
@@ -110,6 +119,7 @@ describe("the simulator catches known bugs (mutation checks)", () => {
     () => {
       const failure = firstFailure(
         "maybeCommit",
+        // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
         function (this: any) {
           const members = [...this.voters, ...this.learners]; // the planted bug: learners counted
           const index = majorityIndex(members, (id: number) => this.progress.get(id).match);
@@ -120,7 +130,9 @@ describe("the simulator catches known bugs (mutation checks)", () => {
         1000,
       );
       expect(failure?.invariant).toBeDefined();
-      expect(["a committed entry is durable on a majority", "no future leader can lack a committed entry", "leader completeness"]).toContain(failure!.invariant!);
+      expect(["a committed entry is durable on a majority", "no future leader can lack a committed entry", "leader completeness"]).toContain(
+        failure!.invariant!,
+      );
     },
     chunkTimeoutMs * 2,
   );
@@ -130,6 +142,7 @@ describe("the simulator catches known bugs (mutation checks)", () => {
     () => {
       const failure = firstFailure(
         "readIndex",
+        // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
         function (this: any, requestId: string) {
           if (this.role !== "leader") this.readStates.push({ requestId, ok: false, leaderId: this.leaderId });
           else this.readStates.push({ requestId, ok: true, index: this.log.committed }); // the planted bug

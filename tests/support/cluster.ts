@@ -83,12 +83,10 @@ export class TestCluster extends ReplicaCluster {
 
   /** GetLeaderInfo of one replica, straight to it (no redirect, no retry); null when it does not answer. */
   leaderInfo(id: number): Promise<GetLeaderInfoReply__Output | null> {
-    let stub = this.stubs.get(id);
-    if (!stub) this.stubs.set(id, (stub = rawStub(this.member(id).address)));
+    const stub = this.stubs.get(id) ?? rawStub(this.member(id).address);
+    this.stubs.set(id, stub);
     return new Promise((resolve) => {
-      stub.GetLeaderInfo({}, { deadline: Date.now() + leaderInfoCallMs }, (error: grpc.ServiceError | null, reply) =>
-        resolve(error || !reply ? null : reply),
-      );
+      stub.GetLeaderInfo({}, { deadline: Date.now() + leaderInfoCallMs }, (error: grpc.ServiceError | null, reply) => resolve(error || !reply ? null : reply));
     });
   }
 
@@ -119,9 +117,7 @@ export class TestCluster extends ReplicaCluster {
       db.exec(`PRAGMA busy_timeout = ${readerBusyTimeoutMs}`);
       // One read transaction: the index, hash and messages come from the same snapshot.
       return db.transaction(() => {
-        const row = db.query("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1").get() as
-          | { appliedIndex: number }
-          | null;
+        const row = db.query("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1").get() as { appliedIndex: number } | null;
         const messages = db.query("SELECT id, sender, recipient, text FROM messages ORDER BY id").all() as StoredMessage[];
         return { appliedIndex: row?.appliedIndex ?? 0, hash: projectionHash(db), messages };
       })();

@@ -98,7 +98,14 @@ export class CliProcess {
   /** Waits for a live event matching `predicate`. */
   async event(predicate: (event: CliLine) => boolean, timeoutMs = cliAnswerMsMax): Promise<CliLine> {
     let found: CliLine | undefined;
-    await waitFor(() => (found = this.events().find(predicate)) !== undefined, timeoutMs, "a live event from the CLI");
+    await waitFor(
+      () => {
+        found = this.events().find(predicate);
+        return found !== undefined;
+      },
+      timeoutMs,
+      "a live event from the CLI",
+    );
     return found!;
   }
 

@@ -19,22 +19,13 @@ export function rawStub(address: string): ChatServiceClient {
   });
 }
 
-export function rawCall(
-  stub: ChatServiceClient,
-  method: string,
-  request: object,
-  headers: Record<string, string> = {},
-): Promise<RawResult> {
+export function rawCall(stub: ChatServiceClient, method: string, request: object, headers: Record<string, string> = {}): Promise<RawResult> {
   const metadata = new grpc.Metadata();
   for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
-  const call = (stub as unknown as Record<string, Function>)[method]!;
+  const call = (stub as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!;
   return new Promise((resolve) => {
     call.call(stub, request, metadata, { deadline: Date.now() + callMsMax }, (error: grpc.ServiceError | null, reply: Record<string, unknown>) =>
-      resolve(
-        error
-          ? { code: error.code, details: error.details, metadata: error.metadata }
-          : { code: grpc.status.OK, details: "", reply },
-      ),
+      resolve(error ? { code: error.code, details: error.details, metadata: error.metadata } : { code: grpc.status.OK, details: "", reply }),
     );
   });
 }

@@ -93,7 +93,12 @@ type Setup = ReturnType<typeof setUp>;
 
 /** Each kind of answer a leader could give from its local state alone, set up on a leader about to be deposed. */
 const staleAnswers: [string, (setup: Setup) => Promise<() => Promise<unknown>>][] = [
-  ["No such user (login)", async ({ service }) => () => service.login({}, "bob", "password-1")],
+  [
+    "No such user (login)",
+    async ({ service }) =>
+      () =>
+        service.login({}, "bob", "password-1"),
+  ],
   [
     "Incorrect password (login)",
     async ({ service }) => {
@@ -108,8 +113,18 @@ const staleAnswers: [string, (setup: Setup) => Promise<() => Promise<unknown>>][
       return () => service.sendMessage(alice, "bob", "hello");
     },
   ],
-  ["UNAUTHENTICATED (no such session)", async ({ service }) => () => service.sendMessage({ token: "a-session-made-elsewhere" }, "bob", "hi")],
-  ["UNAUTHENTICATED (subscribe)", async ({ service }) => () => service.identify({ token: "a-session-made-elsewhere" })],
+  [
+    "UNAUTHENTICATED (no such session)",
+    async ({ service }) =>
+      () =>
+        service.sendMessage({ token: "a-session-made-elsewhere" }, "bob", "hi"),
+  ],
+  [
+    "UNAUTHENTICATED (subscribe)",
+    async ({ service }) =>
+      () =>
+        service.identify({ token: "a-session-made-elsewhere" }),
+  ],
   [
     "Username already taken",
     async ({ service }) => {

@@ -21,6 +21,7 @@ function given(...operations: Given[]) {
   open.push(db);
   const projections = new Projections(db);
   const results = apply(projections, operations);
+  // biome-ignore lint/suspicious/noThenProperty: given(...).then(...) reads as the scenario it is; never awaited
   return { projections, results, then: (...more: typeof operations) => apply(projections, more) };
 }
 
@@ -83,11 +84,7 @@ describe("applying chat operations", () => {
   });
 
   test("an operation from an ended session is rejected", () => {
-    const { results } = given(
-      ...accountsAndSessions,
-      { type: "Logout", ...alice },
-      { type: "SendMessage", ...alice, recipient: "bob", text: "after logout" },
-    );
+    const { results } = given(...accountsAndSessions, { type: "Logout", ...alice }, { type: "SendMessage", ...alice, recipient: "bob", text: "after logout" });
     expect(results[5]).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
   });
 

@@ -46,7 +46,15 @@ class Follower {
     // A founder: the cluster's first entry holds its voters (src/log/identity.ts).
     this.disk.append([bootstrapEntry(voters)]);
     this.disk.setHardState({ term: bootstrapTerm, vote: 0, commit: bootstrapIndex });
-    this.core = new RaftCore({ id, storage: this.disk, hardState: this.disk.hardState, applied: bootstrapIndex, random: () => 0.5, electionTicks: 30, heartbeatTicks: 5 });
+    this.core = new RaftCore({
+      id,
+      storage: this.disk,
+      hardState: this.disk.hardState,
+      applied: bootstrapIndex,
+      random: () => 0.5,
+      electionTicks: 30,
+      heartbeatTicks: 5,
+    });
   }
 
   receive(message: Message): Message[] {
@@ -157,6 +165,12 @@ describe("batched ReadIndex (dissertation §6.4)", () => {
     await nextTurn();
     const term = node.leaderInfo().term;
     node.step({ type: "append", from: 2, to: 1, term: term + 1, prevIndex: 0, prevTerm: 0, entries: [], leaderCommit: 0, heartbeatRound: 0 });
-    for (const read of [inFlight, queued]) expect(await read.then(() => null, (error: unknown) => error)).toBeInstanceOf(NotLeaderError);
+    for (const read of [inFlight, queued])
+      expect(
+        await read.then(
+          () => null,
+          (error: unknown) => error,
+        ),
+      ).toBeInstanceOf(NotLeaderError);
   });
 });

@@ -38,9 +38,12 @@ class RecordingMachine implements StateMachine<string> {
   }
 }
 
-function setUp(db = openDatabase(":memory:"), onFatal: (error: Error) => void = (error) => {
-  throw error;
-}) {
+function setUp(
+  db = openDatabase(":memory:"),
+  onFatal: (error: Error) => void = (error) => {
+    throw error;
+  },
+) {
   if (!open.includes(db)) open.push(db);
   const log = new LogStore(db);
   const machine = new RecordingMachine(() => log);

@@ -26,7 +26,6 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-
 function replicaFiles() {
   const directory = temporaryDirectory("snapshot-");
   cleanups.push(() => directory.remove());
@@ -118,7 +117,12 @@ describe("compacting the log", () => {
   test("drops the prefix, keeps the tail readable, and remembers the term and membership at the point", () => {
     const files = replicaFiles();
     const { log } = files.open("chat.db");
-    const config = { index: 3, term: 2, type: "config", payload: JSON.stringify({ voters: [{ id: 1, address: "a:1" }], learners: [{ id: 2, address: "b:2" }] }) };
+    const config = {
+      index: 3,
+      term: 2,
+      type: "config",
+      payload: JSON.stringify({ voters: [{ id: 1, address: "a:1" }], learners: [{ id: 2, address: "b:2" }] }),
+    };
     log.append([
       { index: 1, term: 1, type: "noop", payload: "" },
       { index: 2, term: 1, type: "command", payload: "{}" },
@@ -153,7 +157,10 @@ describe("installing a snapshot over an existing log", () => {
     const entries = fc.sample(logArbitrary(40), { numRuns: 1, seed: 21 })[0]!;
     const { files, header, chunks, digest } = await snapshotOf(entries);
     const target = files.open("target.db");
-    target.log.append([1, 2, 3].map((index) => ({ index, term: 1, type: "noop", payload: "" })), { term: 1, vote: 1, commit: 1 });
+    target.log.append(
+      [1, 2, 3].map((index) => ({ index, term: 1, type: "noop", payload: "" })),
+      { term: 1, vote: 1, commit: 1 },
+    );
     const staging = new SnapshotStaging(join(files.directory, "staging.db"), header);
     for (const chunk of chunks) staging.add(chunk);
     staging.finish(digest);

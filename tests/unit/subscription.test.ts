@@ -35,7 +35,9 @@ function chat() {
     { type: "Login", username: "bob", accountIndex: 2, tokenHash: "tb", sessionNonce: "n" },
   );
   const send = (count: number) =>
-    run(...Array.from({ length: count }, (_, i): ChatOperation => ({ type: "SendMessage", username: "alice", tokenHash: "ta", recipient: "bob", text: `m${i}` })));
+    run(
+      ...Array.from({ length: count }, (_, i): ChatOperation => ({ type: "SendMessage", username: "alice", tokenHash: "ta", recipient: "bob", text: `m${i}` })),
+    );
   return { projections, run, send };
 }
 

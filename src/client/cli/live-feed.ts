@@ -38,8 +38,7 @@ export class LiveFeed {
     this.subscription = this.client.follow(0, {
       onMessage: (message) => this.receive(message),
       onOpen: () => this.handlers.onLive?.(),
-      onInterrupted: (error) =>
-        this.handlers.onNotice(`live messages interrupted (${reason(error)}); reconnecting until a leader answers`),
+      onInterrupted: (error) => this.handlers.onNotice(`live messages interrupted (${reason(error)}); reconnecting until a leader answers`),
       onResumed: (resumption) => this.handlers.onResumed(resumption),
       onEnd: (error) => this.ended(error),
     });

@@ -61,7 +61,10 @@ function isCommandName(word: string): word is CommandName {
 
 /** The typed command on `line`; null for a blank line or a `#` comment. Throws CommandLineError. */
 export function parseCommandLine(line: string): Command | null {
-  const words = line.trim().split(/\s+/).filter((word) => word.length > 0);
+  const words = line
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word.length > 0);
   if (words.length === 0 || words[0]!.startsWith("#")) return null;
   const word = words[0]!.toLowerCase();
   const name = aliases[word] ?? word;

@@ -8,9 +8,7 @@ import { leaderHeartbeatMs } from "./constants.ts";
 import { LiveFeed, type LiveFeedHandlers } from "./live-feed.ts";
 
 /** The listing `more` continues: the next page of the last `users` or `history`. */
-export type Continuation =
-  | { listing: "users"; pattern: string; pageToken: string }
-  | { listing: "history"; count: number; beforeId: number };
+export type Continuation = { listing: "users"; pattern: string; pageToken: string } | { listing: "history"; count: number; beforeId: number };
 
 export interface SessionEvents {
   message(message: ChatMessage): void;

@@ -17,7 +17,19 @@
 // "Consensus: Bridging Theory and Practice" (2014).
 
 import { assert } from "./assert.ts";
-import { assertLimits, defaultRankTicks, electionTicksDefault, heartbeatTicksDefault, maxBytesPerAppendDefault, maxCommittedEntriesPerReady, maxEntriesPerAppendDefault, maxInflightAppendsDefault, maxPendingReadsDefault, maxUncommittedEntriesDefault, type Limits } from "./constants.ts";
+import {
+  assertLimits,
+  defaultRankTicks,
+  electionTicksDefault,
+  heartbeatTicksDefault,
+  maxBytesPerAppendDefault,
+  maxCommittedEntriesPerReady,
+  maxEntriesPerAppendDefault,
+  maxInflightAppendsDefault,
+  maxPendingReadsDefault,
+  maxUncommittedEntriesDefault,
+  type Limits,
+} from "./constants.ts";
 import { LogView } from "./log-view.ts";
 import { applyConfChange, copyMembership, membershipFromConfig, membershipFromEntry, sameMembership } from "./membership.ts";
 import { Progress } from "./progress.ts";
@@ -336,7 +348,7 @@ export class RaftCore {
   reportSnapshot(to: NodeId, status: "finished" | "failed"): void {
     if (this.role !== "leader") return;
     const peer = this.progress.get(to);
-    if (!peer || peer.state !== "snapshot") return;
+    if (peer?.state !== "snapshot") return;
     const next = status === "finished" ? Math.max(peer.match, peer.pendingSnapshot) + 1 : peer.match + 1;
     peer.becomeProbe(next);
     peer.probeSent = true;
@@ -484,7 +496,16 @@ export class RaftCore {
     // down; other stale messages are dropped (paper §5.1).
     if (message.type === "append" || message.type === "snapshot") {
       const rejectedIndex = message.type === "append" ? message.prevIndex : 0;
-      this.send({ type: "appendResponse", to: message.from, success: false, matchIndex: 0, rejectedIndex, conflictIndex: 0, conflictTerm: 0, heartbeatRound: 0 });
+      this.send({
+        type: "appendResponse",
+        to: message.from,
+        success: false,
+        matchIndex: 0,
+        rejectedIndex,
+        conflictIndex: 0,
+        conflictTerm: 0,
+        heartbeatRound: 0,
+      });
     } else if (message.type === "preVote") {
       this.send({ type: "preVoteResponse", to: message.from, granted: false });
     }
@@ -629,10 +650,7 @@ export class RaftCore {
   /** RequestVote receiver (paper figure 2, §5.2, §5.4.1), shared by pre-votes. */
   private handleVoteRequest(message: PreVoteMessage | VoteMessage): void {
     const preVote = message.type === "preVote";
-    const canVote =
-      this.vote === message.from ||
-      (this.vote === noNode && this.leaderId === noNode) ||
-      (preVote && message.term > this.term);
+    const canVote = this.vote === message.from || (this.vote === noNode && this.leaderId === noNode) || (preVote && message.term > this.term);
     // A node outside its own membership (removed, or joining and not yet told
     // of its config) grants nothing. A learner does answer: the candidate only
     // asks it because the candidate's newer config made it a voter (a promote
@@ -735,11 +753,36 @@ export class RaftCore {
       this.setMembership(this.computeMembership());
     }
     // Our commit index is now at least the snapshot's: all of it matches the leader.
-    this.send({ type: "appendResponse", to: message.from, success: true, matchIndex: this.log.committed, rejectedIndex: 0, conflictIndex: 0, conflictTerm: 0, heartbeatRound: 0 });
+    this.send({
+      type: "appendResponse",
+      to: message.from,
+      success: true,
+      matchIndex: this.log.committed,
+      rejectedIndex: 0,
+      conflictIndex: 0,
+      conflictTerm: 0,
+      heartbeatRound: 0,
+    });
   }
 
-  private sendAppendResponse(message: AppendMessage, success: boolean, matchIndex: number, conflictIndex: number, conflictTerm: number, rejectedIndex = 0): void {
-    this.send({ type: "appendResponse", to: message.from, success, matchIndex, rejectedIndex, conflictIndex, conflictTerm, heartbeatRound: message.heartbeatRound });
+  private sendAppendResponse(
+    message: AppendMessage,
+    success: boolean,
+    matchIndex: number,
+    conflictIndex: number,
+    conflictTerm: number,
+    rejectedIndex = 0,
+  ): void {
+    this.send({
+      type: "appendResponse",
+      to: message.from,
+      success,
+      matchIndex,
+      rejectedIndex,
+      conflictIndex,
+      conflictTerm,
+      heartbeatRound: message.heartbeatRound,
+    });
   }
 
   // ---------------------------------------------------------------- leader side of replication

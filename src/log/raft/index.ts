@@ -11,7 +11,15 @@
 //   constants.ts      named bounds and their relations
 
 export { RaftCore, type RaftOptions } from "./core.ts";
-export { applyConfChange, bootstrapEntry, bootstrapIndex, bootstrapTerm, configFromMembership, membershipFromConfig, membershipFromEntry } from "./membership.ts";
+export {
+  applyConfChange,
+  bootstrapEntry,
+  bootstrapIndex,
+  bootstrapTerm,
+  configFromMembership,
+  membershipFromConfig,
+  membershipFromEntry,
+} from "./membership.ts";
 export { MemoryStorage, noSnapshot } from "./memory-storage.ts";
 export { RaftInvariantError } from "./assert.ts";
 export * from "./types.ts";

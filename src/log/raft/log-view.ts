@@ -22,7 +22,11 @@ export class LogView {
   committed: number;
   applied: number;
 
-  constructor(private readonly storage: LogStorage, committed: number, applied: number) {
+  constructor(
+    private readonly storage: LogStorage,
+    committed: number,
+    applied: number,
+  ) {
     this.unstableOffset = storage.lastIndex() + 1;
     // A snapshot covers only committed entries, so its index is committed too (a crash may leave the
     // stored commit behind a snapshot point written in the same transaction as the state it describes).

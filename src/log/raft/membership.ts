@@ -84,7 +84,10 @@ export const bootstrapTerm = 1;
 export function bootstrapEntry(voters: readonly Member[]): Entry {
   assert(voters.length > 0, "a cluster needs at least one voter");
   assert(new Set(voters.map((voter) => voter.id)).size === voters.length, "duplicate voter ids");
-  assert(voters.every((voter) => Number.isInteger(voter.id) && voter.id >= 1), "node ids start at 1");
+  assert(
+    voters.every((voter) => Number.isInteger(voter.id) && voter.id >= 1),
+    "node ids start at 1",
+  );
   const sorted = [...voters].sort((a, b) => a.id - b.id).map(({ id, address }) => ({ id, address }));
   const data: ConfigEntryData = { voters: sorted, learners: [] };
   return { index: bootstrapIndex, term: bootstrapTerm, type: "config", data: JSON.stringify(data) };

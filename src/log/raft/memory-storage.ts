@@ -1,6 +1,7 @@
-// In-memory LogStorage: the "disk" of the simulator and of unit tests. The
-// SQLite store will implement the same LogStorage view and the same write rules
-// (append truncates from the first written index; compact and applySnapshot
+// In-memory LogStorage: the "disk" of the core simulator and of unit tests.
+// The SQLite store (src/log/raft-storage.ts over src/log/log-store.ts) gives
+// the core the same LogStorage view under the same write rules (append
+// truncates from the first written index; compaction and snapshot installs
 // keep term(snapshot index) answerable).
 
 import { assert } from "./assert.ts";
@@ -47,7 +48,10 @@ export class MemoryStorage implements LogStorage {
   }
 
   entries(lo: number, hiExclusive: number, maxBytes = Infinity): Entry[] {
-    assert(lo >= this.firstIndex() && hiExclusive <= this.lastIndex() + 1, `entries(${lo}, ${hiExclusive}) out of range [${this.firstIndex()}, ${this.lastIndex() + 1})`);
+    assert(
+      lo >= this.firstIndex() && hiExclusive <= this.lastIndex() + 1,
+      `entries(${lo}, ${hiExclusive}) out of range [${this.firstIndex()}, ${this.lastIndex() + 1})`,
+    );
     const out: Entry[] = [];
     let bytes = 0;
     for (let index = lo; index < hiExclusive; index++) {

@@ -30,7 +30,10 @@ export class Progress {
   /** In snapshot state: the index of the snapshot sent. */
   pendingSnapshot = 0;
 
-  constructor(next: number, private readonly maxInflight: number) {
+  constructor(
+    next: number,
+    private readonly maxInflight: number,
+  ) {
     assert(next >= 1, "next index starts at 1");
     this.next = next;
   }

@@ -206,9 +206,7 @@ export type Message =
 export type MessageType = Message["type"];
 
 /** Answer to readIndex(): serve the read once the state machine has applied `index`. */
-export type ReadState =
-  | { requestId: string; ok: true; index: number }
-  | { requestId: string; ok: false; leaderId: NodeId };
+export type ReadState = { requestId: string; ok: true; index: number } | { requestId: string; ok: false; leaderId: NodeId };
 
 /**
  * Every refusal names a node to redirect to: the leader, or, while a

@@ -10,13 +10,7 @@
  */
 import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
-import {
-  chatApplicationId,
-  checkHeader,
-  checkIntegrity,
-  DatabaseRefusedError,
-  knownMigrationCount,
-} from "../../storage/database.ts";
+import { chatApplicationId, checkHeader, checkIntegrity, DatabaseRefusedError, knownMigrationCount } from "../../storage/database.ts";
 import { projectionTableNames } from "../../projections/hash.ts";
 
 /** How long a read waits while a running replica holds a lock (WAL recovery, checkpoint). */
@@ -71,17 +65,12 @@ function checkOwnership(db: Database, path: string): void {
 function checkSchema(db: Database, path: string): void {
   const known = knownMigrationCount();
   const hasJournal = db.query("SELECT name FROM sqlite_master WHERE name = '__drizzle_migrations'").get();
-  const applied = hasJournal
-    ? (db.query("SELECT COUNT(*) AS count FROM __drizzle_migrations").get() as { count: number }).count
-    : 0;
+  const applied = hasJournal ? (db.query("SELECT COUNT(*) AS count FROM __drizzle_migrations").get() as { count: number }).count : 0;
   if (applied > known) {
     throw new DatabaseRefusedError(path, `its schema is newer than this program (${applied} migrations, ${known} known)`);
   }
   if (applied < known) {
-    throw new DatabaseRefusedError(
-      path,
-      `its schema is older than this program (${applied} of ${known} migrations): start its replica once to migrate it`,
-    );
+    throw new DatabaseRefusedError(path, `its schema is older than this program (${applied} of ${known} migrations): start its replica once to migrate it`);
   }
   for (const table of [...logTableNames, ...projectionTableNames]) {
     if (!db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(table)) {

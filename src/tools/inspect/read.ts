@@ -64,9 +64,10 @@ export function readUsers(db: Database, limit: number): Section<UserRow> {
 }
 
 export function readMessages(db: Database, limit: number): Section<MessageSummaryRow> {
-  const rows = db
-    .query("SELECT id, sent_at_ms AS sentAtMs, sender, recipient, read, text FROM messages ORDER BY id LIMIT ?")
-    .all(limit) as (Omit<MessageSummaryRow, "read"> & { read: number })[];
+  const rows = db.query("SELECT id, sent_at_ms AS sentAtMs, sender, recipient, read, text FROM messages ORDER BY id LIMIT ?").all(limit) as (Omit<
+    MessageSummaryRow,
+    "read"
+  > & { read: number })[];
   return {
     rows: rows.map((row) => ({ ...row, read: row.read === 1 })),
     more: count(db, "SELECT COUNT(*) AS count FROM messages") - rows.length,
@@ -75,9 +76,13 @@ export function readMessages(db: Database, limit: number): Section<MessageSummar
 
 /** Log entries with index ≤ `upTo`, oldest first; a bad checksum is shown, not thrown. */
 export function readLog(db: Database, limit: number, upTo = Number.MAX_SAFE_INTEGER): Section<LogRow> {
-  const stored = db
-    .query("SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx <= ? ORDER BY idx LIMIT ?")
-    .all(upTo, limit) as { index: number; term: number; type: string; payload: string; checksum: number }[];
+  const stored = db.query("SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx <= ? ORDER BY idx LIMIT ?").all(upTo, limit) as {
+    index: number;
+    term: number;
+    type: string;
+    payload: string;
+    checksum: number;
+  }[];
   const rows = stored.map((entry) => ({
     index: entry.index,
     term: entry.term,
@@ -85,8 +90,7 @@ export function readLog(db: Database, limit: number, upTo = Number.MAX_SAFE_INTE
     ...describeEntry(entry.type, entry.payload),
     checksumOk: entryChecksum(entry) === entry.checksum,
   }));
-  const total = (db.query("SELECT COUNT(*) AS count FROM log_entries WHERE idx <= ?").get(upTo) as { count: number })
-    .count;
+  const total = (db.query("SELECT COUNT(*) AS count FROM log_entries WHERE idx <= ?").get(upTo) as { count: number }).count;
   return { rows, more: total - rows.length };
 }
 

@@ -5,9 +5,7 @@ import { displayText, formatTable, formatTime, quotePreview, shortHash } from ".
 
 export function renderState(path: string, state: StoredState): string[] {
   const range = state.lastIndex < state.firstIndex ? "empty" : `${state.firstIndex}..${state.lastIndex}`;
-  const lines = [
-    `${displayText(path)}: log ${range}, term ${state.term}, commit ${state.commitIndex}, applied ${state.appliedIndex}`,
-  ];
+  const lines = [`${displayText(path)}: log ${range}, term ${state.term}, commit ${state.commitIndex}, applied ${state.appliedIndex}`];
   if (state.snapshotIndex > 0) {
     lines.push(`compacted: entries up to ${state.snapshotIndex} (term ${state.snapshotTerm}) live on in the tables only`);
   }
@@ -18,12 +16,7 @@ export function renderState(path: string, state: StoredState): string[] {
 }
 
 export function renderUsers(section: Section<UserRow>): string[] {
-  const rows = section.rows.map((user) => [
-    displayText(user.username),
-    formatTime(user.createdAtMs),
-    `#${user.createdIndex}`,
-    String(user.unread),
-  ]);
+  const rows = section.rows.map((user) => [displayText(user.username), formatTime(user.createdAtMs), `#${user.createdIndex}`, String(user.unread)]);
   return titled("Users", section, formatTable(["username", "created", "entry", "unread"], rows));
 }
 

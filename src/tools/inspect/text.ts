@@ -10,6 +10,7 @@ export const textPreviewCharsMax = 40;
 export const hashPrefixChars = 8;
 
 // C0/C1 controls, line and paragraph separators, and bidi overrides (which can reorder what is shown).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` with every control character shown as an escape (\n, \u001b, ...). */
@@ -41,9 +42,7 @@ export function formatTime(ms: number): string {
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = headers.map((header, column) =>
-    Math.max(Array.from(header).length, ...rows.map((row) => Array.from(row[column] ?? "").length)),
-  );
+  const widths = headers.map((header, column) => Math.max(Array.from(header).length, ...rows.map((row) => Array.from(row[column] ?? "").length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) => (column === cells.length - 1 ? cell : cell + " ".repeat(widths[column]! - Array.from(cell).length)))

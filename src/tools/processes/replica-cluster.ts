@@ -53,7 +53,10 @@ export class ReplicaCluster {
 
   /** Lays out the scratch directory without starting anything (to seed data first); `startAll` starts it. */
   static async create<Cluster extends ReplicaCluster>(
-    this: new (layout: ClusterLayout, secret: string) => Cluster,
+    this: new (
+      layout: ClusterLayout,
+      secret: string,
+    ) => Cluster,
     size: number,
     options: ReplicaClusterOptions = {},
   ): Promise<Cluster> {
@@ -67,7 +70,10 @@ export class ReplicaCluster {
    * again on other ports.
    */
   static async start<Cluster extends ReplicaCluster>(
-    this: new (layout: ClusterLayout, secret: string) => Cluster,
+    this: new (
+      layout: ClusterLayout,
+      secret: string,
+    ) => Cluster,
     size: number,
     options: ReplicaClusterOptions = {},
   ): Promise<Cluster> {
@@ -214,7 +220,9 @@ export class ReplicaCluster {
   private spawn(id: number, dataDir: string): ReplicaProcess {
     const member = this.members.get(id);
     if (member?.joined) {
-      const peers = this.running().filter((other) => other.id !== id).map((other) => other.address);
+      const peers = this.running()
+        .filter((other) => other.id !== id)
+        .map((other) => other.address);
       return this.spawnJoiner(id, member.port, dataDir, peers);
     }
     const args = ["--server_id", String(id), "--data_dir", dataDir, "--config_master", this.layout.configMaster];

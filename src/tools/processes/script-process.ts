@@ -34,7 +34,10 @@ export class ScriptProcess {
   /** Resolves with the exit code once the process has exited and both streams are read to their end. */
   readonly finished: Promise<number>;
 
-  constructor(readonly child: ScriptSubprocess, options: ScriptOptions) {
+  constructor(
+    readonly child: ScriptSubprocess,
+    options: ScriptOptions,
+  ) {
     const logFd = options.logFile ? openSync(options.logFile, "a") : null;
     const collect = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>
       new LineCollector(stream, {

@@ -45,7 +45,11 @@ export class Admin {
   /** A change was proposed at least once: "invalidChange" then means it already took effect. */
   private proposedOnce = false;
 
-  constructor(private readonly random: SimRandom, private readonly port: AdminPort, private readonly rate: number) {}
+  constructor(
+    private readonly random: SimRandom,
+    private readonly port: AdminPort,
+    private readonly rate: number,
+  ) {}
 
   step(now: number, active: boolean): void {
     if (!this.current) {
@@ -59,7 +63,10 @@ export class Admin {
     }
     if (this.pending) {
       const core = this.port.core(this.pending.node);
-      if (core && core.commitIndex >= this.pending.index && core.termAt(this.pending.index) === this.pending.term) return this.finish("committed");
+      if (core && core.commitIndex >= this.pending.index && core.termAt(this.pending.index) === this.pending.term) {
+        this.finish("committed");
+        return;
+      }
       if (now - this.pending.sentAt < adminRetryTicks) return;
       this.pending = null;
     }
@@ -104,7 +111,8 @@ export class Admin {
     if (result?.reason === "invalidChange") {
       // Either an earlier attempt took effect, or the world moved on (say, the
       // learner to promote was removed). Both end this change.
-      return this.finish(this.proposedOnce ? "already in effect" : "invalid");
+      this.finish(this.proposedOnce ? "already in effect" : "invalid");
+      return;
     }
     if (!result || result.reason === "notLeader" || result.reason === "transferring") this.target = result && result.leaderId !== 0 ? result.leaderId : 0;
     this.retryAt = now + adminBackoffTicks;

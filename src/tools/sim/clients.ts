@@ -121,7 +121,11 @@ export class Reader {
   private issued = new Map<string, PendingRead>();
   checked = 0;
 
-  constructor(private readonly random: SimRandom, private readonly port: ClientPort, private readonly writers: readonly Writer[]) {
+  constructor(
+    private readonly random: SimRandom,
+    private readonly port: ClientPort,
+    private readonly writers: readonly Writer[],
+  ) {
     this.target = random.pick(port.nodeIds);
   }
 
@@ -158,7 +162,11 @@ export class Reader {
       if (read.node !== node || stateMachine.appliedIndex < read.index) return true;
       for (const [clientId, acked] of read.ackedAtStart) {
         const seen = stateMachine.lastSeq.get(clientId) ?? 0;
-        if (seen < acked) throw new SimViolation("linearizable reads", `${read.requestId} on node ${node} at index ${read.index} sees ${clientId}:${seen}, but ${acked} was acked before it began`);
+        if (seen < acked)
+          throw new SimViolation(
+            "linearizable reads",
+            `${read.requestId} on node ${node} at index ${read.index} sees ${clientId}:${seen}, but ${acked} was acked before it began`,
+          );
       }
       this.checked++;
       return false;

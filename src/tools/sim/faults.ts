@@ -85,7 +85,11 @@ export interface FaultTarget {
 export class FaultInjector {
   partitions = 0;
 
-  constructor(private readonly random: SimRandom, private readonly profile: FaultProfile, private readonly target: FaultTarget) {}
+  constructor(
+    private readonly random: SimRandom,
+    private readonly profile: FaultProfile,
+    private readonly target: FaultTarget,
+  ) {}
 
   step(): void {
     if (this.random.chance(this.profile.partitionRate)) this.changePartition();
@@ -109,7 +113,10 @@ export class FaultInjector {
       network.split(shuffled.slice(0, cut), shuffled.slice(cut));
     } else if (kind === "isolate") {
       const victim = this.pickVictim(nodeIds);
-      network.split([victim], nodeIds.filter((id) => id !== victim));
+      network.split(
+        [victim],
+        nodeIds.filter((id) => id !== victim),
+      );
     } else if (kind === "oneWay") {
       const from = this.random.pick(nodeIds);
       const to = this.random.pick(nodeIds.filter((id) => id !== from));

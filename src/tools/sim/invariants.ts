@@ -47,14 +47,20 @@ export class InvariantChecker {
     const granted = this.grants.get(`${term}:${id}`) ?? new Set<NodeId>();
     const votes = voters.filter((voter) => voter === id || granted.has(voter)).length;
     if (!voters.includes(id) || votes < quorumOf(voters)) {
-      throw new SimViolation("leaders are elected by their voters only", `node ${id} leads term ${term} with voters ${voters.join(",")} but grants from ${[...granted].join(",")}`);
+      throw new SimViolation(
+        "leaders are elected by their voters only",
+        `node ${id} leads term ${term} with voters ${voters.join(",")} but grants from ${[...granted].join(",")}`,
+      );
     }
     // Only entries committed in earlier terms: a candidate of an old term may
     // still win with votes granted long ago, after a newer term committed more.
     this.committed.forEach((entry, position) => {
       if (entry.index < firstIndex - 1) return; // compacted into its snapshot, checked when taken
       if (this.commitTerms[position]! < term && termAt(entry.index) !== entry.term) {
-        throw new SimViolation("leader completeness", `leader ${id} of term ${term} lacks ${describe(entry)} committed in term ${this.commitTerms[position]} (has term ${termAt(entry.index)})`);
+        throw new SimViolation(
+          "leader completeness",
+          `leader ${id} of term ${term} lacks ${describe(entry)} committed in term ${this.commitTerms[position]} (has term ${termAt(entry.index)})`,
+        );
       }
     });
   }
@@ -71,10 +77,11 @@ export class InvariantChecker {
 
   /** A granted (real) vote, as sent. A node outside its own membership must never grant one. */
   onVoteGranted(voter: NodeId, candidate: NodeId, term: number, voterIsMember: boolean): void {
-    if (!voterIsMember) throw new SimViolation("non-members never vote", `node ${voter} is in no membership of its own but granted ${candidate} a vote in term ${term}`);
+    if (!voterIsMember)
+      throw new SimViolation("non-members never vote", `node ${voter} is in no membership of its own but granted ${candidate} a vote in term ${term}`);
     const key = `${term}:${candidate}`;
-    let set = this.grants.get(key);
-    if (!set) this.grants.set(key, (set = new Set()));
+    const set = this.grants.get(key) ?? new Set<NodeId>();
+    this.grants.set(key, set);
     set.add(voter);
   }
 
@@ -82,7 +89,10 @@ export class InvariantChecker {
   onSnapshot(id: NodeId, snapshot: SnapshotMeta): void {
     const known = this.committed[snapshot.index - 1];
     if (!known || known.term !== snapshot.term) {
-      throw new SimViolation("snapshots hold committed entries only", `node ${id} snapshot ${snapshot.index}@${snapshot.term}, known ${known ? describe(known) : "nothing"}`);
+      throw new SimViolation(
+        "snapshots hold committed entries only",
+        `node ${id} snapshot ${snapshot.index}@${snapshot.term}, known ${known ? describe(known) : "nothing"}`,
+      );
     }
   }
 
@@ -108,7 +118,12 @@ export class InvariantChecker {
     // Entries covered by an installed snapshot were committed before it was taken.
     for (let index = Math.max(previousCommit, disk.snapshot().index) + 1; index <= commit; index++) {
       const entry = disk.entries(index, index + 1)[0]!;
-      this.recordCommitted(id, entry, disk.hardState.term, disks.filter((view) => voters.includes(view.id)));
+      this.recordCommitted(
+        id,
+        entry,
+        disk.hardState.term,
+        disks.filter((view) => voters.includes(view.id)),
+      );
     }
   }
 
@@ -116,7 +131,10 @@ export class InvariantChecker {
     const known = this.committed[entry.index - 1];
     if (known) {
       if (!sameEntry(known, entry)) {
-        throw new SimViolation("no two replicas commit different entries at one index", `index ${entry.index}: ${describe(known)} vs node ${id} ${describe(entry)}`);
+        throw new SimViolation(
+          "no two replicas commit different entries at one index",
+          `index ${entry.index}: ${describe(known)} vs node ${id} ${describe(entry)}`,
+        );
       }
       return;
     }
@@ -152,7 +170,10 @@ export class InvariantChecker {
       });
       if (voters.length >= quorumOf(disks)) {
         const ids = voters.map(({ id }) => id).join(",");
-        throw new SimViolation("no future leader can lack a committed entry", `${describe(entry)} just committed, but node ${candidate.id} lacks it and nodes ${ids} would elect it`);
+        throw new SimViolation(
+          "no future leader can lack a committed entry",
+          `${describe(entry)} just committed, but node ${candidate.id} lacks it and nodes ${ids} would elect it`,
+        );
       }
     }
   }

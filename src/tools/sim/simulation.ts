@@ -253,7 +253,7 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     for (const report of due) {
       const leader = this.nodes[report.leader - 1]!;
       const progress = leader.core?.progressOf(report.to);
-      if (!progress || progress.state !== "snapshot" || progress.pendingSnapshot !== report.index) continue;
+      if (progress?.state !== "snapshot" || progress.pendingSnapshot !== report.index) continue;
       leader.core!.reportSnapshot(report.to, "failed");
       this.drive(leader);
     }
@@ -282,7 +282,10 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
         this.trace.add(this.now, node.id, "role", { ...ready.softState, term: core.currentTerm });
         const campaigning = ready.softState.role === "preCandidate" || ready.softState.role === "candidate";
         if (campaigning && !core.voterIds.includes(node.id)) {
-          throw new SimViolation("learners and non-members never campaign", `node ${node.id} is a ${ready.softState.role} with voters ${core.voterIds.join(",")}`);
+          throw new SimViolation(
+            "learners and non-members never campaign",
+            `node ${node.id} is a ${ready.softState.role} with voters ${core.voterIds.join(",")}`,
+          );
         }
       }
       if (ready.membership) this.trace.add(this.now, node.id, "membership", ready.membership);
@@ -306,7 +309,10 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     if (membership.configIndex > core.commitIndex) {
       const uncommitted = core.entries(core.commitIndex + 1, core.lastIndex + 1).filter((entry) => entry.type === "config");
       if (uncommitted.length > 1) {
-        throw new SimViolation("at most one uncommitted config change", `leader ${node.id} has config entries ${uncommitted.map((entry) => entry.index).join(",")} above commit ${core.commitIndex}`);
+        throw new SimViolation(
+          "at most one uncommitted config change",
+          `leader ${node.id} has config entries ${uncommitted.map((entry) => entry.index).join(",")} above commit ${core.commitIndex}`,
+        );
       }
     }
   }
@@ -369,7 +375,10 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
       // The leader's driver streams its stored snapshot's state alongside the message.
       const stored = node.snapshot;
       if (!stored || stored.meta.index !== message.snapshot.index || stored.meta.term !== message.snapshot.term) {
-        throw new SimViolation("a snapshot message describes the stored snapshot", `node ${node.id} sent ${message.snapshot.index}@${message.snapshot.term}, stored ${stored ? `${stored.meta.index}@${stored.meta.term}` : "none"}`);
+        throw new SimViolation(
+          "a snapshot message describes the stored snapshot",
+          `node ${node.id} sent ${message.snapshot.index}@${message.snapshot.term}, stored ${stored ? `${stored.meta.index}@${stored.meta.term}` : "none"}`,
+        );
       }
       this.snapshotStates.set(snapshotKey(message), stored.state.clone());
       const at = this.now + snapshotReportTicksFactor * this.profile.timing.electionTicks;
@@ -488,7 +497,9 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     const commit = leader.core!.commitIndex;
     if (commit !== leader.core!.lastIndex) return false;
     const hash = leader.stateMachine.hash();
-    return this.members().every((node) => node.core && node.core.commitIndex === commit && node.stateMachine.appliedIndex === commit && node.stateMachine.hash() === hash);
+    return this.members().every(
+      (node) => node.core && node.core.commitIndex === commit && node.stateMachine.appliedIndex === commit && node.stateMachine.hash() === hash,
+    );
   }
 
   private describeStall(targets: ReadonlyMap<Writer, number>): string {
@@ -509,7 +520,8 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     for (const node of members) {
       for (const writer of this.writers) {
         const applied = node.stateMachine.lastSeq.get(writer.clientId) ?? 0;
-        if (applied < writer.acked) throw new SimViolation("acknowledged writes survive", `node ${node.id} has ${writer.clientId} up to ${applied}, acked ${writer.acked}`);
+        if (applied < writer.acked)
+          throw new SimViolation("acknowledged writes survive", `node ${node.id} has ${writer.clientId} up to ${applied}, acked ${writer.acked}`);
       }
       const seen = new Set(node.stateMachine.order);
       if (seen.size !== node.stateMachine.order.length) throw new SimViolation("exactly once", `node ${node.id} applied a command twice`);

@@ -11,7 +11,10 @@ export interface ClientCommand {
 
 export class SimViolation extends Error {
   override name = "SimViolation";
-  constructor(readonly invariant: string, detail: string) {
+  constructor(
+    readonly invariant: string,
+    detail: string,
+  ) {
     super(`${invariant}: ${detail}`);
   }
 }

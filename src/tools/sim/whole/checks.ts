@@ -38,7 +38,10 @@ function checkNoStaleRecipientRejection(history: readonly HistoryEntry[]): void 
     if (entry.kind !== "send" || entry.outcome !== "fail" || !entry.error?.startsWith("NOT_FOUND")) continue;
     const createdAt = created.get(entry.recipient!);
     if (createdAt !== undefined && createdAt < entry.invokedAt) {
-      throw new SimViolation("rejections are linearizable", `${entry.user}'s send to ${entry.recipient} at ${entry.invokedAt} ms was refused (${entry.error}), but that account was acknowledged at ${createdAt} ms`);
+      throw new SimViolation(
+        "rejections are linearizable",
+        `${entry.user}'s send to ${entry.recipient} at ${entry.invokedAt} ms was refused (${entry.error}), but that account was acknowledged at ${createdAt} ms`,
+      );
     }
   }
 }

@@ -139,7 +139,14 @@ class WholeSimulation implements FaultTarget {
     const safetyMs = (options.safetyTicks ?? wholeSafetyTicksDefault) * tickMs;
     this.users = names.map((name, i) => {
       const arrivesAtMs = i === 0 ? 0 : this.random.int(0, safetyMs);
-      return new SimUser(name, `sim-client-${options.seed}-${i + 1}`, names.filter((other) => other !== name), this.random.fork(), clientWorld, arrivesAtMs);
+      return new SimUser(
+        name,
+        `sim-client-${options.seed}-${i + 1}`,
+        names.filter((other) => other !== name),
+        this.random.fork(),
+        clientWorld,
+        arrivesAtMs,
+      );
     });
   }
 
@@ -216,7 +223,8 @@ class WholeSimulation implements FaultTarget {
    */
   private async transferSnapshot(envelope: SnapshotEnvelope, reader: SnapshotReader): Promise<AppendResponseMessage | null> {
     const target = this.replicas[envelope.to - 1];
-    const reachable = () => target !== undefined && this.running(target) && !this.network.isCut(envelope.from, envelope.to) && !this.network.isCut(envelope.to, envelope.from);
+    const reachable = () =>
+      target !== undefined && this.running(target) && !this.network.isCut(envelope.from, envelope.to) && !this.network.isCut(envelope.to, envelope.from);
     try {
       if (!reachable()) return null;
       const staging = target!.node!.beginSnapshot(envelope, reader.header);
@@ -243,7 +251,7 @@ class WholeSimulation implements FaultTarget {
 
   private deliver(message: Message): void {
     const replica = this.replicas[message.to - 1];
-    if (!replica || !replica.isUp) return;
+    if (!replica?.isUp) return;
     if (replica.pausedUntil > this.now) {
       this.network.hold(message, replica.pausedUntil + 1);
       return;
@@ -389,7 +397,12 @@ class WholeSimulation implements FaultTarget {
 
   /** Every user got an operation through after healing, and every replica holds the same applied projection. */
   private usersThrough(okBefore: number): Set<string> {
-    return new Set(this.history.slice(okBefore).filter((entry) => entry.outcome === "ok").map((entry) => entry.user));
+    return new Set(
+      this.history
+        .slice(okBefore)
+        .filter((entry) => entry.outcome === "ok")
+        .map((entry) => entry.user),
+    );
   }
 
   private converged(okBefore: number): boolean {
@@ -415,7 +428,8 @@ class WholeSimulation implements FaultTarget {
 
   private finalChecks(): void {
     const hashes = this.replicas.map((replica) => projectionHash(replica.database()));
-    if (new Set(hashes).size !== 1) throw new SimViolation("replicas converge to the same projection", hashes.map((hash, i) => `r${i + 1}:${hash.slice(0, 12)}`).join(" "));
+    if (new Set(hashes).size !== 1)
+      throw new SimViolation("replicas converge to the same projection", hashes.map((hash, i) => `r${i + 1}:${hash.slice(0, 12)}`).join(" "));
     const stored = this.replicas[0]!.database().query("SELECT id, text FROM messages").all() as { id: number; text: string }[];
     checkHistory(this.history, stored);
   }
@@ -436,7 +450,14 @@ class WholeSimulation implements FaultTarget {
   private result(error: unknown): WholeSimResult {
     const operations: Record<string, number> = {};
     for (const entry of this.history) operations[`${entry.kind} ${entry.outcome}`] = (operations[`${entry.kind} ${entry.outcome}`] ?? 0) + 1;
-    const stats = { ticks: this.now, operations, crashes: this.crashes, clockJumps: this.clockJumps, leaders: this.leadersByTerm.size, snapshotsInstalled: this.snapshotsInstalled };
+    const stats = {
+      ticks: this.now,
+      operations,
+      crashes: this.crashes,
+      clockJumps: this.clockJumps,
+      leaders: this.leadersByTerm.size,
+      snapshotsInstalled: this.snapshotsInstalled,
+    };
     const base = { seed: this.options.seed, nodeCount: this.options.nodeCount, stats };
     if (!error) return { ...base, ok: true, trace: [] };
     const invariant = error instanceof SimViolation ? error.invariant : "unexpected exception";
