@@ -19,7 +19,7 @@ import {
 } from "./history-index.ts";
 import { searchLinearization, type SearchOperation } from "./linearizability.ts";
 
-/** Search steps allowed for one user's partition (and for each prefix tried when narrowing a failure). */
+/** Search steps allowed by default for one user's partition (and for each prefix tried when narrowing a failure). */
 export const accountSearchStepsMax = 200_000;
 
 interface InboxMessage {
@@ -145,14 +145,14 @@ function partitionOf(indexed: IndexedHistory, user: string): PartitionOperation[
 }
 
 /** Operations completing after `cutSeq` were still pending then: they may or may not have taken effect. */
-function searchUpTo(partition: readonly PartitionOperation[], cutSeq: number) {
+function searchUpTo(partition: readonly PartitionOperation[], cutSeq: number, stepBudget: number) {
   const operations: SearchOperation<AccountState>[] = partition
     .filter(({ record }) => record.invokeSeq < cutSeq)
     .map(({ record, step }) => {
       const required = record.completeSeq <= cutSeq;
       return { invokeSeq: record.invokeSeq, completeSeq: required ? record.completeSeq : Infinity, required, step };
     });
-  return searchLinearization(noAccount, operations, stateKey, accountSearchStepsMax);
+  return searchLinearization(noAccount, operations, stateKey, stepBudget);
 }
 
 /**
@@ -160,7 +160,7 @@ function searchUpTo(partition: readonly PartitionOperation[], cutSeq: number) {
  * linearizable (a binary search over time cuts: a cut of a linearizable
  * history is linearizable). That completion's operation is the culprit.
  */
-function firstFailingCompletion(partition: readonly PartitionOperation[]): OperationRecord {
+function firstFailingCompletion(partition: readonly PartitionOperation[], stepBudget: number): OperationRecord {
   const completed = partition
     .map(({ record }) => record)
     .filter((record) => record.completeSeq !== Infinity)
@@ -169,7 +169,7 @@ function firstFailingCompletion(partition: readonly PartitionOperation[]): Opera
   let high = completed.length - 1;
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
-    if (searchUpTo(partition, completed[middle]!.completeSeq) === "not-linearizable") high = middle;
+    if (searchUpTo(partition, completed[middle]!.completeSeq, stepBudget) === "not-linearizable") high = middle;
     else low = middle + 1;
   }
   return completed[low]!;
@@ -184,30 +184,30 @@ function usersOf(indexed: IndexedHistory): string[] {
   return [...users].sort();
 }
 
-export function checkAccountsLinearizable(indexed: IndexedHistory): PropertyResult {
+export function checkAccountsLinearizable(indexed: IndexedHistory, stepBudget = accountSearchStepsMax): PropertyResult {
   const failures: Finding[] = [];
   const giveUps: Finding[] = [];
   for (const user of usersOf(indexed)) {
     const partition = partitionOf(indexed, user);
-    const outcome = searchUpTo(partition, Infinity);
+    const outcome = searchUpTo(partition, Infinity, stepBudget);
     if (outcome === "inconclusive") {
       giveUps.push({
-        message: `inconclusive: search bound hit (${accountSearchStepsMax} steps) for user ${user}'s ${partition.length} operations`,
+        message: `inconclusive: search bound hit (${stepBudget} steps) for user ${user}'s ${partition.length} operations`,
         events: [],
       });
     }
-    if (outcome === "not-linearizable") failures.push(explainFailure(user, partition));
+    if (outcome === "not-linearizable") failures.push(explainFailure(user, partition, stepBudget));
   }
   if (failures.length > 0) return { verdict: "fail", findings: [...failures, ...giveUps] };
   return { verdict: giveUps.length > 0 ? "inconclusive" : "pass", findings: giveUps };
 }
 
-function explainFailure(user: string, partition: readonly PartitionOperation[]): Finding {
-  const culprit = firstFailingCompletion(partition);
+function explainFailure(user: string, partition: readonly PartitionOperation[], stepBudget: number): Finding {
+  const culprit = firstFailingCompletion(partition, stepBudget);
   const before = partition
     .map(({ record }) => record)
     .filter((record) => record !== culprit && record.invokeSeq < culprit.completeSeq);
-  const context = before.map((record) => `\n    ${describeOperation(record)}`).join("");
+  const context = before.map((record) => `\n      ${describeOperation(record)}`).join("");
   return {
     message:
       `user ${user}: no linearization explains ${describeOperation(culprit)}` +

@@ -26,14 +26,19 @@ export type * from "./history-model.ts";
 export { MalformedHistoryError } from "./history-index.ts";
 export { accountSearchStepsMax } from "./account-model.ts";
 
+export interface CheckOptions {
+  /** Search steps per user before property 4 says "inconclusive"; accountSearchStepsMax by default. */
+  accountSearchSteps?: number;
+}
+
 /** Checks every property. Throws MalformedHistoryError if the history breaks the recording rules. */
-export function checkHistory(history: History): CheckResult {
+export function checkHistory(history: History, options: CheckOptions = {}): CheckResult {
   const indexed = indexHistory(history);
   const properties: Record<PropertyName, PropertyResult> = {
     noAcknowledgedWriteLost: checkNoAcknowledgedWriteLost(indexed),
     appliedAtMostOnce: checkAppliedAtMostOnce(indexed),
     sendOrderFollowsRealTime: checkSendOrderFollowsRealTime(indexed),
-    accountsLinearizable: checkAccountsLinearizable(indexed),
+    accountsLinearizable: checkAccountsLinearizable(indexed, options.accountSearchSteps),
     subscribersSeeNoGapNoDuplicate: checkSubscribers(indexed),
     replicasConverge: checkReplicasConverge(history.replicas),
   };
