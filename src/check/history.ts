@@ -10,7 +10,8 @@
  * - durability.ts      1 no acknowledged write lost, 2 applied at most once,
  *                      3 ids follow real-time order
  * - linearizability.ts Wing & Gong search with memoization (generic)
- * - account-model.ts   4 per-user model of account and inbox, partitioned search
+ * - inbox-model.ts     the sequential model of one user's account and inbox
+ * - accounts-linearizable.ts  4 per-user partitions searched against that model
  * - subscriptions.ts   5 subscribers see no gap and no duplicate
  * - convergence.ts     6 replicas converge
  * docs/history-checker.md states each property precisely.
@@ -18,13 +19,13 @@
 import type { CheckResult, History, OperationKind, PropertyName, PropertyResult, Verdict } from "./history-model.ts";
 import { indexHistory, type Outcome } from "./history-index.ts";
 import { checkAppliedAtMostOnce, checkNoAcknowledgedWriteLost, checkSendOrderFollowsRealTime } from "./durability.ts";
-import { checkAccountsLinearizable } from "./account-model.ts";
+import { checkAccountsLinearizable } from "./accounts-linearizable.ts";
 import { checkSubscribers } from "./subscriptions.ts";
 import { checkReplicasConverge } from "./convergence.ts";
 
 export type * from "./history-model.ts";
 export { MalformedHistoryError } from "./history-index.ts";
-export { accountSearchStepsMax } from "./account-model.ts";
+export { accountSearchStepsMax } from "./accounts-linearizable.ts";
 
 export interface CheckOptions {
   /** Search steps per user before property 4 says "inconclusive"; accountSearchStepsMax by default. */

@@ -1,23 +1,25 @@
 /**
  * A linearizability search over one sequential model: Wing & Gong's
  * depth-first search (1993) with Lowe's memoization of (linearized set,
- * state), as Porcupine implements it. Operations sit in a doubly linked
+ * state), as Porcupine implements it, for a model that may be
+ * nondeterministic (a step may lead to several states). Operations sit in a doubly linked
  * list of call and return entries in time order; the search linearizes a
  * call whose predecessors allow it, and backtracks when it meets the return
  * of an operation it has not linearized yet.
  *
- * Required operations (completed ones) must all be linearized. Optional
- * ones (unknown outcome) have no return entry: they may be linearized any
- * time after their call, or never.
+ * Required operations (completed ones, and unknown ones known to have
+ * happened) must all be linearized. Optional ones (unknown outcome) have
+ * no return entry: they may be linearized any time after their call, or
+ * never.
  */
 
 export interface SearchOperation<S> {
   invokeSeq: number;
-  /** Infinity for an optional operation. */
+  /** Infinity when the operation may take effect at any time after its call. */
   completeSeq: number;
   required: boolean;
-  /** The state after this operation, or null if the model forbids it here. */
-  step(state: S): S | null;
+  /** The states this operation may lead to from `state`: none if the model forbids it there, several if the model does not decide. */
+  step(state: S): S[];
 }
 
 export type SearchOutcome = "linearizable" | "not-linearizable" | "inconclusive";
@@ -41,7 +43,8 @@ function buildEntries<S>(operations: readonly SearchOperation<S>[]): Entry {
       points.push({ seq: operation.completeSeq, entry: call.match });
     }
   });
-  points.sort((a, b) => a.seq - b.seq);
+  // Not a subtraction: two returns at Infinity would compare as NaN.
+  points.sort((a, b) => (a.seq === b.seq ? 0 : a.seq < b.seq ? -1 : 1));
   const head: Entry = { operation: -1, isCall: false, match: null, prev: null, next: null };
   let last = head;
   for (const { entry } of points) {
@@ -95,32 +98,31 @@ export function searchLinearization<S>(
     if (++steps > stepBudget) return "inconclusive";
     if (entry && entry.isCall) {
       const operation = operations[entry.operation]!;
-      const after = operation.step(state);
-      if (after !== null) {
-        linearized[entry.operation] = "1";
-        const key = `${linearized.join("")}|${stateKey(after)}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          stack.push({ call: entry, before: state });
-          state = after;
-          lift(entry);
-          if (operation.required) requiredLeft--;
-          entry = head.next;
-          continue;
-        }
-        linearized[entry.operation] = "0";
+      linearized[entry.operation] = "1";
+      const prefix = `${linearized.join("")}|`;
+      const after = operation.step(state).find((next) => !seen.has(prefix + stateKey(next)));
+      if (after !== undefined) {
+        seen.add(prefix + stateKey(after));
+        stack.push({ call: entry, before: state });
+        state = after;
+        lift(entry);
+        if (operation.required) requiredLeft--;
+        entry = head.next;
+        continue;
       }
+      linearized[entry.operation] = "0";
       entry = entry.next;
       continue;
     }
-    // A return whose call is not linearized (or the end of the list): undo the last choice.
+    // A return whose call is not linearized (or the end of the list): undo the last choice,
+    // then try that call's other next states (the ones tried are remembered as seen).
     const top = stack.pop();
     if (!top) return "not-linearizable";
     linearized[top.call.operation] = "0";
     if (operations[top.call.operation]!.required) requiredLeft++;
     unlift(top.call);
     state = top.before;
-    entry = top.call.next;
+    entry = top.call;
   }
   return "linearizable";
 }

@@ -21,6 +21,7 @@ import {
   type ReplicaFinalState,
   type SeenMessage,
 } from "../../src/check/history.ts";
+import { SequentialChat, type Command, type Fate } from "../support/sequential-chat.ts";
 
 /** Records events with consecutive sequence numbers. */
 class Recorder {
@@ -331,10 +332,32 @@ describe("account answers are linearizable", () => {
     expect(checkHistory({ events: history.events, replicas: replicas(["bob"], []) }).verdict).toBe("pass");
   });
 
+  test("an unknown send that no replica holds and nothing could have removed never happened", () => {
+    const history = twoAccounts().invoke("a", send("alice", "bob", "lost")).unknown("a").call("b", login("bob"), loggedIn(1));
+    expectOnlyFailure(checkHistory({ events: history.events, replicas: replicas(["alice", "bob"], []) }), "accountsLinearizable");
+  });
+
+  test("an unknown read may have taken a message that nothing ever showed", () => {
+    const second = message(5, "alice", "bob", "second");
+    const history = twoAccounts()
+      .invoke("a", send("alice", "bob", "unseen")) // applied as id 3, read below, then deleted with alice
+      .unknown("a")
+      .call("a", send("alice", "bob", "first"), sent(4))
+      .call("a", send("alice", "bob", "second"), sent(5))
+      .invoke("b", readNew("bob", 2)) // took ids 3 and 4, answer lost
+      .unknown("b")
+      .call("b", readNew("bob", 1), readAnswer([second], 0))
+      .call("a", deleteAccount("alice"), deleted);
+    const bobsHistory = [message(4, "alice", "bob", "first", true), { ...second, read: true }];
+    expect(checkHistory({ events: history.events, replicas: replicas(["bob"], bobsHistory) }).verdict).toBe("pass");
+  });
+
   test("a search that hits its bound says inconclusive rather than hanging", () => {
     const history = twoAccounts();
     for (let i = 0; i < 12; i++) history.invoke(`s${i}`, send("alice", "bob", `m${i}`));
     for (let i = 0; i < 12; i++) history.unknown(`s${i}`);
+    // alice may have been deleted with her unread messages: the final state cannot tell which sends happened.
+    history.invoke("a", deleteAccount("alice")).unknown("a");
     history.call("b", login("bob"), loggedIn(13)); // more than could ever be there: no linearization exists
     const result = checkHistory({ events: history.events, replicas: replicas(["alice", "bob"], []) }, { accountSearchSteps: 1_000 });
     expect(result.properties.accountsLinearizable.verdict).toBe("inconclusive");
@@ -421,5 +444,36 @@ describe("malformed histories", () => {
   test("a history survives a round trip through JSON", () => {
     const history: History = { events: twoAccounts().call("a", send("alice", "bob", "hi"), sent(3)).events, replicas: replicas(["alice", "bob"], [message(3, "alice", "bob", "hi")]) };
     expect(checkHistory(JSON.parse(JSON.stringify(history)))).toEqual(checkHistory(history));
+  });
+});
+
+describe("histories recorded from the model itself", () => {
+  const users = ["ann", "bob", "cy"];
+  const user = fc.constantFrom(...users);
+  /** Mostly answered, so that runs get far; a fifth of the outcomes unknown. */
+  const fate = fc.constantFrom<Fate>("answered", "answered", "answered", "unknownApplied", "unknownLost");
+  const pick = fc.nat({ max: 12 });
+  const command: fc.Arbitrary<Command> = fc.oneof(
+    fc.record({ kind: fc.constantFrom("create", "login", "logout", "list", "deleteAccount"), user, fate }),
+    fc.record({ kind: fc.constant("send"), user, recipient: user, fate }),
+    fc.record({ kind: fc.constant("send"), user, recipient: user, fate }),
+    fc.record({ kind: fc.constant("read"), user, count: fc.integer({ min: 1, max: 3 }), fate }),
+    fc.record({ kind: fc.constantFrom("markRead", "deleteMessages"), user, pick, fate }),
+    fc.record({ kind: fc.constantFrom("subscribe", "reopen"), user }),
+  ) as fc.Arbitrary<Command>;
+  /** Long enough for accounts to be deleted and made again; short enough to run hundreds. */
+  const runLength = { minLength: 20, maxLength: 80 };
+  /** Every user starts with an account, so that most commands get past "No such user". */
+  const opening: Command[] = users.map((name) => ({ kind: "create", user: name, fate: "answered" }));
+
+  test("a random sequential history from the reference model is accepted", () => {
+    fc.assert(
+      fc.property(fc.array(command, { ...runLength, size: "max" }), (commands) => {
+        const history = new SequentialChat().run([...opening, ...commands]);
+        const result = checkHistory(history);
+        if (result.verdict !== "pass") throw new Error(summarizeCheck(history, result));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
