@@ -75,20 +75,24 @@ function searchUpTo(partition: readonly PartitionOperation[], cutSeq: number, st
  * The earliest completion after which the partition stops being
  * linearizable (a binary search over time cuts: a cut of a linearizable
  * history is linearizable). That completion's operation is the culprit.
+ * Null when every cut is linearizable and only the whole is not: the
+ * unknown sends that must have happened (a replica shows them) fit nowhere.
  */
-function firstFailingCompletion(partition: readonly PartitionOperation[], stepBudget: number): OperationRecord {
+function firstFailingCompletion(partition: readonly PartitionOperation[], stepBudget: number): OperationRecord | null {
   const completed = partition
     .map(({ record }) => record)
-    .filter((record) => record.completeSeq !== Infinity)
+    .filter((record) => Number.isFinite(record.completeSeq))
     .sort((a, b) => a.completeSeq - b.completeSeq);
+  const failsBy = (record: OperationRecord) => searchUpTo(partition, record.completeSeq, stepBudget) === "not-linearizable";
   let low = 0;
   let high = completed.length - 1;
   while (low < high) {
     const middle = Math.floor((low + high) / 2);
-    if (searchUpTo(partition, completed[middle]!.completeSeq, stepBudget) === "not-linearizable") high = middle;
+    if (failsBy(completed[middle]!)) high = middle;
     else low = middle + 1;
   }
-  return completed[low]!;
+  const culprit = completed[low];
+  return culprit && failsBy(culprit) ? culprit : null;
 }
 
 function usersOf(indexed: IndexedHistory): string[] {
@@ -120,14 +124,22 @@ export function checkAccountsLinearizable(indexed: IndexedHistory, stepBudget = 
 
 function explainFailure(user: string, partition: readonly PartitionOperation[], stepBudget: number): Finding {
   const culprit = firstFailingCompletion(partition, stepBudget);
-  const before = partition
-    .map(({ record }) => record)
-    .filter((record) => record !== culprit && record.invokeSeq < culprit.completeSeq);
-  const context = before.map((record) => `\n      ${describeOperation(record)}`).join("");
+  const records = partition.map(({ record }) => record);
+  if (!culprit) {
+    return {
+      message: `user ${user}: no linearization places every send a replica shows among:${describeAll(records)}`,
+      events: eventsOf(...records).sort((a, b) => a.seq - b.seq),
+    };
+  }
+  const before = records.filter((record) => record !== culprit && record.invokeSeq < culprit.completeSeq);
   return {
     message:
       `user ${user}: no linearization explains ${describeOperation(culprit)}` +
-      (before.length > 0 ? `, given the operations invoked before it completed:${context}` : ""),
+      (before.length > 0 ? `, given the operations invoked before it completed:${describeAll(before)}` : ""),
     events: eventsOf(...before, culprit).sort((a, b) => a.seq - b.seq),
   };
+}
+
+function describeAll(records: readonly OperationRecord[]): string {
+  return records.map((record) => `\n      ${describeOperation(record)}`).join("");
 }

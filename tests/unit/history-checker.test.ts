@@ -337,6 +337,13 @@ describe("account answers are linearizable", () => {
     expectOnlyFailure(checkHistory({ events: history.events, replicas: replicas(["alice", "bob"], []) }), "accountsLinearizable");
   });
 
+  test("a message a replica holds for an account that never existed is caught", () => {
+    const history = new Recorder().call("a", create("alice"), created).invoke("a", send("alice", "carol", "to nobody")).unknown("a");
+    const result = checkHistory({ events: history.events, replicas: replicas(["alice"], [message(3, "alice", "carol", "to nobody")]) });
+    expectOnlyFailure(result, "accountsLinearizable");
+    expect(result.properties.accountsLinearizable.findings[0]!.message).toContain("user carol: no linearization places every send a replica shows");
+  });
+
   test("an unknown read may have taken a message that nothing ever showed", () => {
     const second = message(5, "alice", "bob", "second");
     const history = twoAccounts()
