@@ -21,7 +21,7 @@ import {
   type ReplicaFinalState,
   type SeenMessage,
 } from "../../src/check/history.ts";
-import { SequentialChat, type Command, type Fate } from "../support/sequential-chat.ts";
+import { runConcurrently, runSequentially, type Command, type Fate } from "../support/chat-reference.ts";
 
 /** Records events with consecutive sequence numbers. */
 class Recorder {
@@ -457,29 +457,61 @@ describe("malformed histories", () => {
 describe("histories recorded from the model itself", () => {
   const users = ["ann", "bob", "cy"];
   const user = fc.constantFrom(...users);
-  /** Mostly answered, so that runs get far; a fifth of the outcomes unknown. */
+  /** Mostly answered, so that runs get far; two fifths of the outcomes unknown. */
   const fate = fc.constantFrom<Fate>("answered", "answered", "answered", "unknownApplied", "unknownLost");
   const pick = fc.nat({ max: 12 });
+  /** Two client processes per user, so that one user's operations overlap in the concurrent runs. */
+  const slot = fc.constantFrom(0, 1);
   const command: fc.Arbitrary<Command> = fc.oneof(
-    fc.record({ kind: fc.constantFrom("create", "login", "logout", "list", "deleteAccount"), user, fate }),
-    fc.record({ kind: fc.constant("send"), user, recipient: user, fate }),
-    fc.record({ kind: fc.constant("send"), user, recipient: user, fate }),
-    fc.record({ kind: fc.constant("read"), user, count: fc.integer({ min: 1, max: 3 }), fate }),
-    fc.record({ kind: fc.constantFrom("markRead", "deleteMessages"), user, pick, fate }),
+    fc.record({ kind: fc.constantFrom("create", "login", "logout", "list", "deleteAccount"), user, fate, slot }),
+    fc.record({ kind: fc.constant("send"), user, recipient: user, fate, slot }),
+    fc.record({ kind: fc.constant("send"), user, recipient: user, fate, slot }),
+    fc.record({ kind: fc.constant("read"), user, count: fc.integer({ min: 1, max: 3 }), fate, slot }),
+    fc.record({ kind: fc.constantFrom("markRead", "deleteMessages"), user, pick, fate, slot }),
     fc.record({ kind: fc.constantFrom("subscribe", "reopen"), user }),
   ) as fc.Arbitrary<Command>;
   /** Long enough for accounts to be deleted and made again; short enough to run hundreds. */
-  const runLength = { minLength: 20, maxLength: 80 };
+  const commands = fc.array(command, { minLength: 20, maxLength: 80, size: "max" });
   /** Every user starts with an account, so that most commands get past "No such user". */
   const opening: Command[] = users.map((name) => ({ kind: "create", user: name, fate: "answered" }));
 
+  function expectAccepted(history: History): void {
+    const result = checkHistory(history);
+    if (result.verdict !== "pass") throw new Error(summarizeCheck(history, result));
+  }
+
   test("a random sequential history from the reference model is accepted", () => {
     fc.assert(
-      fc.property(fc.array(command, { ...runLength, size: "max" }), (commands) => {
-        const history = new SequentialChat().run([...opening, ...commands]);
-        const result = checkHistory(history);
-        if (result.verdict !== "pass") throw new Error(summarizeCheck(history, result));
+      fc.property(commands, (run) => expectAccepted(runSequentially([...opening, ...run]))),
+      { numRuns: 300 },
+    );
+  });
+
+  test("a sequential history with every answer known is rejected once a login's unread count is off by one", () => {
+    const answered = command.filter((generated) => !("fate" in generated) || generated.fate === "answered");
+    const runs = fc.array(answered, { minLength: 20, maxLength: 80, size: "max" });
+    fc.assert(
+      fc.property(runs, fc.nat(), (run, choice) => {
+        const history = runSequentially([...opening, ...run]);
+        const logins = history.events.filter((event) => event.type === "ok" && event.answer.kind === "Login");
+        fc.pre(logins.length > 0);
+        const altered = logins[choice % logins.length]!;
+        const events = history.events.map((event) =>
+          event === altered && event.type === "ok" && event.answer.kind === "Login"
+            ? { ...event, answer: { ...event.answer, unreadCount: event.answer.unreadCount + 1 } }
+            : event,
+        );
+        expect(failing(checkHistory({ ...history, events }))).toEqual(["accountsLinearizable"]);
       }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("a random concurrent history from the reference model is accepted", () => {
+    fc.assert(
+      fc.property(commands, fc.array(fc.nat(), { minLength: 1, maxLength: 200 }), (run, schedule) =>
+        expectAccepted(runConcurrently([...opening, ...run], schedule)),
+      ),
       { numRuns: 300 },
     );
   });

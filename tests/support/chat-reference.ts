@@ -1,11 +1,14 @@
 /**
- * A reference model of the chat service (README "Chat semantics") that runs
- * commands one at a time and records what a client would see as a history
- * for src/check/history.ts: every answer, refusal, unknown outcome and live
- * delivery, then the final state as three identical replicas.
+ * A reference model of the chat service (README "Chat semantics") that
+ * records what clients would see as a history for src/check/history.ts:
+ * every invoke, answer, refusal, unknown outcome and live delivery, then
+ * the final state as three identical replicas. Each operation takes effect
+ * atomically between its invoke and its completion (an unknown one possibly
+ * after it), so every history it records is linearizable by construction:
+ * run one command at a time, or interleaved by a schedule.
  *
  * It is written apart from the checker's per-user model on purpose: the
- * property test compares the two.
+ * property tests compare the two.
  */
 import type {
   Answer,
@@ -21,20 +24,34 @@ import type {
 export type Fate = "answered" | "unknownApplied" | "unknownLost";
 
 export type Command =
-  | { kind: "create" | "login" | "logout" | "list" | "deleteAccount"; user: string; fate: Fate }
-  | { kind: "send"; user: string; recipient: string; fate: Fate }
-  | { kind: "read"; user: string; count: number; fate: Fate }
+  | { kind: "create" | "login" | "logout" | "list" | "deleteAccount"; user: string; fate: Fate; slot?: number }
+  | { kind: "send"; user: string; recipient: string; fate: Fate; slot?: number }
+  | { kind: "read"; user: string; count: number; fate: Fate; slot?: number }
   /** `pick` chooses among the ids the history has shown so far; past the end, an id that never existed. */
-  | { kind: "markRead" | "deleteMessages"; user: string; pick: number; fate: Fate }
-  | { kind: "subscribe" | "reopen"; user: string };
+  | { kind: "markRead" | "deleteMessages"; user: string; pick: number; fate: Fate; slot?: number }
+  | { kind: "subscribe" | "reopen"; user: string; slot?: number };
 
 type StreamCommand = Extract<Command, { kind: "subscribe" | "reopen" }>;
+type OperationCommand = Exclude<Command, StreamCommand>;
 
 function isStreamCommand(command: Command): command is StreamCommand {
   return command.kind === "subscribe" || command.kind === "reopen";
 }
 
 type Result = { answer: Answer } | { code: DefiniteFailureCode };
+
+/** One operation on its way: invoked, then applied (or not, as its fate says), then completed. */
+export interface Invocation {
+  process: string;
+  op: Operation;
+  fate: Fate;
+  result: Result | null;
+}
+
+/** A client process: a user may act through several at once (`slot`). */
+function processOf(command: Command): string {
+  return `p-${command.user}-${command.slot ?? 0}`;
+}
 
 /** An id no message ever gets in a short run. */
 const missingMessageId = 1_000_000;
@@ -47,7 +64,7 @@ interface Subscription {
   lastId: number | null;
 }
 
-export class SequentialChat {
+export class ReferenceChat {
   private readonly events: HistoryEvent[] = [];
   private readonly accounts = new Map<string, number>();
   private readonly messages = new Map<number, FinalMessage>();
@@ -60,29 +77,40 @@ export class SequentialChat {
   private textsSent = 0;
   private streamsOpened = 0;
 
-  run(commands: readonly Command[]): History {
-    for (const command of commands) this.execute(command);
+  history(): History {
     const accounts = [...this.accounts.keys()];
     const messages = [...this.messages.values()];
     const replicas = ["r1", "r2", "r3"].map((replica) => ({ replica, accounts, messages, projectionHash: "same" }));
     return { events: this.events, replicas };
   }
 
-  private execute(command: Command): void {
-    if (isStreamCommand(command)) return this.openStream(command.kind, command.user);
-    const process = `p-${command.user}`;
-    const op = this.operationOf(command);
-    this.record({ type: "invoke", seq: 0, process, op });
-    if (command.fate === "unknownLost") return this.record({ type: "unknown", seq: 0, process, reason: "lost" });
-    const result = this.apply(op);
-    if (command.fate === "unknownApplied") this.record({ type: "unknown", seq: 0, process, reason: "answer lost" });
-    else if ("answer" in result) this.record({ type: "ok", seq: 0, process, answer: result.answer });
-    else this.record({ type: "fail", seq: 0, process, code: result.code, message: result.code });
-    if (command.fate === "answered") this.show(result);
-    if (op.kind === "SendMessage" && "answer" in result) this.deliverLive(this.messages.get(this.logIndex)!);
+  invoke(command: OperationCommand): Invocation {
+    const invocation = { process: processOf(command), op: this.operationOf(command), fate: command.fate, result: null };
+    this.record({ type: "invoke", seq: 0, process: invocation.process, op: invocation.op });
+    return invocation;
   }
 
-  private operationOf(command: Exclude<Command, StreamCommand>): Operation {
+  /** The operation takes effect now, unless its fate is to be lost. */
+  apply(invocation: Invocation): void {
+    if (invocation.fate === "unknownLost") return;
+    const result = this.applyOperation(invocation.op);
+    invocation.result = result;
+    if (invocation.op.kind === "SendMessage" && "answer" in result) this.deliverLive(this.messages.get(this.logIndex)!);
+  }
+
+  complete(invocation: Invocation): void {
+    const { process, result } = invocation;
+    if (invocation.fate !== "answered" || !result) {
+      this.record({ type: "unknown", seq: 0, process, reason: "answer lost" });
+    } else if ("answer" in result) {
+      this.record({ type: "ok", seq: 0, process, answer: result.answer });
+      this.show(result.answer);
+    } else {
+      this.record({ type: "fail", seq: 0, process, code: result.code, message: result.code });
+    }
+  }
+
+  private operationOf(command: OperationCommand): Operation {
     const { user } = command;
     switch (command.kind) {
       case "create":
@@ -106,7 +134,7 @@ export class SequentialChat {
     }
   }
 
-  private apply(op: Operation): Result {
+  private applyOperation(op: Operation): Result {
     const createdIndex = this.accounts.get(op.user);
     if (op.kind === "CreateAccount") {
       if (createdIndex !== undefined) return { code: "ALREADY_EXISTS" };
@@ -190,7 +218,7 @@ export class SequentialChat {
     this.subscriptions.delete(user);
   }
 
-  private openStream(kind: "subscribe" | "reopen", user: string): void {
+  openStream({ kind, user }: StreamCommand): void {
     const current = this.subscriptions.get(user);
     if (kind === "subscribe" && !current && this.accounts.has(user)) {
       const subscription = { process: `live-${user}-${++this.streamsOpened}`, position: this.logIndex, lastId: null };
@@ -213,9 +241,7 @@ export class SequentialChat {
   }
 
   /** The ids an answer showed become nameable by later commands. */
-  private show(result: Result): void {
-    if (!("answer" in result)) return;
-    const { answer } = result;
+  private show(answer: Answer): void {
     if (answer.kind === "SendMessage") this.shownIds.push(answer.id);
     if (answer.kind === "ReadNewMessages" || answer.kind === "ListMessages") {
       this.shownIds.push(...answer.messages.map((message) => message.id));
@@ -224,5 +250,61 @@ export class SequentialChat {
 
   private record(event: HistoryEvent): void {
     this.events.push({ ...event, seq: ++this.seq });
+  }
+}
+
+/** One command at a time: invoked, applied, completed. */
+export function runSequentially(commands: readonly Command[]): History {
+  const chat = new ReferenceChat();
+  for (const command of commands) {
+    if (isStreamCommand(command)) {
+      chat.openStream(command);
+      continue;
+    }
+    const invocation = chat.invoke(command);
+    chat.apply(invocation);
+    chat.complete(invocation);
+  }
+  return chat.history();
+}
+
+/**
+ * Each process runs its commands in order, one at a time; `schedule` picks,
+ * step by step, which process moves on (invoke, apply, complete) or which
+ * unknown operation takes effect after its completion.
+ */
+export function runConcurrently(commands: readonly Command[], schedule: readonly number[]): History {
+  const chat = new ReferenceChat();
+  const queues = new Map<string, Command[]>();
+  for (const command of commands) queues.set(processOf(command), [...(queues.get(processOf(command)) ?? []), command]);
+  const running = new Map<string, { invocation: Invocation; applied: boolean }>();
+  const late: Invocation[] = [];
+  const advance = (process: string): void => {
+    const current = running.get(process);
+    if (!current) {
+      const command = queues.get(process)!.shift()!;
+      if (isStreamCommand(command)) chat.openStream(command);
+      else running.set(process, { invocation: chat.invoke(command), applied: false });
+      return;
+    }
+    const { invocation } = current;
+    if (!current.applied && invocation.fate === "answered") {
+      chat.apply(invocation);
+      current.applied = true;
+      return;
+    }
+    // An answer lost in flight: the process moves on, and the operation may still take effect later.
+    if (invocation.fate === "unknownApplied" && !current.applied) late.push(invocation);
+    chat.complete(invocation);
+    running.delete(process);
+  };
+  for (let step = 0; ; step++) {
+    const ready = [...queues].filter(([process, queue]) => running.has(process) || queue.length > 0).map(([process]) => process);
+    const moves = [...ready.map((process) => () => advance(process)), ...late.map((invocation) => () => {
+      late.splice(late.indexOf(invocation), 1);
+      chat.apply(invocation);
+    })];
+    if (moves.length === 0) return chat.history();
+    moves[(schedule[step % schedule.length] ?? 0) % moves.length]!();
   }
 }
