@@ -3,10 +3,10 @@
  * linearizable. The history is partitioned by user, as Porcupine partitions
  * by key: each user's partition holds the operations that read or change
  * that user's model (inbox-model.ts: does the account exist, which messages
- * wait unread), and is searched on its own. An operation may sit in several partitions
- * (DeleteAccount of a sender also drops its unread messages to others).
- * Every partition being linearizable is necessary, not sufficient, for the
- * whole history: a failure here is a real violation.
+ * wait unread), and is searched on its own. An operation may sit in several
+ * partitions (DeleteAccount of a sender also drops its unread messages to
+ * others). Every partition being linearizable is necessary, not sufficient,
+ * for the whole history: a failure here is a real violation.
  */
 import type { Finding, PropertyResult } from "./history-model.ts";
 import {

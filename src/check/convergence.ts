@@ -4,7 +4,7 @@
  * checker was given (accounts, live messages) are compared instead.
  */
 import type { Finding, PropertyResult, ReplicaFinalState } from "./history-model.ts";
-import { resultOf } from "./durability.ts";
+import { resultOf } from "./history-index.ts";
 
 function canonicalState(replica: ReplicaFinalState): string {
   const accounts = [...replica.accounts].sort();

@@ -9,29 +9,15 @@ import {
   describeOperation,
   eventsOf,
   mayHaveHappened,
+  possibleRemovers,
   precedes,
+  resultOf,
   type IndexedHistory,
   type OperationRecord,
 } from "./history-index.ts";
 
-export function resultOf(findings: Finding[]): PropertyResult {
-  return { verdict: findings.length === 0 ? "pass" : "fail", findings };
-}
-
 function liveMessages(replica: ReplicaFinalState): FinalMessage[] {
   return replica.messages.filter((message) => !message.deleted);
-}
-
-/** Operations that may have removed `send`'s message after it was applied. */
-export function possibleRemovers(indexed: IndexedHistory, send: OperationRecord, id: number): OperationRecord[] {
-  if (send.op.kind !== "SendMessage") return [];
-  const { user: sender, recipient } = send.op;
-  return indexed.operations.filter((record) => {
-    if (!mayHaveHappened(record) || precedes(record, send)) return false;
-    if (record.op.kind === "DeleteMessages") return record.op.ids.includes(id);
-    // Deleting the sender removes its unread messages; whether this one was read is not known here.
-    return record.op.kind === "DeleteAccount" && (record.op.user === recipient || record.op.user === sender);
-  });
 }
 
 export function checkNoAcknowledgedWriteLost(indexed: IndexedHistory): PropertyResult {

@@ -1,9 +1,20 @@
 /**
  * Reads a history once into what every property needs: each operation with
  * its invoke and completion, and a catalog of messages (which SendMessage
- * made which id) gathered from answers, live deliveries and final states.
+ * made which id) gathered from answers, live deliveries and final states;
+ * and the small facts several properties share (real-time precedence, what
+ * may have removed a message, how to describe an operation).
  */
-import type { Answer, DefiniteFailureCode, History, HistoryEvent, Operation, SeenMessage } from "./history-model.ts";
+import type {
+  Answer,
+  DefiniteFailureCode,
+  Finding,
+  History,
+  HistoryEvent,
+  Operation,
+  PropertyResult,
+  SeenMessage,
+} from "./history-model.ts";
 
 /** The history breaks the recording rules; no verdict about the service can be given. */
 export class MalformedHistoryError extends Error {
@@ -199,4 +210,21 @@ export function mayHaveHappened(record: OperationRecord): boolean {
 /** `earlier` completed before `later` was invoked: every linearization orders them so. */
 export function precedes(earlier: OperationRecord, later: OperationRecord): boolean {
   return earlier.completeSeq < later.invokeSeq;
+}
+
+/** Operations that may have removed `send`'s message after it was applied. */
+export function possibleRemovers(indexed: IndexedHistory, send: OperationRecord, id: number): OperationRecord[] {
+  if (send.op.kind !== "SendMessage") return [];
+  const { user: sender, recipient } = send.op;
+  return indexed.operations.filter((record) => {
+    if (!mayHaveHappened(record) || precedes(record, send)) return false;
+    if (record.op.kind === "DeleteMessages") return record.op.ids.includes(id);
+    // Deleting the sender removes its unread messages; whether this one was read is not known here.
+    return record.op.kind === "DeleteAccount" && (record.op.user === recipient || record.op.user === sender);
+  });
+}
+
+/** A property with no findings passes. */
+export function resultOf(findings: Finding[]): PropertyResult {
+  return { verdict: findings.length === 0 ? "pass" : "fail", findings };
 }

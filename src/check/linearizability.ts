@@ -1,11 +1,11 @@
 /**
  * A linearizability search over one sequential model: Wing & Gong's
  * depth-first search (1993) with Lowe's memoization of (linearized set,
- * state), as Porcupine implements it, for a model that may be
- * nondeterministic (a step may lead to several states). Operations sit in a doubly linked
- * list of call and return entries in time order; the search linearizes a
- * call whose predecessors allow it, and backtracks when it meets the return
- * of an operation it has not linearized yet.
+ * state), as Porcupine implements it, here for a model that may be
+ * nondeterministic (a step may lead to several states). Operations sit in
+ * a doubly linked list of call and return entries in time order; the
+ * search linearizes a call whose predecessors allow it, and backtracks when
+ * it meets the return of an operation it has not linearized yet.
  *
  * Required operations (completed ones, and unknown ones known to have
  * happened) must all be linearized. Optional ones (unknown outcome) have
@@ -18,7 +18,7 @@ export interface SearchOperation<S> {
   /** Infinity when the operation may take effect at any time after its call. */
   completeSeq: number;
   required: boolean;
-  /** The states this operation may lead to from `state`: none if the model forbids it there, several if the model does not decide. */
+  /** The states this operation may lead to from `state`: none if the model forbids it there, several if it does not decide. */
   step(state: S): S[];
 }
 

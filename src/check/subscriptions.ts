@@ -19,8 +19,14 @@
  * are not required: the run may end before they arrive.
  */
 import type { Finding, HistoryEvent, PropertyResult } from "./history-model.ts";
-import { describeOperation, eventsOf, MalformedHistoryError, type IndexedHistory } from "./history-index.ts";
-import { possibleRemovers, resultOf } from "./durability.ts";
+import {
+  describeOperation,
+  eventsOf,
+  MalformedHistoryError,
+  possibleRemovers,
+  resultOf,
+  type IndexedHistory,
+} from "./history-index.ts";
 
 type SubscriptionEvent = Extract<HistoryEvent, { type: "subscribe" | "deliver" }>;
 type DeliverEvent = Extract<HistoryEvent, { type: "deliver" }>;
