@@ -4,14 +4,18 @@
  * written out as JSON and replayed.
  */
 
-/** A definite failure: the service refused and nothing happened. */
+/**
+ * A definite failure: the service refused and nothing happened. Only when
+ * no earlier attempt of the same operation may have been applied: a refusal
+ * of a retry after a timeout (FAILED_PRECONDITION for a retry older than the
+ * result window, above all) is recorded as `unknown`.
+ */
 export type DefiniteFailureCode =
   | "INVALID_ARGUMENT"
   | "NOT_FOUND"
   | "ALREADY_EXISTS"
   | "UNAUTHENTICATED"
   | "PERMISSION_DENIED"
-  | "FAILED_PRECONDITION"
   | "RESOURCE_EXHAUSTED";
 
 /** A client operation; `user` is the caller (the session's owner). */

@@ -303,6 +303,18 @@ describe("account answers are linearizable", () => {
     expectOnlyFailure(result, "accountsLinearizable");
   });
 
+  test("two reads that return the same message are caught even when concurrent", () => {
+    const hi = message(3, "alice", "bob", "hi");
+    const history = twoAccounts()
+      .call("a", send("alice", "bob", "hi"), sent(3))
+      .invoke("b", readNew("bob", 5))
+      .invoke("b2", readNew("bob", 5))
+      .ok("b", readAnswer([hi], 0))
+      .ok("b2", readAnswer([hi], 0));
+    const result = checkHistory({ events: history.events, replicas: replicas(["alice", "bob"], [{ ...hi, read: true }]) });
+    expectOnlyFailure(result, "accountsLinearizable");
+  });
+
   test("a read must take the oldest unread messages first", () => {
     const second = message(4, "alice", "bob", "second");
     const history = twoAccounts()
