@@ -66,7 +66,9 @@ function searchUpTo(partition: readonly PartitionOperation[], cutSeq: number, st
     .filter(({ record }) => record.invokeSeq < cutSeq)
     .map(({ record, step, happened }) => {
       const required = record.completeSeq <= cutSeq && (Number.isFinite(record.completeSeq) || happened);
-      return { invokeSeq: record.invokeSeq, completeSeq: required ? record.completeSeq : Infinity, required, step };
+      const completeSeq = required ? record.completeSeq : Infinity;
+      // Steps depend only on the operation (sends differ by text): equal operations are interchangeable.
+      return { invokeSeq: record.invokeSeq, completeSeq, required, step, sameAs: JSON.stringify(record.op) };
     });
   return searchLinearization(initialInbox, operations, inboxKey, stepBudget);
 }

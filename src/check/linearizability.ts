@@ -3,9 +3,10 @@
  * depth-first search (1993) with Lowe's memoization of (linearized set,
  * state), as Porcupine implements it, here for a model that may be
  * nondeterministic (a step may lead to several states). Operations sit in
- * a doubly linked list of call and return entries in time order; the
- * search linearizes a call whose predecessors allow it, and backtracks when
- * it meets the return of an operation it has not linearized yet.
+ * a doubly linked list of call and return entries in time order; the calls
+ * before the first remaining return are the candidates to linearize next;
+ * the search linearizes one the model allows from a (set, state) pair not
+ * seen before, and backtracks when no candidate is left.
  *
  * Required operations (completed ones, and unknown ones known to have
  * happened) must all be linearized. Optional ones (unknown outcome) have
@@ -18,7 +19,12 @@ export interface SearchOperation<S> {
   /** Infinity when the operation may take effect at any time after its call. */
   completeSeq: number;
   required: boolean;
-  /** The states this operation may lead to from `state`: none if the model forbids it there, several if it does not decide. */
+  /**
+   * Optional operations with the same value do the same thing: once both
+   * are called, either can stand in for the other, so only one is tried.
+   */
+  sameAs?: string;
+  /** The states this operation may lead to: none if the model forbids it here, several if the model does not decide. */
   step(state: S): S[];
 }
 
@@ -77,8 +83,64 @@ function unlift(call: Entry): void {
 }
 
 /**
+ * The set of linearized operations, as a memo key that stays short: the
+ * operations are numbered in call order and a search linearizes mostly in
+ * that order, so the key is the length of the linearized prefix plus the
+ * few linearized beyond it.
+ */
+class LinearizedSet {
+  private readonly members: Uint8Array;
+  private prefix = 0;
+  private readonly beyond = new Set<number>();
+
+  constructor(size: number) {
+    this.members = new Uint8Array(size);
+  }
+
+  add(operation: number): void {
+    this.members[operation] = 1;
+    this.beyond.add(operation);
+    while (this.members[this.prefix] === 1) this.beyond.delete(this.prefix++);
+  }
+
+  remove(operation: number): void {
+    this.members[operation] = 0;
+    this.beyond.delete(operation);
+    for (; this.prefix > operation; this.prefix--) if (this.members[this.prefix - 1] === 1) this.beyond.add(this.prefix - 1);
+  }
+
+  key(): string {
+    return `${this.prefix}:${[...this.beyond].sort((a, b) => a - b).join(",")}`;
+  }
+}
+
+/**
+ * The calls that may be linearized next: those before the first return
+ * still in the list, one of each group of optional operations that do the
+ * same thing. Required ones are tried first, so that a history with many
+ * unknown operations is first tried without them.
+ */
+function candidates<S>(head: Entry, operations: readonly SearchOperation<S>[]): Entry[] {
+  const required: Entry[] = [];
+  const optional = new Map<string | number, Entry>();
+  for (let entry = head.next; entry && entry.isCall; entry = entry.next) {
+    const operation = operations[entry.operation]!;
+    if (operation.required) required.push(entry);
+    else if (!optional.has(operation.sameAs ?? entry.operation)) optional.set(operation.sameAs ?? entry.operation, entry);
+  }
+  return [...required, ...optional.values()];
+}
+
+interface Frame<S> {
+  state: S;
+  calls: Entry[];
+  /** The candidate being tried (or to try next). */
+  tried: number;
+}
+
+/**
  * Searches for a linearization, giving up with "inconclusive" after
- * `stepBudget` steps (one step: one call tried or one backtrack).
+ * `stepBudget` steps (one step: one candidate tried or one backtrack).
  */
 export function searchLinearization<S>(
   initial: S,
@@ -87,42 +149,44 @@ export function searchLinearization<S>(
   stepBudget: number,
 ): SearchOutcome {
   const head = buildEntries(operations);
-  const linearized = operations.map(() => "0");
+  const linearized = new LinearizedSet(operations.length);
   const seen = new Set<string>();
-  const stack: { call: Entry; before: S }[] = [];
+  const path: Frame<S>[] = [{ state: initial, calls: candidates(head, operations), tried: 0 }];
   let requiredLeft = operations.filter((operation) => operation.required).length;
-  let state = initial;
-  let entry = head.next;
   let steps = 0;
   while (requiredLeft > 0) {
     if (++steps > stepBudget) return "inconclusive";
-    if (entry && entry.isCall) {
-      const operation = operations[entry.operation]!;
-      linearized[entry.operation] = "1";
-      const prefix = `${linearized.join("")}|`;
-      const after = operation.step(state).find((next) => !seen.has(prefix + stateKey(next)));
-      if (after !== undefined) {
-        seen.add(prefix + stateKey(after));
-        stack.push({ call: entry, before: state });
-        state = after;
-        lift(entry);
-        if (operation.required) requiredLeft--;
-        entry = head.next;
-        continue;
-      }
-      linearized[entry.operation] = "0";
-      entry = entry.next;
+    const frame = path[path.length - 1]!;
+    const call = frame.calls[frame.tried];
+    if (!call) {
+      // Every candidate failed here: undo the choice that led here and try that call's other next states.
+      path.pop();
+      const parent = path[path.length - 1];
+      if (!parent) return "not-linearizable";
+      const undone = parent.calls[parent.tried]!;
+      linearized.remove(undone.operation);
+      unlift(undone);
+      if (operations[undone.operation]!.required) requiredLeft++;
       continue;
     }
-    // A return whose call is not linearized (or the end of the list): undo the last choice,
-    // then try that call's other next states (the ones tried are remembered as seen).
-    const top = stack.pop();
-    if (!top) return "not-linearizable";
-    linearized[top.call.operation] = "0";
-    if (operations[top.call.operation]!.required) requiredLeft++;
-    unlift(top.call);
-    state = top.before;
-    entry = top.call;
+    const operation = operations[call.operation]!;
+    linearized.add(call.operation);
+    const prefix = `${linearized.key()}|`;
+    const currentKey = stateKey(frame.state);
+    const after = operation.step(frame.state).find((next) => {
+      const nextKey = stateKey(next);
+      // An unknown operation that changes nothing is better left for later (or never).
+      return !seen.has(prefix + nextKey) && (operation.required || nextKey !== currentKey);
+    });
+    if (after === undefined) {
+      linearized.remove(call.operation);
+      frame.tried++;
+      continue;
+    }
+    seen.add(prefix + stateKey(after));
+    lift(call);
+    if (operation.required) requiredLeft--;
+    path.push({ state: after, calls: candidates(head, operations), tried: 0 });
   }
   return "linearizable";
 }

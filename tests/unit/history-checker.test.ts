@@ -371,6 +371,22 @@ describe("account answers are linearizable", () => {
     expect(checkHistory({ events: history.events, replicas: replicas(["bob"], bobsHistory) }).verdict).toBe("pass");
   });
 
+  test("unknown reads that do the same thing are searched as one, so many of them stay cheap", () => {
+    const texts = ["m1", "m2", "m3", "m4", "m5"];
+    /** Five messages to bob, thirty reads of one whose answers were lost, then bob logs in. */
+    const history = (unreadAtLogin: number) => {
+      const recorder = twoAccounts();
+      texts.forEach((text, i) => recorder.call("a", send("alice", "bob", text), sent(3 + i)));
+      for (let i = 0; i < 30; i++) recorder.invoke(`r${i}`, readNew("bob", 1));
+      for (let i = 0; i < 30; i++) recorder.unknown(`r${i}`);
+      const final = replicas(["alice", "bob"], texts.map((text, i) => message(3 + i, "alice", "bob", text, i < 3)));
+      return { events: recorder.call("b", login("bob"), loggedIn(unreadAtLogin)).events, replicas: final };
+    };
+    const budget = { accountSearchSteps: 10_000 };
+    expect(checkHistory(history(2), budget).verdict).toBe("pass");
+    expect(checkHistory(history(6), budget).properties.accountsLinearizable.verdict).toBe("fail");
+  });
+
   test("a search that hits its bound says inconclusive rather than hanging", () => {
     const history = twoAccounts();
     for (let i = 0; i < 12; i++) history.invoke(`s${i}`, send("alice", "bob", `m${i}`));
