@@ -38,7 +38,9 @@ function lostMessages(indexed: IndexedHistory, send: OperationRecord): Finding[]
     const stored = liveMessages(replica).find((message) => message.id === answer.id);
     if (stored && (stored.text !== text || stored.sender !== sender || stored.recipient !== recipient)) {
       findings.push({
-        message: `replica ${replica.replica} holds ${JSON.stringify(stored.text)} under id ${answer.id}, acknowledged for ${describeOperation(send)}`,
+        message:
+          `replica ${replica.replica} holds ${JSON.stringify(stored.text)} under id ${answer.id}, ` +
+          `acknowledged for ${describeOperation(send)}`,
         events: eventsOf(send),
       });
     } else if (!stored && possibleRemovers(indexed, send, answer.id).length === 0) {
@@ -62,7 +64,9 @@ function lostAccounts(indexed: IndexedHistory, create: OperationRecord): Finding
   return indexed.history.replicas
     .filter((replica) => !replica.accounts.includes(user))
     .map((replica) => ({
-      message: `replica ${replica.replica} lacks account ${user} of ${describeOperation(create)}, and no DeleteAccount explains it`,
+      message:
+        `replica ${replica.replica} lacks account ${user} of ${describeOperation(create)}, ` +
+        "and no DeleteAccount explains it",
       events: eventsOf(create),
     }));
 }
@@ -86,14 +90,17 @@ function misapplied(indexed: IndexedHistory, replica: ReplicaFinalState, text: s
   }
   const findings: Finding[] = [];
   if (copies.length > 1) {
-    findings.push({ message: `${where} applied ${describeOperation(send)} ${copies.length} times: ids ${ids}`, events: eventsOf(send) });
+    const message = `${where} applied ${describeOperation(send)} ${copies.length} times: ids ${ids}`;
+    findings.push({ message, events: eventsOf(send) });
   }
   if (send.outcome === "fail") {
-    findings.push({ message: `${where} applied ${describeOperation(send)} as id ${ids} although it failed`, events: eventsOf(send) });
+    const message = `${where} applied ${describeOperation(send)} as id ${ids} although it failed`;
+    findings.push({ message, events: eventsOf(send) });
   }
   const { user: sender, recipient } = send.op;
   if (copies.some((message) => message.sender !== sender || message.recipient !== recipient)) {
-    findings.push({ message: `${where} holds ${describeOperation(send)} with another sender or recipient`, events: eventsOf(send) });
+    const message = `${where} holds ${describeOperation(send)} with another sender or recipient`;
+    findings.push({ message, events: eventsOf(send) });
   }
   return findings;
 }
@@ -125,7 +132,9 @@ export function checkSendOrderFollowsRealTime(indexed: IndexedHistory): Property
     const earlier = latestBefore.get(send);
     if (earlier && earlier.id >= send.id) {
       findings.push({
-        message: `${describeOperation(send.record)} was invoked after ${describeOperation(earlier.record)} was acknowledged, yet got a smaller or equal id`,
+        message:
+          `${describeOperation(send.record)} was invoked after ${describeOperation(earlier.record)} ` +
+          "was acknowledged, yet got a smaller or equal id",
         events: eventsOf(earlier.record, send.record),
       });
     }

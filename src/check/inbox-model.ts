@@ -162,7 +162,10 @@ function unknownReadStep(count: number): InboxStep {
   };
 }
 
-/** A DeleteMessages touches this inbox if it names a message to the user, or an id nothing showed while unseen messages may wait. */
+/**
+ * A DeleteMessages touches this inbox if it names a message to the user, or
+ * an id nothing showed while unseen messages to the user may wait.
+ */
 function mayTouchInbox(indexed: IndexedHistory, ids: readonly number[], user: string): boolean {
   return ids.some((id) => {
     const send = indexed.sendById.get(id);
@@ -174,7 +177,11 @@ function mayTouchInbox(indexed: IndexedHistory, ids: readonly number[], user: st
 }
 
 /** Deleting an account empties its inbox; deleting a sender drops its unread messages to others. */
-function deleteAccountStep(indexed: IndexedHistory, op: Extract<Operation, { kind: "DeleteAccount" }>, user: string): InboxStep | null {
+function deleteAccountStep(
+  indexed: IndexedHistory,
+  op: Extract<Operation, { kind: "DeleteAccount" }>,
+  user: string,
+): InboxStep | null {
   const sender = op.user;
   if (sender === user) return (state) => (state.exists ? [initialInbox] : []);
   const sentToUser = [...indexed.sendsByText.values()].some(

@@ -53,12 +53,15 @@ function orderFindings(events: readonly SubscriptionEvent[]): Finding[] {
   for (const delivery of deliveries(events)) {
     const { process, user, message } = delivery;
     if (message.recipient !== user) {
-      findings.push({ message: `subscriber ${process} of ${user} was delivered message ${message.id} addressed to ${message.recipient}`, events: [delivery] });
+      const text = `subscriber ${process} of ${user} was delivered message ${message.id} addressed to ${message.recipient}`;
+      findings.push({ message: text, events: [delivery] });
     }
     if (previous && message.id <= previous.message.id) {
       const what = message.id === previous.message.id ? "a duplicate of" : "out of order after";
       findings.push({
-        message: `subscriber ${process} of ${user} was delivered message ${message.id} at ${delivery.seq}, ${what} message ${previous.message.id} at ${previous.seq}`,
+        message:
+          `subscriber ${process} of ${user} was delivered message ${message.id} at ${delivery.seq}, ` +
+          `${what} message ${previous.message.id} at ${previous.seq}`,
         events: [previous, delivery],
       });
     }
@@ -81,9 +84,14 @@ function gapFindings(indexed: IndexedHistory, events: readonly SubscriptionEvent
   for (const [id, send] of indexed.sendById) {
     if (send.op.kind !== "SendMessage" || send.op.recipient !== first.user) continue;
     if (id <= start || id >= last || deliveredIds.has(id) || possibleRemovers(indexed, send, id).length > 0) continue;
-    const around = [delivered.findLast((delivery) => delivery.message.id < id), delivered.find((delivery) => delivery.message.id > id)];
+    const around = [
+      delivered.findLast((delivery) => delivery.message.id < id),
+      delivered.find((delivery) => delivery.message.id > id),
+    ];
     findings.push({
-      message: `subscriber ${first.process} of ${first.user} started after ${start} and was delivered up to ${last}, but never message ${id} of ${describeOperation(send)}`,
+      message:
+        `subscriber ${first.process} of ${first.user} started after ${start} and was delivered up to ${last}, ` +
+        `but never message ${id} of ${describeOperation(send)}`,
       events: [first, ...eventsOf(send), ...around.filter((event) => event !== undefined)].sort((a, b) => a.seq - b.seq),
     });
   }
