@@ -165,6 +165,15 @@ describe("no acknowledged write lost", () => {
     expect(result.properties.noAcknowledgedWriteLost.findings[0]!.message).toContain("replica r3 lacks message 3");
   });
 
+  test("another message stored under an acknowledged id is caught, whatever deletes followed", () => {
+    const history = twoAccounts()
+      .call("a", send("alice", "bob", "mine"), sent(3))
+      .call("a", deleteMessages("alice", [3]), { kind: "DeleteMessages", deleted: 1 });
+    const result = checkHistory({ events: history.events, replicas: replicas(["alice", "bob"], [message(3, "alice", "bob", "forged")]) });
+    expect(failing(result)).toContain("noAcknowledgedWriteLost");
+    expect(result.properties.noAcknowledgedWriteLost.findings[0]!.message).toContain('holds "forged" under id 3');
+  });
+
   test("an acknowledged account missing from the final state is caught", () => {
     const history = twoAccounts();
     expectOnlyFailure(checkHistory({ events: history.events, replicas: replicas(["alice"], []) }), "noAcknowledgedWriteLost");
@@ -189,6 +198,13 @@ describe("applied at most once", () => {
       replicas: replicas(["alice", "bob"], [message(3, "alice", "bob", "retried"), message(4, "alice", "bob", "retried")]),
     });
     expectOnlyFailure(result, "appliedAtMostOnce");
+  });
+
+  test("a message that no SendMessage sent is caught", () => {
+    const history = twoAccounts();
+    const result = checkHistory({ events: history.events, replicas: replicas(["alice", "bob"], [message(3, "alice", "bob", "phantom")]) });
+    expectOnlyFailure(result, "appliedAtMostOnce");
+    expect(result.properties.appliedAtMostOnce.findings[0]!.message).toContain('"phantom" (ids 3) that no SendMessage sent');
   });
 
   test("a send that failed definitely and was applied anyway is caught", () => {
