@@ -24,10 +24,15 @@ const fiveReplicaSeeds = 300;
  * 7 (3 replicas): a joiner restarted after a power cut re-applied the
  * founding entry and took itself for removed (membership before the restart
  * was read from the log's latest config instead of the applied state).
+ * 1 (3 replicas), with the history checker: ReadNewMessages took the oldest
+ * unread from the leader's tables before proposing and counted what remained
+ * after applying, so a message committed in between was neither taken nor
+ * left out of the count (now a ReadNew entry decides both when applied).
  */
 const regressionSeeds: [seed: number, nodes: number][] = [
   [322, 3],
   [7, 3],
+  [1, 3],
 ];
 
 function describeFailure(result: WholeSimResult): string {
@@ -43,12 +48,12 @@ async function runSeeds(first: number, count: number, nodeCount: number): Promis
 
 describe("whole-replica simulation", () => {
   for (let first = 1; first <= threeReplicaSeeds; first += seedsPerTest) {
-    test(`seeds ${first}-${first + seedsPerTest - 1} with 3 replicas keep every acknowledged write, answer no stale rejection and converge`, async () => {
+    test(`seeds ${first}-${first + seedsPerTest - 1} with 3 replicas pass the history checker and converge`, async () => {
       await runSeeds(first, seedsPerTest, 3);
     }, 120_000);
   }
   for (let first = 1; first <= fiveReplicaSeeds; first += seedsPerTest) {
-    test(`seeds ${first}-${first + seedsPerTest - 1} with 5 replicas keep every acknowledged write, answer no stale rejection and converge`, async () => {
+    test(`seeds ${first}-${first + seedsPerTest - 1} with 5 replicas pass the history checker and converge`, async () => {
       await runSeeds(first, seedsPerTest, 5);
     }, 180_000);
   }

@@ -145,6 +145,11 @@ export class Projections {
         return this.sendMessage(op, index, atMs);
       case "MarkRead":
         return { ok: true, value: { marked: this.forEachId(op.ids, s.markRead), ids: op.ids } };
+      case "ReadNew": {
+        const ids = this.queries.oldestUnread(op.username, op.count).map((message) => message.id);
+        this.forEachId(ids, s.markRead);
+        return { ok: true, value: { ids, unreadRemaining: this.queries.unreadCount(op.username) } };
+      }
       case "DeleteMessages":
         return { ok: true, value: { deleted: this.forEachId(op.ids, s.deleteMessage) } };
       case "DeleteAccount":

@@ -18,6 +18,13 @@ export type ChatOperation =
   | { type: "Logout"; username: string; tokenHash: string }
   | { type: "SendMessage"; username: string; tokenHash: string; recipient: string; text: string }
   | { type: "MarkRead"; username: string; tokenHash: string; ids: number[] }
+  /**
+   * ReadNewMessages: which messages are the oldest unread is decided when the
+   * entry is applied, so the messages taken and the count left are those of
+   * one point of the log (the read's linearization point), not of the
+   * leader's tables before it proposed.
+   */
+  | { type: "ReadNew"; username: string; tokenHash: string; count: number }
   | { type: "DeleteMessages"; username: string; tokenHash: string; ids: number[] }
   | { type: "DeleteAccount"; username: string; tokenHash: string };
 

@@ -19,6 +19,8 @@ export function checkOperation(state: ChatState, op: ChatOperation): Rejection |
       return checkSession(state, op.username, op.tokenHash) ?? checkRecipient(state, op.recipient);
     case "MarkRead":
       return checkSession(state, op.username, op.tokenHash) ?? checkMessages(state, op.username, op.ids, "recipient");
+    case "ReadNew":
+      return checkSession(state, op.username, op.tokenHash);
     case "DeleteMessages":
       return checkSession(state, op.username, op.tokenHash) ?? checkMessages(state, op.username, op.ids, "party");
     case "DeleteAccount":

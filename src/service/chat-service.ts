@@ -48,6 +48,12 @@ export interface ChatServiceOptions {
   newNonce?: () => string;
 }
 
+/** What a ReadNew entry answered: the messages it took, and how many were left unread at that point of the log. */
+interface StoredRead {
+  ids: number[];
+  unreadRemaining: number;
+}
+
 interface Identity {
   username: string;
   tokenHash: string;
@@ -129,26 +135,23 @@ export class ChatService {
   async readNewMessages(caller: Caller, count: number) {
     const limit = validate.validateCount(count);
     await this.node.writeBarrier();
-    // Only marking messages read is proposed; "nothing unread" and a retry's answer come from local state.
+    // A ReadNew entry takes the messages when it is applied; "nothing unread" and a retry's answer come from local state.
     const decision = await this.linearizable(
       () => this.decideRead(caller, limit),
       (decided) => "propose" in decided,
     );
-    if ("propose" in decision) await this.propose(caller, decision.propose);
-    const ids = "propose" in decision ? decision.propose.ids : decision.ids;
-    const messages = ids.map((id) => this.queries.message(id)).filter((message) => message !== null);
-    // The messages read are the caller's; a retry must not need a session that may have ended since.
-    const recipient = messages[0]?.recipient ?? this.authenticate(caller).username;
-    return { messages, unreadRemaining: this.queries.unreadCount(recipient) };
+    const read = "propose" in decision ? storedRead(await this.propose(caller, decision.propose)) : decision;
+    const messages = read.ids.map((id) => this.queries.message(id)).filter((message) => message !== null);
+    return { messages, unreadRemaining: read.unreadRemaining };
   }
 
-  /** The ids a retry marked read before, or a MarkRead of the oldest unread; no ids when nothing is unread. */
-  private decideRead(caller: Caller, limit: number): { ids: number[] } | { propose: Extract<ChatOperation, { type: "MarkRead" }> } {
+  /** A retry's first answer, or a ReadNew to propose; none unread (here, now) answers at once. */
+  private decideRead(caller: Caller, limit: number): StoredRead | { propose: Extract<ChatOperation, { type: "ReadNew" }> } {
     const stored = this.storedResult(caller);
-    if (stored) return { ids: (stored as { ids: number[] }).ids };
+    if (stored) return storedRead(stored);
     const identity = this.authenticate(caller);
-    const ids = this.queries.oldestUnread(identity.username, limit).map((message) => message.id);
-    return ids.length === 0 ? { ids } : { propose: { type: "MarkRead", ...identity, ids } };
+    if (this.queries.unreadCount(identity.username) === 0) return { ids: [], unreadRemaining: 0 };
+    return { propose: { type: "ReadNew", ...identity, count: limit } };
   }
 
   async markRead(caller: Caller, ids: number[]) {
@@ -277,6 +280,11 @@ export class ChatService {
     const applied = await this.node.propose(JSON.stringify(envelope));
     return unwrap(applied.result!);
   }
+}
+
+/** A ReadNew result (as applied, or stored for a retry). */
+function storedRead(value: Record<string, unknown>): StoredRead {
+  return { ids: value.ids as number[], unreadRemaining: value.unreadRemaining as number };
 }
 
 function unwrap(result: OperationResult): Record<string, unknown> {

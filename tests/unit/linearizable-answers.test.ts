@@ -12,6 +12,7 @@ import type { LeaderInfo, ReplicaNode } from "../../src/log/replica-node.ts";
 import { Projections, type AppliedResult } from "../../src/projections/apply.ts";
 import { ChatError, type ChatOperation, type OperationEnvelope } from "../../src/projections/operations.ts";
 import { ChatService, type Caller } from "../../src/service/chat-service.ts";
+import { hashToken } from "../../src/service/tokens.ts";
 import { openDatabase } from "../../src/storage/database.ts";
 import { cheapPasswordHashing, testSecret } from "../support/replica.ts";
 
@@ -201,6 +202,19 @@ describe("an answer from local state reflects what was committed before the requ
     const error = await failure(service.login({}, "nobody", "password-1"));
     expect((error as ChatError).code).toBe("NOT_FOUND");
     expect(node.readBarriers).toBe(1);
+  });
+});
+
+describe("ReadNewMessages answers as of one point of the log", () => {
+  test("a read takes the oldest unread messages as of its own commit, and counts what remains at that same point", async () => {
+    const { node, service } = setUp();
+    const alice = await loggedIn(service, "alice");
+    const bob = await loggedIn(service, "bob");
+    await service.sendMessage(bob, "alice", "m1");
+    // The majority commits another message to alice before her read's entry: it is older than the read.
+    node.committedElsewhere.push({ type: "SendMessage", username: "bob", tokenHash: hashToken(bob.token!), recipient: "alice", text: "m2" });
+    const read = await service.readNewMessages(alice, 5);
+    expect({ texts: read.messages.map((message) => message.text), unreadRemaining: read.unreadRemaining }).toEqual({ texts: ["m1", "m2"], unreadRemaining: 0 });
   });
 });
 

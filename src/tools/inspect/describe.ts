@@ -57,6 +57,8 @@ function describeOperation(op: ChatOperation): string {
       return `SendMessage ${user} → ${displayText(String(op.recipient))} ${quotePreview(String(op.text))}`;
     case "MarkRead":
       return `MarkRead ${user} ${describeIds(op.ids)}`;
+    case "ReadNew":
+      return `ReadNew ${user} up to ${Number(op.count)}`;
     case "DeleteMessages":
       return `DeleteMessages ${user} ${describeIds(op.ids)}`;
     case "DeleteAccount":

@@ -8,37 +8,23 @@
 import { NotLeaderError, OverloadedError } from "../../../log/errors.ts";
 import { ChatError } from "../../../projections/operations.ts";
 import type { Caller, ChatService } from "../../../service/chat-service.ts";
+import type { Answer, DefiniteFailureCode, Operation, SeenMessage } from "../../../check/history.ts";
 import type { SimRandom } from "../random.ts";
 
-export type Outcome = "ok" | "fail" | "unknown";
-
-export interface HistoryEntry {
-  client: string;
-  user: string;
-  kind: "createAccount" | "login" | "send" | "readNew";
-  /** Simulated ms at invocation and completion. */
-  invokedAt: number;
-  completedAt: number;
-  outcome: Outcome;
-  /** For sends: the recipient and the (unique) text; for fails: the error code and message. */
-  recipient?: string;
-  text?: string;
-  id?: number;
-  error?: string;
-  /** For reads: the ids returned. */
-  ids?: number[];
-}
-
-/** What a client needs from the simulation: the replicas it can reach now, and the time. */
+/** What a client needs from the simulation: the replicas it can reach now, the time, and the history. */
 export interface ClientWorld {
   nowMs(): number;
-  /** The service of replica `id` if the client can reach it now (up, not paused, not cut off from clients). */
+  /** The service of replica `id` if the client can reach it now (up, not paused). */
   reach(id: number): ChatService | null;
   replicaIds(): number[];
-  record(entry: HistoryEntry): void;
+  /** Records an operation's start, then (once) its completion, in the history checker's terms (src/check). */
+  invoke(process: string, op: Operation): void;
+  complete(process: string, completion: Completion): void;
   /** An error the service should never throw (the run fails with it). */
   unexpected(error: unknown): void;
 }
+
+export type Completion = { type: "ok"; answer: Answer } | { type: "fail"; code: DefiniteFailureCode; message: string } | { type: "unknown"; reason: string };
 
 /** One call waits this long (simulated) before the client tries elsewhere with the same seq. */
 export const callTimeoutMs = 400;
@@ -47,6 +33,11 @@ export const retryDeadlineMs = 15_000;
 
 /** Chance that a user's next operation goes to a replica picked at random rather than the one it believes leads. */
 const wanderChance = 0.2;
+/** Share of a logged-in user's operations that are sends (the rest read new messages). */
+const sendShare = 0.7;
+/** Messages one ReadNewMessages asks for. */
+const readCount = 5;
+const simPassword = "sim-password";
 
 type Attempt<T> = (service: ChatService, caller: Caller) => Promise<T>;
 
@@ -85,33 +76,38 @@ export class SimUser {
   private async next(): Promise<void> {
     // Clients disagree about who leads (each learned it at another moment): now and then one asks another replica.
     if (this.random.chance(wanderChance)) this.target = this.random.pick(this.world.replicaIds());
+    const user = this.name;
     if (!this.registered) {
-      const outcome = await this.call("createAccount", {}, (service, caller) => service.createAccount(caller, this.name, "sim-password"));
-      if (outcome.outcome === "ok" || outcome.error?.startsWith("ALREADY_EXISTS")) this.registered = true;
+      const result = await this.call({ kind: "CreateAccount", user }, (service, caller) => service.createAccount(caller, user, simPassword));
+      if (result.type === "ok" || (result.type === "fail" && result.code === "ALREADY_EXISTS")) this.registered = true;
       return;
     }
     if (!this.token) {
-      const result = await this.call("login", {}, (service, caller) => service.login(caller, this.name, "sim-password"));
-      if (result.outcome === "ok") this.token = (result.value as { token: string }).token;
+      const result = await this.call({ kind: "Login", user }, (service, caller) => service.login(caller, user, simPassword));
+      if (result.type === "ok") this.token = result.value.token;
       return;
     }
-    if (this.random.chance(0.7)) {
-      const recipient = this.random.pick(this.peers);
-      const text = `${this.clientId}#${this.seq + 1}`;
-      const result = await this.call("send", { recipient, text }, (service, caller) => service.sendMessage(caller, recipient, text));
-      if (result.error?.startsWith("UNAUTHENTICATED")) this.token = null;
-      return;
-    }
-    const result = await this.call("readNew", {}, (service, caller) => service.readNewMessages(caller, 5));
-    if (result.error?.startsWith("UNAUTHENTICATED")) this.token = null;
+    const result = this.random.chance(sendShare) ? await this.send() : await this.readNew();
+    if (result.type === "fail" && result.code === "UNAUTHENTICATED") this.token = null;
+  }
+
+  private send() {
+    const recipient = this.random.pick(this.peers);
+    const text = `${this.clientId}#${this.seq + 1}`;
+    return this.call({ kind: "SendMessage", user: this.name, recipient, text }, (service, caller) => service.sendMessage(caller, recipient, text));
+  }
+
+  private readNew() {
+    return this.call({ kind: "ReadNewMessages", user: this.name, count: readCount }, (service, caller) => service.readNewMessages(caller, readCount));
   }
 
   /** One operation with the client library's retries; records it and returns its outcome. */
-  private async call<T>(kind: HistoryEntry["kind"], detail: Partial<HistoryEntry>, attempt: Attempt<T>) {
+  private async call<T>(op: Operation, attempt: Attempt<T>): Promise<Completion & { value: T }> {
     this.seq += 1;
     const caller: Caller = { request: { clientId: this.clientId, seq: this.seq }, ...(this.token ? { token: this.token } : {}) };
     const invokedAt = this.world.nowMs();
-    const entry: HistoryEntry = { client: this.clientId, user: this.name, kind, invokedAt, completedAt: invokedAt, outcome: "unknown", ...detail };
+    this.world.invoke(this.clientId, op);
+    let completion: Completion = { type: "unknown", reason: `no answer within ${retryDeadlineMs} ms` };
     let value: T | undefined;
     while (this.world.nowMs() - invokedAt < retryDeadlineMs) {
       const service = this.world.reach(this.target);
@@ -122,27 +118,25 @@ export class SimUser {
       }
       const answer = await this.withTimeout(attempt(service, caller));
       if (answer.kind === "ok") {
-        entry.outcome = "ok";
         value = answer.value;
+        completion = { type: "ok", answer: answerOf(op, answer.value) };
         break;
       }
       if (answer.kind === "definite") {
-        entry.outcome = "fail";
-        entry.error = answer.error;
+        completion = answer.completion;
         break;
       }
       this.target = answer.redirect ?? this.random.pick(this.world.replicaIds());
       await this.pause();
     }
-    entry.completedAt = this.world.nowMs();
-    if (entry.outcome === "ok" && kind === "send") entry.id = (value as { id: number }).id;
-    if (entry.outcome === "ok" && kind === "readNew") entry.ids = (value as { messages: { id: number }[] }).messages.map((message) => message.id);
-    this.world.record(entry);
-    return { outcome: entry.outcome, value, error: entry.error };
+    this.world.complete(this.clientId, completion);
+    return { ...completion, value: value as T };
   }
 
   /** The answer of one attempt, or "retry" after the call timeout (the abandoned call may still complete). */
-  private withTimeout<T>(pending: Promise<T>): Promise<{ kind: "ok"; value: T } | { kind: "definite"; error: string } | { kind: "retry"; redirect?: number }> {
+  private withTimeout<T>(
+    pending: Promise<T>,
+  ): Promise<{ kind: "ok"; value: T } | { kind: "definite"; completion: Completion } | { kind: "retry"; redirect?: number }> {
     const deadline = this.world.nowMs() + callTimeoutMs;
     return new Promise((resolve) => {
       let settled = false;
@@ -182,12 +176,36 @@ export class SimUser {
   }
 }
 
-/** What the client library makes of an error: a definite answer, or a reason to retry; null for a bug. */
-function classify(error: unknown): { kind: "definite"; error: string } | { kind: "retry"; redirect?: number } | null {
-  if (error instanceof ChatError) return { kind: "definite", error: `${error.code}: ${error.message}` };
+/**
+ * What the client library makes of an error: a definite answer, or a reason
+ * to retry; null for a bug. FAILED_PRECONDITION (a retry the service no
+ * longer remembers) is no definite failure: the first attempt may have
+ * happened, so it is recorded as unknown.
+ */
+function classify(error: unknown): { kind: "definite"; completion: Completion } | { kind: "retry"; redirect?: number } | null {
+  if (error instanceof ChatError) {
+    if (error.code === "FAILED_PRECONDITION") return { kind: "definite", completion: { type: "unknown", reason: error.message } };
+    return { kind: "definite", completion: { type: "fail", code: error.code as DefiniteFailureCode, message: error.message } };
+  }
   if (error instanceof NotLeaderError) return { kind: "retry", redirect: replicaIdOf(error.leaderAddress) };
   if (error instanceof OverloadedError) return { kind: "retry" };
   return null;
+}
+
+/** The checker's view of a successful answer. */
+function answerOf(op: Operation, value: unknown): Answer {
+  switch (op.kind) {
+    case "SendMessage":
+      return { kind: "SendMessage", id: (value as { id: number }).id };
+    case "Login":
+      return { kind: "Login", unreadCount: (value as { unreadCount: number }).unreadCount };
+    case "ReadNewMessages": {
+      const { messages, unreadRemaining } = value as { messages: SeenMessage[]; unreadRemaining: number };
+      return { kind: "ReadNewMessages", messages: messages.map(({ id, sender, recipient, text }) => ({ id, sender, recipient, text })), unreadRemaining };
+    }
+    default:
+      return { kind: op.kind } as Answer;
+  }
 }
 
 /** Simulated replicas are addressed "sim:<id>". */

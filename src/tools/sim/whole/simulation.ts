@@ -20,8 +20,8 @@ import { addToDigest, chunkDigest, SnapshotError, type SnapshotReader } from "..
 import type { AppendResponseMessage } from "../../../log/raft/types.ts";
 import type { SnapshotEnvelope } from "../../../rpc/snapshot-transfer.ts";
 import { IdentityRefusedError } from "../../../log/identity.ts";
-import { checkHistory } from "./checks.ts";
-import { SimUser, type HistoryEntry } from "./clients.ts";
+import { checkHistory, summarizeCheck, type HistoryEvent, type Operation, type ReplicaFinalState } from "../../../check/history.ts";
+import { SimUser, type Completion } from "./clients.ts";
 import { SimReplica } from "./replica.ts";
 
 export interface WholeSimOptions {
@@ -39,6 +39,8 @@ export interface WholeSimOptions {
 export interface WholeSimStats {
   ticks: number;
   operations: Record<string, number>;
+  /** The history checker's verdict: pass, or inconclusive when its search bound was hit. */
+  historyVerdict: string;
   crashes: number;
   clockJumps: number;
   leaders: number;
@@ -83,6 +85,21 @@ export async function runWholeSimulation(options: WholeSimOptions): Promise<Whol
   return new WholeSimulation(options).run();
 }
 
+/** One replica's chat tables as the history checker reads them. */
+function finalState(replica: SimReplica): ReplicaFinalState {
+  const db = replica.database();
+  const accounts = (db.query("SELECT username FROM accounts").all() as { username: string }[]).map((row) => row.username);
+  const rows = db.query("SELECT id, sender, recipient, text, read FROM messages").all() as {
+    id: number;
+    sender: string;
+    recipient: string;
+    text: string;
+    read: number;
+  }[];
+  const messages = rows.map((row) => ({ ...row, read: row.read === 1, deleted: false }));
+  return { replica: `r${replica.id}`, accounts, messages, projectionHash: projectionHash(db) };
+}
+
 class WholeSimulation implements FaultTarget {
   private now = 0;
   private readonly random: SimRandom;
@@ -92,7 +109,13 @@ class WholeSimulation implements FaultTarget {
   private readonly profile: FaultProfile;
   private readonly faults: FaultInjector;
   private readonly trace = new Trace(400);
-  private readonly history: HistoryEntry[] = [];
+  private readonly events: HistoryEvent[] = [];
+  /** The operation each process is running, for the trace and the counts. */
+  private readonly pendingOperations = new Map<string, Operation>();
+  private readonly operations: Record<string, number> = {};
+  /** Successful operations per user, to know who got through after healing. */
+  private readonly okCounts = new Map<string, number>();
+  private checkVerdict = "not checked";
   private readonly leadersByTerm = new Map<number, number>();
   private failure: Error | null = null;
   private crashes = 0;
@@ -130,10 +153,8 @@ class WholeSimulation implements FaultTarget {
       nowMs: () => this.now * tickMs,
       reach: (id: number) => this.reach(id),
       replicaIds: () => this.nodeIds,
-      record: (entry: HistoryEntry) => {
-        this.history.push(entry);
-        this.trace.add(this.now, 0, `${entry.user} ${entry.kind} ${entry.outcome}`, entry.error ?? entry.text ?? entry.ids ?? "");
-      },
+      invoke: (process: string, op: Operation) => this.recordInvoke(process, op),
+      complete: (process: string, completion: Completion) => this.recordCompletion(process, completion),
       unexpected: (error: unknown) => this.fail(new SimViolation("the service answers with typed errors", String((error as Error)?.stack ?? error))),
     };
     const safetyMs = (options.safetyTicks ?? wholeSafetyTicksDefault) * tickMs;
@@ -190,7 +211,7 @@ class WholeSimulation implements FaultTarget {
     }
     this.restartDue();
     const start = this.now;
-    const okBefore = this.history.length;
+    const okBefore = new Map(this.okCounts);
     const maxTicks = this.options.livenessTicksMax ?? wholeLivenessTicksMaxDefault;
     // Each user must get one operation through the healed cluster, then rests.
     while (!this.converged(okBefore)) {
@@ -396,16 +417,12 @@ class WholeSimulation implements FaultTarget {
   // ------------------------------------------------------------ convergence and checks
 
   /** Every user got an operation through after healing, and every replica holds the same applied projection. */
-  private usersThrough(okBefore: number): Set<string> {
-    return new Set(
-      this.history
-        .slice(okBefore)
-        .filter((entry) => entry.outcome === "ok")
-        .map((entry) => entry.user),
-    );
+  private usersThrough(okBefore: ReadonlyMap<string, number>): Set<string> {
+    const through = this.users.filter((user) => (this.okCounts.get(user.name) ?? 0) > (okBefore.get(user.name) ?? 0));
+    return new Set(through.map((user) => user.name));
   }
 
-  private converged(okBefore: number): boolean {
+  private converged(okBefore: ReadonlyMap<string, number>): boolean {
     if (this.usersThrough(okBefore).size < this.users.length) return false;
     if (this.users.some((user) => !user.idle)) return false;
     const leaders = this.leaders();
@@ -426,12 +443,28 @@ class WholeSimulation implements FaultTarget {
     return `no convergence: ${replicas.join(", ")}; busy users ${busy.join(",") || "none"}`;
   }
 
+  /** The history checker (src/check) over what the users saw and what every replica holds. */
   private finalChecks(): void {
-    const hashes = this.replicas.map((replica) => projectionHash(replica.database()));
-    if (new Set(hashes).size !== 1)
-      throw new SimViolation("replicas converge to the same projection", hashes.map((hash, i) => `r${i + 1}:${hash.slice(0, 12)}`).join(" "));
-    const stored = this.replicas[0]!.database().query("SELECT id, text FROM messages").all() as { id: number; text: string }[];
-    checkHistory(this.history, stored);
+    const history = { events: this.events, replicas: this.replicas.map((replica) => finalState(replica)) };
+    const result = checkHistory(history);
+    this.checkVerdict = result.verdict;
+    if (result.verdict === "fail") throw new SimViolation("the history checks", summarizeCheck(history, result));
+  }
+
+  private recordInvoke(process: string, op: Operation): void {
+    this.events.push({ type: "invoke", seq: this.events.length + 1, process, op });
+    this.pendingOperations.set(process, op);
+  }
+
+  private recordCompletion(process: string, completion: Completion): void {
+    this.events.push({ seq: this.events.length + 1, process, ...completion } as HistoryEvent);
+    const op = this.pendingOperations.get(process)!;
+    this.pendingOperations.delete(process);
+    const key = `${op.kind} ${completion.type}`;
+    this.operations[key] = (this.operations[key] ?? 0) + 1;
+    if (completion.type === "ok") this.okCounts.set(op.user, (this.okCounts.get(op.user) ?? 0) + 1);
+    const detail = completion.type === "ok" ? completion.answer : completion.type === "fail" ? `${completion.code}: ${completion.message}` : completion.reason;
+    this.trace.add(this.now, 0, `${op.user} ${op.kind} ${completion.type}`, op.kind === "SendMessage" ? { text: op.text, to: op.recipient, detail } : detail);
   }
 
   private logger(id: number): Logger {
@@ -448,11 +481,10 @@ class WholeSimulation implements FaultTarget {
   }
 
   private result(error: unknown): WholeSimResult {
-    const operations: Record<string, number> = {};
-    for (const entry of this.history) operations[`${entry.kind} ${entry.outcome}`] = (operations[`${entry.kind} ${entry.outcome}`] ?? 0) + 1;
     const stats = {
       ticks: this.now,
-      operations,
+      operations: this.operations,
+      historyVerdict: this.checkVerdict,
       crashes: this.crashes,
       clockJumps: this.clockJumps,
       leaders: this.leadersByTerm.size,
