@@ -44,5 +44,7 @@ export interface ReplicaNode<Result> {
   /** Resolves once a read served now would be linearizable. */
   readBarrier(): Promise<void>;
   leaderInfo(): LeaderInfo;
+  /** Runs `listener` whenever this replica stops being the leader; returns an unsubscribe. */
+  onLeadershipLost(listener: () => void): () => void;
   close(): Promise<void>;
 }

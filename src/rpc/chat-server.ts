@@ -9,7 +9,7 @@ import type { LeaderInfo } from "../log/replica-node.ts";
 import { ChatError } from "../projections/operations.ts";
 import type { MessageRow } from "../projections/queries.ts";
 import type { Caller, ChatService } from "../service/chat-service.ts";
-import { Subscription, type StreamStart } from "../service/subscription.ts";
+import type { StreamStart } from "../service/subscription.ts";
 import { validateClientRequestId, validateMessageId } from "../service/validate.ts";
 import type { ChatMessage } from "./generated/chat/ChatMessage.ts";
 import type { ChatServiceHandlers } from "./generated/chat/ChatService.ts";
@@ -25,10 +25,6 @@ export const streamCatchUpCountKey = "stream-catch-up-count";
 /** What the server needs besides the chat service: the node's view of the cluster. */
 export interface ClusterView {
   leaderInfo(): LeaderInfo;
-  /** Throws NotLeaderError on a follower: live streams are served by the leader. */
-  assertLeader(): void;
-  /** Runs `listener` when this replica stops leading; returns an unsubscribe. */
-  onLeadershipLost(listener: () => void): () => void;
 }
 
 function metadataText(metadata: grpc.Metadata, key: string): string | undefined {
@@ -101,34 +97,34 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
       try {
         const caller = callerFrom(call.metadata);
         const afterId = validateMessageId(call.request.afterId, "after_id");
-        // Awaited first, as "no session" may wait for a read barrier: from here on the
-        // stream is registered in one turn, while this replica still leads.
-        const identity = await service.identify(caller);
-        if (call.cancelled) return;
-        if (subscriberCount >= subscribersMax) {
-          throw new ChatError("RESOURCE_EXHAUSTED", `this replica serves at most ${subscribersMax} subscriptions`);
-        }
-        cluster.assertLeader();
-        subscriberCount += 1;
-        const subscription = new Subscription(service.projections, identity.username, identity.tokenHash, afterId, {
-          // Headers tell the client the stream is registered and where it starts: nothing after them is missed.
-          open: (start) => call.sendMetadata(streamStartMetadata(start)),
-          write: (message) => call.write(toWire(message)),
-          end: (error) => (error ? call.emit("error", toServiceError(error)) : call.end()),
-        });
-        // A deposed leader ends its streams; the client resumes them on the new leader.
-        const stopFollowing = cluster.onLeadershipLost(() =>
-          subscription.close(new ChatError("UNAVAILABLE", "this replica is no longer the leader; subscribe again")),
+        const stream = await service.subscribe(
+          caller,
+          afterId,
+          {
+            // Headers tell the client the stream is registered and where it starts: nothing after them is missed.
+            open: (start) => call.sendMetadata(streamStartMetadata(start)),
+            write: (message) => call.write(toWire(message)),
+            end: (error) => (error ? call.emit("error", toServiceError(error)) : call.end()),
+          },
+          {
+            cancelled: () => call.cancelled,
+            admit: () => {
+              if (subscriberCount >= subscribersMax) {
+                throw new ChatError("RESOURCE_EXHAUSTED", `this replica serves at most ${subscribersMax} subscriptions`);
+              }
+              subscriberCount += 1;
+            },
+          },
         );
+        if (!stream) return;
         let released = false;
         const release = () => {
           if (released) return;
           released = true;
           subscriberCount -= 1;
-          stopFollowing();
-          subscription.close();
+          stream.release();
         };
-        call.on("drain", () => subscription.drained());
+        call.on("drain", () => stream.drained());
         for (const event of ["cancelled", "close", "finish"]) call.on(event, release);
       } catch (error) {
         call.emit("error", toServiceError(error));

@@ -10,6 +10,7 @@ import type { AppliedResult, Projections } from "../projections/apply.ts";
 import { ChatError, type ChatOperation, type OperationEnvelope, type OperationResult } from "../projections/operations.ts";
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
 import { checkOperation } from "../projections/rules.ts";
+import { type MessageSink, Subscription } from "./subscription.ts";
 import { hashToken, newSessionNonce, tokenFromNonce } from "./tokens.ts";
 import * as validate from "./validate.ts";
 
@@ -46,6 +47,20 @@ export interface ChatServiceOptions {
   now?: () => number;
   /** A fresh session nonce (default: 32 random bytes). */
   newNonce?: () => string;
+}
+
+/** What a transport decides about a stream being opened. */
+export interface StreamGate {
+  /** The caller went away while its session was being confirmed. */
+  cancelled(): boolean;
+  /** Counts the stream against the transport's bound; throws (RESOURCE_EXHAUSTED) past it. */
+  admit(): void;
+}
+
+/** An open live stream: tell it when the sink can take more, release it when the caller is gone. */
+export interface LiveStream {
+  drained(): void;
+  release(): void;
 }
 
 /** What a ReadNew entry answered: the messages it took, and how many were left unread at that point of the log. */
@@ -247,6 +262,32 @@ export class ChatService {
   /** The caller's identity for a live stream; "no session" is confirmed like any rejection. */
   identify(caller: Caller): Promise<Identity> {
     return this.linearizable(() => this.authenticate(caller));
+  }
+
+  /**
+   * Opens the caller's live stream on this leader (see Subscription for
+   * where it starts and why nothing is missed). "No session" may wait for a
+   * read barrier; after that the leadership check, `gate.admit` and the
+   * registration happen in one turn, while this replica still leads. The
+   * stream ends with UNAVAILABLE when this replica stops leading; the client
+   * resumes it on the new leader. Null when the caller gave up meanwhile.
+   */
+  async subscribe(caller: Caller, afterId: number, sink: MessageSink, gate: StreamGate): Promise<LiveStream | null> {
+    const identity = await this.identify(caller);
+    if (gate.cancelled()) return null;
+    this.node.assertLeader();
+    gate.admit();
+    const subscription = new Subscription(this.projections, identity.username, identity.tokenHash, afterId, sink);
+    const stopFollowing = this.node.onLeadershipLost(() =>
+      subscription.close(new ChatError("UNAVAILABLE", "this replica is no longer the leader; subscribe again")),
+    );
+    return {
+      drained: () => subscription.drained(),
+      release: () => {
+        stopFollowing();
+        subscription.close();
+      },
+    };
   }
 
   /** The caller's identity, from the session token only. */

@@ -55,6 +55,10 @@ class FakeLeader implements ReplicaNode<AppliedResult> {
     return { leaderId: 1, leaderAddress: "127.0.0.1:1", term: 1, replicas: [], selfId: 1 };
   }
 
+  onLeadershipLost(): () => void {
+    return () => {};
+  }
+
   async close(): Promise<void> {}
 
   private catchUp(): void {
