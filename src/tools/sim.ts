@@ -92,6 +92,8 @@ async function mainWhole(options: CliOptions): Promise<void> {
   let crashes = 0;
   let clockJumps = 0;
   let snapshots = 0;
+  let streams = 0;
+  let delivered = 0;
   for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
     for (const nodeCount of options.nodeCounts) {
       const result = await runWholeSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks, stagingDir });
@@ -100,6 +102,8 @@ async function mainWhole(options: CliOptions): Promise<void> {
       crashes += result.stats.crashes;
       clockJumps += result.stats.clockJumps;
       snapshots += result.stats.snapshotsInstalled;
+      streams += result.stats.streamsOpened;
+      delivered += result.stats.messagesDelivered;
       for (const [kind, count] of Object.entries(result.stats.operations)) operations[kind] = (operations[kind] ?? 0) + count;
     }
   }
@@ -107,7 +111,9 @@ async function mainWhole(options: CliOptions): Promise<void> {
   console.log(
     `ok: ${options.seeds} seeds, ${runs} whole-replica runs (${options.nodeCounts.join("+")} nodes) in ${seconds.toFixed(1)}s (${(runs / seconds).toFixed(1)} runs/s)`,
   );
-  console.log(`power cuts ${crashes}, clock jumps ${clockJumps}, snapshots installed ${snapshots}`);
+  console.log(
+    `power cuts ${crashes}, clock jumps ${clockJumps}, snapshots installed ${snapshots}, live streams opened ${streams}, messages delivered live ${delivered}`,
+  );
   console.log(
     `operations: ${Object.entries(operations)
       .sort()

@@ -43,7 +43,8 @@ type Attempt<T> = (service: ChatService, caller: Caller) => Promise<T>;
 
 export class SimUser {
   private seq = 0;
-  private token: string | null = null;
+  /** The session's token once logged in (a follower of this user's messages uses it too). */
+  token: string | null = null;
   private registered = false;
   private target: number;
   private busy = false;

@@ -22,6 +22,7 @@ import type { SnapshotEnvelope } from "../../../rpc/snapshot-transfer.ts";
 import { IdentityRefusedError } from "../../../log/identity.ts";
 import { checkHistory, summarizeCheck, type HistoryEvent, type Operation, type ReplicaFinalState } from "../../../check/history.ts";
 import { SimUser, type Completion } from "./clients.ts";
+import { SimFollower, type DistributiveOmit } from "./followers.ts";
 import { SimReplica } from "./replica.ts";
 
 export interface WholeSimOptions {
@@ -41,6 +42,9 @@ export interface WholeSimStats {
   operations: Record<string, number>;
   /** The history checker's verdict: pass, or inconclusive when its search bound was hit. */
   historyVerdict: string;
+  /** Live streams (re)opened by the followers, and messages they received. */
+  streamsOpened: number;
+  messagesDelivered: number;
   crashes: number;
   clockJumps: number;
   leaders: number;
@@ -106,6 +110,7 @@ class WholeSimulation implements FaultTarget {
   readonly network: SimNetwork;
   private readonly replicas: SimReplica[];
   private readonly users: SimUser[];
+  private readonly followers: SimFollower[];
   private readonly profile: FaultProfile;
   private readonly faults: FaultInjector;
   private readonly trace = new Trace(400);
@@ -169,6 +174,18 @@ class WholeSimulation implements FaultTarget {
         arrivesAtMs,
       );
     });
+    // Each user's messages are followed live, as the client library's follow() does.
+    const followerWorld = {
+      reach: (id: number) => this.reach(id),
+      isUp: (id: number) => this.replicas[id - 1]?.isUp ?? false,
+      replicaIds: () => this.nodeIds,
+      record: (event: DistributiveOmit<HistoryEvent, "seq">) => {
+        this.events.push({ ...event, seq: this.events.length + 1 } as HistoryEvent);
+        if (event.type === "subscribe") this.trace.add(this.now, 0, `${event.user} stream opened`, { afterId: event.afterId, position: event.position });
+      },
+      unexpected: clientWorld.unexpected,
+    };
+    this.followers = this.users.map((user) => new SimFollower(user.name, () => user.token, this.random.fork(), followerWorld));
   }
 
   get nodeIds(): number[] {
@@ -227,6 +244,7 @@ class WholeSimulation implements FaultTarget {
     for (const message of this.network.takeDue(this.now)) this.deliver(message);
     for (const replica of this.replicas) if (this.running(replica)) replica.clock!.tick();
     this.askToJoin();
+    for (const follower of this.followers) follower.step();
     for (const user of this.users) {
       user.tick();
       if (user.idle && this.random.chance(userActChance(user))) user.act();
@@ -485,6 +503,8 @@ class WholeSimulation implements FaultTarget {
       ticks: this.now,
       operations: this.operations,
       historyVerdict: this.checkVerdict,
+      streamsOpened: this.events.filter((event) => event.type === "subscribe").length,
+      messagesDelivered: this.events.filter((event) => event.type === "deliver").length,
       crashes: this.crashes,
       clockJumps: this.clockJumps,
       leaders: this.leadersByTerm.size,
