@@ -31,7 +31,8 @@ import {
   type Limits,
 } from "./constants.ts";
 import { LogView } from "./log-view.ts";
-import { applyConfChange, copyMembership, membershipFromConfig, membershipFromEntry, sameMembership } from "./membership.ts";
+import { ConfigTracker } from "./config-tracker.ts";
+import { applyConfChange, copyMembership, sameMembership } from "./membership.ts";
 import { Progress } from "./progress.ts";
 import { hasQuorum, majorityIndex, tallyVotes } from "./quorum.ts";
 import { ReadIndexQueue } from "./read-index.ts";
@@ -81,9 +82,6 @@ interface HandedOut {
   snapshotIndex: number;
 }
 
-/** Config-entry scan at startup reads the log in chunks of this many entries. */
-const configScanChunkEntries = 1024;
-
 type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, "from" | "term"> & { term?: number } : never) : never;
 
 export class RaftCore {
@@ -91,8 +89,8 @@ export class RaftCore {
   private voters: NodeId[];
   private learners: NodeId[] = [];
   private config: Membership;
-  /** Indexes of the "config" entries in the log (retained or unstable), ascending. */
-  private configIndexes: number[] = [];
+  /** Which membership the log establishes (dissertation §4.1). */
+  private readonly configs: ConfigTracker;
   /** Leader only: the voter leadership is being handed to (dissertation §3.10); 0 = none. */
   private leadTransferee: NodeId = noNode;
   /** Ticks since the transfer started; it is abandoned after an election timeout. */
@@ -141,8 +139,8 @@ export class RaftCore {
     this.term = options.hardState.term;
     this.vote = options.hardState.vote;
     this.log = new LogView(options.storage, options.hardState.commit, options.applied);
-    this.configIndexes = this.scanConfigIndexes(this.log.firstIndex());
-    this.config = this.computeMembership();
+    this.configs = new ConfigTracker(this.log);
+    this.config = this.configs.membership;
     this.voters = this.config.voters;
     this.learners = this.config.learners;
     this.lastMembership = this.config;
@@ -749,8 +747,8 @@ export class RaftCore {
     // The one predicate the driver also asked before it swapped the state in.
     if (this.snapshotWanted(message)) {
       this.log.restore(snapshot);
-      this.configIndexes = this.scanConfigIndexes(snapshot.index + 1);
-      this.setMembership(this.computeMembership());
+      this.configs.onRestore(snapshot.index);
+      this.setMembership(this.configs.membership);
     }
     // Our commit index is now at least the snapshot's: all of it matches the leader.
     this.send({
@@ -931,44 +929,9 @@ export class RaftCore {
    */
   private appendToLog(entries: Entry[]): void {
     if (entries.length === 0) return;
-    const first = entries[0]!.index;
-    let changed = false;
-    while (this.configIndexes.length > 0 && this.configIndexes[this.configIndexes.length - 1]! >= first) {
-      this.configIndexes.pop();
-      changed = true;
-    }
-    for (const entry of entries) {
-      if (entry.type !== "config") continue;
-      this.configIndexes.push(entry.index);
-      changed = true;
-    }
+    const changed = this.configs.onAppend(entries);
     this.log.append(entries);
-    if (changed) this.setMembership(this.computeMembership());
-  }
-
-  /** Indexes of the config entries in the log from `from` on. A restart reads the whole retained log once. */
-  private scanConfigIndexes(from: number): number[] {
-    const found: number[] = [];
-    const end = this.log.lastIndex() + 1;
-    for (let lo = Math.max(from, this.log.firstIndex()); lo < end; ) {
-      const chunk = this.log.slice(lo, Math.min(end, lo + configScanChunkEntries));
-      for (const entry of chunk) if (entry.type === "config") found.push(entry.index);
-      lo += chunk.length;
-    }
-    return found;
-  }
-
-  private computeMembership(): Membership {
-    const latest = this.configIndexes[this.configIndexes.length - 1];
-    const snapshot = this.log.snapshot();
-    if (latest !== undefined && latest > snapshot.index && latest >= this.log.firstIndex()) {
-      return membershipFromEntry(this.log.slice(latest, latest + 1)[0]!);
-    }
-    // A snapshot at index 0 with members is a test storage's stand-in for a bootstrapped log (as etcd-io/raft's tests do).
-    if (snapshot.index > 0 || snapshot.membership.voters.length > 0) {
-      return membershipFromConfig(snapshot.membership, snapshot.configIndex ?? snapshot.index);
-    }
-    return noMembership;
+    if (changed) this.setMembership(this.configs.refresh());
   }
 
   private setMembership(membership: Membership): void {
@@ -1005,9 +968,6 @@ export class RaftCore {
 
 /** Messages that answer a request. */
 const answerTypes = new Set<Message["type"]>(["preVoteResponse", "voteResponse", "appendResponse"]);
-
-/** What a node that has no config entry and no snapshot knows: nobody, itself included. */
-const noMembership: Membership = Object.freeze({ voters: [], learners: [], configIndex: 0, addresses: {} }) as Membership;
 
 function resolveLimits(options: Partial<Limits>): Limits {
   const electionTicks = options.electionTicks ?? electionTicksDefault;

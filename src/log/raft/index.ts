@@ -7,6 +7,7 @@
 //   quorum.ts         majority arithmetic over the voter set (learners never count)
 //   read-index.ts     pending linearizable reads on the leader
 //   membership.ts     membership from config entries, single-server change rules
+//   config-tracker.ts which membership the log establishes (the latest config entry)
 //   memory-storage.ts in-memory LogStorage for tests and the simulator
 //   constants.ts      named bounds and their relations
 
