@@ -99,7 +99,7 @@ describe("the simulator catches known bugs (mutation checks)", () => {
         "maybeCommit",
         // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
         function (this: any) {
-          const index = majorityIndex(this.voters, (id: number) => this.progress.get(id).match);
+          const index = majorityIndex(this.voters, (id: number) => this.lead.of(id).match);
           if (index <= this.log.committed) return false; // the planted bug: no own-term check
           this.log.commitTo(index);
           return true;
@@ -122,7 +122,7 @@ describe("the simulator catches known bugs (mutation checks)", () => {
         // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
         function (this: any) {
           const members = [...this.voters, ...this.learners]; // the planted bug: learners counted
-          const index = majorityIndex(members, (id: number) => this.progress.get(id).match);
+          const index = majorityIndex(members, (id: number) => this.lead.of(id).match);
           if (index <= this.log.committed || this.log.termOf(index) !== this.term) return false;
           this.log.commitTo(index);
           return true;

@@ -33,9 +33,9 @@ import {
 import { LogView } from "./log-view.ts";
 import { ConfigTracker } from "./config-tracker.ts";
 import { applyConfChange, copyMembership, sameMembership } from "./membership.ts";
-import { Progress } from "./progress.ts";
+import { LeaderState } from "./leader-state.ts";
+import type { Progress } from "./progress.ts";
 import { hasQuorum, majorityIndex, tallyVotes } from "./quorum.ts";
-import { ReadIndexQueue } from "./read-index.ts";
 import {
   noNode,
   type AppendMessage,
@@ -91,12 +91,8 @@ export class RaftCore {
   private config: Membership;
   /** Which membership the log establishes (dissertation §4.1). */
   private readonly configs: ConfigTracker;
-  /** Leader only: the voter leadership is being handed to (dissertation §3.10); 0 = none. */
-  private leadTransferee: NodeId = noNode;
-  /** Ticks since the transfer started; it is abandoned after an election timeout. */
-  private transferElapsed = 0;
-  /** Leader only: index of the no-op that starts its term; 0 otherwise. */
-  private ownTermStart = 0;
+  /** What only a leader keeps; null on every other role. */
+  private lead: LeaderState | null = null;
   /** Follower: the highest commit index a leader has announced, even past our log (for progress reports only). */
   private leaderCommitSeen = 0;
   private readonly limits: Limits;
@@ -112,13 +108,9 @@ export class RaftCore {
   private leaderId: NodeId = noNode;
   /** Ticks since the last valid leader contact (follower) or last check-quorum round (leader). */
   private electionElapsed = 0;
-  private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
-  /** Leader only: one entry per member (voters and learners), including itself (whose match is its durable last index). */
-  private progress = new Map<NodeId, Progress>();
   /** (Pre-)candidate only: answers received in the current campaign. */
   private votes = new Map<NodeId, boolean>();
-  private readonly reads: ReadIndexQueue;
 
   // Output buffers and Ready bookkeeping.
   private messages: Message[] = [];
@@ -144,7 +136,6 @@ export class RaftCore {
     this.voters = this.config.voters;
     this.learners = this.config.learners;
     this.lastMembership = this.config;
-    this.reads = new ReadIndexQueue(this.limits.maxPendingReads);
     this.lastSoftState = this.softState();
     this.lastHardState = this.hardState();
     this.becomeFollower(this.term, noNode);
@@ -209,7 +200,7 @@ export class RaftCore {
 
   /** Leader only: what it knows of a member's log; the driver promotes a learner once `match` is close to lastIndex. */
   progressOf(id: NodeId): PeerProgress | undefined {
-    const peer = this.progress.get(id);
+    const peer = this.lead?.progress.get(id);
     if (!peer) return undefined;
     return { match: peer.match, next: peer.next, state: peer.state, pendingSnapshot: peer.pendingSnapshot };
   }
@@ -220,7 +211,7 @@ export class RaftCore {
    * is applied, the state machine may lack writes a predecessor acknowledged.
    */
   get termStartIndex(): number {
-    return this.role === "leader" ? this.ownTermStart : 0;
+    return this.lead?.termStart ?? 0;
   }
 
   /**
@@ -234,7 +225,7 @@ export class RaftCore {
 
   /** Leader only: the voter a leadership transfer is handing over to, 0 when none. */
   get transferee(): NodeId {
-    return this.leadTransferee;
+    return this.lead?.transferee ?? noNode;
   }
 
   /** Entries [lo, hiExclusive) this node retains (durable or not); for tools and tests. */
@@ -260,7 +251,13 @@ export class RaftCore {
 
   /** Leader only: the peer's match index, for tests and metrics. */
   matchIndexOf(id: NodeId): number | undefined {
-    return this.progress.get(id)?.match;
+    return this.lead?.progress.get(id)?.match;
+  }
+
+  /** The leader's own state; only leader code paths ask for it. */
+  private get leading(): LeaderState {
+    assert(this.lead !== null, `node ${this.id} used leader state as a ${this.role}`);
+    return this.lead;
   }
 
   // ---------------------------------------------------------------- inputs
@@ -283,7 +280,7 @@ export class RaftCore {
   proposeBatch(data: readonly string[]): ProposeResult {
     assert(data.length > 0, "an empty proposal batch");
     if (this.role !== "leader") return { accepted: false, reason: "notLeader", leaderId: this.leaderId };
-    if (this.leadTransferee !== noNode) return { accepted: false, reason: "transferring", leaderId: this.leadTransferee };
+    if (this.leading.transferee !== noNode) return { accepted: false, reason: "transferring", leaderId: this.leading.transferee };
     if (this.log.lastIndex() + data.length - this.log.committed > this.limits.maxUncommittedEntries) {
       return { accepted: false, reason: "tooManyUncommitted", leaderId: this.id };
     }
@@ -304,7 +301,7 @@ export class RaftCore {
    */
   proposeConfChange(change: ConfChange): ProposeResult {
     if (this.role !== "leader") return { accepted: false, reason: "notLeader", leaderId: this.leaderId };
-    if (this.leadTransferee !== noNode) return { accepted: false, reason: "transferring", leaderId: this.leadTransferee };
+    if (this.leading.transferee !== noNode) return { accepted: false, reason: "transferring", leaderId: this.leading.transferee };
     if (this.log.termOf(this.log.committed) !== this.term) return { accepted: false, reason: "ownTermNotCommitted", leaderId: this.id };
     if (this.config.configIndex > this.log.committed) return { accepted: false, reason: "changeInProgress", leaderId: this.id };
     const data = applyConfChange(this.config, change);
@@ -329,10 +326,11 @@ export class RaftCore {
     if (this.role !== "leader") return { started: false, reason: "notLeader" };
     if (to === this.id) return { started: false, reason: "self" };
     if (!this.voters.includes(to)) return { started: false, reason: "notVoter" };
-    if (this.leadTransferee === to) return { started: true };
-    this.leadTransferee = to;
-    this.transferElapsed = 0;
-    if (this.progress.get(to)!.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    const lead = this.leading;
+    if (lead.transferee === to) return { started: true };
+    lead.transferee = to;
+    lead.transferElapsed = 0;
+    if (lead.of(to).match === this.log.lastIndex()) this.sendTimeoutNow(to);
     else this.sendAppend(to, true);
     return { started: true };
   }
@@ -345,7 +343,7 @@ export class RaftCore {
    */
   reportSnapshot(to: NodeId, status: "finished" | "failed"): void {
     if (this.role !== "leader") return;
-    const peer = this.progress.get(to);
+    const peer = this.leading.progress.get(to);
     if (peer?.state !== "snapshot") return;
     const next = status === "finished" ? Math.max(peer.match, peer.pendingSnapshot) + 1 : peer.match + 1;
     peer.becomeProbe(next);
@@ -354,23 +352,23 @@ export class RaftCore {
 
   /** Linearizable read (dissertation §6.4). The answer arrives as a ReadState in a later Ready. */
   readIndex(requestId: string): void {
-    if (this.role !== "leader" || this.reads.isFull()) {
+    if (!this.lead || this.lead.reads.isFull()) {
       this.readStates.push({ requestId, ok: false, leaderId: this.role === "leader" ? this.id : this.leaderId });
       return;
     }
     // A new leader does not know the commit index of its predecessor until it
     // commits an entry of its own term (dissertation §6.4 step 1).
     if (this.log.termOf(this.log.committed) !== this.term) {
-      this.reads.deferUntilOwnCommit(requestId);
+      this.leading.reads.deferUntilOwnCommit(requestId);
       return;
     }
-    this.reads.add(requestId, this.log.committed);
+    this.leading.reads.add(requestId, this.log.committed);
     if (!(this.voters.length === 1 && this.voters[0] === this.id)) {
       this.broadcastHeartbeat();
       return;
     }
     // A single voter is its own majority: the round is confirmed as soon as it starts.
-    this.reads.startRound();
+    this.leading.reads.startRound();
     this.confirmReads();
   }
 
@@ -465,7 +463,7 @@ export class RaftCore {
     if (this.role !== "leader") return;
     // The leader counts itself toward a commit only once its own copy is durable
     // (etcd-io/etcd#14370).
-    this.progress.get(this.id)!.maybeUpdate(this.log.durableLastIndex());
+    this.leading.of(this.id).maybeUpdate(this.log.durableLastIndex());
     this.commitAndBroadcast();
   }
 
@@ -544,29 +542,26 @@ export class RaftCore {
     assert(this.role === "candidate", "only a candidate becomes leader");
     this.resetVolatile(this.id);
     this.role = "leader";
-    for (const member of [this.id, ...this.peers()]) {
-      this.progress.set(member, new Progress(this.log.lastIndex() + 1, this.limits.maxInflightAppends));
-    }
-    const self = this.progress.get(this.id)!;
-    self.maybeUpdate(this.log.durableLastIndex());
-    self.becomeReplicate();
     // Paper §8 / figure 8: a no-op of the new term lets earlier entries commit
     // indirectly and tells the leader its commit index for reads.
-    this.ownTermStart = this.log.lastIndex() + 1;
-    this.appendToLog([{ index: this.ownTermStart, term: this.term, type: "noop", data: "" }]);
+    const termStart = this.log.lastIndex() + 1;
+    const lead = new LeaderState(termStart, this.limits.maxPendingReads, this.limits.maxInflightAppends);
+    this.lead = lead;
+    for (const member of [this.id, ...this.peers()]) lead.track(member, termStart);
+    const self = lead.of(this.id);
+    self.maybeUpdate(this.log.durableLastIndex());
+    self.becomeReplicate();
+    this.appendToLog([{ index: termStart, term: this.term, type: "noop", data: "" }]);
     this.broadcastAppend(true);
   }
 
   /** Clears per-role state; every role change goes through here. */
   private resetVolatile(leaderId: NodeId): void {
-    if (this.role === "leader") this.failPendingReads(leaderId);
+    if (this.lead) this.failPendingReads(leaderId);
+    this.lead = null;
     this.leaderId = leaderId;
-    this.leadTransferee = noNode;
-    this.transferElapsed = 0;
     this.electionElapsed = 0;
-    this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.nextElectionTimeout();
-    this.progress = new Map();
     this.votes = new Map();
   }
 
@@ -591,20 +586,18 @@ export class RaftCore {
   }
 
   private tickLeader(): void {
-    this.heartbeatElapsed++;
+    const lead = this.leading;
+    lead.heartbeatElapsed++;
     this.electionElapsed++;
     // A transfer that has not completed within an election timeout is
     // abandoned and proposals flow again (dissertation §3.10).
-    if (this.leadTransferee !== noNode && ++this.transferElapsed >= this.limits.electionTicks) {
-      this.leadTransferee = noNode;
-      this.transferElapsed = 0;
-    }
+    if (lead.transferee !== noNode && ++lead.transferElapsed >= this.limits.electionTicks) lead.stopTransfer();
     if (this.electionElapsed >= this.limits.electionTicks) {
       this.electionElapsed = 0;
       if (!this.checkQuorum()) return;
     }
-    if (this.heartbeatElapsed >= this.limits.heartbeatTicks) {
-      this.heartbeatElapsed = 0;
+    if (lead.heartbeatElapsed >= this.limits.heartbeatTicks) {
+      lead.heartbeatElapsed = 0;
       this.broadcastHeartbeat();
     }
   }
@@ -615,8 +608,9 @@ export class RaftCore {
    * stops accepting writes and reads it could never commit or confirm.
    */
   private checkQuorum(): boolean {
-    const active = hasQuorum(this.voters, (id) => id === this.id || this.progress.get(id)!.recentActive);
-    for (const [id, peer] of this.progress) peer.recentActive = id === this.id;
+    const { progress } = this.leading;
+    const active = hasQuorum(this.voters, (id) => id === this.id || progress.get(id)!.recentActive);
+    for (const [id, peer] of progress) peer.recentActive = id === this.id;
     if (!active) this.becomeFollower(this.term, noNode);
     return active;
   }
@@ -786,7 +780,7 @@ export class RaftCore {
   // ---------------------------------------------------------------- leader side of replication
 
   private handleAppendResponse(message: AppendResponseMessage): void {
-    const peer = this.progress.get(message.from);
+    const peer = this.leading.progress.get(message.from);
     if (!peer) return;
     peer.recentActive = true;
     if (message.heartbeatRound > 0) {
@@ -812,7 +806,7 @@ export class RaftCore {
       this.commitAndBroadcast();
       if (this.role !== "leader") return;
     }
-    if (message.from === this.leadTransferee && peer.match === this.log.lastIndex()) this.sendTimeoutNow(message.from);
+    if (message.from === this.leading.transferee && peer.match === this.log.lastIndex()) this.sendTimeoutNow(message.from);
     // A lagging peer that answers a heartbeat gets an Append at its `next` even
     // if nothing new is there: if optimistic appends were lost, its rejection
     // resets the pipeline instead of leaving `next` stuck past its log.
@@ -826,11 +820,12 @@ export class RaftCore {
    * indirectly (figure 8).
    */
   private maybeCommit(): boolean {
-    const index = majorityIndex(this.voters, (id) => this.progress.get(id)!.match);
+    const lead = this.leading;
+    const index = majorityIndex(this.voters, (id) => lead.of(id).match);
     if (index <= this.log.committed || this.log.termOf(index) !== this.term) return false;
     const firstOwnCommit = this.log.termOf(this.log.committed) !== this.term;
     this.log.commitTo(index);
-    if (firstOwnCommit) for (const requestId of this.reads.takeDeferred()) this.readIndex(requestId);
+    if (firstOwnCommit) for (const requestId of this.leading.reads.takeDeferred()) this.readIndex(requestId);
     return true;
   }
 
@@ -857,7 +852,7 @@ export class RaftCore {
   }
 
   private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
-    const peer = this.progress.get(to)!;
+    const peer = this.leading.of(to);
     if (peer.isPaused()) return false;
     if (peer.next < this.log.firstIndex()) {
       this.sendSnapshot(to, peer);
@@ -880,9 +875,9 @@ export class RaftCore {
    * match they verify) and confirm leadership for ReadIndex.
    */
   private broadcastHeartbeat(): void {
-    const round = this.reads.startRound();
+    const round = this.leading.reads.startRound();
     for (const to of this.peers()) {
-      const peer = this.progress.get(to)!;
+      const peer = this.leading.of(to);
       // A match we compacted away anchors at index 0, which always matches: the
       // follower then verifies (and commits) only what it already had committed.
       const matchTerm = this.log.term(peer.match);
@@ -941,22 +936,24 @@ export class RaftCore {
     if (this.role !== "leader") return;
     // New members are replicated to from the end of the log (probing back);
     // a removed follower's progress goes as soon as the entry is appended.
+    const lead = this.leading;
     for (const id of this.peers()) {
-      if (!this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.limits.maxInflightAppends));
+      if (!lead.progress.has(id)) lead.track(id, this.log.lastIndex() + 1);
     }
-    for (const id of [...this.progress.keys()]) {
-      if (id !== this.id && !this.isMember(id)) this.progress.delete(id);
+    for (const id of [...lead.progress.keys()]) {
+      if (id !== this.id && !this.isMember(id)) lead.progress.delete(id);
     }
-    if (this.leadTransferee !== noNode && !this.voters.includes(this.leadTransferee)) this.leadTransferee = noNode;
+    if (lead.transferee !== noNode && !this.voters.includes(lead.transferee)) lead.stopTransfer();
   }
 
   private confirmReads(): void {
-    const confirmed = majorityIndex(this.voters, (id) => (id === this.id ? this.reads.round : this.progress.get(id)!.ackedRound));
-    for (const read of this.reads.confirmUpTo(confirmed)) this.readStates.push({ ...read, ok: true });
+    const lead = this.leading;
+    const confirmed = majorityIndex(this.voters, (id) => (id === this.id ? lead.reads.round : lead.of(id).ackedRound));
+    for (const read of this.leading.reads.confirmUpTo(confirmed)) this.readStates.push({ ...read, ok: true });
   }
 
   private failPendingReads(leaderId: NodeId): void {
-    for (const requestId of this.reads.drain()) this.readStates.push({ requestId, ok: false, leaderId });
+    for (const requestId of this.leading.reads.drain()) this.readStates.push({ requestId, ok: false, leaderId });
   }
 
   private send(message: Outgoing): void {

@@ -4,6 +4,7 @@
 //   core.ts           RaftCore: roles, elections, replication, commit, ReadIndex
 //   log-view.ts       durable log (through LogStorage) plus the unstable tail
 //   progress.ts       the leader's per-follower match/next and flow control
+//   leader-state.ts   what only a leader keeps (progress, pending reads, transfer), made when it leads
 //   quorum.ts         majority arithmetic over the voter set (learners never count)
 //   read-index.ts     pending linearizable reads on the leader
 //   membership.ts     membership from config entries, single-server change rules
