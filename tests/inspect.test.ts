@@ -62,7 +62,7 @@ describe("the inspector on a running replica", () => {
       expect(stdout).toContain('SendMessage alice → bob "hi bob"');
       expect(stdout).toContain("CreateAccount carol");
       expect(stdout).toMatch(/Login bob \(account #\d+, token [0-9a-f]{8}…\)/);
-      expect(stdout).toContain("MarkRead bob ids");
+      expect(stdout).toContain("ReadNew bob up to 1");
     },
     childProcessesMs,
   );
