@@ -18,7 +18,7 @@ import { channelOptions, chatProto } from "../src/rpc/proto.ts";
 import { DataDirLockedError } from "../src/storage/data-dir-lock.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { ChatClient } from "../src/client/chat-client.ts";
-import { callMsMax, cheapPasswordHashing, conditionMsMax, temporaryDirectory, testSecret, waitFor } from "./support/replica.ts";
+import { callMsMax, conditionMsMax, temporaryDirectory, testReplicaOptions, testSecret, waitFor } from "./support/replica.ts";
 import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
 const founders = [1, 2, 3].map((id) => ({ id, address: `127.0.0.1:${59000 + id}` }));
@@ -34,23 +34,15 @@ function scratch(): string {
 }
 
 async function start(dataDir: string, options: Partial<ReplicaOptions> = {}): Promise<RunningReplica> {
-  const replica = await startReplica({
-    serverId: 1,
-    host: "127.0.0.1",
-    port: 0,
-    dataDir,
-    peers: [],
-    timing: { tickMs: 10, heartbeatTicks: 5, electionTicks: 30 },
-    peerCallTimeoutMs: 1000,
-    initialLeader: true,
-    clusterSecret: testSecret,
-    passwordHashing: cheapPasswordHashing,
-    logger: createLogger("identity-test", "error"),
-    onFatal: (error) => {
-      throw error;
-    },
-    ...options,
-  });
+  const replica = await startReplica(
+    testReplicaOptions(dataDir, {
+      logger: createLogger("identity-test", "error"),
+      onFatal: (error) => {
+        throw error;
+      },
+      ...options,
+    }),
+  );
   cleanups.push(() => replica.stop());
   return replica;
 }

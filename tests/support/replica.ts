@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChatClient } from "../../src/client/chat-client.ts";
 import { createLogger } from "../../src/logger.ts";
-import { startReplica, type RunningReplica } from "../../src/replica.ts";
+import { type ReplicaOptions, startReplica, type RunningReplica } from "../../src/replica.ts";
 
 /** argon2id at minimum cost: tests check behaviour, not hashing strength. */
 export const cheapPasswordHashing = { memoryCost: 8, timeCost: 1 };
@@ -25,14 +25,13 @@ export interface TestReplica {
   destroy(): Promise<void>;
 }
 
-export async function startTestReplica(dataDir?: string): Promise<TestReplica> {
-  const directory = dataDir ? null : temporaryDirectory();
-  const dir = dataDir ?? directory!.path;
-  const replica = await startReplica({
+/** A cluster of one in-process replica on a free loopback port, fast timings, cheap hashing; `overrides` change any of it. */
+export function testReplicaOptions(dataDir: string, overrides: Partial<ReplicaOptions> = {}): ReplicaOptions {
+  return {
     serverId: 1,
     host: "127.0.0.1",
     port: 0,
-    dataDir: dir,
+    dataDir,
     peers: [],
     timing: { tickMs: 10, heartbeatTicks: 5, electionTicks: 30 },
     peerCallTimeoutMs: 1000,
@@ -40,7 +39,14 @@ export async function startTestReplica(dataDir?: string): Promise<TestReplica> {
     clusterSecret: testSecret,
     passwordHashing: cheapPasswordHashing,
     logger: createLogger("test-replica", "warn"),
-  });
+    ...overrides,
+  };
+}
+
+export async function startTestReplica(dataDir?: string): Promise<TestReplica> {
+  const directory = dataDir ? null : temporaryDirectory();
+  const dir = dataDir ?? directory!.path;
+  const replica = await startReplica(testReplicaOptions(dir));
   const clients: ChatClient[] = [];
   let stopped = false;
   const stop = async () => {
