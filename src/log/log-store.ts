@@ -4,9 +4,9 @@
  * (term, vote, commit). Raw prepared statements: this is the hot path.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { CorruptLogError, entryChecksum, verifyEntry, type LogEntry, type StoredLogEntry } from "./entry.ts";
+import { CorruptLogError, entryChecksum, verifyEntry, type StoredLogEntry } from "./entry.ts";
 import { parseMembership, type Membership } from "./membership.ts";
-import type { HardState } from "./raft/types.ts";
+import type { Entry, HardState } from "./raft/types.ts";
 
 /** Where the log was compacted to; index 0 when it never was. */
 export interface SnapshotPoint {
@@ -35,7 +35,7 @@ export class LogStore {
     private readonly afterSync: () => void = () => {},
   ) {
     this.insertEntry = db.prepare("INSERT INTO log_entries (idx, term, type, payload, checksum) VALUES (?, ?, ?, ?, ?)");
-    this.selectRange = db.prepare("SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx");
+    this.selectRange = db.prepare("SELECT idx AS 'index', term, type, payload AS data, checksum FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx");
     this.selectTerm = db.prepare("SELECT term FROM log_entries WHERE idx = ?");
     this.deleteFrom = db.prepare("DELETE FROM log_entries WHERE idx >= ?");
     this.upsertHardState = db.prepare(
@@ -144,7 +144,7 @@ export class LogStore {
   }
 
   /** Entries in [from, toExclusive), checksums verified. */
-  entries(from: number, toExclusive: number): LogEntry[] {
+  entries(from: number, toExclusive: number): Entry[] {
     return this.selectRange.all(from, toExclusive).map(verifyEntry);
   }
 
@@ -153,7 +153,7 @@ export class LogStore {
    * (callers truncate a conflicting suffix first, in the same call via
    * `truncateFrom`). Durable when this returns (the commit fsyncs).
    */
-  append(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
+  append(entries: readonly Entry[], hardState?: HardState, truncateFrom?: number): void {
     const lastIndexBefore = this.lastIndexCache;
     try {
       this.appendTransaction(entries, hardState, truncateFrom);
@@ -163,7 +163,7 @@ export class LogStore {
     }
   }
 
-  private appendTransaction(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
+  private appendTransaction(entries: readonly Entry[], hardState?: HardState, truncateFrom?: number): void {
     this.durably(() => {
       if (truncateFrom !== undefined) this.truncateSuffix(truncateFrom);
       this.appendInTransaction(entries, hardState);
@@ -171,12 +171,12 @@ export class LogStore {
   }
 
   /** The body of an append, for a caller that already holds a durable transaction. */
-  appendInTransaction(entries: readonly LogEntry[], hardState?: HardState): void {
+  appendInTransaction(entries: readonly Entry[], hardState?: HardState): void {
     for (const entry of entries) {
       if (entry.index !== this.lastIndexCache + 1) {
         throw new Error(`log append out of order: ${entry.index} after ${this.lastIndexCache}`);
       }
-      this.insertEntry.run(entry.index, entry.term, entry.type, entry.payload, entryChecksum(entry));
+      this.insertEntry.run(entry.index, entry.term, entry.type, entry.data, entryChecksum(entry));
       this.lastIndexCache = entry.index;
     }
     if (hardState) this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);

@@ -17,7 +17,7 @@ import { assert } from "./raft/assert.ts";
 import { RaftCore } from "./raft/core.ts";
 import { membershipFromEntry } from "./raft/membership.ts";
 import type { AppendResponseMessage, ConfChange, Entry, Message, MessageType, NodeId, ReadState, Ready, SnapshotMessage, SoftState } from "./raft/types.ts";
-import { SqliteRaftStorage, toLogEntry } from "./raft-storage.ts";
+import { SqliteRaftStorage } from "./raft-storage.ts";
 import type { LeaderInfo, ReplicaInfo, ReplicaNode, StateMachine } from "./replica-node.ts";
 
 /** How the node reads, stages, installs and ships snapshots of the state machine (wired in src/replica.ts). */
@@ -405,7 +405,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private apply(ready: Ready): void {
     if (ready.committedEntries.length === 0) return;
     const entries: Entry[] = ready.committedEntries;
-    const results = this.options.machine.apply(entries.map(toLogEntry));
+    const results = this.options.machine.apply(entries);
     entries.forEach((entry, offset) => {
       const pending = this.proposals.get(entry.index);
       if (!pending) return;

@@ -6,7 +6,8 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import mitt, { type Emitter } from "mitt";
-import { CorruptLogError, type LogEntry } from "../log/entry.ts";
+import { CorruptLogError } from "../log/entry.ts";
+import type { Entry } from "../log/raft/types.ts";
 import { parseMembership, type Membership } from "../log/membership.ts";
 import { clientResultIdleEntriesMin, clientResultWindowMax } from "../limits.ts";
 import { reject, type ChatOperation, type OperationEnvelope, type OperationResult } from "./operations.ts";
@@ -66,7 +67,7 @@ export class Projections {
   }
 
   /** Applies entries that follow the applied index; returns one result per entry. */
-  apply(entries: readonly LogEntry[]): AppliedResult[] {
+  apply(entries: readonly Entry[]): AppliedResult[] {
     if (entries.length === 0) return [];
     let results: AppliedResult[];
     try {
@@ -81,7 +82,7 @@ export class Projections {
     return results;
   }
 
-  private applyTransaction(entries: readonly LogEntry[]): AppliedResult[] {
+  private applyTransaction(entries: readonly Entry[]): AppliedResult[] {
     return this.db
       .transaction(() => {
         let expected = this.appliedIndex() + 1;
@@ -96,7 +97,7 @@ export class Projections {
       .immediate(); // the write lock up front: a reader in another process is waited for
   }
 
-  private applyEntry(entry: LogEntry): AppliedResult {
+  private applyEntry(entry: Entry): AppliedResult {
     if (entry.index % clientResultPruneEveryEntries === 0) this.forgetIdleClients(entry);
     if (entry.type === "config") {
       this.replaceMembers(entry);
@@ -183,10 +184,10 @@ export class Projections {
   }
 
   /** A config entry holds the whole membership: the table becomes it. */
-  private replaceMembers(entry: LogEntry): void {
+  private replaceMembers(entry: Entry): void {
     let membership: Membership;
     try {
-      membership = parseMembership(entry.payload);
+      membership = parseMembership(entry.data);
     } catch {
       throw new CorruptLogError(entry.index, "config entry is not a membership");
     }
@@ -211,7 +212,7 @@ export class Projections {
    * forgets the same results. A client is judged as a whole: the older
    * results of a client that still writes stay until its window pushes them out.
    */
-  private forgetIdleClients(entry: LogEntry): void {
+  private forgetIdleClients(entry: Entry): void {
     if (entry.type !== "command") return;
     const { atMs } = decodeEnvelope(entry);
     this.statements.forgetIdleClients.run(entry.index - clientResultIdleEntriesMin, atMs - clientResultRetentionMs);
@@ -222,10 +223,10 @@ export class Projections {
   }
 }
 
-function decodeEnvelope(entry: LogEntry): OperationEnvelope {
+function decodeEnvelope(entry: Entry): OperationEnvelope {
   let envelope: OperationEnvelope;
   try {
-    envelope = JSON.parse(entry.payload) as OperationEnvelope;
+    envelope = JSON.parse(entry.data) as OperationEnvelope;
   } catch {
     throw new CorruptLogError(entry.index, "payload is not JSON");
   }

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { join } from "node:path";
-import type { LogEntry } from "../../src/log/entry.ts";
+import type { Entry } from "../../src/log/raft/types.ts";
 import { LogStore } from "../../src/log/log-store.ts";
 import { Projections } from "../../src/projections/apply.ts";
 import { projectionHash } from "../../src/projections/hash.ts";
@@ -60,7 +60,7 @@ describe("a projection snapshot", () => {
     const { chunks, digest } = await readAll(reader);
 
     const target = files.open("target.db");
-    target.log.append([{ index: 1, term: 1, type: "noop", payload: "" }], { term: 9, vote: 3, commit: 1 });
+    target.log.append([{ index: 1, term: 1, type: "noop", data: "" }], { term: 9, vote: 3, commit: 1 });
     const staging = new SnapshotStaging(join(files.directory, "staging.db"), reader.header);
     for (const chunk of chunks) staging.add(chunk);
     staging.finish(digest);
@@ -117,18 +117,18 @@ describe("compacting the log", () => {
   test("drops the prefix, keeps the tail readable, and remembers the term and membership at the point", () => {
     const files = replicaFiles();
     const { log } = files.open("chat.db");
-    const config = {
+    const config: Entry = {
       index: 3,
       term: 2,
       type: "config",
-      payload: JSON.stringify({ voters: [{ id: 1, address: "a:1" }], learners: [{ id: 2, address: "b:2" }] }),
+      data: JSON.stringify({ voters: [{ id: 1, address: "a:1" }], learners: [{ id: 2, address: "b:2" }] }),
     };
     log.append([
-      { index: 1, term: 1, type: "noop", payload: "" },
-      { index: 2, term: 1, type: "command", payload: "{}" },
+      { index: 1, term: 1, type: "noop", data: "" },
+      { index: 2, term: 1, type: "command", data: "{}" },
       config,
-      { index: 4, term: 2, type: "command", payload: "{}" },
-      { index: 5, term: 2, type: "command", payload: "{}" },
+      { index: 4, term: 2, type: "command", data: "{}" },
+      { index: 5, term: 2, type: "command", data: "{}" },
     ]);
     log.compact(4);
     expect(log.firstIndex()).toBe(5);
@@ -143,7 +143,7 @@ describe("compacting the log", () => {
 });
 
 describe("installing a snapshot over an existing log", () => {
-  async function snapshotOf(entries: LogEntry[]) {
+  async function snapshotOf(entries: Entry[]) {
     const files = replicaFiles();
     const source = files.open("source.db");
     source.log.append(entries);
@@ -158,7 +158,7 @@ describe("installing a snapshot over an existing log", () => {
     const { files, header, chunks, digest } = await snapshotOf(entries);
     const target = files.open("target.db");
     target.log.append(
-      [1, 2, 3].map((index) => ({ index, term: 1, type: "noop", payload: "" })),
+      [1, 2, 3].map((index) => ({ index, term: 1, type: "noop", data: "" })),
       { term: 1, vote: 1, commit: 1 },
     );
     const staging = new SnapshotStaging(join(files.directory, "staging.db"), header);
@@ -182,7 +182,10 @@ describe("installing a snapshot over an existing log", () => {
     const entries = fc.sample(logArbitrary(40), { numRuns: 1, seed: 23 })[0]!;
     const { files, header, chunks, digest } = await snapshotOf(entries);
     const target = files.open("target.db");
-    const longer = [...entries, ...[1, 2, 3].map((offset) => ({ index: entries.length + offset, term: entries.at(-1)!.term, type: "noop", payload: "" }))];
+    const longer = [
+      ...entries,
+      ...[1, 2, 3].map((offset) => ({ index: entries.length + offset, term: entries.at(-1)!.term, type: "noop" as const, data: "" })),
+    ];
     target.log.append(longer);
     const staging = new SnapshotStaging(join(files.directory, "staging.db"), header);
     for (const chunk of chunks) staging.add(chunk);
