@@ -15,7 +15,7 @@
 import type { Database } from "bun:sqlite";
 import { createHash, randomBytes } from "node:crypto";
 import type { LogStore } from "./log-store.ts";
-import { parseMembership, type Member, type Membership } from "./membership.ts";
+import type { Member, Membership } from "./membership.ts";
 import { bootstrapEntry, bootstrapIndex, bootstrapTerm } from "./raft/membership.ts";
 import type { Logger } from "../logger.ts";
 
@@ -145,8 +145,7 @@ function forceNewCluster(db: Database, log: LogStore, serverId: number, self: Me
 }
 
 function latestMembership(log: LogStore): Membership | null {
-  const config = log.latestConfigPayload();
-  return config ? parseMembership(config) : log.snapshot().membership;
+  return log.membershipAt()?.membership ?? null;
 }
 
 /** A peer call from another cluster is logged this often at most, per peer. */

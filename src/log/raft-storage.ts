@@ -20,8 +20,7 @@ export class SqliteRaftStorage implements LogStorage {
   }
 
   snapshot(): SnapshotMeta {
-    const point = this.store.snapshot();
-    return { index: point.index, term: point.term, membership: point.membership ?? { voters: [], learners: [] } };
+    return this.store.snapshot();
   }
 
   lastIndex(): number {
@@ -68,7 +67,7 @@ export class SqliteRaftStorage implements LogStorage {
   persistSnapshot(snapshot: SnapshotMeta, entries: readonly Entry[], hardState: HardState | undefined): void {
     // One transaction: the point, then exactly the entries the core kept after it, then the hard state.
     this.store.durably(() => {
-      this.store.resetToSnapshot({ index: snapshot.index, term: snapshot.term, membership: snapshot.membership }, false);
+      this.store.resetToSnapshot(snapshot, false);
       this.store.reloadAfterReset();
       this.store.appendInTransaction(entries, hardState);
     });

@@ -57,6 +57,7 @@ describe("a projection snapshot", () => {
     source.projections.apply(entries);
     const reader = new SnapshotReader(source.path);
     expect(reader.header.index).toBe(entries.length);
+    expect(reader.header.configIndex).toBe(1); // the founding voters, the only config entry
     const { chunks, digest } = await readAll(reader);
 
     const target = files.open("target.db");
@@ -67,7 +68,7 @@ describe("a projection snapshot", () => {
     installSnapshot(target.db, target.log, staging);
 
     expect(projectionHash(target.db)).toBe(projectionHash(source.db));
-    expect(target.log.snapshot().index).toBe(entries.length);
+    expect(target.log.snapshot()).toEqual(reader.header);
     expect(target.log.firstIndex()).toBe(entries.length + 1);
     expect(target.log.lastIndex()).toBe(entries.length);
     expect(target.log.hardState()).toMatchObject({ term: 9, vote: 3 }); // a snapshot never rolls back term or vote
@@ -114,7 +115,7 @@ describe("a projection snapshot", () => {
 });
 
 describe("compacting the log", () => {
-  test("drops the prefix, keeps the tail readable, and remembers the term and membership at the point", () => {
+  test("drops the prefix, keeps the tail readable, and remembers the term, membership and its config entry at the point", () => {
     const files = replicaFiles();
     const { log } = files.open("chat.db");
     const config: Entry = {
@@ -134,11 +135,15 @@ describe("compacting the log", () => {
     expect(log.firstIndex()).toBe(5);
     expect(log.term(4)).toBe(2);
     expect(log.entries(1, 10).map((entry) => entry.index)).toEqual([5]);
-    expect(log.snapshot().membership?.learners).toEqual([{ id: 2, address: "b:2" }]);
+    expect(log.snapshot().membership.learners).toEqual([{ id: 2, address: "b:2" }]);
+    expect(log.snapshot().configIndex).toBe(3);
     const reopened = new LogStore(files.open("chat.db").db);
     expect(reopened.firstIndex()).toBe(5);
-    expect(reopened.snapshot().index).toBe(4);
+    expect(reopened.snapshot()).toEqual(log.snapshot());
     reopened.verify();
+    // Compacting past the point with the config entry gone: the point's membership and config index carry over.
+    reopened.compact(5);
+    expect(reopened.snapshot()).toMatchObject({ index: 5, term: 2, configIndex: 3 });
   });
 });
 
