@@ -159,7 +159,7 @@ describe("rebuilding projections from the log", () => {
           for (const { index, result } of results) {
             const value = result?.ok ? result.value : null;
             if (!value || !("sentAtMs" in value)) continue;
-            const answered = envelopeOf(entries[(value.id as number) - 1]!);
+            const answered = envelopeOf(entries[value.id - 1]!);
             const envelope = envelopeOf(entries[index - 1]!);
             if (value.id !== index) expect([answered.clientId, answered.seq]).toEqual([envelope.clientId, envelope.seq]);
             expect(answered.op.type).toBe("SendMessage");
