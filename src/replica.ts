@@ -55,11 +55,14 @@ export interface ReplicaOptions {
   logger: Logger;
 }
 
+/** The driver over the chat projections, with their snapshot reader and staging. */
+export type ChatNode = RaftNode<AppliedResult, SnapshotReader, SnapshotStaging>;
+
 export interface RunningReplica {
   port: number;
   address: string;
   service: ChatService;
-  node: RaftNode<AppliedResult>;
+  node: ChatNode;
   /** The cluster this replica belongs to ("" while a joiner has not heard it yet). */
   clusterId(): string;
   stop(): Promise<void>;
@@ -116,7 +119,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     });
     removeStagingFiles(options.dataDir); // transfers cut short by a crash
     let transfers = 0;
-    const node: RaftNode<AppliedResult> = new RaftNode({
+    const node: ChatNode = new RaftNode({
       self,
       log,
       machine: projections,

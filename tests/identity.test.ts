@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createLogger } from "../src/logger.ts";
 import { IdentityRefusedError, prepareState, readIdentity, saveIdentity } from "../src/log/identity.ts";
 import { LogStore } from "../src/log/log-store.ts";
+import type { Entry } from "../src/log/raft/types.ts";
 import { Projections } from "../src/projections/apply.ts";
 import { databaseFileName, startReplica, type ReplicaOptions, type RunningReplica } from "../src/replica.ts";
 import { clusterIdKey } from "../src/rpc/cluster-id.ts";
@@ -61,7 +62,7 @@ function withDatabase<T>(dataDir: string, work: (db: ReturnType<typeof openDatab
 function memberData(dataDir: string, serverId: number): void {
   withDatabase(dataDir, (db, log) => {
     prepareState(db, log, serverId, { kind: "found", voters: founders });
-    const noop = { index: 2, term: 2, type: "noop", payload: "" };
+    const noop: Entry = { index: 2, term: 2, type: "noop", data: "" };
     log.append([noop], { term: 2, vote: 1, commit: 2 });
     new Projections(db).apply(log.entries(1, 3));
   });
@@ -150,9 +151,9 @@ describe("membership comes from the log", () => {
       const dataDir = scratch();
       withDatabase(dataDir, (db, log) => {
         prepareState(db, log, 4, { kind: "join" });
-        const entries = [
-          { index: 1, term: 1, type: "config", payload: JSON.stringify({ voters: founders, learners: [] }) },
-          { index: 2, term: 2, type: "noop", payload: "" },
+        const entries: Entry[] = [
+          { index: 1, term: 1, type: "config", data: JSON.stringify({ voters: founders, learners: [] }) },
+          { index: 2, term: 2, type: "noop", data: "" },
         ];
         log.append(entries, { term: 2, vote: 0, commit: 2 });
         new Projections(db).apply(entries);

@@ -6,7 +6,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LogEntry } from "../src/log/entry.ts";
+import type { Entry } from "../src/log/raft/types.ts";
 import { LogStore } from "../src/log/log-store.ts";
 import { Projections } from "../src/projections/apply.ts";
 import type { ChatOperation } from "../src/projections/operations.ts";
@@ -188,7 +188,7 @@ describe("the inspector while the file is being written", () => {
 });
 
 /** Alice and bob, alice logged in, then alice sends to bob forever. */
-function scriptedEntry(index: number): LogEntry {
+function scriptedEntry(index: number): Entry {
   const tokenHash = "a".repeat(64);
   const ops: ChatOperation[] = [
     { type: "CreateAccount", username: "alice", passwordHash: "$argon2id$scripted" },
@@ -196,7 +196,7 @@ function scriptedEntry(index: number): LogEntry {
     { type: "Login", username: "alice", accountIndex: 1, tokenHash, sessionNonce: "scripted" },
   ];
   const op = ops[index - 1] ?? { type: "SendMessage", username: "alice", tokenHash, recipient: "bob", text: `m${index}` };
-  return { index, term: 1, type: "command", payload: JSON.stringify({ atMs: 1_700_000_000_000 + index, op }) };
+  return { index, term: 1, type: "command", data: JSON.stringify({ atMs: 1_700_000_000_000 + index, op }) };
 }
 
 describe("the inspector on a stopped replica", () => {

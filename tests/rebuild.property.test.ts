@@ -6,7 +6,7 @@
 import type { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import type { LogEntry } from "../src/log/entry.ts";
+import type { Entry } from "../src/log/raft/types.ts";
 import { LogStore } from "../src/log/log-store.ts";
 import { Projections, type AppliedResult } from "../src/projections/apply.ts";
 import { projectionHash, projectionTableHashes, projectionTableNames } from "../src/projections/hash.ts";
@@ -35,7 +35,7 @@ function keep(db: Database): Database {
 }
 
 /** Applies `entries` cut into batches at `cuts` (positions, any order, duplicates allowed). */
-function applyInBatches(entries: readonly LogEntry[], cuts: readonly number[]): { db: Database; results: AppliedResult[] } {
+function applyInBatches(entries: readonly Entry[], cuts: readonly number[]): { db: Database; results: AppliedResult[] } {
   const db = freshDatabase();
   const projections = new Projections(db);
   const bounds = [...new Set([0, ...cuts.map((cut) => cut % (entries.length + 1)), entries.length])].sort((a, b) => a - b);
@@ -46,8 +46,8 @@ function applyInBatches(entries: readonly LogEntry[], cuts: readonly number[]): 
   return { db, results };
 }
 
-function envelopeOf(entry: LogEntry): OperationEnvelope {
-  return JSON.parse(entry.payload) as OperationEnvelope;
+function envelopeOf(entry: Entry): OperationEnvelope {
+  return JSON.parse(entry.data) as OperationEnvelope;
 }
 
 describe("rebuilding projections from the log", () => {
@@ -115,11 +115,11 @@ describe("rebuilding projections from the log", () => {
           fc.pre(identified.length > 0);
           const original = identified[pick % identified.length]!;
           const envelope = envelopeOf(original);
-          const retry: LogEntry = {
+          const retry: Entry = {
             index: entries.length + 1,
             term: entries.at(-1)!.term,
             type: "command",
-            payload: JSON.stringify({ ...envelope, atMs: envelope.atMs + laterMs }),
+            data: JSON.stringify({ ...envelope, atMs: envelope.atMs + laterMs }),
           };
           const without = applyInBatches(entries, []);
           const withRetry = applyInBatches([...entries, retry], []);
@@ -159,7 +159,7 @@ describe("rebuilding projections from the log", () => {
           for (const { index, result } of results) {
             const value = result?.ok ? result.value : null;
             if (!value || !("sentAtMs" in value)) continue;
-            const answered = envelopeOf(entries[(value.id as number) - 1]!);
+            const answered = envelopeOf(entries[value.id - 1]!);
             const envelope = envelopeOf(entries[index - 1]!);
             if (value.id !== index) expect([answered.clientId, answered.seq]).toEqual([envelope.clientId, envelope.seq]);
             expect(answered.op.type).toBe("SendMessage");
@@ -211,7 +211,7 @@ describe("the projection hash", () => {
     const empty = freshDatabase();
     const other = freshDatabase();
     expect(projectionHash(empty)).toBe(projectionHash(other));
-    new Projections(other).apply([{ index: 1, term: 1, type: "noop", payload: "" }]);
+    new Projections(other).apply([{ index: 1, term: 1, type: "noop", data: "" }]);
     expect(projectionHash(other)).not.toBe(projectionHash(empty));
   });
 });

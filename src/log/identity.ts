@@ -15,9 +15,8 @@
 import type { Database } from "bun:sqlite";
 import { createHash, randomBytes } from "node:crypto";
 import type { LogStore } from "./log-store.ts";
-import { parseMembership, type Member, type Membership } from "./membership.ts";
+import type { Member, Membership } from "./membership.ts";
 import { bootstrapEntry, bootstrapIndex, bootstrapTerm } from "./raft/membership.ts";
-import { toLogEntry } from "./raft-storage.ts";
 import type { Logger } from "../logger.ts";
 
 export interface ReplicaIdentity {
@@ -106,7 +105,7 @@ function found(db: Database, log: LogStore, serverId: number, voters: Member[]):
   const identity = { serverId, clusterId: clusterIdOf(voters) };
   log.durably(() => {
     saveIdentity(db, identity);
-    log.appendInTransaction([toLogEntry(bootstrapEntry(voters))], { term: bootstrapTerm, vote: 0, commit: bootstrapIndex });
+    log.appendInTransaction([bootstrapEntry(voters)], { term: bootstrapTerm, vote: 0, commit: bootstrapIndex });
   });
   return identity;
 }
@@ -139,15 +138,14 @@ function forceNewCluster(db: Database, log: LogStore, serverId: number, self: Me
   const config = { voters: [{ id: self.id, address: self.address }], learners: [] };
   log.durably(() => {
     saveIdentity(db, identity);
-    const entry = { index: log.lastIndex() + 1, term, type: "config", payload: JSON.stringify(config) };
+    const entry = { index: log.lastIndex() + 1, term, type: "config" as const, data: JSON.stringify(config) };
     log.appendInTransaction([entry], { term, vote: 0, commit: hardState.commit });
   });
   return identity;
 }
 
 function latestMembership(log: LogStore): Membership | null {
-  const config = log.latestConfigPayload();
-  return config ? parseMembership(config) : log.snapshot().membership;
+  return log.membershipAt()?.membership ?? null;
 }
 
 /** A peer call from another cluster is logged this often at most, per peer. */

@@ -4,15 +4,68 @@
  * (term, vote, commit). Raw prepared statements: this is the hot path.
  */
 import type { Database, Statement } from "bun:sqlite";
-import { CorruptLogError, entryChecksum, verifyEntry, type LogEntry, type StoredLogEntry } from "./entry.ts";
-import { parseMembership, type Membership } from "./membership.ts";
-import type { HardState } from "./raft/types.ts";
+import { CorruptLogError, entryChecksum, verifyEntry, type StoredLogEntry } from "./entry.ts";
+import { parseMembership } from "./membership.ts";
+import { noSnapshot } from "./raft/memory-storage.ts";
+import type { Entry, HardState, SnapshotMeta } from "./raft/types.ts";
 
-/** Where the log was compacted to; index 0 when it never was. */
-export interface SnapshotPoint {
-  index: number;
-  term: number;
-  membership: Membership | null;
+/** The membership in force at an index, and the index of the config entry it came from (when known). */
+export type MembershipAt = Pick<SnapshotMeta, "membership" | "configIndex">;
+
+/**
+ * Queries of the stored log that write nothing, on any connection: the
+ * snapshot reader runs them inside its own read transaction, so the point it
+ * describes is the one of the tables it streams.
+ */
+export class ReadOnlyLog {
+  constructor(private readonly db: Database) {}
+
+  /** The compaction point: entries up to it are gone; index 0 when the log never was compacted. */
+  snapshot(): SnapshotMeta {
+    const row = this.db.query("SELECT idx, term, membership, config_index FROM snapshot_meta WHERE id = 1").get() as {
+      idx: number;
+      term: number;
+      membership: string;
+      config_index: number | null;
+    } | null;
+    if (!row) return noSnapshot;
+    const point = { index: row.idx, term: row.term, membership: parseMembership(row.membership) };
+    return row.config_index === null ? point : { ...point, configIndex: row.config_index };
+  }
+
+  /** undefined when the index was compacted away (other than the point itself) or is not written yet. */
+  term(index: number): number | undefined {
+    if (index === 0) return 0;
+    const stored = this.db.query("SELECT term FROM log_entries WHERE idx = ?").get(index) as { term: number } | null;
+    if (stored) return stored.term;
+    const point = this.snapshot();
+    return point.index === index ? point.term : undefined;
+  }
+
+  /**
+   * The membership in force at `index`: the last config entry at or before
+   * it, else the compaction point's (a log always starts with one or the
+   * other: src/log/identity.ts); null when neither exists.
+   */
+  membershipAt(index: number): MembershipAt | null {
+    const config = this.db.query("SELECT idx, payload AS data FROM log_entries WHERE type = 'config' AND idx <= ? ORDER BY idx DESC LIMIT 1").get(index) as {
+      idx: number;
+      data: string;
+    } | null;
+    if (config) return { membership: parseMembership(config.data), configIndex: config.idx };
+    const point = this.snapshot();
+    if (point.index === 0) return null;
+    return point.configIndex === undefined ? { membership: point.membership } : { membership: point.membership, configIndex: point.configIndex };
+  }
+
+  /** What a compaction or a snapshot at `index` records: its term, and the membership in force there with its config entry's index. */
+  pointAt(index: number): SnapshotMeta {
+    const term = this.term(index);
+    if (term === undefined) throw new Error(`no term known for index ${index}: compacted away or not written`);
+    const membership = this.membershipAt(index);
+    if (!membership) throw new Error(`no membership recorded at or before index ${index}`);
+    return { index, term, ...membership };
+  }
 }
 
 export class LogStore {
@@ -23,7 +76,8 @@ export class LogStore {
   private readonly upsertHardState: Statement;
   private lastIndexCache: number;
   private firstIndexCache: number;
-  private snapshotCache: SnapshotPoint;
+  private snapshotCache: SnapshotMeta;
+  private readonly stored: ReadOnlyLog;
 
   /**
    * `afterSync` runs after each fsynced commit: everything written to the
@@ -35,14 +89,15 @@ export class LogStore {
     private readonly afterSync: () => void = () => {},
   ) {
     this.insertEntry = db.prepare("INSERT INTO log_entries (idx, term, type, payload, checksum) VALUES (?, ?, ?, ?, ?)");
-    this.selectRange = db.prepare("SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx");
+    this.selectRange = db.prepare("SELECT idx AS 'index', term, type, payload AS data, checksum FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx");
     this.selectTerm = db.prepare("SELECT term FROM log_entries WHERE idx = ?");
     this.deleteFrom = db.prepare("DELETE FROM log_entries WHERE idx >= ?");
     this.upsertHardState = db.prepare(
       "INSERT INTO hard_state (id, term, vote, commit_index) VALUES (1, ?, ?, ?) " +
         "ON CONFLICT(id) DO UPDATE SET term = excluded.term, vote = excluded.vote, commit_index = excluded.commit_index",
     );
-    this.snapshotCache = this.readSnapshotPoint();
+    this.stored = new ReadOnlyLog(db);
+    this.snapshotCache = this.stored.snapshot();
     const bounds = db.query("SELECT MIN(idx) AS first, MAX(idx) AS last FROM log_entries").get() as {
       first: number | null;
       last: number | null;
@@ -52,7 +107,7 @@ export class LogStore {
   }
 
   /** The compaction point: entries up to it are gone. */
-  snapshot(): SnapshotPoint {
+  snapshot(): SnapshotMeta {
     return this.snapshotCache;
   }
 
@@ -72,31 +127,29 @@ export class LogStore {
 
   /**
    * Drops the entries up to `index` (their effect is in the projections) and
-   * records the point with its term and the membership as of it: the last
-   * config entry at or before `index`, else the previous point's (a log
-   * always starts with one or the other: bootstrap.ts).
+   * records the point with its term, the membership in force there and the
+   * index of the config entry it came from (ReadOnlyLog.pointAt).
    */
   compact(index: number): void {
     if (index <= this.snapshotCache.index) return;
     if (index > this.lastIndexCache) throw new Error(`cannot compact to ${index}: the log ends at ${this.lastIndexCache}`);
-    const term = this.term(index)!;
-    const config = this.latestConfigPayload(index);
-    const membership = config ? parseMembership(config) : this.snapshotCache.membership;
-    if (!membership) throw new Error(`cannot compact to ${index}: no membership recorded at or before it`);
+    const point = this.stored.pointAt(index);
     this.durably(() => {
       this.db.run("DELETE FROM log_entries WHERE idx <= ?", [index]);
-      this.saveSnapshotPoint({ index, term, membership });
+      this.saveSnapshotPoint(point);
     });
-    this.snapshotCache = { index, term, membership };
+    this.snapshotCache = point;
     this.firstIndexCache = index + 1;
   }
 
-  /** The payload of the last config entry at or before `index` still in the log, if any. */
-  latestConfigPayload(index = Number.MAX_SAFE_INTEGER): string | null {
-    const row = this.db.query("SELECT payload FROM log_entries WHERE type = 'config' AND idx <= ? ORDER BY idx DESC LIMIT 1").get(index) as {
-      payload: string;
-    } | null;
-    return row?.payload ?? null;
+  /** The membership in force at `index` (default: the end of the log), or null when none is recorded. */
+  membershipAt(index = this.lastIndexCache): MembershipAt | null {
+    return this.stored.membershipAt(index);
+  }
+
+  /** What a snapshot of the state applied through `index` records (see ReadOnlyLog.pointAt). */
+  pointAt(index: number): SnapshotMeta {
+    return this.stored.pointAt(index);
   }
 
   /**
@@ -107,7 +160,7 @@ export class LogStore {
    * otherwise the whole log goes and the leader resends what follows. The
    * commit index rises to the point, in the same transaction as the state.
    */
-  resetToSnapshot(point: SnapshotPoint & { membership: Membership }, keepMatchingTail = true): void {
+  resetToSnapshot(point: SnapshotMeta, keepMatchingTail = true): void {
     const matches = keepMatchingTail && this.term(point.index) === point.term;
     if (matches) this.db.run("DELETE FROM log_entries WHERE idx <= ?", [point.index]);
     else this.db.run("DELETE FROM log_entries");
@@ -120,31 +173,22 @@ export class LogStore {
 
   /** After the install transaction committed: the caches follow the disk. */
   reloadAfterReset(): void {
-    this.snapshotCache = this.readSnapshotPoint();
+    this.snapshotCache = this.stored.snapshot();
     const last = this.db.query("SELECT MAX(idx) AS last FROM log_entries").get() as { last: number | null };
     this.firstIndexCache = this.snapshotCache.index + 1;
     this.lastIndexCache = last.last ?? this.snapshotCache.index;
   }
 
-  private saveSnapshotPoint(point: SnapshotPoint): void {
+  private saveSnapshotPoint(point: SnapshotMeta): void {
     this.db.run(
-      "INSERT INTO snapshot_meta (id, idx, term, membership) VALUES (1, ?, ?, ?) " +
-        "ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, term = excluded.term, membership = excluded.membership",
-      [point.index, point.term, JSON.stringify(point.membership)],
+      "INSERT INTO snapshot_meta (id, idx, term, membership, config_index) VALUES (1, ?, ?, ?, ?) " +
+        "ON CONFLICT(id) DO UPDATE SET idx = excluded.idx, term = excluded.term, membership = excluded.membership, config_index = excluded.config_index",
+      [point.index, point.term, JSON.stringify(point.membership), point.configIndex ?? null],
     );
   }
 
-  private readSnapshotPoint(): SnapshotPoint {
-    const row = this.db.query("SELECT idx, term, membership FROM snapshot_meta WHERE id = 1").get() as {
-      idx: number;
-      term: number;
-      membership: string;
-    } | null;
-    return row ? { index: row.idx, term: row.term, membership: parseMembership(row.membership) } : { index: 0, term: 0, membership: null };
-  }
-
   /** Entries in [from, toExclusive), checksums verified. */
-  entries(from: number, toExclusive: number): LogEntry[] {
+  entries(from: number, toExclusive: number): Entry[] {
     return this.selectRange.all(from, toExclusive).map(verifyEntry);
   }
 
@@ -153,7 +197,7 @@ export class LogStore {
    * (callers truncate a conflicting suffix first, in the same call via
    * `truncateFrom`). Durable when this returns (the commit fsyncs).
    */
-  append(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
+  append(entries: readonly Entry[], hardState?: HardState, truncateFrom?: number): void {
     const lastIndexBefore = this.lastIndexCache;
     try {
       this.appendTransaction(entries, hardState, truncateFrom);
@@ -163,7 +207,7 @@ export class LogStore {
     }
   }
 
-  private appendTransaction(entries: readonly LogEntry[], hardState?: HardState, truncateFrom?: number): void {
+  private appendTransaction(entries: readonly Entry[], hardState?: HardState, truncateFrom?: number): void {
     this.durably(() => {
       if (truncateFrom !== undefined) this.truncateSuffix(truncateFrom);
       this.appendInTransaction(entries, hardState);
@@ -171,12 +215,12 @@ export class LogStore {
   }
 
   /** The body of an append, for a caller that already holds a durable transaction. */
-  appendInTransaction(entries: readonly LogEntry[], hardState?: HardState): void {
+  appendInTransaction(entries: readonly Entry[], hardState?: HardState): void {
     for (const entry of entries) {
       if (entry.index !== this.lastIndexCache + 1) {
         throw new Error(`log append out of order: ${entry.index} after ${this.lastIndexCache}`);
       }
-      this.insertEntry.run(entry.index, entry.term, entry.type, entry.payload, entryChecksum(entry));
+      this.insertEntry.run(entry.index, entry.term, entry.type, entry.data, entryChecksum(entry));
       this.lastIndexCache = entry.index;
     }
     if (hardState) this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);

@@ -8,7 +8,6 @@
 import { appendBatchEntriesMax, pendingProposalsMax, queuedReadsMax } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import { processClock, type DriverClock, type RaftTiming } from "./driver-clock.ts";
-import type { SnapshotHeader, SnapshotReader, SnapshotStaging } from "../projections/snapshot.ts";
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
 import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
 import type { LogStore } from "./log-store.ts";
@@ -16,21 +15,10 @@ import type { Membership } from "./membership.ts";
 import { assert } from "./raft/assert.ts";
 import { RaftCore } from "./raft/core.ts";
 import { membershipFromEntry } from "./raft/membership.ts";
-import type { AppendResponseMessage, ConfChange, Entry, Message, MessageType, NodeId, ReadState, Ready, SnapshotMessage, SoftState } from "./raft/types.ts";
-import { SqliteRaftStorage, toLogEntry } from "./raft-storage.ts";
+import type { ConfChange, Entry, Message, MessageType, NodeId, ReadState, Ready, SnapshotMessage, SnapshotMeta, SoftState } from "./raft/types.ts";
+import { SqliteRaftStorage } from "./raft-storage.ts";
 import type { LeaderInfo, ReplicaInfo, ReplicaNode, StateMachine } from "./replica-node.ts";
-
-/** How the node reads, stages, installs and ships snapshots of the state machine (wired in src/replica.ts). */
-export interface SnapshotPort {
-  /** A consistent view of the state at its applied index. */
-  open(): SnapshotReader;
-  /** A staging area for a snapshot being received. */
-  stage(header: SnapshotHeader): SnapshotStaging;
-  /** Swaps a verified staged snapshot in, with the log reset, atomically. */
-  install(staging: SnapshotStaging): void;
-  /** Streams a snapshot to a peer; resolves with its answer, or null on failure. */
-  send(envelope: { from: number; to: number; term: number }, reader: SnapshotReader): Promise<AppendResponseMessage | null>;
-}
+import type { IncomingSnapshot, OutgoingSnapshot, SnapshotEnvelope, SnapshotPort } from "./snapshot-port.ts";
 
 /** Log length past which a replica compacts its log (entries since the last compaction), by default. */
 export const compactionEntriesMaxDefault = 50_000;
@@ -44,7 +32,7 @@ export interface CompactionBounds {
 /** A tick this late is logged as an event-loop stall. */
 export const eventLoopStallWarnMs = 100;
 
-export interface RaftNodeOptions<Result> {
+export interface RaftNodeOptions<Result, Outgoing extends OutgoingSnapshot, Incoming extends IncomingSnapshot> {
   self: ReplicaInfo;
   /** The log, bootstrapped already when this server founded the cluster (see bootstrap.ts). */
   log: LogStore;
@@ -58,7 +46,7 @@ export interface RaftNodeOptions<Result> {
   logger: Logger;
   /** Skip the first election timeout: a new cluster's initial leader, or a cluster of one. */
   campaignAtStart?: boolean;
-  snapshots: SnapshotPort;
+  snapshots: SnapshotPort<Outgoing, Incoming>;
   compaction?: CompactionBounds;
   /** The membership changed: peers to talk to now (this replica excluded). */
   onMembership?: (peers: Map<NodeId, string>) => void;
@@ -95,7 +83,14 @@ export const replicateEntriesMax = 512;
 /** Requests the core answers (a timeoutNow is answered by the call itself). */
 const answeredTypes = new Set<MessageType>(["preVote", "vote", "append"]);
 
-export class RaftNode<Result> implements ReplicaNode<Result> {
+/**
+ * `Outgoing` and `Incoming` are the state machine's own snapshot types: the
+ * node hands them back to its caller (the transport streams and fills them)
+ * but needs of them only what src/log/snapshot-port.ts declares.
+ */
+export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapshot, Incoming extends IncomingSnapshot = IncomingSnapshot>
+  implements ReplicaNode<Result>
+{
   private readonly core: RaftCore;
   private readonly operations: MembershipOperations;
   private readonly storage: SqliteRaftStorage;
@@ -122,12 +117,12 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   /** Followers a snapshot is streaming to now: one transfer per follower at a time. */
   private readonly snapshotsInFlight = new Set<NodeId>();
   /** The snapshot being received now, if any. */
-  private incomingSnapshot: SnapshotStaging | null = null;
+  private incomingSnapshot: Incoming | null = null;
   private lastTickAt: number;
   /** The applied membership names this server: a config entry applied later without it is a removal. */
   private wasMember = false;
 
-  constructor(private readonly options: RaftNodeOptions<Result>) {
+  constructor(private readonly options: RaftNodeOptions<Result, Outgoing, Incoming>) {
     this.clock = options.clock ?? processClock;
     this.lastTickAt = this.clock.now();
     this.storage = new SqliteRaftStorage(options.log);
@@ -405,7 +400,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private apply(ready: Ready): void {
     if (ready.committedEntries.length === 0) return;
     const entries: Entry[] = ready.committedEntries;
-    const results = this.options.machine.apply(entries.map(toLogEntry));
+    const results = this.options.machine.apply(entries);
     entries.forEach((entry, offset) => {
       const pending = this.proposals.get(entry.index);
       if (!pending) return;
@@ -535,7 +530,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   private shipSnapshot(message: SnapshotMessage): void {
     const to = message.to;
     if (this.snapshotsInFlight.has(to)) return;
-    let reader: SnapshotReader;
+    let reader: Outgoing;
     try {
       reader = this.options.snapshots.open();
     } catch (error) {
@@ -556,7 +551,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
   }
 
   /** Follower: a snapshot starts arriving. Refused when it comes from a stale term. */
-  beginSnapshot(envelope: { from: number; to: number; term: number }, header: SnapshotHeader): SnapshotStaging {
+  beginSnapshot(envelope: SnapshotEnvelope, header: SnapshotMeta): Incoming {
     if (envelope.to !== this.options.self.id || envelope.term < this.core.currentTerm) {
       throw new Error(`snapshot from a stale term ${envelope.term} (now ${this.core.currentTerm})`);
     }
@@ -571,7 +566,7 @@ export class RaftNode<Result> implements ReplicaNode<Result> {
    * it is swapped in durably first, then the core is told; either way the
    * core's answer goes back to the leader.
    */
-  installSnapshot(envelope: { from: number; to: number; term: number }, staging: SnapshotStaging): Message | null {
+  installSnapshot(envelope: SnapshotEnvelope, staging: Incoming): Message | null {
     const message: SnapshotMessage = { type: "snapshot", ...envelope, snapshot: staging.header };
     if (this.incomingSnapshot === staging) this.incomingSnapshot = null;
     if (this.closed) return null;

@@ -2,18 +2,9 @@
  * The SQLite log store seen through the consensus core's read-only
  * LogStorage view, and the write the driver does for each Ready.
  */
-import type { LogEntry } from "./entry.ts";
 import type { LogStore } from "./log-store.ts";
 import { entryBytes } from "./raft/memory-storage.ts";
-import type { Entry, EntryType, HardState, LogStorage, SnapshotMeta } from "./raft/types.ts";
-
-export function toRaftEntry(entry: LogEntry): Entry {
-  return { index: entry.index, term: entry.term, type: entry.type as EntryType, data: entry.payload };
-}
-
-export function toLogEntry(entry: Entry): LogEntry {
-  return { index: entry.index, term: entry.term, type: entry.type, payload: entry.data };
-}
+import type { Entry, HardState, LogStorage, SnapshotMeta } from "./raft/types.ts";
 
 export class SqliteRaftStorage implements LogStorage {
   /** Term and vote as last fsynced: a change of either must be durable before anything is sent. */
@@ -29,8 +20,7 @@ export class SqliteRaftStorage implements LogStorage {
   }
 
   snapshot(): SnapshotMeta {
-    const point = this.store.snapshot();
-    return { index: point.index, term: point.term, membership: point.membership ?? { voters: [], learners: [] } };
+    return this.store.snapshot();
   }
 
   lastIndex(): number {
@@ -42,7 +32,7 @@ export class SqliteRaftStorage implements LogStorage {
   }
 
   entries(lo: number, hiExclusive: number, maxBytes = Infinity): Entry[] {
-    const entries = this.store.entries(lo, hiExclusive).map(toRaftEntry);
+    const entries = this.store.entries(lo, hiExclusive);
     let bytes = 0;
     for (let count = 0; count < entries.length; count++) {
       bytes += entryBytes(entries[count]!);
@@ -65,7 +55,7 @@ export class SqliteRaftStorage implements LogStorage {
     }
     const first = entries[0];
     const truncateFrom = first && first.index <= this.store.lastIndex() ? first.index : undefined;
-    this.store.append(entries.map(toLogEntry), hardState, truncateFrom);
+    this.store.append(entries, hardState, truncateFrom);
     if (hardState) ({ term: this.durableTerm, vote: this.durableVote } = hardState);
   }
 
@@ -77,9 +67,9 @@ export class SqliteRaftStorage implements LogStorage {
   persistSnapshot(snapshot: SnapshotMeta, entries: readonly Entry[], hardState: HardState | undefined): void {
     // One transaction: the point, then exactly the entries the core kept after it, then the hard state.
     this.store.durably(() => {
-      this.store.resetToSnapshot({ index: snapshot.index, term: snapshot.term, membership: snapshot.membership }, false);
+      this.store.resetToSnapshot(snapshot, false);
       this.store.reloadAfterReset();
-      this.store.appendInTransaction(entries.map(toLogEntry), hardState);
+      this.store.appendInTransaction(entries, hardState);
     });
     this.store.reloadAfterReset();
     if (hardState) ({ term: this.durableTerm, vote: this.durableVote } = hardState);

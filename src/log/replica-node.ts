@@ -3,14 +3,14 @@
  * service depends on this interface only; a single-replica node and the
  * consensus-backed node both provide it.
  */
-import type { LogEntry } from "./entry.ts";
+import type { Entry } from "./raft/types.ts";
 
 /** Applies committed entries in log order; results come back per entry. */
 export interface StateMachine<Result> {
   appliedIndex(): number;
   /** Whether the membership as of the applied index (its last applied config entry) includes server `id`. */
   appliedMembershipIncludes(id: number): boolean;
-  apply(entries: readonly LogEntry[]): Result[];
+  apply(entries: readonly Entry[]): Result[];
 }
 
 export interface ReplicaInfo {

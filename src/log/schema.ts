@@ -36,6 +36,12 @@ export const snapshotMeta = sqliteTable("snapshot_meta", {
   term: integer("term").notNull(),
   /** JSON of the membership as of `index` (the last config entry at or before it). */
   membership: text("membership").notNull(),
+  /**
+   * Index of the config entry `membership` came from (the core needs it to
+   * know whether that change is committed). NULL in points recorded before
+   * this column existed: the core then takes it to be `index`.
+   */
+  configIndex: integer("config_index"),
 });
 
 /**

@@ -6,10 +6,11 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import mitt, { type Emitter } from "mitt";
-import { CorruptLogError, type LogEntry } from "../log/entry.ts";
+import { CorruptLogError } from "../log/entry.ts";
+import type { Entry } from "../log/raft/types.ts";
 import { parseMembership, type Membership } from "../log/membership.ts";
 import { clientResultIdleEntriesMin, clientResultWindowMax } from "../limits.ts";
-import { reject, type ChatOperation, type OperationEnvelope, type OperationResult } from "./operations.ts";
+import { accepted, reject, type ChatOperation, type OperationEnvelope, type OperationOf, type OperationResult } from "./operations.ts";
 import { ChatQueries, type MessageRow } from "./queries.ts";
 import { checkOperation } from "./rules.ts";
 
@@ -66,7 +67,7 @@ export class Projections {
   }
 
   /** Applies entries that follow the applied index; returns one result per entry. */
-  apply(entries: readonly LogEntry[]): AppliedResult[] {
+  apply(entries: readonly Entry[]): AppliedResult[] {
     if (entries.length === 0) return [];
     let results: AppliedResult[];
     try {
@@ -81,7 +82,7 @@ export class Projections {
     return results;
   }
 
-  private applyTransaction(entries: readonly LogEntry[]): AppliedResult[] {
+  private applyTransaction(entries: readonly Entry[]): AppliedResult[] {
     return this.db
       .transaction(() => {
         let expected = this.appliedIndex() + 1;
@@ -96,7 +97,7 @@ export class Projections {
       .immediate(); // the write lock up front: a reader in another process is waited for
   }
 
-  private applyEntry(entry: LogEntry): AppliedResult {
+  private applyEntry(entry: Entry): AppliedResult {
     if (entry.index % clientResultPruneEveryEntries === 0) this.forgetIdleClients(entry);
     if (entry.type === "config") {
       this.replaceMembers(entry);
@@ -112,7 +113,7 @@ export class Projections {
     const { clientId, seq } = envelope;
     if (clientId === undefined || seq === undefined) return this.applyOperation(envelope.op, index, envelope.atMs);
     const stored = this.queries.clientResult(clientId, seq);
-    if (stored) return JSON.parse(stored) as OperationResult;
+    if (stored) return stored;
     const newest = this.statements.selectNewestSeq.get(clientId)?.seq ?? 0;
     if (seq <= newest - clientResultWindowMax) {
       return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
@@ -130,34 +131,31 @@ export class Projections {
     switch (op.type) {
       case "CreateAccount":
         s.insertAccount.run(op.username, op.passwordHash, atMs, index);
-        return { ok: true, value: { username: op.username } };
+        return accepted(op.type, { username: op.username });
       case "Login":
         s.insertSession.run(op.tokenHash, op.username, atMs);
-        return {
-          ok: true,
-          value: { username: op.username, unread: this.queries.unreadCount(op.username), nonce: op.sessionNonce },
-        };
+        return accepted(op.type, { username: op.username, unread: this.queries.unreadCount(op.username), nonce: op.sessionNonce });
       case "Logout":
         s.deleteSession.run(op.tokenHash);
         this.later("sessionEnded", { tokenHash: op.tokenHash, username: op.username });
-        return { ok: true, value: {} };
+        return accepted(op.type, {});
       case "SendMessage":
         return this.sendMessage(op, index, atMs);
       case "MarkRead":
-        return { ok: true, value: { marked: this.forEachId(op.ids, s.markRead), ids: op.ids } };
+        return accepted(op.type, { marked: this.forEachId(op.ids, s.markRead), ids: op.ids });
       case "ReadNew": {
         const ids = this.queries.oldestUnread(op.username, op.count).map((message) => message.id);
         this.forEachId(ids, s.markRead);
-        return { ok: true, value: { ids, unreadRemaining: this.queries.unreadCount(op.username) } };
+        return accepted(op.type, { ids, unreadRemaining: this.queries.unreadCount(op.username) });
       }
       case "DeleteMessages":
-        return { ok: true, value: { deleted: this.forEachId(op.ids, s.deleteMessage) } };
+        return accepted(op.type, { deleted: this.forEachId(op.ids, s.deleteMessage) });
       case "DeleteAccount":
         return this.deleteAccount(op.username);
     }
   }
 
-  private sendMessage(op: Extract<ChatOperation, { type: "SendMessage" }>, index: number, atMs: number) {
+  private sendMessage(op: OperationOf<"SendMessage">, index: number, atMs: number): OperationResult<"SendMessage"> {
     this.statements.insertMessage.run(index, op.username, op.recipient, op.text, atMs);
     const message: MessageRow = {
       id: index,
@@ -168,25 +166,25 @@ export class Projections {
       read: false,
     };
     this.later("message", message);
-    return { ok: true as const, value: { id: index, sentAtMs: atMs } };
+    return accepted(op.type, { id: index, sentAtMs: atMs });
   }
 
   /** Deletes the account, its sessions, messages to it, and its unread messages to others. */
-  private deleteAccount(username: string): OperationResult {
+  private deleteAccount(username: string): OperationResult<"DeleteAccount"> {
     const s = this.statements;
     s.deleteSessionsOf.run(username);
     s.deleteMessagesTo.run(username);
     s.deleteUnreadFrom.run(username);
     s.deleteAccount.run(username);
     this.later("sessionEnded", { tokenHash: null, username });
-    return { ok: true, value: {} };
+    return accepted("DeleteAccount", {});
   }
 
   /** A config entry holds the whole membership: the table becomes it. */
-  private replaceMembers(entry: LogEntry): void {
+  private replaceMembers(entry: Entry): void {
     let membership: Membership;
     try {
-      membership = parseMembership(entry.payload);
+      membership = parseMembership(entry.data);
     } catch {
       throw new CorruptLogError(entry.index, "config entry is not a membership");
     }
@@ -211,7 +209,7 @@ export class Projections {
    * forgets the same results. A client is judged as a whole: the older
    * results of a client that still writes stay until its window pushes them out.
    */
-  private forgetIdleClients(entry: LogEntry): void {
+  private forgetIdleClients(entry: Entry): void {
     if (entry.type !== "command") return;
     const { atMs } = decodeEnvelope(entry);
     this.statements.forgetIdleClients.run(entry.index - clientResultIdleEntriesMin, atMs - clientResultRetentionMs);
@@ -222,10 +220,10 @@ export class Projections {
   }
 }
 
-function decodeEnvelope(entry: LogEntry): OperationEnvelope {
+function decodeEnvelope(entry: Entry): OperationEnvelope {
   let envelope: OperationEnvelope;
   try {
-    envelope = JSON.parse(entry.payload) as OperationEnvelope;
+    envelope = JSON.parse(entry.data) as OperationEnvelope;
   } catch {
     throw new CorruptLogError(entry.index, "payload is not JSON");
   }

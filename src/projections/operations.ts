@@ -30,6 +30,24 @@ export type ChatOperation =
 
 export type ChatOperationType = ChatOperation["type"];
 
+/** The operation of one type, e.g. OperationOf<"SendMessage">. */
+export type OperationOf<T extends ChatOperationType> = Extract<ChatOperation, { type: T }>;
+
+/** What each operation answers when the apply loop (src/projections/apply.ts) accepts it. */
+export interface OperationValues {
+  CreateAccount: { username: string };
+  /** `unread` is counted when the session starts; `nonce` lets the service derive the session token again. */
+  Login: { username: string; unread: number; nonce: string };
+  Logout: Record<string, never>;
+  /** The message id is the entry's log index; `sentAtMs` the leader's time in the entry. */
+  SendMessage: { id: number; sentAtMs: number };
+  MarkRead: { marked: number; ids: number[] };
+  /** The messages taken and how many were left unread, at that point of the log. */
+  ReadNew: { ids: number[]; unreadRemaining: number };
+  DeleteMessages: { deleted: number };
+  DeleteAccount: Record<string, never>;
+}
+
 /** What every log entry of type "command" carries. */
 export interface OperationEnvelope {
   /** The leader's clock when it accepted the write: projections never read a clock. */
@@ -55,10 +73,28 @@ export interface Rejection {
   message: string;
 }
 
-export type OperationResult = { ok: true; value: Record<string, unknown> } | Rejection;
+/** The answer to an operation of type T (by default, of any type), as applied and as stored for retries. */
+export type OperationResult<T extends ChatOperationType = ChatOperationType> = { ok: true; value: OperationValues[T] } | Rejection;
 
 export function reject(code: ErrorCode, message: string): Rejection {
   return { ok: false, code, message };
+}
+
+/** An accepted operation's answer; `type` (the operation's) picks the value's type. */
+export function accepted<T extends ChatOperationType>(_type: T, value: OperationValues[T]): OperationResult<T> {
+  return { ok: true, value };
+}
+
+/**
+ * The value answered to an operation of type `type`, or its rejection
+ * thrown. The result is the one its own entry produced, or for a retry the
+ * one of the entry with the same (client id, seq), which carried the same
+ * operation (a client reuses a seq only to retry a request). That link lives
+ * in the log, not in the types: this is the one place it is asserted.
+ */
+export function answerTo<T extends ChatOperationType>(_type: T, result: OperationResult): OperationValues[T] {
+  if (!result.ok) throw ChatError.from(result);
+  return result.value as OperationValues[T];
 }
 
 /** A request that cannot be served; `code` maps to a gRPC status in src/rpc. */

@@ -3,6 +3,7 @@
  * every request). The rules and the apply loop read state through these.
  */
 import type { Database, Statement } from "bun:sqlite";
+import type { OperationResult } from "./operations.ts";
 
 export interface AccountRow {
   username: string;
@@ -108,9 +109,10 @@ export class ChatQueries implements ChatState {
     return this.accountsStatement.all(globPattern, afterUsername, limit).map((row) => row.username);
   }
 
-  /** The stored JSON result of a client's write, if it was applied. */
-  clientResult(clientId: string, seq: number): string | null {
-    return this.clientResultStatement.get(clientId, seq)?.result ?? null;
+  /** The first result of a client's write (stored as JSON), if it was applied. */
+  clientResult(clientId: string, seq: number): OperationResult | null {
+    const stored = this.clientResultStatement.get(clientId, seq)?.result;
+    return stored === undefined ? null : (JSON.parse(stored) as OperationResult);
   }
 
   appliedIndex(): number {

@@ -4,7 +4,7 @@
  * (the inspector's --replay and --at, and the property tests).
  */
 import type { Database } from "bun:sqlite";
-import type { LogEntry } from "../log/entry.ts";
+import type { Entry } from "../log/raft/types.ts";
 import { LogStore } from "../log/log-store.ts";
 import { openDatabase } from "../storage/database.ts";
 import { Projections } from "./apply.ts";
@@ -13,7 +13,7 @@ import { Projections } from "./apply.ts";
 export const rebuildBatchEntriesMax = 1024;
 
 /** The log to replay: a stored log, or entries in index order starting at 1. */
-export type RebuildSource = Iterable<LogEntry> | LogStore;
+export type RebuildSource = Iterable<Entry> | LogStore;
 
 /**
  * Applies the log from index 1 through `upTo` (inclusive; default: all of it)
@@ -37,7 +37,7 @@ export function rebuildInMemory(source: RebuildSource, upTo?: number): Database 
   }
 }
 
-function* storedBatches(log: LogStore, upTo: number | undefined): Generator<LogEntry[]> {
+function* storedBatches(log: LogStore, upTo: number | undefined): Generator<Entry[]> {
   const last = Math.min(log.lastIndex(), upTo ?? Number.MAX_SAFE_INTEGER);
   if (last === 0) return;
   if (log.firstIndex() > 1) {
@@ -48,8 +48,8 @@ function* storedBatches(log: LogStore, upTo: number | undefined): Generator<LogE
   }
 }
 
-function* iterableBatches(entries: Iterable<LogEntry>, upTo: number | undefined): Generator<LogEntry[]> {
-  let batch: LogEntry[] = [];
+function* iterableBatches(entries: Iterable<Entry>, upTo: number | undefined): Generator<Entry[]> {
+  let batch: Entry[] = [];
   for (const entry of entries) {
     if (upTo !== undefined && entry.index > upTo) break;
     batch.push(entry);

@@ -15,8 +15,9 @@
 import { Database } from "bun:sqlite";
 import { createHash, type Hash } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
-import type { LogStore } from "../log/log-store.ts";
-import type { Membership } from "../log/membership.ts";
+import { ReadOnlyLog, type LogStore } from "../log/log-store.ts";
+import type { SnapshotMeta } from "../log/raft/types.ts";
+import type { IncomingSnapshot, OutgoingSnapshot } from "../log/snapshot-port.ts";
 import { openDatabase } from "../storage/database.ts";
 
 /** Bytes of row data in one chunk; well under the gRPC message limit. */
@@ -33,12 +34,6 @@ export const snapshotTables: Record<string, readonly string[]> = {
   cluster_members: ["id", "address", "role"],
 };
 
-export interface SnapshotHeader {
-  index: number;
-  term: number;
-  membership: Membership;
-}
-
 export interface SnapshotChunk {
   table: string;
   /** JSON array of rows, each an array of column values in snapshotTables order. */
@@ -53,8 +48,9 @@ export class SnapshotError extends Error {}
  * Opens a consistent view of the projections at their applied index. The
  * caller reads `header`, then iterates `chunks()`, then calls `close()`.
  */
-export class SnapshotReader {
-  readonly header: SnapshotHeader;
+export class SnapshotReader implements OutgoingSnapshot {
+  /** The log's point at the applied index: the core's own snapshot metadata, streamed as the header. */
+  readonly header: SnapshotMeta;
   private readonly db: Database;
   private closed = false;
 
@@ -122,28 +118,14 @@ export class SnapshotReader {
     return total;
   }
 
-  private readHeader(): SnapshotHeader {
+  /** Inside the read transaction: the point of the log the streamed tables were applied through. */
+  private readHeader(): SnapshotMeta {
     const applied = this.db.query("SELECT applied_index AS i FROM applied_state WHERE id = 1").get() as { i: number } | null;
-    const index = applied?.i ?? 0;
-    const fromLog = this.db.query("SELECT term FROM log_entries WHERE idx = ?").get(index) as { term: number } | null;
-    const fromPoint = this.db.query("SELECT idx, term FROM snapshot_meta WHERE id = 1").get() as {
-      idx: number;
-      term: number;
-    } | null;
-    const term = fromLog?.term ?? (fromPoint?.idx === index ? fromPoint.term : undefined);
-    if (term === undefined) throw new SnapshotError(`no term known for applied index ${index}`);
-    const members = this.db.query("SELECT id, address, role FROM cluster_members ORDER BY id").all() as {
-      id: number;
-      address: string;
-      role: string;
-    }[];
-    // The applied log always holds a config entry (a cluster's first entry is one: bootstrap.ts).
-    if (members.length === 0) throw new SnapshotError(`no membership applied at index ${index}`);
-    const membership = {
-      voters: members.filter((member) => member.role === "voter").map(({ id, address }) => ({ id, address })),
-      learners: members.filter((member) => member.role === "learner").map(({ id, address }) => ({ id, address })),
-    };
-    return { index, term, membership };
+    try {
+      return new ReadOnlyLog(this.db).pointAt(applied?.i ?? 0);
+    } catch (error) {
+      throw new SnapshotError(`cannot describe the applied state: ${(error as Error).message}`);
+    }
   }
 }
 
@@ -165,7 +147,7 @@ export function addToDigest(digest: Hash, chunk: SnapshotChunk): void {
  * Receives chunks into a staging file. `finish(digest)` verifies the whole
  * snapshot; `install` then swaps it in atomically.
  */
-export class SnapshotStaging {
+export class SnapshotStaging implements IncomingSnapshot {
   private readonly db: Database;
   private readonly digest = chunkDigest();
   private bytes = 0;
@@ -173,7 +155,7 @@ export class SnapshotStaging {
 
   constructor(
     readonly path: string,
-    readonly header: SnapshotHeader,
+    readonly header: SnapshotMeta,
   ) {
     removeStaging(path);
     this.db = openDatabase(path);
@@ -244,7 +226,7 @@ export function installSnapshot(db: Database, log: LogStore, staging: SnapshotSt
       db.run("INSERT INTO main.applied_state (id, applied_index) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET applied_index = excluded.applied_index", [
         header.index,
       ]);
-      log.resetToSnapshot({ index: header.index, term: header.term, membership: header.membership });
+      log.resetToSnapshot(header);
     });
   } finally {
     db.run("DETACH DATABASE incoming");

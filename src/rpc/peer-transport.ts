@@ -4,6 +4,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { AppendResponseMessage, Message, NodeId } from "../log/raft/types.ts";
+import type { SnapshotEnvelope } from "../log/snapshot-port.ts";
 import type { SnapshotReader } from "../projections/snapshot.ts";
 import { clusterIdKey, foreignClusterOf } from "./cluster-id.ts";
 import { clusterSecretKey } from "./cluster-secret.ts";
@@ -11,7 +12,7 @@ import { removedAtKey } from "./peer-server.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "./proto.ts";
 import { appendReplyFromWire, appendToWire, voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
-import { sendSnapshot, type SnapshotEnvelope } from "./snapshot-transfer.ts";
+import { sendSnapshot } from "./snapshot-transfer.ts";
 
 export interface PeerTransportOptions {
   secret: string;

@@ -6,10 +6,11 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { once } from "node:events";
-import type { AppendResponseMessage, Message } from "../log/raft/types.ts";
+import type { AppendResponseMessage, Message, SnapshotMeta } from "../log/raft/types.ts";
 import { parseMembership, type Membership } from "../log/membership.ts";
+import type { SnapshotEnvelope } from "../log/snapshot-port.ts";
 import type { Logger } from "../logger.ts";
-import { addToDigest, chunkDigest, SnapshotError, type SnapshotHeader, type SnapshotReader, type SnapshotStaging } from "../projections/snapshot.ts";
+import { addToDigest, chunkDigest, SnapshotError, type SnapshotReader, type SnapshotStaging } from "../projections/snapshot.ts";
 import { refusedPeerCall, type PeerGate } from "./cluster-id.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import type { ReplicateReply } from "./generated/chat/ReplicateReply.ts";
@@ -20,12 +21,6 @@ import { appendReplyFromWire, appendReplyToWire } from "./raft-wire.ts";
 export const snapshotTransferDeadlineMs = 10 * 60 * 1000;
 /** How often the receiving side logs its progress. */
 export const snapshotProgressEveryMs = 1000;
-
-export interface SnapshotEnvelope {
-  from: number;
-  to: number;
-  term: number;
-}
 
 /** Streams `reader` to a peer; resolves with the peer's answer (null on failure). */
 export async function sendSnapshot(
@@ -46,6 +41,7 @@ export async function sendSnapshot(
       index: header.index,
       snapshotTerm: header.term,
       membership: JSON.stringify(header.membership),
+      configIndex: header.configIndex ?? 0,
       totalRows: reader.totalRows(),
     });
     const digest = chunkDigest();
@@ -67,7 +63,7 @@ export async function sendSnapshot(
 /** What the receiving side needs of the node. */
 export interface SnapshotInstaller {
   /** Stages an incoming snapshot; throws if it must be refused (a stale term). */
-  beginSnapshot(envelope: SnapshotEnvelope, header: SnapshotHeader): SnapshotStaging;
+  beginSnapshot(envelope: SnapshotEnvelope, header: SnapshotMeta): SnapshotStaging;
   /** Installs a verified staging file and answers the leader; null when the node ignored it. */
   installSnapshot(envelope: SnapshotEnvelope, staging: SnapshotStaging): Message | null;
 }
@@ -96,7 +92,7 @@ export function receiveSnapshots(
       try {
         const envelope = { from: chunk.from, to: chunk.to, term: chunk.term };
         if (!staging) {
-          const header = { index: chunk.index, term: chunk.snapshotTerm, membership: parseWireMembership(chunk.membership) };
+          const header = headerFromWire(chunk);
           staging = node.beginSnapshot(envelope, header);
           totalRows = chunk.totalRows;
           logger.info("receiving snapshot", { from: chunk.from, index: header.index, rows: totalRows });
@@ -133,6 +129,12 @@ function reportProgress(logger: Logger, staging: SnapshotStaging, totalRows: num
     rows: `${staging.receivedRows}/${totalRows}`,
     megabytes: (staging.receivedBytes / 1048576).toFixed(1),
   });
+}
+
+/** The first chunk's header; a config index of 0 is proto3's "absent" (a sender that does not know it). */
+function headerFromWire(chunk: SnapshotChunk__Output): SnapshotMeta {
+  const header = { index: chunk.index, term: chunk.snapshotTerm, membership: parseWireMembership(chunk.membership) };
+  return chunk.configIndex === 0 ? header : { ...header, configIndex: chunk.configIndex };
 }
 
 function parseWireMembership(json: string): Membership {

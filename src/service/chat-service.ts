@@ -7,7 +7,16 @@
 import * as limits from "../limits.ts";
 import type { ReplicaNode } from "../log/replica-node.ts";
 import type { AppliedResult, Projections } from "../projections/apply.ts";
-import { ChatError, type ChatOperation, type OperationEnvelope, type OperationResult } from "../projections/operations.ts";
+import {
+  ChatError,
+  answerTo,
+  type ChatOperation,
+  type ChatOperationType,
+  type OperationEnvelope,
+  type OperationOf,
+  type OperationResult,
+  type OperationValues,
+} from "../projections/operations.ts";
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
 import { checkOperation } from "../projections/rules.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
@@ -64,10 +73,10 @@ export interface LiveStream {
 }
 
 /** What a ReadNew entry answered: the messages it took, and how many were left unread at that point of the log. */
-interface StoredRead {
-  ids: number[];
-  unreadRemaining: number;
-}
+type StoredRead = OperationValues["ReadNew"];
+
+/** Decides the operation to write on behalf of a caller (it may throw a ChatError instead). */
+type Build<T extends ChatOperationType> = () => OperationOf<T> | Promise<OperationOf<T>>;
 
 interface Identity {
   username: string;
@@ -95,23 +104,22 @@ export class ChatService {
     validate.validateUsername(username);
     validate.validatePassword(password);
     await this.node.writeBarrier();
-    return (await this.decideAndWrite(caller, async () => {
+    return this.decideAndWrite(caller, "CreateAccount", async () => {
       this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
       const passwordHash = await this.passwords.hash(password);
       return { type: "CreateAccount", username, passwordHash };
-    })) as { username: string };
+    });
   }
 
   async login(caller: Caller, username: string, password: string) {
     validate.validateUsername(username);
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "password is empty");
     await this.node.writeBarrier();
-    const value = await this.decideAndWrite(caller, () => this.loginOperation(username, password));
-    const { nonce, unread } = value as { nonce: string; unread: number };
+    const { nonce, unread } = await this.decideAndWrite(caller, "Login", () => this.loginOperation(username, password));
     return { username, token: tokenFromNonce(this.options.clusterSecret, nonce), unreadCount: unread };
   }
 
-  private async loginOperation(username: string, password: string): Promise<ChatOperation> {
+  private async loginOperation(username: string, password: string): Promise<OperationOf<"Login">> {
     const account = this.queries.account(username);
     if (!account) throw new ChatError("NOT_FOUND", "No such user");
     if (!(await this.passwords.verify(password, account.passwordHash))) {
@@ -123,7 +131,7 @@ export class ChatService {
   }
 
   async logout(caller: Caller) {
-    await this.authenticatedWrite(caller, (identity) => ({ type: "Logout", ...identity }));
+    await this.authenticatedWrite(caller, "Logout", (identity) => ({ type: "Logout", ...identity }));
   }
 
   async listAccounts(caller: Caller, pattern: string, pageSize: number, pageToken: string) {
@@ -141,10 +149,7 @@ export class ChatService {
   async sendMessage(caller: Caller, recipient: string, text: string) {
     validate.validateUsername(recipient, "recipient");
     validate.validateMessageText(text);
-    return (await this.authenticatedWrite(caller, (identity) => ({ type: "SendMessage", ...identity, recipient, text }))) as {
-      id: number;
-      sentAtMs: number;
-    };
+    return this.authenticatedWrite(caller, "SendMessage", (identity) => ({ type: "SendMessage", ...identity, recipient, text }));
   }
 
   async readNewMessages(caller: Caller, count: number) {
@@ -155,15 +160,15 @@ export class ChatService {
       () => this.decideRead(caller, limit),
       (decided) => "propose" in decided,
     );
-    const read = "propose" in decision ? storedRead(await this.propose(caller, decision.propose)) : decision;
+    const read = "propose" in decision ? await this.propose(caller, "ReadNew", decision.propose) : decision;
     const messages = read.ids.map((id) => this.queries.message(id)).filter((message) => message !== null);
     return { messages, unreadRemaining: read.unreadRemaining };
   }
 
   /** A retry's first answer, or a ReadNew to propose; none unread (here, now) answers at once. */
-  private decideRead(caller: Caller, limit: number): StoredRead | { propose: Extract<ChatOperation, { type: "ReadNew" }> } {
+  private decideRead(caller: Caller, limit: number): StoredRead | { propose: OperationOf<"ReadNew"> } {
     const stored = this.storedResult(caller);
-    if (stored) return storedRead(stored);
+    if (stored) return answerTo("ReadNew", stored);
     const identity = this.authenticate(caller);
     if (this.queries.unreadCount(identity.username) === 0) return { ids: [], unreadRemaining: 0 };
     return { propose: { type: "ReadNew", ...identity, count: limit } };
@@ -171,9 +176,7 @@ export class ChatService {
 
   async markRead(caller: Caller, ids: number[]) {
     const unique = validate.validateIds(ids);
-    return (await this.authenticatedWrite(caller, (identity) => ({ type: "MarkRead", ...identity, ids: unique }))) as {
-      marked: number;
-    };
+    return this.authenticatedWrite(caller, "MarkRead", (identity) => ({ type: "MarkRead", ...identity, ids: unique }));
   }
 
   async listMessages(caller: Caller, pageSize: number, beforeId: number) {
@@ -189,14 +192,12 @@ export class ChatService {
 
   async deleteMessages(caller: Caller, ids: number[]) {
     const unique = validate.validateIds(ids);
-    return (await this.authenticatedWrite(caller, (identity) => ({ type: "DeleteMessages", ...identity, ids: unique }))) as {
-      deleted: number;
-    };
+    return this.authenticatedWrite(caller, "DeleteMessages", (identity) => ({ type: "DeleteMessages", ...identity, ids: unique }));
   }
 
   async deleteAccount(caller: Caller, password: string) {
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "confirm with the account's password");
-    await this.authenticatedWrite(caller, async (identity) => {
+    await this.authenticatedWrite(caller, "DeleteAccount", async (identity) => {
       const account = this.queries.account(identity.username)!;
       if (!(await this.passwords.verify(password, account.passwordHash))) {
         throw new ChatError("UNAUTHENTICATED", "Incorrect password");
@@ -210,9 +211,13 @@ export class ChatService {
    * applied gets its first answer before the session is checked: the write
    * may itself have ended the session (logout, delete-account).
    */
-  private async authenticatedWrite(caller: Caller, build: (identity: Identity) => ChatOperation | Promise<ChatOperation>): Promise<Record<string, unknown>> {
+  private async authenticatedWrite<T extends ChatOperationType>(
+    caller: Caller,
+    type: T,
+    build: (identity: Identity) => OperationOf<T> | Promise<OperationOf<T>>,
+  ): Promise<OperationValues[T]> {
     await this.node.writeBarrier();
-    return this.decideAndWrite(caller, () => build(this.authenticate(caller)));
+    return this.decideAndWrite(caller, type, () => build(this.authenticate(caller)));
   }
 
   /**
@@ -221,17 +226,18 @@ export class ChatService {
    * Both stand at once (a committed entry's answer; a commit that confirms
    * leadership); a rejection is decided again on confirmed state first.
    */
-  private async decideAndWrite(caller: Caller, build: () => ChatOperation | Promise<ChatOperation>): Promise<Record<string, unknown>> {
-    const decision = await this.linearizable(() => this.decideWrite(caller, build));
-    return "stored" in decision ? decision.stored : this.propose(caller, decision.propose);
+  private async decideAndWrite<T extends ChatOperationType>(caller: Caller, type: T, build: Build<T>): Promise<OperationValues[T]> {
+    const decision = await this.linearizable(() => this.decideWrite(caller, type, build));
+    return "stored" in decision ? decision.stored : this.propose(caller, type, decision.propose);
   }
 
-  private async decideWrite(
+  private async decideWrite<T extends ChatOperationType>(
     caller: Caller,
-    build: () => ChatOperation | Promise<ChatOperation>,
-  ): Promise<{ stored: Record<string, unknown> } | { propose: ChatOperation }> {
+    type: T,
+    build: Build<T>,
+  ): Promise<{ stored: OperationValues[T] } | { propose: OperationOf<T> }> {
     const stored = this.storedResult(caller);
-    if (stored) return { stored };
+    if (stored) return { stored: answerTo(type, stored) };
     const op = await build();
     this.check(op);
     return { propose: op };
@@ -300,10 +306,9 @@ export class ChatService {
   }
 
   /** The first answer to a retried write, so a retry appends nothing. */
-  private storedResult(caller: Caller): Record<string, unknown> | null {
+  private storedResult(caller: Caller): OperationResult | null {
     if (!caller.request) return null;
-    const stored = this.queries.clientResult(caller.request.clientId, caller.request.seq);
-    return stored === null ? null : unwrap(JSON.parse(stored) as OperationResult);
+    return this.queries.clientResult(caller.request.clientId, caller.request.seq);
   }
 
   private check(op: ChatOperation): void {
@@ -316,21 +321,11 @@ export class ChatService {
    * retry that raced past the stored-result lookup is still applied once
    * (the apply loop answers a seen (client id, seq) with its first result).
    */
-  private async propose(caller: Caller, op: ChatOperation): Promise<Record<string, unknown>> {
+  private async propose<T extends ChatOperationType>(caller: Caller, type: T, op: OperationOf<T>): Promise<OperationValues[T]> {
     const envelope: OperationEnvelope = { atMs: this.now(), ...caller.request, op };
     const applied = await this.node.propose(JSON.stringify(envelope));
-    return unwrap(applied.result!);
+    return answerTo(type, applied.result!);
   }
-}
-
-/** A ReadNew result (as applied, or stored for a retry). */
-function storedRead(value: Record<string, unknown>): StoredRead {
-  return { ids: value.ids as number[], unreadRemaining: value.unreadRemaining as number };
-}
-
-function unwrap(result: OperationResult): Record<string, unknown> {
-  if (!result.ok) throw ChatError.from(result);
-  return result.value;
 }
 
 function encodePageToken(username: string): string {

@@ -14,6 +14,7 @@ import { ChatClient } from "../client/chat-client.ts";
 import { prepareState, readIdentity, saveIdentity } from "../log/identity.ts";
 import { LogStore } from "../log/log-store.ts";
 import type { Membership } from "../log/membership.ts";
+import type { Entry } from "../log/raft/types.ts";
 import { Projections } from "../projections/apply.ts";
 import type { OperationEnvelope } from "../projections/operations.ts";
 import { clusterSecretKey } from "../rpc/cluster-secret.ts";
@@ -28,8 +29,8 @@ const seedBatchEntries = 4096;
 const seedTailEntries = 5_000;
 const joinTimeoutMs = 10 * 60 * 1000;
 
-function envelope(index: number, op: OperationEnvelope["op"]): { index: number; term: number; type: string; payload: string } {
-  return { index, term: 1, type: "command", payload: JSON.stringify({ atMs: 1_800_000_000_000 + index, op }) };
+function envelope(index: number, op: OperationEnvelope["op"]): Entry {
+  return { index, term: 1, type: "command", data: JSON.stringify({ atMs: 1_800_000_000_000 + index, op }) };
 }
 
 /** Writes N messages between two users into a replica's data directory, as the log and apply loop would. */

@@ -1,4 +1,4 @@
-// The log view (durable prefix + unstable tail), the in-memory storage contract,
+// The log view (durable prefix + unstable tail), the in-memory storage's own checks,
 // and the Ready/advance protocol around them.
 
 import { describe, expect, test } from "bun:test";
@@ -6,22 +6,8 @@ import { LogView } from "../../src/log/raft/log-view.ts";
 import { MemoryStorage, RaftInvariantError, type Message } from "../../src/log/raft/index.ts";
 import { entry, TestCluster } from "./harness.ts";
 
-describe("MemoryStorage (the LogStorage contract the SQLite store must also pass)", () => {
-  test("append overwrites everything from the first written index", () => {
-    const storage = new MemoryStorage([entry(1, 1), entry(2, 1), entry(3, 1)]);
-    storage.append([entry(2, 2)]);
-    expect(storage.lastIndex()).toBe(2);
-    expect(storage.term(2)).toBe(2);
-    expect(storage.term(3)).toBeUndefined();
-    expect(storage.term(0)).toBe(0);
-  });
-
-  test("entries honours maxBytes but always returns at least one entry", () => {
-    const storage = new MemoryStorage([entry(1, 1, "x".repeat(100)), entry(2, 1, "y".repeat(100))]);
-    expect(storage.entries(1, 3, 10)).toHaveLength(1);
-    expect(storage.entries(1, 3)).toHaveLength(2);
-  });
-
+// The LogStorage contract both storages pass is tests/unit/log-storage.contract.test.ts.
+describe("MemoryStorage", () => {
   test("an append that would leave a gap is a programmer error", () => {
     const storage = new MemoryStorage([entry(1, 1)]);
     expect(() => storage.append([entry(3, 1)])).toThrow(RaftInvariantError);

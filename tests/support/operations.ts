@@ -12,9 +12,8 @@
  * projections with themselves, so a wrong guess only costs coverage.
  */
 import fc from "fast-check";
-import type { LogEntry } from "../../src/log/entry.ts";
+import type { Entry } from "../../src/log/raft/types.ts";
 import { bootstrapEntry } from "../../src/log/raft/membership.ts";
-import { toLogEntry } from "../../src/log/raft-storage.ts";
 import type { ChatOperation, OperationEnvelope } from "../../src/projections/operations.ts";
 
 export const usernames = ["alice", "bob", "carol"] as const;
@@ -101,7 +100,7 @@ export const stepWithMetaArbitrary: fc.Arbitrary<StepWithMeta> = fc.record({
  * own token when the user has no session first logs them in (creating the
  * account if need be), so about three entries per step at most.
  */
-export function logArbitrary(stepsMax = 40): fc.Arbitrary<LogEntry[]> {
+export function logArbitrary(stepsMax = 40): fc.Arbitrary<Entry[]> {
   // "medium": lengths spread up to stepsMax (the default "small" keeps logs near 10).
   return fc.array(stepWithMetaArbitrary, { maxLength: stepsMax, size: "medium" }).map(materialize);
 }
@@ -123,9 +122,9 @@ interface Model {
 }
 
 /** Every log begins with the founding voters (src/log/identity.ts); the generated operations follow. */
-export const foundingEntry: LogEntry = toLogEntry(bootstrapEntry([{ id: 1, address: "127.0.0.1:1" }]));
+export const foundingEntry: Entry = bootstrapEntry([{ id: 1, address: "127.0.0.1:1" }]);
 
-export function materialize(steps: readonly StepWithMeta[]): LogEntry[] {
+export function materialize(steps: readonly StepWithMeta[]): Entry[] {
   const model: Model = {
     index: foundingEntry.index,
     term: 1,
@@ -139,7 +138,7 @@ export function materialize(steps: readonly StepWithMeta[]): LogEntry[] {
     messages: [],
     identified: [],
   };
-  const entries: LogEntry[] = [foundingEntry];
+  const entries: Entry[] = [foundingEntry];
   for (const { step, client, advanceMs } of steps) {
     model.atMs = Math.max(0, model.atMs + advanceMs);
     if ("token" in step && step.token.kind === "own") entries.push(...ensureSession(model, step.user));
@@ -149,21 +148,21 @@ export function materialize(steps: readonly StepWithMeta[]): LogEntry[] {
 }
 
 /** CreateAccount and Login entries, as needed for `username` to hold a live session (per the model). */
-function ensureSession(model: Model, username: string): LogEntry[] {
+function ensureSession(model: Model, username: string): Entry[] {
   const token = model.lastToken.get(username);
   if (token !== undefined && model.sessions.get(token) === username) return [];
-  const entries: LogEntry[] = [];
+  const entries: Entry[] = [];
   if (!model.accountIndex.has(username)) entries.push(materializeStep(model, { kind: "create", user: username as Username }, null));
   entries.push(materializeStep(model, { kind: "login", user: username as Username, staleAccount: false }, null));
   return entries;
 }
 
-function materializeStep(model: Model, step: Step, client: number | null): LogEntry {
+function materializeStep(model: Model, step: Step, client: number | null): Entry {
   model.index += 1;
   if (step.kind === "noop") {
     // Raft appends a no-op at the start of each term.
     if (step.newTerm) model.term += 1;
-    return { index: model.index, term: model.term, type: "noop", payload: "" };
+    return { index: model.index, term: model.term, type: "noop", data: "" };
   }
   if (step.kind === "retry") return retryEntry(model, step.back);
   const op = operationFor(model, step);
@@ -179,14 +178,14 @@ function materializeStep(model: Model, step: Step, client: number | null): LogEn
 }
 
 /** The same (client id, seq) and operation again, stamped later: a retry after a failover. */
-function retryEntry(model: Model, back: number): LogEntry {
-  if (model.identified.length === 0) return { index: model.index, term: model.term, type: "noop", payload: "" };
+function retryEntry(model: Model, back: number): Entry {
+  if (model.identified.length === 0) return { index: model.index, term: model.term, type: "noop", data: "" };
   const original = model.identified[Math.max(0, model.identified.length - 1 - back)]!;
   return commandEntry(model, { ...original, atMs: model.atMs });
 }
 
-function commandEntry(model: Model, envelope: OperationEnvelope): LogEntry {
-  return { index: model.index, term: model.term, type: "command", payload: JSON.stringify(envelope) };
+function commandEntry(model: Model, envelope: OperationEnvelope): Entry {
+  return { index: model.index, term: model.term, type: "command", data: JSON.stringify(envelope) };
 }
 
 function operationFor(model: Model, step: Exclude<Step, { kind: "noop" | "retry" }>): ChatOperation {

@@ -67,7 +67,7 @@ class FakeLeader implements ReplicaNode<AppliedResult> {
 
   private append(payload: string): AppliedResult {
     const index = this.projections.appliedIndex() + 1;
-    return this.projections.apply([{ index, term: 1, type: "command", payload }])[0]!;
+    return this.projections.apply([{ index, term: 1, type: "command", data: payload }])[0]!;
   }
 }
 

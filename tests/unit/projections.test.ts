@@ -1,7 +1,7 @@
 /** The apply loop and the chat rules, given a log, without gRPC. */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
-import type { LogEntry } from "../../src/log/entry.ts";
+import type { Entry } from "../../src/log/raft/types.ts";
 import { clientResultIdleEntriesMin, clientResultWindowMax } from "../../src/limits.ts";
 import { clientResultPruneEveryEntries, clientResultRetentionMs, Projections } from "../../src/projections/apply.ts";
 import type { ChatOperation, OperationEnvelope } from "../../src/projections/operations.ts";
@@ -27,9 +27,9 @@ function given(...operations: Given[]) {
 
 function apply(projections: Projections, operations: Given[]) {
   const first = projections.appliedIndex() + 1;
-  const entries: LogEntry[] = operations.map((operation, offset) => {
+  const entries: Entry[] = operations.map((operation, offset) => {
     const envelope = "op" in operation ? { atMs: 1000 + first + offset, ...operation } : { atMs: 1000 + first + offset, op: operation };
-    return { index: first + offset, term: 1, type: "command", payload: JSON.stringify(envelope) };
+    return { index: first + offset, term: 1, type: "command", data: JSON.stringify(envelope) };
   });
   return projections.apply(entries).map((applied) => applied.result);
 }
@@ -39,7 +39,7 @@ function noopsThrough(projections: Projections, lastIndex: number): void {
   const batchEntries = 100_000;
   for (let first = projections.appliedIndex() + 1; first <= lastIndex; first += batchEntries) {
     const count = Math.min(batchEntries, lastIndex - first + 1);
-    projections.apply(Array.from({ length: count }, (_, offset) => ({ index: first + offset, term: 1, type: "noop", payload: "" })));
+    projections.apply(Array.from({ length: count }, (_, offset) => ({ index: first + offset, term: 1, type: "noop", data: "" })));
   }
 }
 
@@ -186,12 +186,12 @@ describe("applying chat operations", () => {
 
   test("an entry applied out of order is a programmer error", () => {
     const { projections } = given(...accountsAndSessions);
-    expect(() => projections.apply([{ index: 9, term: 1, type: "noop", payload: "" }])).toThrow("apply out of order");
+    expect(() => projections.apply([{ index: 9, term: 1, type: "noop", data: "" }])).toThrow("apply out of order");
   });
 
   test("a payload that is not an operation stops the apply loop instead of guessing", () => {
     const { projections } = given();
-    expect(() => projections.apply([{ index: 1, term: 1, type: "command", payload: "{not json" }])).toThrow("corrupt");
+    expect(() => projections.apply([{ index: 1, term: 1, type: "command", data: "{not json" }])).toThrow("corrupt");
     expect(projections.appliedIndex()).toBe(0);
   });
 });

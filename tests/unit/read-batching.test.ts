@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import { NotLeaderError } from "../../src/log/errors.ts";
-import type { LogEntry } from "../../src/log/entry.ts";
+import type { Entry } from "../../src/log/raft/types.ts";
 import { LogStore } from "../../src/log/log-store.ts";
 import { bootstrapEntry, bootstrapIndex, bootstrapTerm, MemoryStorage, RaftCore, type Member, type Message } from "../../src/log/raft/index.ts";
 import { prepareState } from "../../src/log/identity.ts";
@@ -31,7 +31,7 @@ class CountingMachine implements StateMachine<null> {
   appliedMembershipIncludes() {
     return true;
   }
-  apply(entries: readonly LogEntry[]) {
+  apply(entries: readonly Entry[]) {
     this.applied = entries[entries.length - 1]!.index;
     return entries.map(() => null);
   }

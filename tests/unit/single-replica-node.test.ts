@@ -1,7 +1,7 @@
 /** The replica node as a cluster of one: group commit, durability order, restart. */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
-import type { LogEntry } from "../../src/log/entry.ts";
+import type { Entry } from "../../src/log/raft/types.ts";
 import { prepareState } from "../../src/log/identity.ts";
 import { LogStore } from "../../src/log/log-store.ts";
 import type { StateMachine } from "../../src/log/replica-node.ts";
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 /** Records what it applies, and whether each entry was durable in the log first. */
 class RecordingMachine implements StateMachine<string> {
-  applied: LogEntry[] = [];
+  applied: Entry[] = [];
   batches = 0;
   constructor(private readonly log: () => LogStore) {}
   appliedIndex() {
@@ -28,13 +28,13 @@ class RecordingMachine implements StateMachine<string> {
   appliedMembershipIncludes() {
     return true;
   }
-  apply(entries: readonly LogEntry[]) {
+  apply(entries: readonly Entry[]) {
     this.batches += 1;
     for (const entry of entries) {
       expect(this.log().entries(entry.index, entry.index + 1)).toEqual([entry]);
       this.applied.push(entry);
     }
-    return entries.map((entry) => (entry.type === "command" ? `result of ${entry.payload}` : "noop"));
+    return entries.map((entry) => (entry.type === "command" ? `result of ${entry.data}` : "noop"));
   }
 }
 
@@ -90,7 +90,7 @@ describe("a cluster of one", () => {
     const { node, machine } = setUp();
     await node.propose("durable first");
     expect(machine.applied.map((entry) => entry.type)).toEqual(["config", "noop", "command"]);
-    expect(machine.applied.at(-1)!.payload).toBe("durable first");
+    expect(machine.applied.at(-1)!.data).toBe("durable first");
   });
 
   test("a failed log write stops the node at once and reports it, instead of hanging every write", async () => {
@@ -118,7 +118,7 @@ describe("a cluster of one", () => {
     await node.close();
     const termBefore = log.hardState().term;
     const restarted = setUp(db);
-    expect(restarted.machine.applied.filter((entry) => entry.type === "command").map((entry) => entry.payload)).toEqual(["a", "b"]);
+    expect(restarted.machine.applied.filter((entry) => entry.type === "command").map((entry) => entry.data)).toEqual(["a", "b"]);
     expect(restarted.log.hardState().term).toBeGreaterThan(termBefore);
   });
 });

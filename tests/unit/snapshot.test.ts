@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { join } from "node:path";
-import type { LogEntry } from "../../src/log/entry.ts";
+import type { Entry } from "../../src/log/raft/types.ts";
 import { LogStore } from "../../src/log/log-store.ts";
 import { Projections } from "../../src/projections/apply.ts";
 import { projectionHash } from "../../src/projections/hash.ts";
@@ -57,17 +57,18 @@ describe("a projection snapshot", () => {
     source.projections.apply(entries);
     const reader = new SnapshotReader(source.path);
     expect(reader.header.index).toBe(entries.length);
+    expect(reader.header.configIndex).toBe(1); // the founding voters, the only config entry
     const { chunks, digest } = await readAll(reader);
 
     const target = files.open("target.db");
-    target.log.append([{ index: 1, term: 1, type: "noop", payload: "" }], { term: 9, vote: 3, commit: 1 });
+    target.log.append([{ index: 1, term: 1, type: "noop", data: "" }], { term: 9, vote: 3, commit: 1 });
     const staging = new SnapshotStaging(join(files.directory, "staging.db"), reader.header);
     for (const chunk of chunks) staging.add(chunk);
     staging.finish(digest);
     installSnapshot(target.db, target.log, staging);
 
     expect(projectionHash(target.db)).toBe(projectionHash(source.db));
-    expect(target.log.snapshot().index).toBe(entries.length);
+    expect(target.log.snapshot()).toEqual(reader.header);
     expect(target.log.firstIndex()).toBe(entries.length + 1);
     expect(target.log.lastIndex()).toBe(entries.length);
     expect(target.log.hardState()).toMatchObject({ term: 9, vote: 3 }); // a snapshot never rolls back term or vote
@@ -114,36 +115,40 @@ describe("a projection snapshot", () => {
 });
 
 describe("compacting the log", () => {
-  test("drops the prefix, keeps the tail readable, and remembers the term and membership at the point", () => {
+  test("drops the prefix, keeps the tail readable, and remembers the term, membership and its config entry at the point", () => {
     const files = replicaFiles();
     const { log } = files.open("chat.db");
-    const config = {
+    const config: Entry = {
       index: 3,
       term: 2,
       type: "config",
-      payload: JSON.stringify({ voters: [{ id: 1, address: "a:1" }], learners: [{ id: 2, address: "b:2" }] }),
+      data: JSON.stringify({ voters: [{ id: 1, address: "a:1" }], learners: [{ id: 2, address: "b:2" }] }),
     };
     log.append([
-      { index: 1, term: 1, type: "noop", payload: "" },
-      { index: 2, term: 1, type: "command", payload: "{}" },
+      { index: 1, term: 1, type: "noop", data: "" },
+      { index: 2, term: 1, type: "command", data: "{}" },
       config,
-      { index: 4, term: 2, type: "command", payload: "{}" },
-      { index: 5, term: 2, type: "command", payload: "{}" },
+      { index: 4, term: 2, type: "command", data: "{}" },
+      { index: 5, term: 2, type: "command", data: "{}" },
     ]);
     log.compact(4);
     expect(log.firstIndex()).toBe(5);
     expect(log.term(4)).toBe(2);
     expect(log.entries(1, 10).map((entry) => entry.index)).toEqual([5]);
-    expect(log.snapshot().membership?.learners).toEqual([{ id: 2, address: "b:2" }]);
+    expect(log.snapshot().membership.learners).toEqual([{ id: 2, address: "b:2" }]);
+    expect(log.snapshot().configIndex).toBe(3);
     const reopened = new LogStore(files.open("chat.db").db);
     expect(reopened.firstIndex()).toBe(5);
-    expect(reopened.snapshot().index).toBe(4);
+    expect(reopened.snapshot()).toEqual(log.snapshot());
     reopened.verify();
+    // Compacting past the point with the config entry gone: the point's membership and config index carry over.
+    reopened.compact(5);
+    expect(reopened.snapshot()).toMatchObject({ index: 5, term: 2, configIndex: 3 });
   });
 });
 
 describe("installing a snapshot over an existing log", () => {
-  async function snapshotOf(entries: LogEntry[]) {
+  async function snapshotOf(entries: Entry[]) {
     const files = replicaFiles();
     const source = files.open("source.db");
     source.log.append(entries);
@@ -158,7 +163,7 @@ describe("installing a snapshot over an existing log", () => {
     const { files, header, chunks, digest } = await snapshotOf(entries);
     const target = files.open("target.db");
     target.log.append(
-      [1, 2, 3].map((index) => ({ index, term: 1, type: "noop", payload: "" })),
+      [1, 2, 3].map((index) => ({ index, term: 1, type: "noop", data: "" })),
       { term: 1, vote: 1, commit: 1 },
     );
     const staging = new SnapshotStaging(join(files.directory, "staging.db"), header);
@@ -182,7 +187,10 @@ describe("installing a snapshot over an existing log", () => {
     const entries = fc.sample(logArbitrary(40), { numRuns: 1, seed: 23 })[0]!;
     const { files, header, chunks, digest } = await snapshotOf(entries);
     const target = files.open("target.db");
-    const longer = [...entries, ...[1, 2, 3].map((offset) => ({ index: entries.length + offset, term: entries.at(-1)!.term, type: "noop", payload: "" }))];
+    const longer = [
+      ...entries,
+      ...[1, 2, 3].map((offset) => ({ index: entries.length + offset, term: entries.at(-1)!.term, type: "noop" as const, data: "" })),
+    ];
     target.log.append(longer);
     const staging = new SnapshotStaging(join(files.directory, "staging.db"), header);
     for (const chunk of chunks) staging.add(chunk);

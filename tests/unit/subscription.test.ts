@@ -24,7 +24,7 @@ function chat() {
         index: first + offset,
         term: 1,
         type: "command",
-        payload: JSON.stringify({ atMs: first + offset, op }),
+        data: JSON.stringify({ atMs: first + offset, op }),
       })),
     );
   };

@@ -3,6 +3,7 @@
  * password hashes are never shown, token hashes only as a short prefix, and
  * session nonces never (with the cluster secret, a nonce is a live token).
  */
+import type { Entry } from "../../log/raft/types.ts";
 import type { ChatOperation, OperationEnvelope } from "../../projections/operations.ts";
 import { displayText, quotePreview, shortHash } from "./text.ts";
 
@@ -15,10 +16,10 @@ export interface EntryDescription {
   summary: string;
 }
 
-export function describeEntry(type: string, payload: string): EntryDescription {
-  if (type === "config") return { operation: null, summary: describeMembership(payload) };
-  if (type !== "command") return { operation: null, summary: payload === "" ? "" : `${payload.length} bytes` };
-  const envelope = parseEnvelope(payload);
+export function describeEntry({ type, data }: Pick<Entry, "type" | "data">): EntryDescription {
+  if (type === "config") return { operation: null, summary: describeMembership(data) };
+  if (type !== "command") return { operation: null, summary: data === "" ? "" : `${data.length} bytes` };
+  const envelope = parseEnvelope(data);
   if (!envelope) return { operation: null, summary: "(payload is not an operation)" };
   const op = envelope.op;
   const client = envelope.clientId === undefined ? "" : `  [client ${shortHash(envelope.clientId)} #${envelope.seq}]`;

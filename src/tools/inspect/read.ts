@@ -4,7 +4,7 @@
  * on an in-memory rebuild alike: both have the same schema.
  */
 import type { Database } from "bun:sqlite";
-import { entryChecksum } from "../../log/entry.ts";
+import { entryChecksum, type StoredLogEntry } from "../../log/entry.ts";
 import { describeEntry } from "./describe.ts";
 
 export interface Section<Row> {
@@ -76,18 +76,14 @@ export function readMessages(db: Database, limit: number): Section<MessageSummar
 
 /** Log entries with index ≤ `upTo`, oldest first; a bad checksum is shown, not thrown. */
 export function readLog(db: Database, limit: number, upTo = Number.MAX_SAFE_INTEGER): Section<LogRow> {
-  const stored = db.query("SELECT idx AS 'index', term, type, payload, checksum FROM log_entries WHERE idx <= ? ORDER BY idx LIMIT ?").all(upTo, limit) as {
-    index: number;
-    term: number;
-    type: string;
-    payload: string;
-    checksum: number;
-  }[];
+  const stored = db
+    .query("SELECT idx AS 'index', term, type, payload AS data, checksum FROM log_entries WHERE idx <= ? ORDER BY idx LIMIT ?")
+    .all(upTo, limit) as StoredLogEntry[];
   const rows = stored.map((entry) => ({
     index: entry.index,
     term: entry.term,
     type: entry.type,
-    ...describeEntry(entry.type, entry.payload),
+    ...describeEntry(entry),
     checksumOk: entryChecksum(entry) === entry.checksum,
   }));
   const total = (db.query("SELECT COUNT(*) AS count FROM log_entries WHERE idx <= ?").get(upTo) as { count: number }).count;

@@ -16,6 +16,7 @@ export interface SnapshotChunk {
   'digest'?: (string);
   'totalRows'?: (number | string | Long);
   'rowCount'?: (number);
+  'configIndex'?: (number | string | Long);
 }
 
 export interface SnapshotChunk__Output {
@@ -32,4 +33,5 @@ export interface SnapshotChunk__Output {
   'digest': (string);
   'totalRows': (number);
   'rowCount': (number);
+  'configIndex': (number);
 }

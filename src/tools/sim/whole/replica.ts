@@ -13,11 +13,12 @@ import { LogStore } from "../../../log/log-store.ts";
 import type { Member } from "../../../log/membership.ts";
 import type { AppendResponseMessage, Message } from "../../../log/raft/types.ts";
 import { installSnapshot, SnapshotReader, SnapshotStaging } from "../../../projections/snapshot.ts";
-import type { SnapshotEnvelope } from "../../../rpc/snapshot-transfer.ts";
+import type { SnapshotEnvelope } from "../../../log/snapshot-port.ts";
+import type { ChatNode } from "../../../replica.ts";
 import { join } from "node:path";
 import type { RaftTiming } from "../../../log/driver-clock.ts";
 import { RaftNode, type CompactionBounds } from "../../../log/raft-node.ts";
-import { Projections, type AppliedResult } from "../../../projections/apply.ts";
+import { Projections } from "../../../projections/apply.ts";
 import { ChatService, type PasswordHasher } from "../../../service/chat-service.ts";
 import { openDatabase } from "../../../storage/database.ts";
 import type { SimRandom } from "../random.ts";
@@ -49,7 +50,7 @@ export class SimReplica {
   private diskImage: Uint8Array | null = null;
   private db: Database | null = null;
   clock: SimClock | null = null;
-  node: RaftNode<AppliedResult> | null = null;
+  node: ChatNode | null = null;
   service: ChatService | null = null;
   projections: Projections | null = null;
   /** Ticks the process is stalled for (a GC pause, SIGSTOP): no ticks, no deliveries. */

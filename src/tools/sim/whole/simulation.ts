@@ -18,7 +18,7 @@ import { SimViolation } from "../state-machine.ts";
 import { Trace } from "../trace.ts";
 import { addToDigest, chunkDigest, SnapshotError, type SnapshotReader } from "../../../projections/snapshot.ts";
 import type { AppendResponseMessage } from "../../../log/raft/types.ts";
-import type { SnapshotEnvelope } from "../../../rpc/snapshot-transfer.ts";
+import type { SnapshotEnvelope } from "../../../log/snapshot-port.ts";
 import { IdentityRefusedError } from "../../../log/identity.ts";
 import { checkHistory, summarizeCheck, type HistoryEvent, type Operation, type ReplicaFinalState } from "../../../check/history.ts";
 import { SimUser, type Completion } from "./clients.ts";

@@ -1,0 +1,1 @@
+ALTER TABLE `snapshot_meta` ADD `config_index` integer;
