@@ -13,8 +13,6 @@ import type { RaftCore } from "./raft/core.ts";
 import type { ConfChange, NodeId } from "./raft/types.ts";
 import type { ReplicaInfo } from "./replica-node.ts";
 
-/** A learner this close to the leader's last index is promoted to voter. */
-export const learnerPromotionLagEntries = 100;
 /** How often a server that is not (yet) a voter logs where it stands. */
 export const catchUpReportEveryMs = 1000;
 
@@ -89,19 +87,13 @@ export class MembershipOperations {
     throw new NotLeaderError(addressOf(core, core.leader));
   }
 
-  /** Leader, every tick: promote a learner whose log is close to ours (one change at a time). */
+  /** Leader, every tick: promote a learner that caught up (one change at a time; the rule is the core's). */
   promoteCaughtUpLearners(): void {
     const { core, logger } = this.host;
-    const { learners, configIndex } = core.membership();
-    for (const id of learners) {
-      const progress = core.progressOf(id);
-      // Caught up, and it has at least the entry that made it a learner: a silent joiner is never promoted.
-      const caughtUp = Math.max(configIndex, core.lastIndex - learnerPromotionLagEntries);
-      if (!progress || progress.match < caughtUp) continue;
-      const proposed = core.proposeConfChange({ kind: "promote", id });
-      if (proposed.accepted) logger.info("promoting a caught-up learner", { id, match: progress.match });
-      return;
-    }
+    const id = core.caughtUpLearner();
+    if (id === undefined) return;
+    const proposed = core.proposeConfChange({ kind: "promote", id });
+    if (proposed.accepted) logger.info("promoting a caught-up learner", { id, match: core.progressOf(id)?.match });
   }
 
   /**

@@ -21,6 +21,8 @@ export const maxCommittedEntriesPerReady = 1024;
 export const maxPendingReadsDefault = 4096;
 /** Bound on the backwards scan for a back-off hint; stopping early only costs a round trip, never safety. */
 export const maxConflictScanEntries = 1_000_000;
+/** A learner this close to the leader's last index is caught up and may be promoted (dissertation §4.2.1). */
+export const learnerPromotionLagEntries = 100;
 
 export interface Limits {
   electionTicks: number;

@@ -19,6 +19,7 @@
 import { assert } from "./assert.ts";
 import {
   assertLimits,
+  learnerPromotionLagEntries,
   defaultRankTicks,
   electionTicksDefault,
   heartbeatTicksDefault,
@@ -221,6 +222,19 @@ export class RaftCore {
    */
   get announcedCommitIndex(): number {
     return Math.max(this.leaderCommitSeen, this.log.committed);
+  }
+
+  /**
+   * Leader only: a learner that has caught up (dissertation §4.2.1): its log
+   * is within learnerPromotionLagEntries of ours and holds at least the
+   * config entry that made it a learner, so a silent joiner is never
+   * promoted. The replica's membership operations and the simulator's admin
+   * both promote by this one rule.
+   */
+  caughtUpLearner(): NodeId | undefined {
+    if (!this.lead) return undefined;
+    const caughtUp = Math.max(this.config.configIndex, this.log.lastIndex() - learnerPromotionLagEntries);
+    return this.learners.find((id) => (this.lead!.progress.get(id)?.match ?? 0) >= caughtUp);
   }
 
   /** Leader only: the voter a leadership transfer is handing over to, 0 when none. */

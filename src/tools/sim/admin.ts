@@ -7,8 +7,6 @@
 import type { ConfChange, NodeId, ProposeResult, RaftCore } from "../../log/raft/index.ts";
 import type { SimRandom } from "./random.ts";
 
-/** A learner is promoted once its match is within this many entries of the leader's last index. */
-export const promoteLagEntriesMax = 5;
 /** Ticks the admin waits for a proposed change to commit before retrying it. */
 const adminRetryTicks = 40;
 /** Ticks between attempts while the cluster is busy (no leader, own term not committed, another change). */
@@ -77,10 +75,8 @@ export class Admin {
     const leader = this.port.leaderCores()[0];
     if (!leader) return null;
     const { voters, learners } = leader.core.membership();
-    for (const learner of learners) {
-      const progress = leader.core.progressOf(learner);
-      if (progress && progress.match >= leader.core.lastIndex - promoteLagEntriesMax) return { kind: "promote", id: learner };
-    }
+    const caughtUp = leader.core.caughtUpLearner();
+    if (caughtUp !== undefined) return { kind: "promote", id: caughtUp };
     const options: Array<() => ConfChange | null> = [];
     if (this.port.hasSpare() && voters.length + learners.length < membersMax) {
       options.push(() => {
