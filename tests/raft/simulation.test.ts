@@ -50,6 +50,12 @@ describe("seeded simulation", () => {
       found:
         "invariant: a term-3 candidate legitimately won with votes granted before term 4 committed; completeness now counts only entries committed in earlier terms",
     },
+    {
+      seed: 27318,
+      nodeCount: 5,
+      found:
+        "core: a voter whose stale config did not list a newly promoted voter ignored its vote requests, and no candidate could be elected after healing (found by --seeds 100000); vote requests are now heard from anyone, as in Raft's RequestVote",
+    },
   ];
   test(
     "regression seeds",

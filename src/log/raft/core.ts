@@ -397,9 +397,11 @@ export class RaftCore {
   }
 
   private stepMessage(message: Message): void {
-    // A removed server must not disrupt the cluster (dissertation §4.2.3; docs/safety-rules.md):
-    // (pre-)vote requests from non-members change nothing, not even our term.
-    if ((message.type === "preVote" || message.type === "vote") && !this.isMember(message.from)) return;
+    // Vote requests are heard whoever sends them, as Raft's RequestVote receiver does (paper figure 2):
+    // a server our (possibly stale) config does not list yet may be a voter the newer config added, and
+    // refusing it can leave no electable candidate (simulator seed 27318 with 5 nodes). A removed server
+    // cannot disrupt a healthy cluster: pre-vote and the leader lease (dissertation §9.6, §4.2.3) keep its
+    // campaigns from changing anyone's term, and the leader tells it it was removed (src/rpc/peer-server.ts).
     if (message.term > this.term && !this.onHigherTerm(message)) return;
     if (message.term < this.term) {
       this.onLowerTerm(message);
