@@ -1,4 +1,4 @@
-// Programmer errors crash loudly (STYLE habit 5); operating conditions are results, not throws.
+// Programmer errors crash loudly (as tigerbeetle's TIGER_STYLE.md advises for assertions); operating conditions are results, not throws.
 
 export class RaftInvariantError extends Error {
   override name = "RaftInvariantError";

@@ -8,6 +8,7 @@
 // leaders), leadership transfers, and log compaction, so lagging, new and
 // restarted nodes catch up through snapshots.
 
+import type { RunResult } from "./run-result.ts";
 import { bootstrapTerm, RaftInvariantError, type ConfChange, type Message, type NodeId, type Ready, type SnapshotMessage } from "../../log/raft/index.ts";
 import { Admin, type AdminPort } from "./admin.ts";
 import { Reader, Writer, type ClientPort } from "./clients.ts";
@@ -48,14 +49,7 @@ export interface SimStats {
   network: NetworkStats;
 }
 
-export interface SimResult {
-  seed: number;
-  nodeCount: number;
-  ok: boolean;
-  invariant?: string;
-  message?: string;
-  trace: string[];
-  stats: SimStats;
+export interface SimResult extends RunResult<SimStats> {
   profile: FaultProfile;
 }
 

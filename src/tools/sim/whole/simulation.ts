@@ -7,6 +7,7 @@
 // At the end, every replica must hold the same projection, every
 // acknowledged message exactly once, and no rejection may be stale.
 
+import type { RunResult } from "../run-result.ts";
 import { createLogger, type Logger } from "../../../logger.ts";
 import type { Member } from "../../../log/membership.ts";
 import type { Message } from "../../../log/raft/types.ts";
@@ -51,15 +52,7 @@ export interface WholeSimStats {
   snapshotsInstalled: number;
 }
 
-export interface WholeSimResult {
-  seed: number;
-  nodeCount: number;
-  ok: boolean;
-  invariant?: string;
-  message?: string;
-  trace: string[];
-  stats: WholeSimStats;
-}
+export type WholeSimResult = RunResult<WholeSimStats>;
 
 export const wholeSafetyTicksDefault = 300;
 export const wholeLivenessTicksMaxDefault = 3000;
