@@ -34,7 +34,7 @@ export const eventLoopStallWarnMs = 100;
 
 export interface RaftNodeOptions<Result, Outgoing extends OutgoingSnapshot, Incoming extends IncomingSnapshot> {
   self: ReplicaInfo;
-  /** The log, bootstrapped already when this server founded the cluster (see bootstrap.ts). */
+  /** The log, with the founding entry already written if this server founded the cluster (src/log/identity.ts). */
   log: LogStore;
   machine: StateMachine<Result>;
   timing: RaftTiming;
