@@ -56,6 +56,12 @@ describe("seeded simulation", () => {
       found:
         "core: a voter whose stale config did not list a newly promoted voter ignored its vote requests, and no candidate could be elected after healing (found by --seeds 100000); vote requests are now heard from anyone, as in Raft's RequestVote",
     },
+    {
+      seed: 42338,
+      nodeCount: 3,
+      found:
+        "simulator: a leader that was its own majority committed and applied a write inside propose(), before the writer recorded what it waited for, so the write was never acknowledged (found by --seeds 100000); the Ready loop now runs after the writer records it",
+    },
   ];
   test(
     "regression seeds",

@@ -24,8 +24,15 @@ export const clientBackoffTicks = 2;
 /** What clients need from the cluster; the runner implements it. */
 export interface ClientPort {
   nodeIds: readonly NodeId[];
-  /** undefined when the node is down (the request is lost). */
+  /** undefined when the node is down (the request is lost). The node's Ready loop runs only at `settle`. */
   propose(node: NodeId, data: string): ProposeResult | undefined;
+  /**
+   * Runs the node's Ready loop. Separate from propose: a leader that is its
+   * own majority commits and applies within that loop, and the writer must
+   * know what it waits for before then, or it misses its own acknowledgement
+   * (seed 42338 with 3 nodes, once a removal left the leader the only voter).
+   */
+  settle(node: NodeId): void;
   /** false when the node is down. */
   readIndex(node: NodeId, requestId: string): boolean;
   stateMachine(node: NodeId): ToyStateMachine | undefined;
@@ -78,8 +85,10 @@ export class Writer {
     const result = this.port.propose(this.target, JSON.stringify(command));
     if (result?.accepted) {
       this.pending = { node: this.target, index: result.index, term: result.term, sentAt: now };
+      this.port.settle(this.target);
       return;
     }
+    if (result) this.port.settle(this.target);
     const hint = result && result.leaderId !== 0 ? result.leaderId : undefined;
     this.target = hint ?? this.random.pick(this.port.nodeIds);
     this.nextTryAt = now + clientBackoffTicks;

@@ -457,8 +457,11 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     if (!node.core || node.pausedUntil > this.now) return undefined;
     const result = node.core.propose(data);
     if (result.accepted) this.trace.add(this.now, id, "propose", `${data} -> ${result.index}@${result.term}`);
-    this.drive(node);
     return result;
+  }
+
+  settle(id: NodeId): void {
+    this.drive(this.nodes[id - 1]!);
   }
 
   readIndex(id: NodeId, requestId: string): boolean {
