@@ -12,6 +12,7 @@ import { ClusterIdentity, prepareState, type StartIntent } from "./log/identity.
 import { LogStore } from "./log/log-store.ts";
 import type { RaftTiming } from "./log/driver-clock.ts";
 import { RaftNode, type CompactionBounds } from "./log/raft-node.ts";
+import { SqliteRaftStorage } from "./log/raft-storage.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
 import type { Logger } from "./logger.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
@@ -121,7 +122,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     let transfers = 0;
     const node: ChatNode = new RaftNode({
       self,
-      log,
+      log: new SqliteRaftStorage(log),
       machine: projections,
       timing: options.timing,
       random: Math.random,

@@ -10,13 +10,12 @@ import type { Logger } from "../logger.ts";
 import { processClock, type DriverClock, type RaftTiming } from "./driver-clock.ts";
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
 import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
-import type { LogStore } from "./log-store.ts";
+import type { DriverLog } from "./driver-log.ts";
 import type { Membership } from "./membership.ts";
 import { assert } from "./raft/assert.ts";
-import { RaftCore } from "./raft/core.ts";
+import { RaftCore, type RaftOptions } from "./raft/core.ts";
 import { membershipFromEntry } from "./raft/membership.ts";
 import type { ConfChange, Entry, Message, MessageType, NodeId, ReadState, Ready, SnapshotMessage, SnapshotMeta, SoftState } from "./raft/types.ts";
-import { SqliteRaftStorage } from "./raft-storage.ts";
 import type { LeaderInfo, ReplicaInfo, ReplicaNode, StateMachine } from "./replica-node.ts";
 import type { IncomingSnapshot, OutgoingSnapshot, SnapshotEnvelope, SnapshotPort } from "./snapshot-port.ts";
 
@@ -35,7 +34,7 @@ export const eventLoopStallWarnMs = 100;
 export interface RaftNodeOptions<Result, Outgoing extends OutgoingSnapshot, Incoming extends IncomingSnapshot> {
   self: ReplicaInfo;
   /** The log, with the founding entry already written if this server founded the cluster (src/log/identity.ts). */
-  log: LogStore;
+  log: DriverLog;
   machine: StateMachine<Result>;
   timing: RaftTiming;
   /** Ticks, batching turns and time for reports (default: the process's timers). */
@@ -58,7 +57,45 @@ export interface RaftNodeOptions<Result, Outgoing extends OutgoingSnapshot, Inco
   onFatal: (error: Error) => void;
   /** A committed config entry removed this server from the cluster; the node has stopped. */
   onRemoved?: (index: number) => void;
+  /** Watches the Ready loop from inside (the simulator's invariant checks and crash points); none in a replica. */
+  probe?: DriverProbe;
+  /** Replication flow control (the simulator varies it to widen the interleavings); the core's defaults otherwise. */
+  flowControl?: Pick<RaftOptions, "maxEntriesPerAppend" | "maxInflightAppends">;
 }
+
+/**
+ * Called at each step of the Ready loop. A probe that throws stops the node
+ * there, as a power cut at that point would: nothing after it runs, and
+ * onFatal hears the error (the simulator's crashes are such throws).
+ */
+export interface DriverProbe {
+  /** A Ready, before anything of it is persisted. */
+  persisting(ready: Ready, core: CoreView): void;
+  /** The Ready's entries and hard state are durable; nothing of it was sent yet. */
+  persisted(ready: Ready, core: CoreView): void;
+  /** One message of the Ready, before it leaves (or answers a waiting peer). */
+  sending(message: Message, core: CoreView): void;
+  /** Everything of the Ready was applied and answered; the core is told next. */
+  advancing(ready: Ready, core: CoreView): void;
+}
+
+/** What may be read of the core from outside the driver: state, never a step. */
+export type CoreView = Pick<
+  RaftCore,
+  | "currentRole"
+  | "currentTerm"
+  | "leader"
+  | "commitIndex"
+  | "lastIndex"
+  | "appliedIndex"
+  | "voterIds"
+  | "termAt"
+  | "entries"
+  | "membership"
+  | "snapshotMeta"
+  | "progressOf"
+  | "caughtUpLearner"
+>;
 
 interface PendingProposal<Result> {
   term: number;
@@ -93,7 +130,6 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
 {
   private readonly core: RaftCore;
   private readonly operations: MembershipOperations;
-  private readonly storage: SqliteRaftStorage;
   private readonly proposals = new Map<number, PendingProposal<Result>>();
   /** Proposals of this turn of the event loop, handed to the core together (group commit). */
   private queued: QueuedProposal<Result>[] = [];
@@ -125,16 +161,16 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   constructor(private readonly options: RaftNodeOptions<Result, Outgoing, Incoming>) {
     this.clock = options.clock ?? processClock;
     this.lastTickAt = this.clock.now();
-    this.storage = new SqliteRaftStorage(options.log);
     this.core = new RaftCore({
       id: options.self.id,
-      storage: this.storage,
+      storage: options.log,
       hardState: options.log.hardState(),
       applied: options.machine.appliedIndex(),
       random: options.random,
       electionTicks: options.timing.electionTicks,
       heartbeatTicks: options.timing.heartbeatTicks,
       maxEntriesPerAppend: replicateEntriesMax,
+      ...options.flowControl,
     });
     this.operations = new MembershipOperations({
       core: this.core,
@@ -294,6 +330,11 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     };
   }
 
+  /** The core's state, read-only (status pages, the simulator's invariant checks). */
+  get view(): CoreView {
+    return this.core;
+  }
+
   /** Runs `listener` whenever this replica stops being the leader. */
   onLeadershipLost(listener: () => void): () => void {
     this.leadershipListeners.add(listener);
@@ -357,14 +398,18 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   }
 
   private drainReady(): void {
+    const probe = this.options.probe;
     this.proposeQueued();
     this.requestQueuedReads();
     while (this.core.hasReady()) {
       const ready = this.core.ready();
-      if (ready.snapshot) this.storage.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
-      else if (ready.hardState || ready.entries.length > 0) this.storage.persist(ready.entries, ready.hardState);
+      probe?.persisting(ready, this.core);
+      if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
+      else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
+      probe?.persisted(ready, this.core);
       if (ready.membership) this.announceMembership();
       for (const message of ready.messages) {
+        probe?.sending(message, this.core);
         if (message.type === "snapshot") this.shipSnapshot(message);
         else if (!this.answerWaitingPeer(message)) this.options.send(message);
       }
@@ -374,6 +419,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       // removal it committed must be answered as done, not failed with the rest.
       if (ready.softState) this.onSoftState(ready.softState);
       for (const readState of ready.readStates) this.onReadState(readState);
+      probe?.advancing(ready, this.core);
       this.core.advance();
       this.requestQueuedReads(); // the request in flight may have ended: the next goes out now
     }

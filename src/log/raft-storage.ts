@@ -2,11 +2,12 @@
  * The SQLite log store seen through the consensus core's read-only
  * LogStorage view, and the write the driver does for each Ready.
  */
+import type { DriverLog } from "./driver-log.ts";
 import type { LogStore } from "./log-store.ts";
 import { entryBytes } from "./raft/memory-storage.ts";
-import type { Entry, HardState, LogStorage, SnapshotMeta } from "./raft/types.ts";
+import type { Entry, HardState, SnapshotMeta } from "./raft/types.ts";
 
-export class SqliteRaftStorage implements LogStorage {
+export class SqliteRaftStorage implements DriverLog {
   /** Term and vote as last fsynced: a change of either must be durable before anything is sent. */
   private durableTerm: number;
   private durableVote: number;
@@ -25,6 +26,14 @@ export class SqliteRaftStorage implements LogStorage {
 
   lastIndex(): number {
     return this.store.lastIndex();
+  }
+
+  hardState(): HardState {
+    return this.store.hardState();
+  }
+
+  compact(index: number): void {
+    this.store.compact(index);
   }
 
   term(index: number): number | undefined {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { runSimulation, type SimResult } from "./sim/simulation.ts";
 import { runWholeSimulation, type WholeSimResult } from "./sim/whole/simulation.ts";
 
-const usageText = `usage: bun run sim -- --seeds N [--seed S] [--nodes 3|5] [--ticks T] [--trace EVENTS] [--messages] [--whole]
+const usageText = `usage: bun run sim -- --seeds N [--seed S] [--nodes 3|5] [--ticks T] [--trace EVENTS] [--messages] [--verbose] [--whole]
 
   --seeds N      how many seeds to run (default 1)
   --seed S       the first seed (default 1); alone, replays that one seed
@@ -20,6 +20,7 @@ const usageText = `usage: bun run sim -- --seeds N [--seed S] [--nodes 3|5] [--t
   --ticks T      ticks of the faulty safety phase
   --trace EVENTS events printed on failure (core simulator)
   --messages     trace every delivered message (core simulator; slow)
+  --verbose      print every replica's own log lines (to replay one seed)
   --whole        simulate whole replicas: the real driver, projections and chat
                  service on in-memory SQLite, with users that retry as the client
                  library does, checked against their history
@@ -32,11 +33,12 @@ interface CliOptions {
   safetyTicks?: number;
   traceTail: number;
   traceMessages: boolean;
+  verbose: boolean;
   whole: boolean;
 }
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { seeds: 1, firstSeed: 1, nodeCounts: [3, 5], traceTail: 50, traceMessages: false, whole: false };
+  const options: CliOptions = { seeds: 1, firstSeed: 1, nodeCounts: [3, 5], traceTail: 50, traceMessages: false, verbose: false, whole: false };
   let seedGiven = false;
   let seedsGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -45,8 +47,9 @@ function parseArgs(argv: string[]): CliOptions {
       console.log(usageText);
       process.exit(0);
     }
-    if (flag === "--messages" || flag === "--whole") {
+    if (flag === "--messages" || flag === "--verbose" || flag === "--whole") {
       if (flag === "--messages") options.traceMessages = true;
+      else if (flag === "--verbose") options.verbose = true;
       else options.whole = true;
       continue;
     }
@@ -96,7 +99,7 @@ async function mainWhole(options: CliOptions): Promise<void> {
   let delivered = 0;
   for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
     for (const nodeCount of options.nodeCounts) {
-      const result = await runWholeSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks, stagingDir });
+      const result = await runWholeSimulation({ seed, nodeCount, safetyTicks: options.safetyTicks, stagingDir, verbose: options.verbose });
       if (!result.ok) reportWhole(result);
       runs++;
       crashes += result.stats.crashes;
@@ -131,10 +134,10 @@ function reportWhole(result: WholeSimResult): never {
   process.exit(1);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   if (options.whole) {
-    void mainWhole(options);
+    await mainWhole(options);
     return;
   }
   const started = performance.now();
@@ -152,12 +155,13 @@ function main(): void {
   };
   for (let seed = options.firstSeed; seed < options.firstSeed + options.seeds; seed++) {
     for (const nodeCount of options.nodeCounts) {
-      const result = runSimulation({
+      const result = await runSimulation({
         seed,
         nodeCount,
         safetyTicks: options.safetyTicks,
         traceTailEvents: options.traceTail,
         traceMessages: options.traceMessages,
+        verbose: options.verbose,
       });
       if (!result.ok) {
         report(result);
@@ -185,4 +189,4 @@ function main(): void {
   );
 }
 
-main();
+await main();

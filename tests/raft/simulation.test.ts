@@ -16,8 +16,10 @@ function describeFailure(result: SimResult): string {
   return [`seed ${result.seed} (${result.nodeCount} nodes): ${result.invariant}`, result.message ?? "", ...result.trace].join("\n");
 }
 
-function runSeeds(seeds: number[], nodeCount: (seed: number) => number): SimResult[] {
-  return seeds.map((seed) => runSimulation({ seed, nodeCount: nodeCount(seed) }));
+async function runSeeds(seeds: number[], nodeCount: (seed: number) => number): Promise<SimResult[]> {
+  const results: SimResult[] = [];
+  for (const seed of seeds) results.push(await runSimulation({ seed, nodeCount: nodeCount(seed) }));
+  return results;
 }
 
 describe("seeded simulation", () => {
@@ -25,8 +27,8 @@ describe("seeded simulation", () => {
     const seeds = Array.from({ length: seedsPerTest }, (_, i) => first + i);
     test(
       `seeds ${first}-${first + seedsPerTest - 1} keep every safety invariant and converge after healing (3 and 5 nodes)`,
-      () => {
-        for (const result of runSeeds(seeds, (seed) => (seed % 2 === 0 ? 3 : 5))) {
+      async () => {
+        for (const result of await runSeeds(seeds, (seed) => (seed % 2 === 0 ? 3 : 5))) {
           if (!result.ok) throw new Error(describeFailure(result));
           expect(result.stats.elections).toBeGreaterThan(0);
         }
@@ -65,10 +67,10 @@ describe("seeded simulation", () => {
   ];
   test(
     "regression seeds",
-    () => {
+    async () => {
       for (const { seed, nodeCount } of regressionSeeds) {
         for (const count of [nodeCount, nodeCount === 3 ? 5 : 3]) {
-          const result = runSimulation({ seed, nodeCount: count });
+          const result = await runSimulation({ seed, nodeCount: count });
           if (!result.ok) throw new Error(describeFailure(result));
         }
       }
@@ -76,9 +78,9 @@ describe("seeded simulation", () => {
     chunkTimeoutMs,
   );
 
-  test("a seed replays exactly", () => {
-    const first = runSimulation({ seed: 4242, nodeCount: 5 });
-    const second = runSimulation({ seed: 4242, nodeCount: 5 });
+  test("a seed replays exactly", async () => {
+    const first = await runSimulation({ seed: 4242, nodeCount: 5 });
+    const second = await runSimulation({ seed: 4242, nodeCount: 5 });
     expect(second.stats).toEqual(first.stats);
     expect(first.stats.writesAcked).toBeGreaterThan(0);
   });
@@ -87,14 +89,14 @@ describe("seeded simulation", () => {
 describe("the simulator catches known bugs (mutation checks)", () => {
   /** Temporarily replaces a RaftCore method to plant a bug, runs seeds until one fails. */
   // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
-  function firstFailure(method: string, replacement: (this: any, ...args: any[]) => unknown, maxSeeds: number): SimResult | undefined {
+  async function firstFailure(method: string, replacement: (this: any, ...args: any[]) => unknown, maxSeeds: number): Promise<SimResult | undefined> {
     const prototype = RaftCore.prototype as unknown as Record<string, unknown>;
     const original = prototype[method];
     prototype[method] = replacement;
     try {
       for (let seed = 1; seed <= maxSeeds; seed++) {
         for (const nodeCount of [3, 5]) {
-          const result = runSimulation({ seed, nodeCount });
+          const result = await runSimulation({ seed, nodeCount });
           if (!result.ok) return result;
         }
       }
@@ -106,8 +108,8 @@ describe("the simulator catches known bugs (mutation checks)", () => {
 
   test(
     "committing an earlier-term entry by counting replicas (figure 8) is caught",
-    () => {
-      const failure = firstFailure(
+    async () => {
+      const failure = await firstFailure(
         "maybeCommit",
         // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
         function (this: any) {
@@ -119,17 +121,20 @@ describe("the simulator catches known bugs (mutation checks)", () => {
         1000,
       );
       expect(failure?.invariant).toBeDefined();
-      expect(["no future leader can lack a committed entry", "leader completeness", "no two replicas commit different entries at one index"]).toContain(
-        failure!.invariant!,
-      );
+      expect([
+        "no future leader can lack a committed entry",
+        "leader completeness",
+        "no two replicas commit different entries at one index",
+        "a leader's write barrier sees every write of earlier terms",
+      ]).toContain(failure!.invariant!);
     },
     chunkTimeoutMs * 2,
   );
 
   test(
     "counting a learner toward commit (dissertation §4.2.1) is caught",
-    () => {
-      const failure = firstFailure(
+    async () => {
+      const failure = await firstFailure(
         "maybeCommit",
         // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
         function (this: any) {
@@ -150,9 +155,39 @@ describe("the simulator catches known bugs (mutation checks)", () => {
   );
 
   test(
+    "a write barrier that learns where the leader's term starts one Ready late (issue 7, bug 3) is caught",
+    async () => {
+      // The planted bug: the driver sees the term start the core had at the last Ready that made it leader.
+      const prototype = RaftCore.prototype as unknown as Record<string, unknown>;
+      const termStart = Object.getOwnPropertyDescriptor(prototype, "termStartIndex")!;
+      const ready = prototype.ready as (this: unknown) => { softState?: { role: string } };
+      // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
+      prototype.ready = function (this: any) {
+        const batch = ready.call(this);
+        if (batch.softState?.role === "leader") this.staleTermStart = this.lead?.termStart ?? 0;
+        return batch;
+      };
+      Object.defineProperty(prototype, "termStartIndex", {
+        configurable: true,
+        get(this: { staleTermStart?: number }) {
+          return this.staleTermStart ?? 0;
+        },
+      });
+      try {
+        const failure = await firstFailure("step", prototype.step as () => unknown, 200);
+        expect(failure?.invariant).toBe("a leader's write barrier sees every write of earlier terms");
+      } finally {
+        prototype.ready = ready;
+        Object.defineProperty(prototype, "termStartIndex", termStart);
+      }
+    },
+    chunkTimeoutMs * 2,
+  );
+
+  test(
     "answering ReadIndex without a heartbeat round is caught as a stale read",
-    () => {
-      const failure = firstFailure(
+    async () => {
+      const failure = await firstFailure(
         "readIndex",
         // biome-ignore lint/suspicious/noExplicitAny: a planted bug reaches into the core's private state
         function (this: any, requestId: string) {

@@ -11,6 +11,7 @@ import { LogStore } from "../../src/log/log-store.ts";
 import { bootstrapEntry, bootstrapIndex, bootstrapTerm, MemoryStorage, RaftCore, type Member, type Message } from "../../src/log/raft/index.ts";
 import { prepareState } from "../../src/log/identity.ts";
 import { RaftNode } from "../../src/log/raft-node.ts";
+import { SqliteRaftStorage } from "../../src/log/raft-storage.ts";
 import type { StateMachine } from "../../src/log/replica-node.ts";
 import { createLogger } from "../../src/logger.ts";
 import { openDatabase } from "../../src/storage/database.ts";
@@ -92,7 +93,7 @@ async function leaderOfThree() {
     });
   const node: RaftNode<null> = new RaftNode({
     self: voters[0]!,
-    log,
+    log: new SqliteRaftStorage(log),
     machine,
     timing: { tickMs: 600_000, heartbeatTicks: 5, electionTicks: 30 },
     random: () => 0.5,

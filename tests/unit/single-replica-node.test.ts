@@ -6,6 +6,7 @@ import { prepareState } from "../../src/log/identity.ts";
 import { LogStore } from "../../src/log/log-store.ts";
 import type { StateMachine } from "../../src/log/replica-node.ts";
 import { RaftNode } from "../../src/log/raft-node.ts";
+import { SqliteRaftStorage } from "../../src/log/raft-storage.ts";
 import { createLogger } from "../../src/logger.ts";
 import { openDatabase } from "../../src/storage/database.ts";
 
@@ -51,7 +52,7 @@ function setUp(
   prepareState(db, log, self.id, { kind: "found", voters: [self] });
   const node = new RaftNode({
     self,
-    log,
+    log: new SqliteRaftStorage(log),
     machine,
     timing: { tickMs: 10, heartbeatTicks: 5, electionTicks: 30 },
     random: () => 0.5,

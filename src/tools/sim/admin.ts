@@ -1,10 +1,13 @@
 // A simulated operator that changes the membership one server at a time
-// (dissertation §4.1, §4.2): add a spare node as a learner, promote a learner
-// once it has caught up, remove a voter (the leader included) or a learner.
-// Like a client, it retries a change whose outcome it does not know, and takes
+// (dissertation §4.1, §4.2) through a leader's driver, as `bun run admin`
+// does: add a spare node as a learner (the driver promotes it once it has
+// caught up), remove a voter (the leader included) or a learner. Like a
+// client, it retries a change whose outcome it does not know, and takes
 // "invalidChange" after a retry as "already done".
 
-import type { ConfChange, NodeId, ProposeResult, RaftCore } from "../../log/raft/index.ts";
+import { MembershipChangeError, NotLeaderError } from "../../log/errors.ts";
+import type { NodeId } from "../../log/raft/index.ts";
+import { idOfAddress, simAddress, type SimDriver } from "./node.ts";
 import type { SimRandom } from "./random.ts";
 
 /** Ticks the admin waits for a proposed change to commit before retrying it. */
@@ -17,27 +20,26 @@ const votersMin = 2;
 const membersMax = 6;
 
 export interface AdminPort {
-  /** Up cores of nodes that currently believe they lead. */
-  leaderCores(): Array<{ id: NodeId; core: RaftCore }>;
-  core(id: NodeId): RaftCore | null;
+  nowTicks(): number;
+  /** Up, unpaused nodes that believe they lead. */
+  leaders(): NodeId[];
+  /** The node's driver when a request sent now reaches it. */
+  driver(id: NodeId): SimDriver | null;
   /** Starts a spare node (empty disk, no voters) and returns its id, or undefined if none is left. */
   startSpare(): NodeId | undefined;
   hasSpare(): boolean;
-  proposeConfChange(id: NodeId, change: ConfChange): ProposeResult | undefined;
   note(what: string, detail?: unknown): void;
+  fail(error: Error): void;
 }
 
-interface Pending {
-  node: NodeId;
-  index: number;
-  term: number;
-  sentAt: number;
-}
+type AdminChange = { kind: "addLearner"; id: NodeId; address: string } | { kind: "remove"; id: NodeId };
 
 export class Admin {
   changes = 0;
-  private current: ConfChange | null = null;
-  private pending: Pending | null = null;
+  private current: AdminChange | null = null;
+  /** The attempt in flight: when it was sent, and its number (answers to older attempts are ignored). */
+  private pending: { sentAt: number; attempt: number } | null = null;
+  private attempts = 0;
   private retryAt = 0;
   private target: NodeId = 0;
   /** A change was proposed at least once: "invalidChange" then means it already took effect. */
@@ -59,29 +61,22 @@ export class Admin {
       this.retryAt = now;
       this.port.note("admin wants", this.current);
     }
-    if (this.pending) {
-      const core = this.port.core(this.pending.node);
-      if (core && core.commitIndex >= this.pending.index && core.termAt(this.pending.index) === this.pending.term) {
-        this.finish("committed");
-        return;
-      }
-      if (now - this.pending.sentAt < adminRetryTicks) return;
+    if (this.pending && now - this.pending.sentAt >= adminRetryTicks) {
       this.pending = null;
+      this.proposedOnce = true; // unanswered, so perhaps done
     }
-    if (now >= this.retryAt) this.attempt(now);
+    if (!this.pending && now >= this.retryAt) this.attempt(now);
   }
 
-  private chooseChange(): ConfChange | null {
-    const leader = this.port.leaderCores()[0];
+  private chooseChange(): AdminChange | null {
+    const leader = this.leaderDriver();
     if (!leader) return null;
-    const { voters, learners } = leader.core.membership();
-    const caughtUp = leader.core.caughtUpLearner();
-    if (caughtUp !== undefined) return { kind: "promote", id: caughtUp };
-    const options: Array<() => ConfChange | null> = [];
+    const { voters, learners } = leader.view.membership();
+    const options: Array<() => AdminChange | null> = [];
     if (this.port.hasSpare() && voters.length + learners.length < membersMax) {
       options.push(() => {
         const id = this.port.startSpare();
-        return id === undefined ? null : { kind: "addLearner", id, address: `sim-${id}` };
+        return id === undefined ? null : { kind: "addLearner", id, address: simAddress(id) };
       });
     }
     if (voters.length > votersMin) options.push(() => ({ kind: "remove", id: this.random.pick(voters) }));
@@ -90,28 +85,48 @@ export class Admin {
     return this.random.pick(options)();
   }
 
+  private leaderDriver(): SimDriver | null {
+    const id = this.port.leaders()[0];
+    return id === undefined ? null : this.port.driver(id);
+  }
+
   private attempt(now: number): void {
     const change = this.current!;
-    const leaders = this.port.leaderCores();
-    if (this.target === 0 || !this.port.core(this.target)) this.target = leaders[0]?.id ?? 0;
-    if (this.target === 0) {
+    if (this.target === 0 || !this.port.driver(this.target)) this.target = this.port.leaders()[0] ?? 0;
+    const driver = this.target === 0 ? null : this.port.driver(this.target);
+    if (!driver) {
       this.retryAt = now + adminBackoffTicks;
       return;
     }
-    const result = this.port.proposeConfChange(this.target, change);
-    if (result?.accepted) {
-      this.proposedOnce = true;
-      this.pending = { node: this.target, index: result.index, term: result.term, sentAt: now };
+    const attempt = ++this.attempts;
+    this.pending = { sentAt: now, attempt };
+    const answer = change.kind === "addLearner" ? driver.addLearner(change.id, change.address) : driver.removeServer(change.id);
+    answer.then(
+      () => this.onAnswer(attempt, null),
+      (error: unknown) => this.onAnswer(attempt, error),
+    );
+  }
+
+  private onAnswer(attempt: number, error: unknown): void {
+    if (this.pending?.attempt !== attempt) return;
+    this.pending = null;
+    if (error === null) {
+      this.finish("committed");
       return;
     }
-    if (result?.reason === "invalidChange") {
+    if (error instanceof MembershipChangeError && error.reason === "invalidChange") {
       // Either an earlier attempt took effect, or the world moved on (say, the
-      // learner to promote was removed). Both end this change.
+      // learner to remove was removed). Both end this change.
       this.finish(this.proposedOnce ? "already in effect" : "invalid");
       return;
     }
-    if (!result || result.reason === "notLeader" || result.reason === "transferring") this.target = result && result.leaderId !== 0 ? result.leaderId : 0;
-    this.retryAt = now + adminBackoffTicks;
+    this.proposedOnce = true;
+    if (error instanceof NotLeaderError) this.target = idOfAddress(error.leaderAddress) ?? 0;
+    else if (!(error instanceof MembershipChangeError)) {
+      this.port.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.retryAt = this.port.nowTicks() + adminBackoffTicks;
   }
 
   private finish(how: string): void {

@@ -1,12 +1,18 @@
-// Simulated clients. Writers propose {clientId, seq} to whichever node they
-// think leads, and retry the same (clientId, seq) until the node that accepted
-// it has applied it; only then is the write acknowledged and the next seq
-// started. Readers issue ReadIndex requests and check that the answer reflects
-// every write acknowledged before the read began (linearizability).
+// Simulated clients of the consensus simulator. Writers do what the chat
+// service does for a write: pass the leader's write barrier, check the
+// state (which must hold every write committed in an earlier term), then propose
+// {clientId, seq} through the driver (RaftNode.propose); they retry the same
+// (clientId, seq) elsewhere after a refusal or a timeout. A write is
+// acknowledged when a driver answers it, and only then is the next seq started. Readers pass a leader's read barrier
+// (RaftNode.readBarrier, batched ReadIndex) and check that the state they
+// then read reflects every write acknowledged before the read began
+// (linearizability).
 
-import type { Entry, NodeId, ProposeResult, ReadState } from "../../log/raft/index.ts";
+import { NotLeaderError, OverloadedError } from "../../log/errors.ts";
+import type { NodeId } from "../../log/raft/index.ts";
+import { idOfAddress, type SimDriver } from "./node.ts";
 import type { SimRandom } from "./random.ts";
-import { SimViolation, type ClientCommand, type ToyStateMachine } from "./state-machine.ts";
+import { SimViolation, type ClientCommand, type ToyResult, type ToyStateMachine } from "./state-machine.ts";
 
 /** Default ticks a writer waits for an answer before retrying the same command elsewhere. */
 export const clientRetryTicksDefault = 25;
@@ -18,30 +24,22 @@ const readRandomTargetShare = 0.3;
  * (found by seed 2, 5 nodes: congestion collapse in the liveness phase).
  */
 const retryBackoffFactorMax = 8;
-/** Ticks a writer waits after a "not leader" before trying again. */
+/** Ticks a writer waits after a refusal before trying again. */
 export const clientBackoffTicks = 2;
 
 /** What clients need from the cluster; the runner implements it. */
 export interface ClientPort {
   nodeIds: readonly NodeId[];
-  /** undefined when the node is down (the request is lost). The node's Ready loop runs only at `settle`. */
-  propose(node: NodeId, data: string): ProposeResult | undefined;
-  /**
-   * Runs the node's Ready loop. Separate from propose: a leader that is its
-   * own majority commits and applies within that loop, and the writer must
-   * know what it waits for before then, or it misses its own acknowledgement
-   * (seed 42338 with 3 nodes, once a removal left the leader the only voter).
-   */
-  settle(node: NodeId): void;
-  /** false when the node is down. */
-  readIndex(node: NodeId, requestId: string): boolean;
+  nowTicks(): number;
+  /** The node's driver when a request sent now reaches it (up, not paused); null when the request is lost. */
+  driver(node: NodeId): SimDriver | null;
   stateMachine(node: NodeId): ToyStateMachine | undefined;
+  /** A broken invariant noticed in an answer's callback: the run fails with it. */
+  fail(error: Error): void;
 }
 
 interface PendingProposal {
   node: NodeId;
-  index: number;
-  term: number;
   sentAt: number;
 }
 
@@ -53,6 +51,8 @@ export class Writer {
   pending: PendingProposal | null = null;
   nextTryAt = 0;
   private timeoutTicks: number;
+  /** The term of the entry that carried each acknowledged seq (acks[seq - 1]). */
+  private readonly ackTerms: number[] = [];
 
   constructor(
     readonly clientId: string,
@@ -81,53 +81,79 @@ export class Writer {
   }
 
   private attempt(now: number): void {
-    const command: ClientCommand = { clientId: this.clientId, seq: this.seq };
-    const result = this.port.propose(this.target, JSON.stringify(command));
-    if (result?.accepted) {
-      this.pending = { node: this.target, index: result.index, term: result.term, sentAt: now };
-      this.port.settle(this.target);
+    const node = this.target;
+    const driver = this.port.driver(node);
+    if (!driver) {
+      this.retryLater(now, undefined);
       return;
     }
-    if (result) this.port.settle(this.target);
-    const hint = result && result.leaderId !== 0 ? result.leaderId : undefined;
-    this.target = hint ?? this.random.pick(this.port.nodeIds);
-    this.nextTryAt = now + clientBackoffTicks;
+    const seq = this.seq;
+    const command: ClientCommand = { clientId: this.clientId, seq };
+    this.pending = { node, sentAt: now };
+    new Promise<void>((resolve) => resolve(driver.writeBarrier()))
+      .then(() => {
+        this.checkBarrier(node, driver.view.currentTerm);
+        return driver.propose(JSON.stringify(command));
+      })
+      .then(
+        (result) => this.onAnswer(node, seq, result),
+        (error: unknown) => this.onRefused(seq, error),
+      );
   }
 
-  /** A node applied an entry: acknowledge if it is our pending proposal, retry if another entry took its slot. */
-  onApplied(node: NodeId, entry: Entry, stateMachine: ToyStateMachine, now: number): boolean {
-    const pending = this.pending;
-    if (!this.waiting || !pending || pending.node !== node || pending.index !== entry.index) return false;
-    if (entry.term !== pending.term) {
-      this.pending = null;
-      this.nextTryAt = now;
-      return false;
+  /**
+   * Past the write barrier, the state of a leader of `term` holds every write
+   * committed in an earlier term (Leader Completeness, then its own no-op
+   * applied): the chat service checks a write against that state.
+   */
+  private checkBarrier(node: NodeId, term: number): void {
+    const stateMachine = this.port.stateMachine(node);
+    if (!stateMachine) return; // crashed since: the proposal that follows fails
+    const seen = stateMachine.lastSeq.get(this.clientId) ?? 0;
+    const mustSee = this.ackTerms.findLastIndex((ackTerm) => ackTerm < term) + 1;
+    if (seen < mustSee) {
+      this.port.fail(
+        new SimViolation(
+          "a leader's write barrier sees every write of earlier terms",
+          `node ${node}, leader of term ${term}, has ${this.clientId} up to ${seen}; ${mustSee} was acknowledged in term ${this.ackTerms[mustSee - 1]}`,
+        ),
+      );
     }
-    if ((stateMachine.lastSeq.get(this.clientId) ?? 0) < this.seq) {
-      throw new SimViolation("acknowledged writes are applied", `${this.clientId}:${this.seq} acked by node ${node} but not in its state machine`);
+  }
+
+  /** Any attempt of the current seq that is answered acknowledges it: all carry the same command. */
+  private onAnswer(node: NodeId, seq: number, result: ToyResult): void {
+    if (!this.waiting || seq !== this.seq) return;
+    if (result.seen < seq) {
+      this.port.fail(
+        new SimViolation("acknowledged writes are applied", `${this.clientId}:${seq} answered by node ${node}, which applied up to ${result.seen}`),
+      );
+      return;
     }
-    this.acked = this.seq;
+    this.acked = seq;
+    this.ackTerms.push(result.term);
     this.timeoutTicks = this.retryTicks;
     this.waiting = false;
     this.pending = null;
-    return true;
   }
-}
 
-interface PendingRead {
-  requestId: string;
-  node: NodeId;
-  /** clientId -> highest acknowledged seq when the read was issued. */
-  ackedAtStart: Map<string, number>;
-  index: number;
+  private onRefused(seq: number, error: unknown): void {
+    if (!this.waiting || seq !== this.seq) return;
+    if (error instanceof NotLeaderError) this.retryLater(this.port.nowTicks(), idOfAddress(error.leaderAddress));
+    else if (error instanceof OverloadedError) this.retryLater(this.port.nowTicks(), this.target);
+    else this.port.fail(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  private retryLater(now: number, hint: NodeId | undefined): void {
+    this.pending = null;
+    this.target = hint ?? this.random.pick(this.port.nodeIds);
+    this.nextTryAt = now + clientBackoffTicks;
+  }
 }
 
 export class Reader {
   private counter = 0;
   private target: NodeId;
-  /** Reads confirmed by ReadIndex, waiting for the node to apply up to their index. */
-  private waiting: PendingRead[] = [];
-  private issued = new Map<string, PendingRead>();
   checked = 0;
 
   constructor(
@@ -140,51 +166,48 @@ export class Reader {
 
   step(chance: number): void {
     if (!this.random.chance(chance)) return;
-    const requestId = `read-${++this.counter}`;
+    const name = `read-${++this.counter}`;
     const ackedAtStart = new Map(this.writers.map((writer) => [writer.clientId, writer.acked]));
     const node = this.random.chance(readRandomTargetShare) ? this.random.pick(this.port.nodeIds) : this.target;
-    // Registered before the call: a node may answer within readIndex() itself.
-    this.issued.set(requestId, { requestId, node, ackedAtStart, index: 0 });
-    if (this.port.readIndex(node, requestId)) return;
-    this.issued.delete(requestId);
-    this.target = this.random.pick(this.port.nodeIds);
-  }
-
-  onReadState(node: NodeId, state: ReadState): void {
-    const read = this.issued.get(state.requestId);
-    if (!read || read.node !== node) return;
-    this.issued.delete(state.requestId);
-    if (!state.ok) {
-      this.target = state.leaderId !== 0 ? state.leaderId : this.random.pick(this.port.nodeIds);
+    const driver = this.port.driver(node);
+    if (!driver) {
+      this.target = this.random.pick(this.port.nodeIds);
       return;
     }
-    read.index = state.index;
-    this.waiting.push(read);
-    this.serveApplied(node);
+    let barrier: Promise<void>;
+    try {
+      barrier = driver.readBarrier();
+    } catch (error) {
+      this.onRefused(error);
+      return;
+    }
+    barrier.then(
+      () => this.check(name, node, ackedAtStart),
+      (error: unknown) => this.onRefused(error),
+    );
   }
 
-  /** Serves reads whose index the node has applied; each must see every write acked before it began. */
-  serveApplied(node: NodeId): void {
+  /** The read is served from the node's state now: it must see every write acknowledged before the read began. */
+  private check(name: string, node: NodeId, ackedAtStart: ReadonlyMap<string, number>): void {
     const stateMachine = this.port.stateMachine(node);
-    if (!stateMachine) return;
-    this.waiting = this.waiting.filter((read) => {
-      if (read.node !== node || stateMachine.appliedIndex < read.index) return true;
-      for (const [clientId, acked] of read.ackedAtStart) {
-        const seen = stateMachine.lastSeq.get(clientId) ?? 0;
-        if (seen < acked)
-          throw new SimViolation(
+    if (!stateMachine) return; // crashed before serving it: the client hears nothing
+    for (const [clientId, acked] of ackedAtStart) {
+      const seen = stateMachine.lastSeq.get(clientId) ?? 0;
+      if (seen < acked) {
+        this.port.fail(
+          new SimViolation(
             "linearizable reads",
-            `${read.requestId} on node ${node} at index ${read.index} sees ${clientId}:${seen}, but ${acked} was acked before it began`,
-          );
+            `${name} on node ${node} at applied index ${stateMachine.appliedIndex} sees ${clientId}:${seen}, but ${acked} was acked before it began`,
+          ),
+        );
+        return;
       }
-      this.checked++;
-      return false;
-    });
+    }
+    this.checked++;
   }
 
-  /** A crash loses the node's in-memory read queue. */
-  onCrash(node: NodeId): void {
-    this.waiting = this.waiting.filter((read) => read.node !== node);
-    for (const [requestId, read] of this.issued) if (read.node === node) this.issued.delete(requestId);
+  private onRefused(error: unknown): void {
+    if (error instanceof NotLeaderError) this.target = idOfAddress(error.leaderAddress) ?? this.random.pick(this.port.nodeIds);
+    else if (!(error instanceof OverloadedError)) this.port.fail(error instanceof Error ? error : new Error(String(error)));
   }
 }

@@ -111,23 +111,33 @@ export class InvariantChecker {
     }
   }
 
-  /** Records what the node's disk now marks committed; it must agree with everything known and sit on a majority of its voters. */
-  afterPersist(id: NodeId, previousCommit: number, disk: MemoryStorage, disks: readonly DiskView[], voters: readonly NodeId[]): void {
+  /**
+   * Records what the node's disk now marks committed; it must agree with
+   * everything known and sit on a majority of its voters. `votersBefore`: the
+   * voters before the node's latest config entry while that entry is not
+   * committed. A leader may have counted a commit under them just before it
+   * appended the change, in the same Ready; with one-server changes a
+   * majority of either set is safe (dissertation §4.1).
+   */
+  afterPersist(
+    id: NodeId,
+    previousCommit: number,
+    disk: MemoryStorage,
+    disks: readonly DiskView[],
+    voters: readonly NodeId[],
+    votersBefore: readonly NodeId[] | null = null,
+  ): void {
     const commit = disk.hardState.commit;
     if (commit > disk.lastIndex()) throw new SimViolation("commit within the durable log", `node ${id} commit ${commit} > last ${disk.lastIndex()}`);
     // Entries covered by an installed snapshot were committed before it was taken.
     for (let index = Math.max(previousCommit, disk.snapshot().index) + 1; index <= commit; index++) {
       const entry = disk.entries(index, index + 1)[0]!;
-      this.recordCommitted(
-        id,
-        entry,
-        disk.hardState.term,
-        disks.filter((view) => voters.includes(view.id)),
-      );
+      const among = (ids: readonly NodeId[]) => disks.filter((view) => ids.includes(view.id));
+      this.recordCommitted(id, entry, disk.hardState.term, among(voters), votersBefore ? among(votersBefore) : null);
     }
   }
 
-  private recordCommitted(id: NodeId, entry: Entry, commitTerm: number, disks: readonly DiskView[]): void {
+  private recordCommitted(id: NodeId, entry: Entry, commitTerm: number, disks: readonly DiskView[], disksBefore: readonly DiskView[] | null): void {
     const known = this.committed[entry.index - 1];
     if (known) {
       if (!sameEntry(known, entry)) {
@@ -143,11 +153,12 @@ export class InvariantChecker {
     }
     // Committed means durable on a majority (paper §5.3); a leader that counted
     // itself before its fsync would fail this after a crash.
-    const holders = disks.filter(({ disk }) => holds(disk, entry)).length;
-    if (holders < quorumOf(disks)) {
-      throw new SimViolation("a committed entry is durable on a majority", `index ${entry.index} on ${holders} of ${disks.length} voters' disks`);
+    const holders = (among: readonly DiskView[]) => among.filter(({ disk }) => holds(disk, entry)).length;
+    if (holders(disks) < quorumOf(disks) && (!disksBefore || holders(disksBefore) < quorumOf(disksBefore))) {
+      throw new SimViolation("a committed entry is durable on a majority", `index ${entry.index} on ${holders(disks)} of ${disks.length} voters' disks`);
     }
     this.checkNoElectionCanLose(entry, disks);
+    if (disksBefore) this.checkNoElectionCanLose(entry, disksBefore);
     this.committed.push(entry);
     this.commitTerms.push(commitTerm);
   }

@@ -1,24 +1,40 @@
 // One seeded simulation run (in the spirit of TigerBeetle's VOPR): N replicas
-// of RaftCore in one process over a faulty simulated network, with crashes
+// in one process, each the replica's own driver (RaftNode, src/log/raft-node.ts)
+// over an in-memory disk and a toy state machine, on a faulty simulated
+// network, with crashes (between steps, or at any point of the Ready loop)
 // that lose whatever was not persisted. A safety phase with faults, then a
 // liveness phase after healing everything, which must elect a leader and
 // converge. Any violated invariant ends the run with the seed and a trace.
 // Per seed, the profile may also mix in membership changes (an admin adds
-// spare nodes as learners, promotes them once caught up, removes voters and
-// leaders), leadership transfers, and log compaction, so lagging, new and
-// restarted nodes catch up through snapshots.
+// spare nodes as learners, which the driver promotes once caught up; removes
+// voters and leaders), leadership transfers, and log compaction, so lagging,
+// new and restarted nodes catch up through snapshots.
 
 import type { RunResult } from "./run-result.ts";
-import { bootstrapTerm, RaftInvariantError, type ConfChange, type Message, type NodeId, type Ready, type SnapshotMessage } from "../../log/raft/index.ts";
+import type { Logger } from "../../logger.ts";
+import { MembershipChangeError, NotLeaderError } from "../../log/errors.ts";
+import type { CoreView, DriverProbe } from "../../log/raft-node.ts";
+import {
+  bootstrapTerm,
+  RaftInvariantError,
+  type ConfigEntryData,
+  type Entry,
+  type MemoryStorage,
+  type Message,
+  type NodeId,
+  type SnapshotMeta,
+} from "../../log/raft/index.ts";
+import type { AppendResponseMessage } from "../../log/raft/types.ts";
+import type { SnapshotEnvelope } from "../../log/snapshot-port.ts";
 import { Admin, type AdminPort } from "./admin.ts";
 import { Reader, Writer, type ClientPort } from "./clients.ts";
 import { chooseFaultProfile, FaultInjector, type FaultProfile, type FaultTarget } from "./faults.ts";
 import { InvariantChecker } from "./invariants.ts";
 import { calmNetwork, SimNetwork, type NetworkStats } from "./network.ts";
-import { SimNode, type CrashPoint } from "./node.ts";
+import { SimCrash, SimNode, simTickMs, type CrashPoint, type NodeHost, type SimDriver, type ToySnapshot, type ToyStaging } from "./node.ts";
 import { SimRandom } from "./random.ts";
 import { SimViolation, type ToyStateMachine } from "./state-machine.ts";
-import { Trace, traceCapacityEvents } from "./trace.ts";
+import { Trace, traceCapacityEvents, traceLogger } from "./trace.ts";
 
 export interface SimOptions {
   seed: number;
@@ -32,6 +48,8 @@ export interface SimOptions {
   traceTailEvents?: number;
   /** Also trace every delivered message (slow; for replaying one seed). */
   traceMessages?: boolean;
+  /** Print the drivers' own logs (for replaying one seed). */
+  verbose?: boolean;
 }
 
 export interface SimStats {
@@ -56,8 +74,8 @@ export interface SimResult extends RunResult<SimStats> {
 export const safetyTicksDefault = 400;
 export const livenessTicksMaxDefault = 2000;
 export const traceTailEventsDefault = 50;
-/** A Ready loop that does not drain within this many rounds is a livelock in the core. */
-const maxReadyRoundsPerDrive = 1000;
+/** Rounds of queued driver work one tick may take before the drivers are taken to livelock. */
+const maxDrainRounds = 1000;
 /** Per-tick chance that an idle writer starts its next command during the safety phase. */
 const writeStartChance = 0.3;
 /** Held peer messages reach a resumed node up to this many ticks after it resumes. */
@@ -66,29 +84,31 @@ const resumeSkewTicksMax = 3;
 const readChance = 0.2;
 /** Nodes beyond the initial ones that the admin may add. */
 const spareNodes = 2;
-/** Ticks after which a leader's driver reports an unanswered snapshot transfer as failed. */
-const snapshotReportTicksFactor = 2;
+/** A snapshot stream that cannot reach its receiver fails after this many election timeouts (the transfer's deadline). */
+const snapshotFailureTicksFactor = 2;
+/** Peer requests, answered by the receiving driver's call; every other message is an answer, stepped. */
+const requestTypes = new Set<Message["type"]>(["preVote", "vote", "append", "timeoutNow"]);
 
-interface SnapshotReport {
+/** A transfer or notice that travels outside the message network (a snapshot stream, a removal trailer). */
+interface Delivery {
   at: number;
-  leader: NodeId;
+  from: NodeId;
   to: NodeId;
-  index: number;
+  deliver(reachable: boolean): void;
 }
-export function runSimulation(options: SimOptions): SimResult {
+
+export function runSimulation(options: SimOptions): Promise<SimResult> {
   return new Simulation(options).run();
 }
 
-class Simulation implements FaultTarget, ClientPort, AdminPort {
+class Simulation implements FaultTarget, ClientPort, AdminPort, NodeHost {
   private now = 0;
   private readonly random: SimRandom;
   readonly network: SimNetwork;
   /** Initial nodes, then spares (started only when the admin adds them); nodes[id - 1]. */
   private readonly nodes: SimNode[];
   private readonly admin: Admin;
-  /** State machine images of snapshots in flight, keyed by snapshotKey(): the out-of-band stream. */
-  private readonly snapshotStates = new Map<string, ToyStateMachine>();
-  private snapshotReports: SnapshotReport[] = [];
+  private deliveries: Delivery[] = [];
   private transfers = 0;
   private snapshotsInstalled = 0;
   private readonly checker: InvariantChecker;
@@ -98,8 +118,11 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
   private readonly writers: Writer[];
   private readonly reader: Reader;
   private crashes = 0;
-  private writesAcked = 0;
   private ticksToConverge = 0;
+  /** Commit index on each node's disk before the Ready being persisted (for the commit checks after it). */
+  private readonly commitBeforePersist = new Map<NodeId, number>();
+  /** The first broken invariant noticed in a callback; the run ends with it after the current tick. */
+  private failure: Error | null = null;
 
   constructor(private readonly options: SimOptions) {
     this.random = new SimRandom(options.seed);
@@ -123,47 +146,51 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     return this.nodes.filter((node) => node.started).map((node) => node.id);
   }
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     try {
-      for (const node of this.nodes) if (node.started) node.start(this.profile.timing, false);
-      this.safetyPhase();
-      this.livenessPhase();
+      for (const node of this.nodes) if (node.started) this.startNode(node, false);
+      await this.safetyPhase();
+      await this.livenessPhase();
       this.finalChecks();
       return this.result();
     } catch (error) {
-      return this.failure(error);
+      return this.failure_(error);
     }
   }
 
   // ------------------------------------------------------------ phases
 
-  private safetyPhase(): void {
+  private async safetyPhase(): Promise<void> {
     this.network.faults = this.profile.network;
     const ticks = this.options.safetyTicks ?? safetyTicksDefault;
     for (let tick = 0; tick < ticks; tick++) {
       this.faults.step();
       this.restartDueNodes();
-      this.advanceTime(writeStartChance);
       this.admin.step(this.now, true);
       this.maybeTransfer();
+      await this.advanceTime(writeStartChance);
     }
   }
 
-  /** Asks the current leader to hand over to another voter (dissertation §3.10). */
+  /** Asks the current leader to hand over to another voter (dissertation §3.10), as `admin transfer` does. */
   private maybeTransfer(): void {
     if (!this.random.chance(this.profile.transferRate)) return;
-    const leader = this.leaderCores()[0];
-    if (!leader) return;
-    const others = leader.core.voterIds.filter((id) => id !== leader.id);
+    const leader = this.reachableLeaders()[0];
+    const driver = leader === undefined ? null : this.driver(leader);
+    if (!driver) return;
+    const others = driver.view.voterIds.filter((id) => id !== leader);
     if (others.length === 0) return;
     const to = this.random.pick(others);
-    const result = leader.core.transferLeadership(to);
-    this.trace.add(this.now, leader.id, "transfer", { to, ...result });
-    if (result.started) this.transfers++;
-    this.drive(this.nodes[leader.id - 1]!);
+    this.trace.add(this.now, leader!, "transfer", { to });
+    driver.transferLeader(to).then(
+      () => this.transfers++,
+      (error: unknown) => {
+        if (!(error instanceof NotLeaderError) && !(error instanceof MembershipChangeError)) this.fail(error as Error);
+      },
+    );
   }
 
-  private livenessPhase(): void {
+  private async livenessPhase(): Promise<void> {
     this.network.heal();
     this.network.faults = calmNetwork;
     this.note("healed", "no more faults; every crashed node restarts");
@@ -180,124 +207,205 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     while (!this.converged(targets)) {
       if (this.now - start >= maxTicks) throw new SimViolation("liveness after healing", this.describeStall(targets));
       const wantsMore = [...targets].some(([writer, target]) => writer.seq < target);
-      this.advanceTime(wantsMore ? 1 : 0);
       this.admin.step(this.now, false);
+      await this.advanceTime(wantsMore ? 1 : 0);
     }
     this.ticksToConverge = this.now - start;
   }
 
-  /** One tick: deliver due messages, tick every live node, let clients act. */
-  private advanceTime(writeChance: number): void {
-    this.now++;
-    for (const message of this.network.takeDue(this.now)) {
-      const node = this.nodes[message.to - 1]!;
-      if (!node.core) continue;
-      if (node.pausedUntil > this.now) {
-        // After a stall, the process may serve clients before it drains its peer sockets.
-        this.network.hold(message, node.pausedUntil + this.random.int(0, resumeSkewTicksMax));
-        continue;
-      }
-      if (this.options.traceMessages) this.trace.add(this.now, node.id, `<- n${message.from}`, message);
-      if (message.type === "snapshot") this.installSnapshot(node, message);
-      node.core.step(message);
-      this.drive(node);
-    }
-    this.reportSnapshots();
-    for (const node of this.nodes) {
-      if (!node.core || node.pausedUntil > this.now) continue;
-      node.core.tick();
-      this.drive(node);
-    }
-    for (const node of this.nodes) {
-      if (!node.core || !node.maybeCompact(this.profile.compactEntries)) continue;
-      this.checker.onSnapshot(node.id, node.disk.snapshot());
-      this.trace.add(this.now, node.id, "compact", { index: node.disk.snapshot().index });
-    }
-    for (const writer of this.writers) writer.step(this.now, writeChance);
-    this.reader.step(writeChance > 0 ? readChance : 0);
-  }
-
   /**
-   * The follower side of InstallSnapshot: the state arrived out of band; if
-   * the core will take it, swap it in durably first, then step the message.
-   * The leader's transfer "returns": it reports the snapshot finished.
+   * One tick: due messages and the clients' requests arrive in a random
+   * order within one turn, as on a real event loop (so a request can come in
+   * the turn that elected its leader, before the driver's Ready); then
+   * transfers, every live node's tick, and all queued work.
    */
-  private installSnapshot(node: SimNode, message: SnapshotMessage): void {
-    const core = node.core!;
-    if (core.snapshotWanted(message)) {
-      const state = this.snapshotStates.get(snapshotKey(message));
-      if (!state) throw new SimViolation("snapshot state travels with its message", `no state for ${snapshotKey(message)}`);
-      node.installSnapshot(message.snapshot, state);
-      this.snapshotsInstalled++;
-      this.checker.onStateHash(node.id, state.appliedIndex, state.hash());
-      this.trace.add(this.now, node.id, "install snapshot", { from: message.from, index: message.snapshot.index, term: message.snapshot.term });
+  private async advanceTime(writeChance: number): Promise<void> {
+    this.now++;
+    const arrivals: Array<() => void> = this.network.takeDue(this.now).map((message) => () => this.deliver(message));
+    for (const writer of this.writers) arrivals.push(() => writer.step(this.now, writeChance));
+    arrivals.push(() => this.reader.step(writeChance > 0 ? readChance : 0));
+    for (const arrival of this.random.shuffle(arrivals)) arrival();
+    this.runDeliveries();
+    for (const node of this.nodes) if (this.running(node)) node.clock!.tick();
+    await this.drain();
+    for (const node of this.nodes) if (this.running(node)) this.observeLeader(node.id, node.core!);
+    if (this.failure) throw this.failure;
+  }
+
+  private deliver(message: Message): void {
+    const node = this.nodes[message.to - 1]!;
+    const driver = node.driver;
+    if (!driver) return;
+    if (node.pausedUntil > this.now) {
+      // After a stall, the process may serve clients before it drains its peer sockets.
+      this.network.hold(message, node.pausedUntil + this.random.int(0, resumeSkewTicksMax));
+      return;
     }
-    const leader = this.nodes[message.from - 1]!;
-    if (leader.core && leader.pausedUntil <= this.now) {
-      leader.core.reportSnapshot(node.id, "finished");
-      this.drive(leader);
+    if (this.options.traceMessages) this.trace.add(this.now, node.id, `<- n${message.from}`, message);
+    if (!requestTypes.has(message.type)) {
+      driver.step(message);
+      return;
+    }
+    if (message.type === "preVote" || message.type === "vote") this.tellIfRemoved(driver, message.from);
+    void driver.handlePeerMessage(message).then((answer) => {
+      if (answer) this.network.send(answer, this.now);
+    });
+  }
+
+  /** The leader answers a removed server's campaign with the index that removed it (the peer server's removed-at trailer). */
+  private tellIfRemoved(leader: SimDriver, candidate: NodeId): void {
+    const index = leader.removedAt(candidate);
+    if (index === null) return;
+    this.deliveries.push({
+      at: this.now + 1,
+      from: leader.view.leader,
+      to: candidate,
+      deliver: (reachable) => {
+        if (reachable) this.nodes[candidate - 1]!.driver?.learnRemoval(index);
+      },
+    });
+  }
+
+  /** Transfers due now reach their receiver if it runs and no cut lies between them. */
+  private runDeliveries(): void {
+    if (this.deliveries.length === 0) return;
+    const due = this.deliveries.filter((delivery) => delivery.at <= this.now);
+    this.deliveries = this.deliveries.filter((delivery) => delivery.at > this.now);
+    for (const delivery of due) {
+      const receiver = this.nodes[delivery.to - 1]!;
+      const reachable = this.running(receiver) && !this.network.isCut(delivery.from, delivery.to) && !this.network.isCut(delivery.to, delivery.from);
+      delivery.deliver(reachable);
     }
   }
 
-  /** Snapshot transfers with no outcome by their deadline (lost on the network) are reported failed. */
-  private reportSnapshots(): void {
-    if (this.snapshotReports.length === 0) return;
-    const due = this.snapshotReports.filter((report) => report.at <= this.now);
-    this.snapshotReports = this.snapshotReports.filter((report) => report.at > this.now);
-    for (const report of due) {
-      const leader = this.nodes[report.leader - 1]!;
-      const progress = leader.core?.progressOf(report.to);
-      if (progress?.state !== "snapshot" || progress.pendingSnapshot !== report.index) continue;
-      leader.core!.reportSnapshot(report.to, "failed");
-      this.drive(leader);
+  /** Runs every node's queued work and the promise callbacks it releases, until all is quiet. */
+  private async drain(): Promise<void> {
+    for (let round = 0; ; round++) {
+      if (round >= maxDrainRounds) throw new SimViolation("the Ready loop drains", `still busy after ${round} rounds`);
+      let ran = false;
+      for (const node of this.nodes) if (this.running(node)) ran = node.clock!.runQueued() || ran;
+      // Promise callbacks (answers to clients, peers) run before the next macrotask.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!ran && !this.nodes.some((node) => this.running(node) && node.clock!.hasQueued())) return;
     }
+  }
+
+  private running(node: SimNode): boolean {
+    return node.isUp && node.pausedUntil <= this.now;
+  }
+
+  private startNode(node: SimNode, rebuild: boolean): void {
+    node.start(this.profile.timing, this.profile.compactEntries, rebuild, this);
   }
 
   private restartDueNodes(): void {
     for (const node of this.nodes) {
-      if (!node.started || node.isUp || node.downUntil > this.now) continue;
+      if (!node.started || node.removed || node.isUp || node.downUntil > this.now) continue;
       const rebuild = this.random.chance(this.profile.rebuildStateMachineChance);
-      node.start(this.profile.timing, rebuild);
       this.trace.add(this.now, node.id, "restart", { hardState: node.disk.hardState, lastIndex: node.disk.lastIndex(), rebuild });
+      this.startNode(node, rebuild);
     }
   }
 
-  // ------------------------------------------------------------ the driver: persist, send, apply, advance
+  // ------------------------------------------------------------ NodeHost: what the drivers see, and the checks inside their Ready loop
 
-  private drive(node: SimNode): void {
-    for (let round = 0; ; round++) {
-      const core = node.core;
-      if (!core) return;
-      this.observeLeader(node);
-      if (!core.hasReady()) return;
-      if (round >= maxReadyRoundsPerDrive) throw new SimViolation("the Ready loop drains", `node ${node.id} still busy after ${round} rounds`);
-      const ready = core.ready();
-      if (ready.softState) {
-        this.trace.add(this.now, node.id, "role", { ...ready.softState, term: core.currentTerm });
-        const campaigning = ready.softState.role === "preCandidate" || ready.softState.role === "candidate";
-        if (campaigning && !core.voterIds.includes(node.id)) {
-          throw new SimViolation(
-            "learners and non-members never campaign",
-            `node ${node.id} is a ${ready.softState.role} with voters ${core.voterIds.join(",")}`,
-          );
-        }
-      }
-      if (ready.membership) this.trace.add(this.now, node.id, "membership", ready.membership);
-      if (this.crashAt(node, "beforePersist")) return;
-      this.persist(node, ready);
-      if (this.crashAt(node, "afterPersist")) return;
-      if (!this.sendAll(node, ready)) return;
-      if (!this.applyAll(node, ready)) return;
-      for (const state of ready.readStates) this.reader.onReadState(node.id, state);
-      if (this.crashAt(node, "beforeAdvance")) return;
-      core.advance();
+  nowMs(): number {
+    return this.now * simTickMs;
+  }
+
+  send(message: Message): void {
+    this.network.send(message, this.now);
+  }
+
+  /** The stream reaches the receiver after a network delay, whole or not at all; a lost one is reported failed later. */
+  sendSnapshot(envelope: SnapshotEnvelope, snapshot: ToySnapshot): Promise<AppendResponseMessage | null> {
+    this.trace.add(this.now, envelope.from, "send snapshot", { to: envelope.to, index: snapshot.header.index });
+    return new Promise((resolve) => {
+      this.deliveries.push({
+        at: this.now + this.random.int(1, resumeSkewTicksMax + 1),
+        ...envelope,
+        deliver: (reachable) => {
+          if (!reachable) {
+            this.deliveries.push({ at: this.now + snapshotFailureTicksFactor * this.profile.timing.electionTicks, ...envelope, deliver: () => resolve(null) });
+            return;
+          }
+          resolve(this.installAt(this.nodes[envelope.to - 1]!.driver!, envelope, snapshot));
+        },
+      });
+    });
+  }
+
+  private installAt(receiver: SimDriver, envelope: SnapshotEnvelope, snapshot: ToySnapshot): AppendResponseMessage | null {
+    let staging: ToyStaging;
+    try {
+      staging = receiver.beginSnapshot(envelope, snapshot.header);
+    } catch {
+      return null; // from a stale term
+    }
+    staging.state = snapshot.state.clone();
+    return receiver.installSnapshot(envelope, staging) as AppendResponseMessage | null;
+  }
+
+  logger(id: NodeId): Logger {
+    return traceLogger(this.trace, () => this.now, id, this.options.verbose ?? false);
+  }
+
+  stopped(id: NodeId, error: Error | null): void {
+    if (error instanceof SimCrash) this.crashed(id, error.point);
+    else if (error === null) this.trace.add(this.now, id, "removed; stopped");
+    else this.fail(error);
+  }
+
+  probe(id: NodeId): DriverProbe {
+    const node = this.nodes[id - 1]!;
+    return {
+      persisting: (ready, core) => {
+        if (ready.softState) this.onRole(id, ready.softState.role, core);
+        if (ready.membership) this.trace.add(this.now, id, "membership", ready.membership);
+        this.checker.beforePersist(id, ready, node.disk);
+        this.commitBeforePersist.set(id, node.disk.hardState.commit);
+      },
+      persisted: (_ready, core) => {
+        const { configIndex } = core.membership();
+        const votersBefore = configIndex > node.disk.hardState.commit ? votersBeforeConfig(node.disk, configIndex) : null;
+        this.checker.afterPersist(id, this.commitBeforePersist.get(id) ?? 0, node.disk, this.startedNodes(), core.voterIds, votersBefore);
+      },
+      sending: (message, core) => {
+        if (message.type !== "voteResponse" || !message.granted) return;
+        const { voters, learners } = core.membership();
+        this.checker.onVoteGranted(id, message.to, message.term, voters.includes(id) || learners.includes(id));
+      },
+      advancing: (_ready, core) => this.observeLeader(id, core),
+    };
+  }
+
+  applied(id: NodeId, entry: Entry, state: ToyStateMachine): void {
+    this.checker.onApply(id, entry);
+    this.checker.onStateHash(id, entry.index, state.hash());
+  }
+
+  installed(id: NodeId, snapshot: SnapshotMeta, state: ToyStateMachine): void {
+    this.checker.onSnapshot(id, snapshot);
+    this.checker.onStateHash(id, state.appliedIndex, state.hash());
+    this.snapshotsInstalled++;
+    this.trace.add(this.now, id, "install snapshot", { index: snapshot.index, term: snapshot.term });
+  }
+
+  compacted(id: NodeId, snapshot: SnapshotMeta): void {
+    this.checker.onSnapshot(id, snapshot);
+    this.trace.add(this.now, id, "compact", { index: snapshot.index });
+  }
+
+  private onRole(id: NodeId, role: string, core: CoreView): void {
+    this.trace.add(this.now, id, "role", { role, term: core.currentTerm });
+    if ((role === "preCandidate" || role === "candidate") && !core.voterIds.includes(id)) {
+      throw new SimViolation("learners and non-members never campaign", `node ${id} is a ${role} with voters ${core.voterIds.join(",")}`);
     }
   }
 
-  private observeLeader(node: SimNode): void {
-    const core = node.core!;
+  private observeLeader(id: NodeId, core: CoreView): void {
     if (core.currentRole !== "leader") return;
-    this.checker.onLeader(node.id, core.currentTerm, (index) => core.termAt(index), core.snapshotMeta().index + 1, core.voterIds);
+    this.checker.onLeader(id, core.currentTerm, (index) => core.termAt(index), core.snapshotMeta().index + 1, core.voterIds);
     // Dissertation §4.1: at most one config change uncommitted in a leader's log.
     const membership = core.membership();
     if (membership.configIndex > core.commitIndex) {
@@ -305,100 +413,31 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
       if (uncommitted.length > 1) {
         throw new SimViolation(
           "at most one uncommitted config change",
-          `leader ${node.id} has config entries ${uncommitted.map((entry) => entry.index).join(",")} above commit ${core.commitIndex}`,
+          `leader ${id} has config entries ${uncommitted.map((entry) => entry.index).join(",")} above commit ${core.commitIndex}`,
         );
       }
     }
-  }
-
-  private persist(node: SimNode, ready: Ready): void {
-    this.checker.beforePersist(node.id, ready, node.disk);
-    const previousCommit = node.disk.hardState.commit;
-    if (ready.snapshot) {
-      // The state was installed before the step; now the log store catches up in one transaction.
-      this.checker.onSnapshot(node.id, ready.snapshot);
-      node.disk.applySnapshot(ready.snapshot);
-    }
-    if (ready.hardState) node.disk.setHardState(ready.hardState);
-    node.disk.append(ready.entries);
-    this.checker.afterPersist(node.id, previousCommit, node.disk, this.startedNodes(), node.core!.voterIds);
   }
 
   private startedNodes(): SimNode[] {
     return this.nodes.filter((candidate) => candidate.started);
   }
 
-  /** Returns false if the node crashed part-way through sending. */
-  private sendAll(node: SimNode, ready: Ready): boolean {
-    const crashing = node.armedCrash === "midSend";
-    const count = crashing ? this.random.int(0, ready.messages.length) : ready.messages.length;
-    for (const message of ready.messages.slice(0, count)) {
-      this.onSend(node, message);
-      this.network.send(message, this.now);
-    }
-    if (crashing) this.crashNow(node.id, "midSend");
-    return !crashing;
-  }
-
-  /** Returns false if the node crashed part-way through applying. */
-  private applyAll(node: SimNode, ready: Ready): boolean {
-    const crashing = node.armedCrash === "midApply";
-    const count = crashing ? this.random.int(0, ready.committedEntries.length) : ready.committedEntries.length;
-    for (const entry of ready.committedEntries.slice(0, count)) {
-      this.checker.onApply(node.id, entry);
-      node.stateMachine.apply(entry);
-      this.checker.onStateHash(node.id, entry.index, node.stateMachine.hash());
-      for (const writer of this.writers) {
-        if (!writer.onApplied(node.id, entry, node.stateMachine, this.now)) continue;
-        this.writesAcked++;
-        this.trace.add(this.now, node.id, "ack", `${writer.clientId}:${writer.acked} at ${entry.index}`);
-      }
-    }
-    this.reader.serveApplied(node.id);
-    if (crashing) this.crashNow(node.id, "midApply");
-    return !crashing;
-  }
-
-  /** What the simulated driver does with a message besides sending it. */
-  private onSend(node: SimNode, message: Message): void {
-    if (message.type === "voteResponse" && message.granted) {
-      const membership = node.core!.membership();
-      const member = membership.voters.includes(node.id) || membership.learners.includes(node.id);
-      this.checker.onVoteGranted(node.id, message.to, message.term, member);
-    } else if (message.type === "snapshot") {
-      // The leader's driver streams its stored snapshot's state alongside the message.
-      const stored = node.snapshot;
-      if (!stored || stored.meta.index !== message.snapshot.index || stored.meta.term !== message.snapshot.term) {
-        throw new SimViolation(
-          "a snapshot message describes the stored snapshot",
-          `node ${node.id} sent ${message.snapshot.index}@${message.snapshot.term}, stored ${stored ? `${stored.meta.index}@${stored.meta.term}` : "none"}`,
-        );
-      }
-      this.snapshotStates.set(snapshotKey(message), stored.state.clone());
-      const at = this.now + snapshotReportTicksFactor * this.profile.timing.electionTicks;
-      this.snapshotReports.push({ at, leader: node.id, to: message.to, index: message.snapshot.index });
-      this.trace.add(this.now, node.id, "send snapshot", { to: message.to, index: message.snapshot.index });
-    }
-  }
-
-  private crashAt(node: SimNode, point: CrashPoint): boolean {
-    if (node.armedCrash !== point) return false;
-    this.crashNow(node.id, point);
-    return true;
-  }
-
-  // ------------------------------------------------------------ FaultTarget and ClientPort
+  // ------------------------------------------------------------ FaultTarget, ClientPort and AdminPort
 
   isUp(id: NodeId): boolean {
     return this.nodes[id - 1]!.isUp;
   }
 
-  crashNow(id: NodeId, point = "between steps"): void {
+  crashNow(id: NodeId): void {
+    this.nodes[id - 1]!.crash();
+    this.crashed(id, "between steps");
+  }
+
+  private crashed(id: NodeId, point: string): void {
     const node = this.nodes[id - 1]!;
-    node.crash();
     node.downUntil = this.now + this.random.int(1, this.profile.maxDownTicks);
     this.crashes++;
-    this.reader.onCrash(id);
     this.trace.add(this.now, id, "crash", { point, downUntil: node.downUntil, disk: node.disk.hardState, lastIndex: node.disk.lastIndex() });
   }
 
@@ -412,15 +451,21 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     return this.nodes.filter((node) => node.core?.currentRole === "leader").map((node) => node.id);
   }
 
-  // ------------------------------------------------------------ AdminPort
-
-  leaderCores() {
-    return this.nodes.filter((node) => node.core?.currentRole === "leader" && node.pausedUntil <= this.now).map((node) => ({ id: node.id, core: node.core! }));
+  reachableLeaders(): NodeId[] {
+    return this.leaders().filter((id) => this.nodes[id - 1]!.pausedUntil <= this.now);
   }
 
-  core(id: NodeId) {
+  driver(id: NodeId): SimDriver | null {
     const node = this.nodes[id - 1];
-    return node?.core && node.pausedUntil <= this.now ? node.core : null;
+    return node && this.running(node) ? node.driver : null;
+  }
+
+  nowTicks(): number {
+    return this.now;
+  }
+
+  fail(error: Error): void {
+    this.failure ??= error;
   }
 
   hasSpare(): boolean {
@@ -430,18 +475,9 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
   startSpare(): NodeId | undefined {
     const node = this.nodes.find((candidate) => !candidate.started);
     if (!node) return undefined;
-    node.start(this.profile.timing, false);
     this.trace.add(this.now, node.id, "start spare");
+    this.startNode(node, false);
     return node.id;
-  }
-
-  proposeConfChange(id: NodeId, change: ConfChange) {
-    const node = this.nodes[id - 1]!;
-    if (!node.core || node.pausedUntil > this.now) return undefined;
-    const result = node.core.proposeConfChange(change);
-    this.trace.add(this.now, id, "propose config", { ...change, result });
-    this.drive(node);
-    return result;
   }
 
   armCrash(id: NodeId, point: CrashPoint): void {
@@ -452,44 +488,28 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     this.trace.add(this.now, 0, what, detail);
   }
 
-  propose(id: NodeId, data: string) {
-    const node = this.nodes[id - 1]!;
-    if (!node.core || node.pausedUntil > this.now) return undefined;
-    const result = node.core.propose(data);
-    if (result.accepted) this.trace.add(this.now, id, "propose", `${data} -> ${result.index}@${result.term}`);
-    return result;
-  }
-
-  settle(id: NodeId): void {
-    this.drive(this.nodes[id - 1]!);
-  }
-
-  readIndex(id: NodeId, requestId: string): boolean {
-    const node = this.nodes[id - 1]!;
-    if (!node.core || node.pausedUntil > this.now) return false;
-    node.core.readIndex(requestId);
-    this.drive(node);
-    return true;
-  }
-
   stateMachine(id: NodeId): ToyStateMachine | undefined {
     const node = this.nodes[id - 1]!;
-    return node.core ? node.stateMachine : undefined;
+    return node.isUp ? node.stateMachine : undefined;
   }
 
   // ------------------------------------------------------------ liveness and final checks
 
-  /** The members (voters and learners) of the leader's config, or of node 1's when none leads. */
+  private leaderNode(): SimNode | undefined {
+    return this.nodes.find((node) => node.core?.currentRole === "leader");
+  }
+
+  /** The members (voters and learners) of the leader's config, or of the first up node's when none leads. */
   private members(): SimNode[] {
-    const leader = this.nodes.find((node) => node.core?.currentRole === "leader") ?? this.nodes.find((node) => node.core);
-    if (!leader?.core) return this.startedNodes();
-    const { voters, learners } = leader.core.membership();
+    const core = (this.leaderNode() ?? this.nodes.find((node) => node.isUp))?.core;
+    if (!core) return this.startedNodes();
+    const { voters, learners } = core.membership();
     return this.nodes.filter((node) => voters.includes(node.id) || learners.includes(node.id));
   }
 
   private converged(targets: ReadonlyMap<Writer, number>): boolean {
     for (const [writer, target] of targets) if (writer.acked < target) return false;
-    const leader = this.nodes.find((node) => node.core?.currentRole === "leader");
+    const leader = this.leaderNode();
     if (!leader) return false;
     const commit = leader.core!.commitIndex;
     if (commit !== leader.core!.lastIndex) return false;
@@ -502,7 +522,7 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
   private describeStall(targets: ReadonlyMap<Writer, number>): string {
     const nodes = this.startedNodes().map((node) => {
       const core = node.core;
-      if (!core) return `n${node.id}:down`;
+      if (!core) return `n${node.id}:${node.removed ? "removed" : "down"}`;
       return `n${node.id}:${core.currentRole}@${core.currentTerm} leader=${core.leader} commit=${core.commitIndex} last=${core.lastIndex} applied=${node.stateMachine.appliedIndex}`;
     });
     const writers = [...targets].map(([writer, target]) => `${writer.clientId} acked ${writer.acked}/${target}`);
@@ -512,8 +532,7 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
   /** Every acknowledged write is in every final state machine exactly once, in client order. */
   private finalChecks(): void {
     const members = this.members();
-    const leader = this.nodes.find((node) => node.core?.currentRole === "leader")!;
-    this.checker.checkDisks(members, leader.core!.voterIds);
+    this.checker.checkDisks(members, this.leaderNode()!.core!.voterIds);
     for (const node of members) {
       for (const writer of this.writers) {
         const applied = node.stateMachine.lastSeq.get(writer.clientId) ?? 0;
@@ -529,7 +548,7 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     return {
       ticks: this.now,
       elections: this.checker.leaders.size,
-      writesAcked: this.writesAcked,
+      writesAcked: this.writers.reduce((sum, writer) => sum + writer.acked, 0),
       readsChecked: this.reader.checked,
       crashes: this.crashes,
       partitions: this.faults.partitions,
@@ -546,7 +565,7 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
     return { seed: this.options.seed, nodeCount: this.options.nodeCount, ok: true, trace: [], stats: this.stats(), profile: this.profile };
   }
 
-  private failure(error: unknown): SimResult {
+  private failure_(error: unknown): SimResult {
     const invariant = error instanceof SimViolation ? error.invariant : error instanceof RaftInvariantError ? "core assertion" : "unexpected exception";
     const message = error instanceof Error ? `${error.message}${error instanceof SimViolation ? "" : `\n${error.stack}`}` : String(error);
     const trace = this.trace.tail(this.options.traceTailEvents ?? traceTailEventsDefault);
@@ -554,6 +573,10 @@ class Simulation implements FaultTarget, ClientPort, AdminPort {
   }
 }
 
-function snapshotKey(message: SnapshotMessage): string {
-  return `${message.from}>${message.to}@${message.term}:${message.snapshot.index}/${message.snapshot.term}`;
+/** The voters of the config before the one at `configIndex`: the previous config entry on the disk, or its snapshot's membership. */
+function votersBeforeConfig(disk: MemoryStorage, configIndex: number): NodeId[] {
+  const point = disk.snapshot();
+  const earlier = disk.entries(Math.max(point.index + 1, disk.firstIndex()), configIndex).filter((entry) => entry.type === "config");
+  const data = earlier.length > 0 ? (JSON.parse(earlier[earlier.length - 1]!.data) as ConfigEntryData) : point.membership;
+  return data.voters.map((member) => member.id);
 }

@@ -9,6 +9,13 @@ export interface ClientCommand {
   seq: number;
 }
 
+/** What applying one entry gave: for a command, its client's last applied seq after it (the acknowledgement's evidence), and the entry's term. */
+export interface ToyResult {
+  outcome: "applied" | "duplicate" | "noop";
+  seen: number;
+  term: number;
+}
+
 export class SimViolation extends Error {
   override name = "SimViolation";
   constructor(
@@ -36,22 +43,22 @@ export class ToyStateMachine {
   readonly order: string[] = [];
   private hashValue = 2166136261;
 
-  /** Returns "applied" or "duplicate" (a retry of something applied before). */
-  apply(entry: Entry): "applied" | "duplicate" | "noop" {
+  /** "applied", or "duplicate" for a retry of something applied before. */
+  apply(entry: Entry): ToyResult {
     if (entry.index !== this.appliedIndex + 1) {
       throw new SimViolation("apply in log order", `applied ${entry.index} after ${this.appliedIndex}`);
     }
     this.appliedIndex = entry.index;
-    if (entry.type === "noop") return "noop";
+    if (entry.type === "noop") return { outcome: "noop", seen: 0, term: entry.term };
     if (entry.type === "config") {
       this.membership = JSON.parse(entry.data) as ConfigEntryData;
       this.configIndex = entry.index;
       this.hashValue = fnv1a(this.hashValue, `config@${entry.index}:${entry.data}`);
-      return "noop";
+      return { outcome: "noop", seen: 0, term: entry.term };
     }
     const command = JSON.parse(entry.data) as ClientCommand;
     const last = this.lastSeq.get(command.clientId) ?? 0;
-    if (command.seq <= last) return "duplicate";
+    if (command.seq <= last) return { outcome: "duplicate", seen: last, term: entry.term };
     // Clients send seq n+1 only after n was acknowledged, so a gap means an
     // acknowledged write is missing from this replica's history.
     if (command.seq !== last + 1) {
@@ -61,7 +68,13 @@ export class ToyStateMachine {
     const key = `${command.clientId}:${command.seq}`;
     this.order.push(key);
     this.hashValue = fnv1a(this.hashValue, key);
-    return "applied";
+    return { outcome: "applied", seen: command.seq, term: entry.term };
+  }
+
+  /** Whether the membership as of the applied index names server `id`. */
+  includes(id: number): boolean {
+    const { voters, learners } = this.membership;
+    return voters.some((member) => member.id === id) || learners.some((member) => member.id === id);
   }
 
   hash(): string {

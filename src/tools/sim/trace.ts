@@ -1,5 +1,7 @@
 // A bounded ring of recent events, formatted only when a run fails.
 
+import { createLogger, type Logger } from "../../logger.ts";
+
 export interface TraceEvent {
   tick: number;
   node: number;
@@ -34,4 +36,17 @@ function formatEvent(event: TraceEvent): string {
   const detail = event.detail === undefined ? "" : ` ${typeof event.detail === "string" ? event.detail : JSON.stringify(event.detail)}`;
   const node = event.node === 0 ? "sim" : `n${event.node}`;
   return `t=${String(event.tick).padStart(5)} ${node.padEnd(4)} ${event.what}${detail}`;
+}
+
+/**
+ * A replica's logger inside a simulation: its lines go into the trace (so a
+ * failure report shows what the driver said), and to stderr when verbose.
+ */
+export function traceLogger(trace: Trace, now: () => number, node: number, verbose: boolean): Logger {
+  const real = verbose ? createLogger(`sim-n${node}`, "debug") : null;
+  const record = (level: "info" | "warn" | "error") => (message: string, fields?: Record<string, unknown>) => {
+    trace.add(now(), node, `${level} ${message}`, fields ?? "");
+    real?.[level](message, fields);
+  };
+  return { debug: () => {}, info: record("info"), warn: record("warn"), error: record("error") };
 }

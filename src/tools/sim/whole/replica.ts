@@ -18,11 +18,12 @@ import type { ChatNode } from "../../../replica.ts";
 import { join } from "node:path";
 import type { RaftTiming } from "../../../log/driver-clock.ts";
 import { RaftNode, type CompactionBounds } from "../../../log/raft-node.ts";
+import { SqliteRaftStorage } from "../../../log/raft-storage.ts";
 import { Projections } from "../../../projections/apply.ts";
 import { ChatService, type PasswordHasher } from "../../../service/chat-service.ts";
 import { openDatabase } from "../../../storage/database.ts";
 import type { SimRandom } from "../random.ts";
-import { SimClock } from "./clock.ts";
+import { SimClock } from "../clock.ts";
 
 /** What a replica needs from the simulation around it. */
 export interface ReplicaWorld {
@@ -106,7 +107,7 @@ export class SimReplica {
     const nonces = this.random.fork();
     this.node = new RaftNode({
       self: this.member,
-      log,
+      log: new SqliteRaftStorage(log),
       machine: projections,
       timing: this.timing,
       clock,

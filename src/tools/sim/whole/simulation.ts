@@ -8,7 +8,6 @@
 // acknowledged message exactly once, and no rejection may be stale.
 
 import type { RunResult } from "../run-result.ts";
-import { createLogger, type Logger } from "../../../logger.ts";
 import type { Member } from "../../../log/membership.ts";
 import type { Message } from "../../../log/raft/types.ts";
 import { projectionHash } from "../../../projections/hash.ts";
@@ -16,7 +15,7 @@ import { chooseFaultProfile, FaultInjector, type FaultProfile, type FaultTarget 
 import { calmNetwork, SimNetwork } from "../network.ts";
 import { SimRandom } from "../random.ts";
 import { SimViolation } from "../state-machine.ts";
-import { Trace } from "../trace.ts";
+import { Trace, traceLogger } from "../trace.ts";
 import { addToDigest, chunkDigest, SnapshotError, type SnapshotReader } from "../../../projections/snapshot.ts";
 import type { AppendResponseMessage } from "../../../log/raft/types.ts";
 import type { SnapshotEnvelope } from "../../../log/snapshot-port.ts";
@@ -138,7 +137,7 @@ class WholeSimulation implements FaultTarget {
       send: (message: Message) => this.network.send(message, this.now),
       sendSnapshot: (envelope: SnapshotEnvelope, reader: SnapshotReader) => this.transferSnapshot(envelope, reader),
       stagingDir: options.stagingDir,
-      logger: (id: number) => this.logger(id),
+      logger: (id: number) => traceLogger(this.trace, () => this.now, id, this.options.verbose ?? false),
       fatal: (id: number, error: Error) => this.fail(new SimViolation("the driver never breaks an invariant", `replica ${id}: ${error.message}`)),
     };
     this.replicas = members.map((member) => new SimReplica(member, { kind: "found", voters: members }, timing, compaction, this.random.fork(), world));
@@ -476,15 +475,6 @@ class WholeSimulation implements FaultTarget {
     if (completion.type === "ok") this.okCounts.set(op.user, (this.okCounts.get(op.user) ?? 0) + 1);
     const detail = completion.type === "ok" ? completion.answer : completion.type === "fail" ? `${completion.code}: ${completion.message}` : completion.reason;
     this.trace.add(this.now, 0, `${op.user} ${op.kind} ${completion.type}`, op.kind === "SendMessage" ? { text: op.text, to: op.recipient, detail } : detail);
-  }
-
-  private logger(id: number): Logger {
-    const real = this.options.verbose ? createLogger(`sim-r${id}`, "debug") : null;
-    const record = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-      this.trace.add(this.now, id, `${level} ${message}`, fields ?? "");
-      (real as unknown as Record<string, (m: string, f?: Record<string, unknown>) => void> | null)?.[level]?.(message, fields);
-    };
-    return { debug: () => {}, info: record("info"), warn: record("warn"), error: record("error") };
   }
 
   private fail(error: Error): void {

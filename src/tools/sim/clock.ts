@@ -3,7 +3,7 @@
 // "soon" work waits in a queue the simulation drains, and sleeps end at a
 // simulated instant. A crashed process's clock is discarded with it.
 
-import type { DriverClock } from "../../../log/driver-clock.ts";
+import type { DriverClock } from "../../log/driver-clock.ts";
 
 export class SimClock implements DriverClock {
   private readonly tickers = new Set<() => void>();
