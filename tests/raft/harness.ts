@@ -14,6 +14,7 @@ import {
   type ReadState,
   type SnapshotMeta,
 } from "../../src/log/raft/index.ts";
+import { MemoryDriverLog } from "../../src/tools/sim/memory-log.ts";
 import { SimRandom } from "../../src/tools/sim/random.ts";
 
 export function seededRandom(seed: number): () => number {
@@ -100,17 +101,23 @@ export class TestCluster {
     return this.node(id).core;
   }
 
-  /** Runs the driver loop: persist, then queue messages, then apply, then advance. */
+  /**
+   * Steps through a Ready as the driver does (persist, then queue messages,
+   * then apply, then advance), writing through the simulator's disk
+   * (src/tools/sim/memory-log.ts); the barriers, proposals and membership
+   * operations of the driver (src/log/raft-node.ts) are exercised by the
+   * simulator and the replica's tests, while these scenarios look at the
+   * core's messages one by one.
+   */
   flush(id: NodeId): void {
     const node = this.node(id);
+    const log = new MemoryDriverLog(node.disk);
     while (node.core.hasReady()) {
       const ready = node.core.ready();
       if (ready.snapshot) {
-        node.disk.applySnapshot(ready.snapshot);
+        log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
         node.snapshots.push(ready.snapshot);
-      }
-      if (ready.hardState) node.disk.setHardState(ready.hardState);
-      node.disk.append(ready.entries);
+      } else log.persist(ready.entries, ready.hardState);
       for (const message of ready.messages) this.send(message);
       node.applied.push(...ready.committedEntries);
       node.readStates.push(...ready.readStates);
