@@ -19,11 +19,23 @@ export const accountPatternLengthMax = 64;
 export const accountPageSizeDefault = 50;
 export const accountPageSizeMax = 500;
 
+/**
+ * Pages and reads of messages are bounded so that one reply (at most this
+ * many texts of messageTextBytesMax) is read and encoded in a few
+ * milliseconds: the thread that does it also runs the consensus clock.
+ */
 export const messagePageSizeDefault = 50;
-export const messagePageSizeMax = 500;
+export const messagePageSizeMax = 100;
 
 export const readCountDefault = 10;
-export const readCountMax = 500;
+export const readCountMax = 100;
+
+/** Stored messages a live stream's catch-up reads and sends per turn of the event loop. */
+export const catchUpSliceMessages = 64;
+/** Heavy reads (history pages, reads of new messages, catch-up slices) waiting for a turn at once, all users together. */
+export const heavyReadsQueuedMax = 1000;
+/** Heavy reads and live streams one user may have at once. */
+export const readsPerUserMax = 8;
 
 export const idsPerRequestMax = 500;
 
@@ -77,6 +89,7 @@ export function assertLimitsConsistent(): void {
     [messagePageSizeMax * (messageTextBytesMax + 256) < grpcMessageBytesMax, "message page vs gRPC size"],
     [readCountMax * (messageTextBytesMax + 256) < grpcMessageBytesMax, "read count vs gRPC size"],
     [appendBatchEntriesMax <= pendingProposalsMax, "append batch vs pending proposals"],
+    [catchUpSliceMessages <= subscriberBufferMessagesMax, "catch-up slice vs subscriber buffer"],
   ];
   for (const [holds, what] of checks) {
     if (!holds) throw new Error(`inconsistent limits: ${what}`);

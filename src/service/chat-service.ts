@@ -20,6 +20,7 @@ import {
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
 import { checkOperation } from "../projections/rules.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
+import { type NextTurn, TurnQueue } from "./turns.ts";
 import { hashToken, newSessionNonce, tokenFromNonce } from "./tokens.ts";
 import * as validate from "./validate.ts";
 
@@ -56,6 +57,8 @@ export interface ChatServiceOptions {
   now?: () => number;
   /** A fresh session nonce (default: 32 random bytes). */
   newNonce?: () => string;
+  /** A later turn of the event loop, where heavy reads run one at a time (default setImmediate). */
+  nextTurn?: NextTurn;
 }
 
 /** What a transport decides about a stream being opened. */
@@ -88,6 +91,8 @@ export class ChatService {
   private readonly now: () => number;
   private readonly passwords: PasswordHasher;
   private readonly newNonce: () => string;
+  /** Heavy reads and catch-up slices, one per turn, so none holds the consensus clock's thread for long. */
+  private readonly turns: TurnQueue;
 
   constructor(
     private readonly node: ReplicaNode<AppliedResult>,
@@ -98,6 +103,7 @@ export class ChatService {
     this.now = options.now ?? Date.now;
     this.passwords = options.passwords ?? argon2Hasher(options.passwordHashing);
     this.newNonce = options.newNonce ?? newSessionNonce;
+    this.turns = new TurnQueue({ queuedMax: limits.heavyReadsQueuedMax, perUserMax: limits.readsPerUserMax }, options.nextTurn);
   }
 
   async createAccount(caller: Caller, username: string, password: string) {
@@ -161,7 +167,10 @@ export class ChatService {
       (decided) => "propose" in decided,
     );
     const read = "propose" in decision ? await this.propose(caller, "ReadNew", decision.propose) : decision;
-    const messages = read.ids.map((id) => this.queries.message(id)).filter((message) => message !== null);
+    if (read.ids.length === 0) return { messages: [], unreadRemaining: read.unreadRemaining };
+    // A retry's stored answer may outlive the session (a later logout): the share is then the token's.
+    const share = (caller.token && this.queries.sessionUser(hashToken(caller.token))) || `token:${caller.token ?? ""}`;
+    const messages = await this.turns.run(share, () => read.ids.map((id) => this.queries.message(id)).filter((message) => message !== null));
     return { messages, unreadRemaining: read.unreadRemaining };
   }
 
@@ -184,10 +193,14 @@ export class ChatService {
     validate.validateMessageId(beforeId, "before_id");
     await this.node.readBarrier();
     const { username } = this.authenticate(caller);
-    const accountIndex = this.queries.account(username)!.createdIndex;
-    const rows = this.queries.history(username, accountIndex, beforeId || Number.MAX_SAFE_INTEGER, size + 1);
-    const page = rows.slice(0, size);
-    return { messages: page, nextBeforeId: rows.length > size ? page[page.length - 1]!.id : 0 };
+    return this.turns.run(username, () => {
+      // Decided in its turn: the account may have been deleted while the page waited.
+      const account = this.queries.account(username);
+      if (!account) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
+      const rows = this.queries.history(username, account.createdIndex, beforeId || Number.MAX_SAFE_INTEGER, size + 1);
+      const page = rows.slice(0, size);
+      return { messages: page, nextBeforeId: rows.length > size ? page[page.length - 1]!.id : 0 };
+    });
   }
 
   async deleteMessages(caller: Caller, ids: number[]) {
@@ -282,14 +295,25 @@ export class ChatService {
     const identity = await this.identify(caller);
     if (gate.cancelled()) return null;
     this.node.assertLeader();
-    gate.admit();
-    const subscription = new Subscription(this.projections, identity.username, identity.tokenHash, afterId, sink);
+    const { username } = identity;
+    this.turns.hold(username);
+    try {
+      gate.admit();
+    } catch (error) {
+      this.turns.release(username);
+      throw error;
+    }
+    const subscription = new Subscription(this.projections, username, identity.tokenHash, afterId, sink, (work) => this.turns.continue(username, work));
     const stopFollowing = this.node.onLeadershipLost(() =>
       subscription.close(new ChatError("UNAVAILABLE", "this replica is no longer the leader; subscribe again")),
     );
+    let released = false;
     return {
       drained: () => subscription.drained(),
       release: () => {
+        if (released) return;
+        released = true;
+        this.turns.release(username);
         stopFollowing();
         subscription.close();
       },

@@ -21,8 +21,14 @@
  * from the position loses nothing. The catch-up count is exact at
  * registration; a message deleted before a later catch-up page is read is
  * counted but no longer sent.
+ *
+ * The catch-up reads and sends one slice per turn of the event loop (see
+ * src/service/turns.ts), so a stream far behind never holds the thread the
+ * consensus clock runs on. Between slices new messages are left to the
+ * next slice's query; the switch to live events happens in the turn of the
+ * slice that finds the end, so the no-gap argument above still holds.
  */
-import { subscriberBufferMessagesMax } from "../limits.ts";
+import { catchUpSliceMessages, subscriberBufferMessagesMax } from "../limits.ts";
 import type { Projections } from "../projections/apply.ts";
 import { ChatError } from "../projections/operations.ts";
 import type { MessageRow } from "../projections/queries.ts";
@@ -51,6 +57,7 @@ export class Subscription {
   private readonly queue: MessageRow[] = [];
   private sinkReady = true;
   private readonly unsubscribers: (() => void)[] = [];
+  private catchUpScheduled = false;
 
   constructor(
     private readonly projections: Projections,
@@ -58,6 +65,8 @@ export class Subscription {
     private readonly tokenHash: string,
     afterId: number,
     private readonly sink: MessageSink,
+    /** Runs one catch-up slice in a later turn (a TurnQueue's `continue` in the service). */
+    private readonly inTurn: (work: () => void) => void = (work) => work(),
   ) {
     const position = Math.max(afterId, projections.appliedIndex());
     // after_id 0 asks for "from now on": the position, not the start of history.
@@ -107,18 +116,31 @@ export class Subscription {
 
   private pump(): void {
     while (!this.closed && this.sinkReady) {
-      if (this.queue.length === 0 && !this.live) this.catchUp();
       const next = this.queue.shift();
-      if (!next) return;
+      if (!next) {
+        if (!this.live) this.scheduleCatchUp();
+        return;
+      }
       this.sinkReady = this.sink.write(next);
     }
   }
 
-  /** Queues one page of stored messages; switches to live after a short page. */
+  private scheduleCatchUp(): void {
+    if (this.catchUpScheduled) return;
+    this.catchUpScheduled = true;
+    this.inTurn(() => {
+      this.catchUpScheduled = false;
+      if (this.closed) return;
+      this.catchUp();
+      this.pump();
+    });
+  }
+
+  /** Queues one slice of stored messages; switches to live after a short slice. */
   private catchUp(): void {
-    const page = this.projections.queries.messagesAfter(this.username, this.lastQueuedId, subscriberBufferMessagesMax);
-    this.queue.push(...page);
-    if (page.length > 0) this.lastQueuedId = page[page.length - 1]!.id;
-    if (page.length < subscriberBufferMessagesMax) this.live = true;
+    const slice = this.projections.queries.messagesAfter(this.username, this.lastQueuedId, catchUpSliceMessages);
+    this.queue.push(...slice);
+    if (slice.length > 0) this.lastQueuedId = slice[slice.length - 1]!.id;
+    if (slice.length < catchUpSliceMessages) this.live = true;
   }
 }

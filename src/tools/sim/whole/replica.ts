@@ -132,6 +132,7 @@ export class SimReplica {
       passwords: simPasswords,
       now: () => clock.now(),
       newNonce: () => nonces.int(0, 2 ** 31).toString(36) + nonces.int(0, 2 ** 31).toString(36),
+      nextTurn: (work) => clock.soon(work),
     });
   }
 
