@@ -40,7 +40,16 @@ export class Projections {
   private readonly statements: ReturnType<typeof prepareWrites>;
   private pendingEvents: (() => void)[] = [];
 
-  constructor(private readonly db: Database) {
+  /**
+   * `pruneEveryEntries`: how often idle clients' results are forgotten. Part
+   * of the replicated state machine, so the same on every replica and in
+   * every rebuild; the whole-replica simulation lowers it so its short runs
+   * prune at all.
+   */
+  constructor(
+    private readonly db: Database,
+    private readonly pruneEveryEntries = clientResultPruneEveryEntries,
+  ) {
     this.queries = new ChatQueries(db);
     this.statements = prepareWrites(db);
   }
@@ -98,7 +107,7 @@ export class Projections {
   }
 
   private applyEntry(entry: Entry): AppliedResult {
-    if (entry.index % clientResultPruneEveryEntries === 0) this.forgetIdleClients(entry);
+    if (entry.index % this.pruneEveryEntries === 0) this.forgetIdleClients(entry);
     if (entry.type === "config") {
       this.replaceMembers(entry);
       return { index: entry.index, result: null };

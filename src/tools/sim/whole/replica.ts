@@ -36,6 +36,8 @@ export interface ReplicaWorld {
   logger(id: number): Logger;
   /** The node hit a broken invariant: the run fails with it. */
   fatal(id: number, error: Error): void;
+  /** How often the projections forget idle clients' results (the same on every replica of a run). */
+  resultPruneEveryEntries: number;
 }
 
 export const simClusterSecret = "simulated-cluster-secret";
@@ -100,7 +102,7 @@ export class SimReplica {
     }
     this.db = db;
     if (!this.diskImage) this.diskImage = db.serialize();
-    const projections = new Projections(db);
+    const projections = new Projections(db, this.world.resultPruneEveryEntries);
     const clock = new SimClock(() => this.world.nowMs());
     this.clock = clock;
     this.projections = projections;

@@ -10,6 +10,7 @@
 import type { RunResult } from "../run-result.ts";
 import type { Member } from "../../../log/membership.ts";
 import type { Message } from "../../../log/raft/types.ts";
+import { clientResultPruneEveryEntries } from "../../../projections/apply.ts";
 import { projectionHash } from "../../../projections/hash.ts";
 import { chooseFaultProfile, FaultInjector, type FaultProfile, type FaultTarget } from "../faults.ts";
 import { calmNetwork, SimNetwork } from "../network.ts";
@@ -62,6 +63,12 @@ const actChance = 0.3;
 /** Per-tick chance that some up replica's clock jumps (a day ahead or back). */
 const clockJumpRate = 0.005;
 const clockJumpMs = 2 * 24 * 60 * 60 * 1000;
+/**
+ * Chance that a leader newly elected during the faults has its clock a day
+ * ahead: writes whose answers were lost in the failover are retried at a
+ * leader whose time says every stored result is old (issue 7, bug 4).
+ */
+const newLeaderClockJumpChance = 0.2;
 /** Rounds of queued work one tick may take before the driver is taken to livelock. */
 const drainRoundsMax = 1000;
 /** Log compaction bounds a run draws from: small ones make lagging replicas and the joiner catch up by snapshot. */
@@ -75,6 +82,8 @@ const wrongStartChance = 0.2;
 /** A joiner asks the leader again this often until it is in the membership. */
 const joinRetryTicks = 20;
 const electionTicksChoices = [10, 20, 40];
+/** How often the projections forget idle clients' results: the replica's cadence, or one short runs reach. */
+const resultPruneChoices = [clientResultPruneEveryEntries, 8];
 const requestTypes = new Set<Message["type"]>(["preVote", "vote", "append", "timeoutNow"]);
 
 export async function runWholeSimulation(options: WholeSimOptions): Promise<WholeSimResult> {
@@ -117,6 +126,8 @@ class WholeSimulation implements FaultTarget {
   private failure: Error | null = null;
   private crashes = 0;
   private clockJumps = 0;
+  /** The safety phase: faults strike (clock jumps on new leaders among them). */
+  private faultsActive = true;
   private snapshotsInstalled = 0;
   /** The tick at which the spare server starts and asks to join. */
   private readonly spareStartsAt: number;
@@ -139,6 +150,8 @@ class WholeSimulation implements FaultTarget {
       stagingDir: options.stagingDir,
       logger: (id: number) => traceLogger(this.trace, () => this.now, id, this.options.verbose ?? false),
       fatal: (id: number, error: Error) => this.fail(new SimViolation("the driver never breaks an invariant", `replica ${id}: ${error.message}`)),
+      // Often enough that runs of a few hundred entries prune, with leader clocks a day off.
+      resultPruneEveryEntries: this.random.pick(resultPruneChoices),
     };
     this.replicas = members.map((member) => new SimReplica(member, { kind: "found", voters: members }, timing, compaction, this.random.fork(), world));
     // One more server joins at runtime; crashes and restarts strike it at any point of its catch-up.
@@ -210,6 +223,7 @@ class WholeSimulation implements FaultTarget {
   }
 
   private async livenessPhase(): Promise<void> {
+    this.faultsActive = false;
     this.network.heal();
     this.network.faults = calmNetwork;
     this.trace.add(this.now, 0, "healed");
@@ -328,6 +342,7 @@ class WholeSimulation implements FaultTarget {
       if (known === undefined) {
         this.leadersByTerm.set(info.term, replica.id);
         this.trace.add(this.now, replica.id, "leads", { term: info.term });
+        if (this.faultsActive && this.random.chance(newLeaderClockJumpChance)) this.jumpClock(replica, clockJumpMs);
       } else if (known !== replica.id) {
         throw new SimViolation("at most one leader per term", `term ${info.term}: ${known} and ${replica.id}`);
       }
@@ -373,10 +388,13 @@ class WholeSimulation implements FaultTarget {
     if (!this.random.chance(clockJumpRate)) return;
     const up = this.replicas.filter((replica) => replica.isUp);
     if (up.length === 0) return;
-    const replica = this.random.pick(up);
-    replica.clock!.skewMs = this.random.pick([clockJumpMs, -clockJumpMs, 0]);
+    this.jumpClock(this.random.pick(up), this.random.pick([clockJumpMs, -clockJumpMs, 0]));
+  }
+
+  private jumpClock(replica: SimReplica, skewMs: number): void {
+    replica.clock!.skewMs = skewMs;
     this.clockJumps++;
-    this.trace.add(this.now, replica.id, "clock jump", { skewMs: replica.clock!.skewMs });
+    this.trace.add(this.now, replica.id, "clock jump", { skewMs });
   }
 
   private restartDue(): void {
