@@ -483,6 +483,31 @@ describe("exactly-once writes and metadata", () => {
   );
 
   test(
+    "a retry older than the client's result window is refused and appends nothing",
+    async () => {
+      const alice = await userClient(replica, uniqueName());
+      const bobName = uniqueName();
+      await userClient(replica, bobName);
+      const stub = rawStub(replica.replica.address);
+      const send = (seq: number) =>
+        rawCall(
+          stub,
+          "SendMessage",
+          { recipient: bobName, text: `write ${seq}` },
+          { authorization: `Bearer ${alice.token}`, "client-id": "window-test-client-01", "client-seq": String(seq) },
+        );
+      for (let seq = 1; seq <= limits.clientResultWindowMax + 1; seq++) expect((await send(seq)).code).toBe(grpc.status.OK);
+      const lastIndex = replica.replica.node.status().lastIndex;
+      const late = await send(1);
+      stub.close();
+      expect(late.code).toBe(grpc.status.FAILED_PRECONDITION);
+      expect(late.details).toMatch("too old");
+      expect(replica.replica.node.status().lastIndex).toBe(lastIndex);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
     "a retried logout or delete-account answers success although the first attempt ended the session",
     async () => {
       const stub = rawStub(replica.replica.address);

@@ -10,9 +10,9 @@ import { CorruptLogError } from "../log/entry.ts";
 import type { Entry } from "../log/raft/types.ts";
 import { parseMembership, type Membership } from "../log/membership.ts";
 import { clientResultIdleEntriesMin, clientResultWindowMax } from "../limits.ts";
-import { accepted, reject, type ChatOperation, type OperationEnvelope, type OperationOf, type OperationResult } from "./operations.ts";
+import { accepted, type ChatOperation, type OperationEnvelope, type OperationOf, type OperationResult } from "./operations.ts";
 import { ChatQueries, type MessageRow } from "./queries.ts";
-import { checkOperation } from "./rules.ts";
+import { checkClientSeq, checkOperation } from "./rules.ts";
 
 /**
  * A client's results are forgotten only once its newest one is this much
@@ -114,10 +114,8 @@ export class Projections {
     if (clientId === undefined || seq === undefined) return this.applyOperation(envelope.op, index, envelope.atMs);
     const stored = this.queries.clientResult(clientId, seq);
     if (stored) return stored;
-    const newest = this.statements.selectNewestSeq.get(clientId)?.seq ?? 0;
-    if (seq <= newest - clientResultWindowMax) {
-      return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
-    }
+    const tooOld = checkClientSeq(this.queries, clientId, seq);
+    if (tooOld) return tooOld;
     const result = this.applyOperation(envelope.op, index, envelope.atMs);
     this.statements.insertResult.run(clientId, seq, JSON.stringify(result), envelope.atMs, index);
     this.statements.forgetOldSeqs.run(clientId, seq - clientResultWindowMax);
@@ -248,7 +246,6 @@ function prepareWrites(db: Database) {
     deleteMessage: db.prepare("DELETE FROM messages WHERE id = ?"),
     deleteMessagesTo: db.prepare("DELETE FROM messages WHERE recipient = ?"),
     deleteUnreadFrom: db.prepare("DELETE FROM messages WHERE sender = ? AND read = 0"),
-    selectNewestSeq: db.prepare<{ seq: number }, [string]>("SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?"),
     insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, at_ms, log_index) VALUES (?, ?, ?, ?, ?)"),
     forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
     // ?1 is the oldest log index, ?2 the oldest leader time, that still counts as active.

@@ -35,6 +35,8 @@ export interface ChatState {
   account(username: string): AccountRow | null;
   sessionUser(tokenHash: string): string | null;
   message(id: number): MessageRow | null;
+  /** The highest seq with a stored result of this client; 0 when none is stored. */
+  newestClientSeq(clientId: string): number;
 }
 
 export class ChatQueries implements ChatState {
@@ -49,6 +51,7 @@ export class ChatQueries implements ChatState {
   private readonly accountsStatement: Statement<{ username: string }, [string, string, number]>;
   private readonly appliedStatement: Statement<{ appliedIndex: number }, []>;
   private readonly clientResultStatement: Statement<{ result: string }, [string, number]>;
+  private readonly newestSeqStatement: Statement<{ seq: number | null }, [string]>;
 
   constructor(db: Database) {
     this.accountStatement = db.prepare("SELECT username, password_hash AS passwordHash, created_index AS createdIndex FROM accounts WHERE username = ?");
@@ -66,6 +69,7 @@ export class ChatQueries implements ChatState {
     this.accountsStatement = db.prepare("SELECT username FROM accounts WHERE username GLOB ? AND username > ? ORDER BY username LIMIT ?");
     this.appliedStatement = db.prepare("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1");
     this.clientResultStatement = db.prepare("SELECT result FROM client_results WHERE client_id = ? AND seq = ?");
+    this.newestSeqStatement = db.prepare("SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?");
   }
 
   account(username: string): AccountRow | null {
@@ -113,6 +117,10 @@ export class ChatQueries implements ChatState {
   clientResult(clientId: string, seq: number): OperationResult | null {
     const stored = this.clientResultStatement.get(clientId, seq)?.result;
     return stored === undefined ? null : (JSON.parse(stored) as OperationResult);
+  }
+
+  newestClientSeq(clientId: string): number {
+    return this.newestSeqStatement.get(clientId)?.seq ?? 0;
   }
 
   appliedIndex(): number {

@@ -4,6 +4,7 @@
  * loop runs them again (so two racing writes resolve identically on every
  * replica). One definition, two callers.
  */
+import { clientResultWindowMax } from "../limits.ts";
 import { reject, type ChatOperation, type Rejection } from "./operations.ts";
 import type { ChatState } from "./queries.ts";
 
@@ -71,5 +72,18 @@ function checkMessages(state: ChatState, username: string, ids: readonly number[
     const mine = message.recipient === username || (allowed === "party" && sentByCaller);
     if (!mine) return reject("PERMISSION_DENIED", `Message ${id} is not yours`);
   }
+  return null;
+}
+
+/**
+ * A write's seq against its client's stored results, for a seq with no
+ * result stored: one older than the window may have been applied and its
+ * result forgotten, so running it could apply it twice. The leader refuses
+ * it before proposing (nothing is appended) and the apply loop again, for a
+ * write that raced past the leader's check.
+ */
+export function checkClientSeq(state: ChatState, clientId: string, seq: number): Rejection | null {
+  const newest = state.newestClientSeq(clientId);
+  if (seq <= newest - clientResultWindowMax) return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
   return null;
 }

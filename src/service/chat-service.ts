@@ -18,7 +18,7 @@ import {
   type OperationValues,
 } from "../projections/operations.ts";
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
-import { checkOperation } from "../projections/rules.ts";
+import { checkClientSeq, checkOperation } from "../projections/rules.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
 import { hashToken, newSessionNonce, tokenFromNonce } from "./tokens.ts";
 import * as validate from "./validate.ts";
@@ -169,6 +169,7 @@ export class ChatService {
   private decideRead(caller: Caller, limit: number): StoredRead | { propose: OperationOf<"ReadNew"> } {
     const stored = this.storedResult(caller);
     if (stored) return answerTo("ReadNew", stored);
+    this.checkSeq(caller);
     const identity = this.authenticate(caller);
     if (this.queries.unreadCount(identity.username) === 0) return { ids: [], unreadRemaining: 0 };
     return { propose: { type: "ReadNew", ...identity, count: limit } };
@@ -238,6 +239,7 @@ export class ChatService {
   ): Promise<{ stored: OperationValues[T] } | { propose: OperationOf<T> }> {
     const stored = this.storedResult(caller);
     if (stored) return { stored: answerTo(type, stored) };
+    this.checkSeq(caller);
     const op = await build();
     this.check(op);
     return { propose: op };
@@ -309,6 +311,13 @@ export class ChatService {
   private storedResult(caller: Caller): OperationResult | null {
     if (!caller.request) return null;
     return this.queries.clientResult(caller.request.clientId, caller.request.seq);
+  }
+
+  /** A write the client's window no longer covers is refused here, before anything is appended. */
+  private checkSeq(caller: Caller): void {
+    if (!caller.request) return;
+    const rejection = checkClientSeq(this.queries, caller.request.clientId, caller.request.seq);
+    if (rejection) throw ChatError.from(rejection);
   }
 
   private check(op: ChatOperation): void {
