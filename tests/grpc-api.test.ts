@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
-import { ChatClientError, type ChatClient, type ChatMessage } from "../src/client/chat-client.ts";
+import { ChatClient, ChatClientError, type ChatMessage } from "../src/client/chat-client.ts";
 import * as limits from "../src/limits.ts";
 import { rawCall, rawStub } from "./support/raw-client.ts";
 import { conditionMsMax, startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
@@ -540,6 +540,104 @@ describe("exactly-once writes and metadata", () => {
         expect(result.code).toBe(grpc.status.INVALID_ARGUMENT);
       }
       stub.close();
+    },
+    inProcessReplicaMs,
+  );
+});
+
+describe("stored results answer only the request and the caller they belong to", () => {
+  /** A (client id, seq) pair as an eavesdropper, or the database, shows it. */
+  const pair = (clientId: string, seq: number) => ({ "client-id": clientId, "client-seq": String(seq) });
+  const bearer = (token: string | null) => ({ authorization: `Bearer ${token}` });
+
+  test(
+    "a replayed ReadNewMessages without the session, or with another user's, gets no private message",
+    async () => {
+      const victim = await userClient(replica, uniqueName());
+      const other = await userClient(replica, uniqueName());
+      await other.sendMessage(victim.username!, "private to the victim");
+      const stub = rawStub(replica.replica.address);
+      const first = await rawCall(stub, "ReadNewMessages", { count: 5 }, { ...bearer(victim.token), ...pair("read-victim-client-01", 1) });
+      expect(first.reply?.messages).toHaveLength(1);
+      const before = logLength();
+      for (const headers of [pair("read-victim-client-01", 1), { ...bearer(other.token), ...pair("read-victim-client-01", 1) }]) {
+        const replay = await rawCall(stub, "ReadNewMessages", { count: 5 }, headers);
+        expect(replay.code).toBe(grpc.status.INVALID_ARGUMENT);
+        expect(replay.details).toMatch("different request");
+        expect(replay.reply).toBeUndefined();
+      }
+      stub.close();
+      expect(logLength()).toBe(before);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a replayed Login pair with another username and a wrong password gets no token",
+    async () => {
+      const victimName = uniqueName();
+      await replica.client().createAccount(victimName, "victim-password");
+      const stub = rawStub(replica.replica.address);
+      const first = await rawCall(stub, "Login", { username: victimName, password: "victim-password" }, pair("login-victim-client-1", 1));
+      expect(first.code).toBe(grpc.status.OK);
+      const replay = await rawCall(stub, "Login", { username: uniqueName(), password: "wrong-password" }, pair("login-victim-client-1", 1));
+      stub.close();
+      expect(replay.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(replay.reply).toBeUndefined();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a replayed Login with the right username is answered only after the password is checked again",
+    async () => {
+      const victimName = uniqueName();
+      await replica.client().createAccount(victimName, "victim-password");
+      const stub = rawStub(replica.replica.address);
+      await rawCall(stub, "Login", { username: victimName, password: "victim-password" }, pair("login-victim-client-2", 1));
+      const replay = await rawCall(stub, "Login", { username: victimName, password: "wrong-password" }, pair("login-victim-client-2", 1));
+      stub.close();
+      expect(replay.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(replay.reply).toBeUndefined();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a stranger who takes a victim's next seq first does not get the victim's next Login answered with the stranger's session",
+    async () => {
+      const victimName = uniqueName();
+      const strangerName = uniqueName();
+      await replica.client().createAccount(victimName, "victim-password");
+      await replica.client().createAccount(strangerName, "stranger-password");
+      const stub = rawStub(replica.replica.address);
+      const stolen = await rawCall(stub, "Login", { username: strangerName, password: "stranger-password" }, pair("login-victim-client-3", 1));
+      expect(stolen.code).toBe(grpc.status.OK);
+      const victim = await rawCall(stub, "Login", { username: victimName, password: "victim-password" }, pair("login-victim-client-3", 1));
+      stub.close();
+      expect(victim.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(victim.reply).toBeUndefined();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "two clients that share a client id by accident do not log the second user in as the first",
+    async () => {
+      const [firstName, secondName] = [uniqueName(), uniqueName()];
+      const first = new ChatClient({ address: replica.replica.address, clientId: "shared-by-accident-01" });
+      const second = new ChatClient({ address: replica.replica.address, clientId: "shared-by-accident-01" });
+      try {
+        await first.createAccount(firstName, "password-1");
+        await first.login(firstName, "password-1");
+        await replica.client().createAccount(secondName, "password-2");
+        await expectRejected(() => second.createAccount(uniqueName(), "password-2"), "INVALID_ARGUMENT", "different request");
+        await expectRejected(() => second.login(secondName, "password-2"), "INVALID_ARGUMENT", "different request");
+        expect(second.token).toBeNull();
+      } finally {
+        first.close();
+        second.close();
+      }
     },
     inProcessReplicaMs,
   );

@@ -12,7 +12,7 @@ import { parseMembership, type Membership } from "../log/membership.ts";
 import { clientResultIdleEntriesMin, clientResultWindowMax } from "../limits.ts";
 import { accepted, type ChatOperation, type OperationEnvelope, type OperationOf, type OperationResult } from "./operations.ts";
 import { ChatQueries, type MessageRow } from "./queries.ts";
-import { checkClientSeq, checkOperation } from "./rules.ts";
+import { checkClientSeq, checkOperation, checkSameRequest } from "./rules.ts";
 
 /**
  * A client's results are forgotten only once its newest one is this much
@@ -108,16 +108,22 @@ export class Projections {
     return { index: entry.index, result: this.applyOnce(envelope, entry.index) };
   }
 
-  /** Exactly-once: a (client id, seq) seen before returns its first result. */
+  /**
+   * Exactly-once: a (client id, seq) seen before returns its first result,
+   * if the entry repeats the same request (two attempts of one write can
+   * both be appended, racing past the leader's lookup); another request
+   * with that pair is refused and changes nothing.
+   */
   private applyOnce(envelope: OperationEnvelope, index: number): OperationResult {
     const { clientId, seq } = envelope;
     if (clientId === undefined || seq === undefined) return this.applyOperation(envelope.op, index, envelope.atMs);
+    const binding = envelope.binding ?? "";
     const stored = this.queries.clientResult(clientId, seq);
-    if (stored) return stored;
+    if (stored) return checkSameRequest(stored.binding, binding, seq) ?? stored.result;
     const tooOld = checkClientSeq(this.queries, clientId, seq);
     if (tooOld) return tooOld;
     const result = this.applyOperation(envelope.op, index, envelope.atMs);
-    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), envelope.atMs, index);
+    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), binding, envelope.atMs, index);
     this.statements.forgetOldSeqs.run(clientId, seq - clientResultWindowMax);
     return result;
   }
@@ -246,7 +252,7 @@ function prepareWrites(db: Database) {
     deleteMessage: db.prepare("DELETE FROM messages WHERE id = ?"),
     deleteMessagesTo: db.prepare("DELETE FROM messages WHERE recipient = ?"),
     deleteUnreadFrom: db.prepare("DELETE FROM messages WHERE sender = ? AND read = 0"),
-    insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, at_ms, log_index) VALUES (?, ?, ?, ?, ?)"),
+    insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, binding, at_ms, log_index) VALUES (?, ?, ?, ?, ?, ?)"),
     forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
     // ?1 is the oldest log index, ?2 the oldest leader time, that still counts as active.
     forgetIdleClients: db.prepare(

@@ -54,6 +54,12 @@ export interface OperationEnvelope {
   atMs: number;
   clientId?: string;
   seq?: number;
+  /**
+   * With clientId and seq: what the stored result will answer (kind,
+   * request fields, caller; see src/service/request-binding.ts). Absent in
+   * entries written before results were bound, which read as "".
+   */
+  binding?: string;
   op: ChatOperation;
 }
 

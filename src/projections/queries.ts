@@ -20,6 +20,13 @@ export interface MessageRow {
   read: boolean;
 }
 
+/** A client's stored result, what it answers (see checkSameRequest in rules.ts), and the log index of its write. */
+export interface StoredResult {
+  result: OperationResult;
+  binding: string;
+  logIndex: number;
+}
+
 interface RawMessageRow extends Omit<MessageRow, "read"> {
   read: number;
 }
@@ -50,7 +57,7 @@ export class ChatQueries implements ChatState {
   private readonly countBetweenStatement: Statement<{ count: number }, [string, number, number]>;
   private readonly accountsStatement: Statement<{ username: string }, [string, string, number]>;
   private readonly appliedStatement: Statement<{ appliedIndex: number }, []>;
-  private readonly clientResultStatement: Statement<{ result: string }, [string, number]>;
+  private readonly clientResultStatement: Statement<{ result: string; binding: string; logIndex: number }, [string, number]>;
   private readonly newestSeqStatement: Statement<{ seq: number | null }, [string]>;
 
   constructor(db: Database) {
@@ -68,7 +75,7 @@ export class ChatQueries implements ChatState {
     this.countBetweenStatement = db.prepare("SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND id > ? AND id <= ?");
     this.accountsStatement = db.prepare("SELECT username FROM accounts WHERE username GLOB ? AND username > ? ORDER BY username LIMIT ?");
     this.appliedStatement = db.prepare("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1");
-    this.clientResultStatement = db.prepare("SELECT result FROM client_results WHERE client_id = ? AND seq = ?");
+    this.clientResultStatement = db.prepare("SELECT result, binding, log_index AS logIndex FROM client_results WHERE client_id = ? AND seq = ?");
     this.newestSeqStatement = db.prepare("SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?");
   }
 
@@ -114,9 +121,9 @@ export class ChatQueries implements ChatState {
   }
 
   /** The first result of a client's write (stored as JSON), if it was applied. */
-  clientResult(clientId: string, seq: number): OperationResult | null {
-    const stored = this.clientResultStatement.get(clientId, seq)?.result;
-    return stored === undefined ? null : (JSON.parse(stored) as OperationResult);
+  clientResult(clientId: string, seq: number): StoredResult | null {
+    const row = this.clientResultStatement.get(clientId, seq);
+    return row ? { result: JSON.parse(row.result) as OperationResult, binding: row.binding, logIndex: row.logIndex } : null;
   }
 
   newestClientSeq(clientId: string): number {

@@ -87,3 +87,21 @@ export function checkClientSeq(state: ChatState, clientId: string, seq: number):
   if (seq <= newest - clientResultWindowMax) return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
   return null;
 }
+
+/**
+ * A stored result answers a (client id, seq) only for the request it was
+ * stored for. A pair seen again with another binding is a replay by
+ * someone else, a client id reused by accident, or a seq taken by another
+ * caller first: it gets this refusal, never the stored answer.
+ */
+export function checkSameRequest(storedBinding: string, binding: string, seq: number): Rejection | null {
+  return storedBinding === binding ? null : differentRequest(seq);
+}
+
+export function differentRequest(seq: number): Rejection {
+  return reject(
+    "INVALID_ARGUMENT",
+    `client-seq ${seq} of this client-id already answered a different request (another operation, other fields or another caller); ` +
+      "a retry must repeat its request from the same session, and a new request needs a new client-seq",
+  );
+}

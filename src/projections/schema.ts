@@ -48,6 +48,15 @@ export const clientResults = sqliteTable(
     seq: integer("seq").notNull(),
     /** JSON of the operation's result. */
     result: text("result").notNull(),
+    /**
+     * What the result answers: a digest of the operation's kind, the
+     * request's fields and the caller's identity (src/service/request-binding.ts).
+     * A retry gets the result only if its own binding is the same. Results
+     * stored before this column existed read "", as do the envelopes of
+     * their entries, so a rebuild from the log matches them alike; no
+     * request the service binds today reads "".
+     */
+    binding: text("binding").notNull().default(""),
     /** Leader timestamp of the write: one of the two measures of a client's idleness. */
     atMs: integer("at_ms").notNull(),
     /**

@@ -30,7 +30,7 @@ export const snapshotTables: Record<string, readonly string[]> = {
   accounts: ["username", "password_hash", "created_at_ms", "created_index"],
   sessions: ["token_hash", "username", "created_at_ms"],
   messages: ["id", "sender", "recipient", "text", "sent_at_ms", "read"],
-  client_results: ["client_id", "seq", "result", "at_ms", "log_index"],
+  client_results: ["client_id", "seq", "result", "binding", "at_ms", "log_index"],
   cluster_members: ["id", "address", "role"],
 };
 

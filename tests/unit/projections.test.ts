@@ -95,6 +95,16 @@ describe("applying chat operations", () => {
     expect(projections.queries.unreadCount("bob")).toBe(1);
   });
 
+  test("an entry that repeats a (client id, seq) for a different request gets a refusal, not the stored result", () => {
+    const pair = { clientId: "client-aaaaaaaaaaaa", seq: 1 };
+    const first = { ...pair, binding: "alice reads", op: { type: "ReadNew", ...alice, count: 5 } as ChatOperation };
+    const raced = { ...pair, binding: "bob reads", op: { type: "ReadNew", ...bob, count: 5 } as ChatOperation };
+    const { results } = given(...accountsAndSessions, { type: "SendMessage", ...bob, recipient: "alice", text: "private" }, first, raced, first);
+    expect(results[5]).toEqual({ ok: true, value: { ids: [5], unreadRemaining: 0 } });
+    expect(results[6]).toMatchObject({ ok: false, code: "INVALID_ARGUMENT", message: expect.stringContaining("different request") });
+    expect(results[7]).toEqual(results[5]!);
+  });
+
   test("a seq older than the client's result window is refused", () => {
     const client = "client-bbbbbbbbbbbb";
     const sends = Array.from({ length: clientResultWindowMax + 2 }, (_, i) => ({
