@@ -641,6 +641,27 @@ describe("stored results answer only the request and the caller they belong to",
     },
     inProcessReplicaMs,
   );
+
+  test(
+    "a seq far beyond the client's newest is refused, and a write planted ahead of a client does not lock it out",
+    async () => {
+      const victim = await userClient(replica, uniqueName());
+      const stranger = await userClient(replica, uniqueName());
+      const stub = rawStub(replica.replica.address);
+      const send = (token: string | null, seq: number) =>
+        rawCall(stub, "SendMessage", { recipient: victim.username!, text: `seq ${seq}` }, { ...bearer(token), ...pair("planted-victim-client", seq) });
+      expect((await send(victim.token, 1)).code).toBe(grpc.status.OK);
+      const before = logLength();
+      const farAhead = await send(stranger.token, Number.MAX_SAFE_INTEGER);
+      expect(farAhead.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(farAhead.details).toMatch("too far ahead");
+      expect(logLength()).toBe(before);
+      expect((await send(stranger.token, 1 + limits.clientSeqAheadMax)).code).toBe(grpc.status.OK);
+      expect((await send(victim.token, 2)).code).toBe(grpc.status.OK);
+      stub.close();
+    },
+    inProcessReplicaMs,
+  );
 });
 
 describe("leader info", () => {

@@ -124,8 +124,23 @@ export class Projections {
     if (tooOld) return tooOld;
     const result = this.applyOperation(envelope.op, index, envelope.atMs);
     this.statements.insertResult.run(clientId, seq, JSON.stringify(result), binding, envelope.atMs, index);
-    this.statements.forgetOldSeqs.run(clientId, seq - clientResultWindowMax);
+    this.keepWindow(clientId);
     return result;
+  }
+
+  /**
+   * Keeps a client's results of its clientResultWindowMax highest seqs, and
+   * records the highest seq forgotten (see clientWindows in schema.ts). By
+   * count, not by distance from the newest seq: a result stored far ahead
+   * (by someone who learned the client id) would otherwise push the
+   * client's own seqs out of the window.
+   */
+  private keepWindow(clientId: string): void {
+    const s = this.statements;
+    const beyond = s.selectBeyondWindow.get(clientId, clientResultWindowMax)?.seq;
+    if (beyond === undefined) return;
+    s.forgetThrough.run(clientId, beyond);
+    s.setForgottenThrough.run(clientId, beyond);
   }
 
   private applyOperation(op: ChatOperation, index: number, atMs: number): OperationResult {
@@ -217,6 +232,8 @@ export class Projections {
     if (entry.type !== "command") return;
     const { atMs } = decodeEnvelope(entry);
     this.statements.forgetIdleClients.run(entry.index - clientResultIdleEntriesMin, atMs - clientResultRetentionMs);
+    // A forgotten client starts afresh: what it forgot goes too.
+    this.statements.forgetWindowsWithoutResults.run();
   }
 
   private later<K extends keyof ProjectionEvents>(type: K, event: ProjectionEvents[K]): void {
@@ -253,7 +270,14 @@ function prepareWrites(db: Database) {
     deleteMessagesTo: db.prepare("DELETE FROM messages WHERE recipient = ?"),
     deleteUnreadFrom: db.prepare("DELETE FROM messages WHERE sender = ? AND read = 0"),
     insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, binding, at_ms, log_index) VALUES (?, ?, ?, ?, ?, ?)"),
-    forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
+    // The seq just below the window: the (window + 1)-th highest.
+    selectBeyondWindow: db.prepare<{ seq: number }, [string, number]>("SELECT seq FROM client_results WHERE client_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"),
+    forgetThrough: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
+    setForgottenThrough: db.prepare(
+      "INSERT INTO client_windows (client_id, forgotten_through_seq) VALUES (?, ?) " +
+        "ON CONFLICT(client_id) DO UPDATE SET forgotten_through_seq = excluded.forgotten_through_seq",
+    ),
+    forgetWindowsWithoutResults: db.prepare("DELETE FROM client_windows WHERE client_id NOT IN (SELECT client_id FROM client_results)"),
     // ?1 is the oldest log index, ?2 the oldest leader time, that still counts as active.
     forgetIdleClients: db.prepare(
       "DELETE FROM client_results WHERE client_id IN (" +

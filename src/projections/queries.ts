@@ -42,8 +42,15 @@ export interface ChatState {
   account(username: string): AccountRow | null;
   sessionUser(tokenHash: string): string | null;
   message(id: number): MessageRow | null;
-  /** The highest seq with a stored result of this client; 0 when none is stored. */
-  newestClientSeq(clientId: string): number;
+  clientWindow(clientId: string): ClientWindow;
+}
+
+/** What the exactly-once store holds of one client (see clientWindows in schema.ts). */
+export interface ClientWindow {
+  /** The highest seq with a stored result; 0 when none is stored. */
+  newestSeq: number;
+  /** The highest seq whose result was forgotten to keep the window; 0 when none was. */
+  forgottenThroughSeq: number;
 }
 
 export class ChatQueries implements ChatState {
@@ -58,7 +65,7 @@ export class ChatQueries implements ChatState {
   private readonly accountsStatement: Statement<{ username: string }, [string, string, number]>;
   private readonly appliedStatement: Statement<{ appliedIndex: number }, []>;
   private readonly clientResultStatement: Statement<{ result: string; binding: string; logIndex: number }, [string, number]>;
-  private readonly newestSeqStatement: Statement<{ seq: number | null }, [string]>;
+  private readonly clientWindowStatement: Statement<ClientWindow, [string]>;
 
   constructor(db: Database) {
     this.accountStatement = db.prepare("SELECT username, password_hash AS passwordHash, created_index AS createdIndex FROM accounts WHERE username = ?");
@@ -76,7 +83,10 @@ export class ChatQueries implements ChatState {
     this.accountsStatement = db.prepare("SELECT username FROM accounts WHERE username GLOB ? AND username > ? ORDER BY username LIMIT ?");
     this.appliedStatement = db.prepare("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1");
     this.clientResultStatement = db.prepare("SELECT result, binding, log_index AS logIndex FROM client_results WHERE client_id = ? AND seq = ?");
-    this.newestSeqStatement = db.prepare("SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?");
+    this.clientWindowStatement = db.prepare(
+      "SELECT IFNULL((SELECT MAX(seq) FROM client_results WHERE client_id = ?1), 0) AS newestSeq, " +
+        "IFNULL((SELECT forgotten_through_seq FROM client_windows WHERE client_id = ?1), 0) AS forgottenThroughSeq",
+    );
   }
 
   account(username: string): AccountRow | null {
@@ -126,8 +136,8 @@ export class ChatQueries implements ChatState {
     return row ? { result: JSON.parse(row.result) as OperationResult, binding: row.binding, logIndex: row.logIndex } : null;
   }
 
-  newestClientSeq(clientId: string): number {
-    return this.newestSeqStatement.get(clientId)?.seq ?? 0;
+  clientWindow(clientId: string): ClientWindow {
+    return this.clientWindowStatement.get(clientId)!;
   }
 
   appliedIndex(): number {

@@ -4,7 +4,7 @@
  * loop runs them again (so two racing writes resolve identically on every
  * replica). One definition, two callers.
  */
-import { clientResultWindowMax } from "../limits.ts";
+import { clientSeqAheadMax } from "../limits.ts";
 import { reject, type ChatOperation, type Rejection } from "./operations.ts";
 import type { ChatState } from "./queries.ts";
 
@@ -77,14 +77,21 @@ function checkMessages(state: ChatState, username: string, ids: readonly number[
 
 /**
  * A write's seq against its client's stored results, for a seq with no
- * result stored: one older than the window may have been applied and its
- * result forgotten, so running it could apply it twice. The leader refuses
- * it before proposing (nothing is appended) and the apply loop again, for a
- * write that raced past the leader's check.
+ * result stored. One at or below the seqs forgotten to keep the window may
+ * have been applied, its result gone, so running it could apply it twice;
+ * one far beyond the newest is no retry and no write in flight (see
+ * clientSeqAheadMax). The leader refuses both before proposing (nothing is
+ * appended) and the apply loop again, for a write that raced past the
+ * leader's check.
  */
 export function checkClientSeq(state: ChatState, clientId: string, seq: number): Rejection | null {
-  const newest = state.newestClientSeq(clientId);
-  if (seq <= newest - clientResultWindowMax) return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
+  const { newestSeq, forgottenThroughSeq } = state.clientWindow(clientId);
+  if (seq <= forgottenThroughSeq) {
+    return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old: this client's results through ${forgottenThroughSeq} were forgotten`);
+  }
+  if (seq > newestSeq + clientSeqAheadMax) {
+    return reject("INVALID_ARGUMENT", `client sequence ${seq} is too far ahead of this client's newest (${newestSeq}): at most ${clientSeqAheadMax} beyond it`);
+  }
   return null;
 }
 

@@ -69,6 +69,19 @@ export const clientResults = sqliteTable(
   (table) => [primaryKey({ columns: [table.clientId, table.seq] }), index("client_results_by_index").on(table.logIndex)],
 );
 
+/**
+ * Per client that has had results forgotten to keep its window
+ * (clientResultWindowMax, the highest seqs kept): the highest seq forgotten.
+ * A write at or below it may have been applied, so it is refused as too old;
+ * any seq above it that has no result was never applied. Kept beside the
+ * results rather than read off the newest seq, so a result stored far ahead
+ * of a client's seqs does not make its writes too old.
+ */
+export const clientWindows = sqliteTable("client_windows", {
+  clientId: text("client_id").primaryKey(),
+  forgottenThroughSeq: integer("forgotten_through_seq").notNull(),
+});
+
 /** How much of the log the tables above reflect: one row, id = 1. */
 export const appliedState = sqliteTable("applied_state", {
   id: integer("id").primaryKey(),

@@ -31,6 +31,7 @@ export const snapshotTables: Record<string, readonly string[]> = {
   sessions: ["token_hash", "username", "created_at_ms"],
   messages: ["id", "sender", "recipient", "text", "sent_at_ms", "read"],
   client_results: ["client_id", "seq", "result", "binding", "at_ms", "log_index"],
+  client_windows: ["client_id", "forgotten_through_seq"],
   cluster_members: ["id", "address", "role"],
 };
 

@@ -117,6 +117,14 @@ describe("applying chat operations", () => {
     expect(late).toMatchObject({ ok: false, code: "FAILED_PRECONDITION" });
   });
 
+  test("a result stored far ahead of a client's seqs does not make the client's next writes too old", () => {
+    const client = "client-dddddddddddd";
+    const write = (seq: number, tokenHash: string) => ({ clientId: client, seq, op: { type: "Logout", username: "x", tokenHash } as ChatOperation });
+    const { then } = given(write(1, "victim"));
+    then(write(1 + clientResultWindowMax * 10, "planted"));
+    expect(then(write(2, "victim"))[0]).toMatchObject({ ok: true });
+  });
+
   describe("stored results of idle clients", () => {
     const twoDaysMs = 2 * clientResultRetentionMs;
     const clientA = "client-aaaaaaaaaaaa";
