@@ -6,6 +6,7 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Database } from "bun:sqlite";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { deriveClusterKeys } from "./keys.ts";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
 import { ClusterIdentity, prepareState, type StartIntent } from "./log/identity.ts";
@@ -103,6 +104,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const log = new LogStore(db);
     verifyLog(log, options.dataDir);
     const projections = new Projections(db);
+    const keys = deriveClusterKeys(options.clusterSecret);
     // Bind first: with port 0 the address is known only now, and the node needs it.
     const port = await bind(server, `${options.host}:${options.port}`);
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
@@ -110,7 +112,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const identity = new ClusterIdentity(db, prepareState(db, log, options.serverId, startIntent(options, self)), options.logger);
     if (options.forceNewCluster) options.logger.warn("forced a new cluster of this server alone", { clusterId: identity.clusterId });
     const transport = new PeerTransport(new Map(), {
-      secret: options.clusterSecret,
+      peerKey: keys.peer,
       clusterId: () => identity.clusterId,
       deadlineMs: options.peerCallTimeoutMs,
       onAnswer: (message) => node.step(message),
@@ -141,12 +143,12 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       },
     });
     const service = new ChatService(node, projections, {
-      clusterSecret: options.clusterSecret,
+      sessionKey: keys.session,
       passwordHashing: options.passwordHashing,
     });
     server.addService(chatProto.chat.ChatService.service, chatHandlers(service, node));
-    server.addService(chatProto.chat.PeerService.service, peerHandlers({ secret: options.clusterSecret, identity }, node, options.logger));
-    server.addService(chatProto.chat.AdminService.service, adminHandlers(options.clusterSecret, node));
+    server.addService(chatProto.chat.PeerService.service, peerHandlers({ peerKey: keys.peer, identity }, node, options.logger));
+    server.addService(chatProto.chat.AdminService.service, adminHandlers(keys.admin, node));
     options.logger.info("serving", {
       address: self.address,
       peers:
@@ -174,7 +176,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     if (options.joinSeeds) {
       // The server is up first, so the leader can reach it as soon as it is a learner. Asking again
       // after a restart is harmless: the leader answers a member's request with the membership.
-      joinCluster(options.joinSeeds, self, options.clusterSecret, options.logger, joining.signal).then(
+      joinCluster(options.joinSeeds, self, keys.peer, options.logger, joining.signal).then(
         (reply) => identity.adopt(reply.clusterId),
         async (error: Error) => {
           if (error instanceof JoinCancelledError) return;

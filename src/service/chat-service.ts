@@ -48,7 +48,8 @@ export function argon2Hasher(costs: PasswordHashing = {}): PasswordHasher {
 }
 
 export interface ChatServiceOptions {
-  clusterSecret: string;
+  /** Derives session tokens (src/keys.ts). */
+  sessionKey: Buffer;
   passwordHashing?: PasswordHashing;
   /** Replaces argon2id (and passwordHashing) entirely: for the simulator only. */
   passwords?: PasswordHasher;
@@ -145,7 +146,7 @@ export class ChatService {
       confirm: async () => void (await this.checkPassword(username, password)),
     };
     const { nonce, unread } = await this.decideAndWrite(caller, request, () => this.loginOperation(username, password));
-    return { username, token: tokenFromNonce(this.options.clusterSecret, nonce), unreadCount: unread };
+    return { username, token: tokenFromNonce(this.options.sessionKey, nonce), unreadCount: unread };
   }
 
   private async checkPassword(username: string, password: string) {
@@ -160,7 +161,7 @@ export class ChatService {
   private async loginOperation(username: string, password: string): Promise<OperationOf<"Login">> {
     const account = await this.checkPassword(username, password);
     const sessionNonce = this.newNonce();
-    const tokenHash = hashToken(tokenFromNonce(this.options.clusterSecret, sessionNonce));
+    const tokenHash = hashToken(tokenFromNonce(this.options.sessionKey, sessionNonce));
     return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce };
   }
 

@@ -1,6 +1,6 @@
 /**
  * Session tokens. The log holds only a random nonce and the token's hash;
- * the token is an HMAC of the nonce under the cluster secret, so any
+ * the token is an HMAC of the nonce under the session key (src/keys.ts), so any
  * replica can answer a retried Login with the same token, and a reader of
  * the log alone cannot forge one.
  */
@@ -12,8 +12,8 @@ export function newSessionNonce(): string {
   return randomBytes(sessionNonceBytes).toString("base64url");
 }
 
-export function tokenFromNonce(secret: string, nonce: string): string {
-  return createHmac("sha256", secret).update(nonce).digest("base64url");
+export function tokenFromNonce(sessionKey: Buffer, nonce: string): string {
+  return createHmac("sha256", sessionKey).update(nonce).digest("base64url");
 }
 
 export function hashToken(token: string): string {

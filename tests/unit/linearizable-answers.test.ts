@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
+import { deriveClusterKeys } from "../../src/keys.ts";
 import { NotLeaderError } from "../../src/log/errors.ts";
 import type { LeaderInfo, ReplicaNode } from "../../src/log/replica-node.ts";
 import { Projections, type AppliedResult } from "../../src/projections/apply.ts";
@@ -76,7 +77,7 @@ function setUp() {
   open.push(db);
   const projections = new Projections(db);
   const node = new FakeLeader(projections);
-  const service = new ChatService(node, projections, { clusterSecret: testSecret, passwordHashing: cheapPasswordHashing });
+  const service = new ChatService(node, projections, { sessionKey: deriveClusterKeys(testSecret).session, passwordHashing: cheapPasswordHashing });
   return { node, service };
 }
 
