@@ -15,6 +15,11 @@ export const passwordBytesMax = 256;
 
 export const messageTextBytesMax = 4096;
 
+/** A Login's session secret (src/service/tokens.ts): at least 192 bits of base64url. */
+export const sessionSecretLengthMin = 32;
+export const sessionSecretLengthMax = 128;
+export const sessionSecretPattern = /^[A-Za-z0-9_-]+$/;
+
 export const accountPatternLengthMax = 64;
 export const accountPageSizeDefault = 50;
 export const accountPageSizeMax = 500;

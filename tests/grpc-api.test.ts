@@ -5,10 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
+import { Database } from "bun:sqlite";
+import { createHmac } from "node:crypto";
+import { join } from "node:path";
 import { ChatClient, ChatClientError, type ChatMessage } from "../src/client/chat-client.ts";
+import { deriveClusterKeys } from "../src/keys.ts";
 import * as limits from "../src/limits.ts";
+import { databaseFileName } from "../src/replica.ts";
+import { newSessionSecret } from "../src/service/tokens.ts";
 import { rawCall, rawStub } from "./support/raw-client.ts";
-import { conditionMsMax, startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
+import { conditionMsMax, startTestReplica, testSecret, userClient, waitFor, type TestReplica } from "./support/replica.ts";
 import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
 let replica: TestReplica;
@@ -467,17 +473,64 @@ describe("exactly-once writes and metadata", () => {
   );
 
   test(
-    "a retried login answers the same token",
+    "a retried login answers the same token, and only to the client that sends the same session secret",
     async () => {
       const name = uniqueName();
       await replica.client().createAccount(name, "password-1");
       const stub = rawStub(replica.replica.address);
       const headers = { "client-id": "login-retry-client-01", "client-seq": "1" };
-      const first = await rawCall(stub, "Login", { username: name, password: "password-1" }, headers);
-      const retry = await rawCall(stub, "Login", { username: name, password: "password-1" }, headers);
+      const login = { username: name, password: "password-1", sessionSecret: newSessionSecret() };
+      const first = await rawCall(stub, "Login", login, headers);
+      const retry = await rawCall(stub, "Login", login, headers);
+      const stranger = await rawCall(stub, "Login", { ...login, sessionSecret: newSessionSecret() }, headers);
       stub.close();
       expect(first.reply?.token).toBeString();
       expect(retry.reply?.token).toBe(first.reply!.token);
+      expect(stranger.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(stranger.reply).toBeUndefined();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a login without a session secret, or with a short one, is refused",
+    async () => {
+      const name = uniqueName();
+      await replica.client().createAccount(name, "password-1");
+      const stub = rawStub(replica.replica.address);
+      for (const sessionSecret of ["", "short"]) {
+        const before = logLength();
+        const refused = await rawCall(stub, "Login", { username: name, password: "password-1", sessionSecret });
+        expect(refused.code).toBe(grpc.status.INVALID_ARGUMENT);
+        expect(refused.details).toMatch("session_secret");
+        expect(logLength()).toBe(before);
+      }
+      stub.close();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "whoever holds a replica's database and the cluster secret cannot compute a live session token",
+    async () => {
+      const name = uniqueName();
+      const client = await userClient(replica, name);
+      const db = new Database(join(replica.dataDir, databaseFileName), { readonly: true });
+      const payloads = db.query("SELECT payload FROM log_entries WHERE type = 'command'").values() as [string][];
+      db.close();
+      const nonces = payloads
+        .map(([payload]) => JSON.parse(payload).op)
+        .filter((op) => op.type === "Login" && op.username === name)
+        .map((op) => op.sessionNonce);
+      expect(nonces).toHaveLength(1);
+      const keys = [testSecret, deriveClusterKeys(testSecret).session];
+      const forger = replica.client();
+      for (const key of keys) {
+        forger.token = createHmac("sha256", key).update(nonces[0]).digest("base64url");
+        expect(forger.token).not.toBe(client.token);
+        await expectRejected(() => forger.listMessages(), "UNAUTHENTICATED");
+      }
+      expect((await client.listMessages()).messages).toEqual([]);
     },
     inProcessReplicaMs,
   );
@@ -578,9 +631,15 @@ describe("stored results answer only the request and the caller they belong to",
       const victimName = uniqueName();
       await replica.client().createAccount(victimName, "victim-password");
       const stub = rawStub(replica.replica.address);
-      const first = await rawCall(stub, "Login", { username: victimName, password: "victim-password" }, pair("login-victim-client-1", 1));
+      const victim = { username: victimName, password: "victim-password", sessionSecret: newSessionSecret() };
+      const first = await rawCall(stub, "Login", victim, pair("login-victim-client-1", 1));
       expect(first.code).toBe(grpc.status.OK);
-      const replay = await rawCall(stub, "Login", { username: uniqueName(), password: "wrong-password" }, pair("login-victim-client-1", 1));
+      const replay = await rawCall(
+        stub,
+        "Login",
+        { username: uniqueName(), password: "wrong-password", sessionSecret: newSessionSecret() },
+        pair("login-victim-client-1", 1),
+      );
       stub.close();
       expect(replay.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(replay.reply).toBeUndefined();
@@ -594,8 +653,9 @@ describe("stored results answer only the request and the caller they belong to",
       const victimName = uniqueName();
       await replica.client().createAccount(victimName, "victim-password");
       const stub = rawStub(replica.replica.address);
-      await rawCall(stub, "Login", { username: victimName, password: "victim-password" }, pair("login-victim-client-2", 1));
-      const replay = await rawCall(stub, "Login", { username: victimName, password: "wrong-password" }, pair("login-victim-client-2", 1));
+      const victim = { username: victimName, password: "victim-password", sessionSecret: newSessionSecret() };
+      await rawCall(stub, "Login", victim, pair("login-victim-client-2", 1));
+      const replay = await rawCall(stub, "Login", { ...victim, password: "wrong-password" }, pair("login-victim-client-2", 1));
       stub.close();
       expect(replay.code).toBe(grpc.status.UNAUTHENTICATED);
       expect(replay.reply).toBeUndefined();
@@ -611,9 +671,15 @@ describe("stored results answer only the request and the caller they belong to",
       await replica.client().createAccount(victimName, "victim-password");
       await replica.client().createAccount(strangerName, "stranger-password");
       const stub = rawStub(replica.replica.address);
-      const stolen = await rawCall(stub, "Login", { username: strangerName, password: "stranger-password" }, pair("login-victim-client-3", 1));
+      const stranger = { username: strangerName, password: "stranger-password", sessionSecret: newSessionSecret() };
+      const stolen = await rawCall(stub, "Login", stranger, pair("login-victim-client-3", 1));
       expect(stolen.code).toBe(grpc.status.OK);
-      const victim = await rawCall(stub, "Login", { username: victimName, password: "victim-password" }, pair("login-victim-client-3", 1));
+      const victim = await rawCall(
+        stub,
+        "Login",
+        { username: victimName, password: "victim-password", sessionSecret: newSessionSecret() },
+        pair("login-victim-client-3", 1),
+      );
       stub.close();
       expect(victim.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(victim.reply).toBeUndefined();

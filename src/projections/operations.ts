@@ -12,7 +12,10 @@ export type ChatOperation =
       /** Log index that created the account whose password was checked. */
       accountIndex: number;
       tokenHash: string;
-      /** Random value the token was derived from, so a retry can answer the same token. */
+      /**
+       * The leader's random part of the token (src/service/tokens.ts), so a
+       * retry can answer the same token; useless without the client's part.
+       */
       sessionNonce: string;
     }
   | { type: "Logout"; username: string; tokenHash: string }
@@ -36,7 +39,7 @@ export type OperationOf<T extends ChatOperationType> = Extract<ChatOperation, { 
 /** What each operation answers when the apply loop (src/projections/apply.ts) accepts it. */
 export interface OperationValues {
   CreateAccount: { username: string };
-  /** `unread` is counted when the session starts; `nonce` lets the service derive the session token again. */
+  /** `unread` is counted when the session starts; `nonce` lets the service derive the session token again, with the retry's session secret. */
   Login: { username: string; unread: number; nonce: string };
   Logout: Record<string, never>;
   /** The message id is the entry's log index; `sentAtMs` the leader's time in the entry. */

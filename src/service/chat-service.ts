@@ -20,7 +20,7 @@ import type { ChatQueries, MessageRow } from "../projections/queries.ts";
 import { checkClientSeq, checkOperation, checkSameRequest, differentRequest } from "../projections/rules.ts";
 import { requestBinding } from "./request-binding.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
-import { hashToken, newSessionNonce, tokenFromNonce } from "./tokens.ts";
+import { hashSessionSecret, hashToken, newSessionNonce, sessionToken } from "./tokens.ts";
 import * as validate from "./validate.ts";
 
 /** Who is asking: the session token and the write's (client id, seq), from request metadata. */
@@ -135,18 +135,20 @@ export class ChatService {
     });
   }
 
-  async login(caller: Caller, username: string, password: string) {
+  /** `sessionSecret`: the client's part of the token (see src/service/tokens.ts). */
+  async login(caller: Caller, username: string, password: string, sessionSecret: string) {
     validate.validateUsername(username);
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "password is empty");
+    validate.validateSessionSecret(sessionSecret);
     await this.node.writeBarrier();
     const request: BoundRequest<"Login"> = {
       type: "Login",
-      binding: requestBinding("Login", [username], ""),
+      binding: requestBinding("Login", [username], hashSessionSecret(sessionSecret)),
       // A stored session is answered only to whoever proves the password again.
       confirm: async () => void (await this.checkPassword(username, password)),
     };
-    const { nonce, unread } = await this.decideAndWrite(caller, request, () => this.loginOperation(username, password));
-    return { username, token: tokenFromNonce(this.options.sessionKey, nonce), unreadCount: unread };
+    const { nonce, unread } = await this.decideAndWrite(caller, request, () => this.loginOperation(username, password, sessionSecret));
+    return { username, token: sessionToken(this.options.sessionKey, nonce, sessionSecret), unreadCount: unread };
   }
 
   private async checkPassword(username: string, password: string) {
@@ -158,10 +160,10 @@ export class ChatService {
     return account;
   }
 
-  private async loginOperation(username: string, password: string): Promise<OperationOf<"Login">> {
+  private async loginOperation(username: string, password: string, sessionSecret: string): Promise<OperationOf<"Login">> {
     const account = await this.checkPassword(username, password);
     const sessionNonce = this.newNonce();
-    const tokenHash = hashToken(tokenFromNonce(this.options.sessionKey, sessionNonce));
+    const tokenHash = hashToken(sessionToken(this.options.sessionKey, sessionNonce, sessionSecret));
     return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce };
   }
 

@@ -13,7 +13,7 @@ import type { LeaderInfo, ReplicaNode } from "../../src/log/replica-node.ts";
 import { Projections, type AppliedResult } from "../../src/projections/apply.ts";
 import { ChatError, type ChatOperation, type OperationEnvelope } from "../../src/projections/operations.ts";
 import { ChatService, type Caller } from "../../src/service/chat-service.ts";
-import { hashToken } from "../../src/service/tokens.ts";
+import { hashToken, newSessionSecret } from "../../src/service/tokens.ts";
 import { openDatabase } from "../../src/storage/database.ts";
 import { cheapPasswordHashing, testSecret } from "../support/replica.ts";
 
@@ -84,7 +84,7 @@ function setUp() {
 /** A logged-in user: the caller carrying their session token. */
 async function loggedIn(service: ChatService, username: string, password = "password-1"): Promise<Caller> {
   await service.createAccount({}, username, password);
-  const { token } = await service.login({}, username, password);
+  const { token } = await service.login({}, username, password, newSessionSecret());
   return { token };
 }
 
@@ -103,13 +103,13 @@ const staleAnswers: [string, (setup: Setup) => Promise<() => Promise<unknown>>][
     "No such user (login)",
     async ({ service }) =>
       () =>
-        service.login({}, "bob", "password-1"),
+        service.login({}, "bob", "password-1", newSessionSecret()),
   ],
   [
     "Incorrect password (login)",
     async ({ service }) => {
       await service.createAccount({}, "alice", "password-1");
-      return () => service.login({}, "alice", "password-2");
+      return () => service.login({}, "alice", "password-2", newSessionSecret());
     },
   ],
   [
@@ -188,7 +188,7 @@ describe("an answer from local state reflects what was committed before the requ
     const { node, service } = setUp();
     const passwordHash = await Bun.password.hash("password-1", { algorithm: "argon2id", ...cheapPasswordHashing });
     node.committedElsewhere.push({ type: "CreateAccount", username: "bob", passwordHash });
-    const login = await service.login({}, "bob", "password-1");
+    const login = await service.login({}, "bob", "password-1", newSessionSecret());
     expect(login.username).toBe("bob");
     expect(node.readBarriers).toBe(1);
   });
@@ -204,7 +204,7 @@ describe("an answer from local state reflects what was committed before the requ
 
   test("a rejection still standing after the read barrier is answered as such", async () => {
     const { node, service } = setUp();
-    const error = await failure(service.login({}, "nobody", "password-1"));
+    const error = await failure(service.login({}, "nobody", "password-1", newSessionSecret()));
     expect((error as ChatError).code).toBe("NOT_FOUND");
     expect(node.readBarriers).toBe(1);
   });

@@ -84,7 +84,9 @@ export class SimUser {
       return;
     }
     if (!this.token) {
-      const result = await this.call({ kind: "Login", user }, (service, caller) => service.login(caller, user, simPassword));
+      // One per login, kept by its retries; not random: the simulator checks behaviour, and a draw would move every schedule.
+      const sessionSecret = `${this.clientId}-session-secret-${this.seq + 1}`;
+      const result = await this.call({ kind: "Login", user }, (service, caller) => service.login(caller, user, simPassword, sessionSecret));
       if (result.type === "ok") this.token = result.value.token;
       return;
     }
