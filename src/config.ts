@@ -5,6 +5,7 @@
  * that names the file and the field.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import type { RaftTiming } from "./log/driver-clock.ts";
 
@@ -30,7 +31,7 @@ export interface Instance {
   port: number;
 }
 
-/** The secret that ships in config.json; a replica warns when it is used. */
+/** The secret that ships in config.json: a replica warns when it is used, and refuses it off loopback. */
 export const developmentSecret = "dev-only-cluster-secret-change-me";
 
 export class ConfigError extends Error {
@@ -112,4 +113,29 @@ export function loadClientReplicas(path = join(projectRoot, "config_client.json"
     throw new ConfigError(path, '"replicas" must be a list of "host:port" strings');
   }
   return replicas as string[];
+}
+
+/** Whether only this machine can reach `host`: 127.0.0.0/8, ::1 (bracketed or not) or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  if (bare === "localhost") return true;
+  if (isIP(bare) === 4) return bare.startsWith("127.");
+  if (isIP(bare) === 6) return new URL(`http://[${bare}]`).hostname === "[::1]";
+  return false;
+}
+
+/**
+ * The development secret is in config.json for anyone to read, and every
+ * key derives from it (src/keys.ts): whoever can reach a replica that uses
+ * it can act as a peer or an operator and compute its session key. So it is
+ * refused unless every host the replica binds and advertises is loopback.
+ */
+export function assertSecretFitsHosts(clusterSecret: string, hosts: readonly string[]): void {
+  if (clusterSecret !== developmentSecret) return;
+  const reachable = hosts.filter((host) => !isLoopbackHost(host));
+  if (reachable.length === 0) return;
+  throw new Error(
+    `the development cluster secret (shipped in config.json, so known to anyone) is refused on ${reachable.join(", ")}, which other machines can reach: ` +
+      "set CHAT_CLUSTER_SECRET, or cluster_secret in config.json, to a secret of your own (the same on every replica), or listen on a loopback address",
+  );
 }

@@ -6,6 +6,7 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Database } from "bun:sqlite";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { assertSecretFitsHosts } from "./config.ts";
 import { deriveClusterKeys } from "./keys.ts";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
@@ -89,6 +90,8 @@ function verifyLog(log: LogStore, dataDir: string): void {
 
 export async function startReplica(options: ReplicaOptions): Promise<RunningReplica> {
   assertLimitsConsistent();
+  // The replica binds options.host and advertises options.host:port to its peers and clients.
+  assertSecretFitsHosts(options.clusterSecret, [options.host]);
   mkdirSync(options.dataDir, { recursive: true });
   const startedAt = performance.now();
   const lock = lockDataDir(options.dataDir);

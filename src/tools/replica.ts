@@ -33,7 +33,8 @@ Options:
   -h, --help             show this help
 
 Environment:
-  CHAT_CLUSTER_SECRET    overrides cluster_secret from config.json
+  CHAT_CLUSTER_SECRET    overrides cluster_secret from config.json; the development secret
+                         shipped there is refused unless --server_host is a loopback address
 
 Stops cleanly on SIGTERM or Ctrl-C. Every acknowledged write is on disk.`;
 
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   const port = values.server_port === undefined ? (self?.port ?? 50051) : parseInteger("server_port", values.server_port, 0, 65535);
   const logger = createLogger(`replica-${serverId}`);
   if (config.clusterSecret === developmentSecret) {
-    logger.warn("using the development cluster secret from config.json; set CHAT_CLUSTER_SECRET in production");
+    logger.warn("using the development cluster secret from config.json (accepted on loopback addresses only); set CHAT_CLUSTER_SECRET in production");
   }
   let shutdown = async (_reason: string) => {};
   const replica = await startReplica({
