@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
+import { sessionIdleMsDefault } from "./limits.ts";
 import type { RaftTiming } from "./log/driver-clock.ts";
 
 export const projectRoot = resolve(import.meta.dir, "..");
@@ -23,6 +24,8 @@ export interface ReplicaConfig {
   /** ...keeping this many entries before the applied index for followers slightly behind. */
   snapshotTailEntries: number;
   passwordHashing: { memoryCost: number; timeCost: number };
+  /** How long a session may go unused before it ends (stamped into each Login by the leader). */
+  sessionIdleMs: number;
 }
 
 export interface Instance {
@@ -71,10 +74,14 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
       memoryCost: field(path, hashing, "memory_cost", "number", 19456),
       timeCost: field(path, hashing, "time_cost", "number", 2),
     },
+    sessionIdleMs: field(path, json, "session_idle_ms", "number", sessionIdleMsDefault),
   };
   if (config.clusterSecret.length < 16) throw new ConfigError(path, "cluster secret must be at least 16 characters");
   if (config.heartbeatMs < raftTickMs || config.heartbeatMs * 3 > config.electionTimeoutMs) {
     throw new ConfigError(path, `heartbeat_ms must be at least ${raftTickMs} and at most a third of election_timeout_ms`);
+  }
+  if (!Number.isSafeInteger(config.sessionIdleMs) || config.sessionIdleMs < 1) {
+    throw new ConfigError(path, `"session_idle_ms" must be a positive integer (milliseconds; default ${sessionIdleMsDefault}, seven days)`);
   }
   if (!(config.snapshotTailEntries >= 0 && config.snapshotTailEntries < config.snapshotAfterEntries)) {
     throw new ConfigError(path, "snapshot_tail_entries must be at least 0 and below snapshot_after_entries");

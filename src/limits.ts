@@ -15,6 +15,9 @@ export const passwordBytesMax = 256;
 
 export const messageTextBytesMax = 4096;
 
+/** How long a session may go unused (no write through it) when config.json names no session_idle_ms. */
+export const sessionIdleMsDefault = 7 * 24 * 60 * 60 * 1000;
+
 /** A Login's session secret (src/service/tokens.ts): at least 192 bits of base64url. */
 export const sessionSecretLengthMin = 32;
 export const sessionSecretLengthMax = 128;

@@ -54,6 +54,8 @@ export interface ReplicaOptions {
   peerCallTimeoutMs: number;
   clusterSecret: string;
   passwordHashing?: PasswordHashing;
+  /** How long a session may go unused (default limits.sessionIdleMsDefault). */
+  sessionIdleMs?: number;
   logger: Logger;
 }
 
@@ -148,6 +150,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const service = new ChatService(node, projections, {
       sessionKey: keys.session,
       passwordHashing: options.passwordHashing,
+      sessionIdleMs: options.sessionIdleMs,
     });
     server.addService(chatProto.chat.ChatService.service, chatHandlers(service, node));
     server.addService(chatProto.chat.PeerService.service, peerHandlers({ peerKey: keys.peer, identity }, node, options.logger));

@@ -19,8 +19,8 @@ import { checkClientSeq, checkOperation, checkSameRequest } from "./rules.ts";
  * leader time old (as well as `clientResultIdleEntriesMin` log entries behind).
  */
 export const clientResultRetentionMs = 24 * 60 * 60 * 1000;
-/** Forgetting old client results runs once per this many log indexes. */
-export const clientResultPruneEveryEntries = 1024;
+/** Forgetting idle clients' results and ending idle sessions runs once per this many log indexes. */
+export const forgetIdleEveryEntries = 1024;
 
 export type ProjectionEvents = {
   message: MessageRow;
@@ -98,7 +98,7 @@ export class Projections {
   }
 
   private applyEntry(entry: Entry): AppliedResult {
-    if (entry.index % clientResultPruneEveryEntries === 0) this.forgetIdleClients(entry);
+    if (entry.index % forgetIdleEveryEntries === 0) this.forgetIdle(entry);
     if (entry.type === "config") {
       this.replaceMembers(entry);
       return { index: entry.index, result: null };
@@ -144,15 +144,17 @@ export class Projections {
   }
 
   private applyOperation(op: ChatOperation, index: number, atMs: number): OperationResult {
-    const rejection = checkOperation(this.queries, op);
+    const rejection = checkOperation(this.queries, op, atMs);
     if (rejection) return rejection;
     const s = this.statements;
+    // An accepted use keeps its session alive (sessions.lastUsedAtMs in schema.ts).
+    if (op.type !== "CreateAccount" && op.type !== "Login") s.touchSession.run(atMs, op.tokenHash);
     switch (op.type) {
       case "CreateAccount":
         s.insertAccount.run(op.username, op.passwordHash, atMs, index);
         return accepted(op.type, { username: op.username });
       case "Login":
-        s.insertSession.run(op.tokenHash, op.username, atMs);
+        s.insertSession.run(op.tokenHash, op.username, atMs, atMs, op.sessionIdleMs ?? 0);
         return accepted(op.type, { username: op.username, unread: this.queries.unreadCount(op.username), nonce: op.sessionNonce });
       case "Logout":
         s.deleteSession.run(op.tokenHash);
@@ -218,6 +220,14 @@ export class Projections {
     return changed;
   }
 
+  /** What the log's leader time and position say is idle, judged at one entry alike on every replica. */
+  private forgetIdle(entry: Entry): void {
+    if (entry.type !== "command") return;
+    const { atMs } = decodeEnvelope(entry);
+    this.forgetIdleClients(entry.index, atMs);
+    this.endIdleSessions(atMs);
+  }
+
   /**
    * Forgets every result of the clients idle both by leader time and by log
    * position. Leader time alone is not enough: it is the proposing leader's
@@ -228,12 +238,22 @@ export class Projections {
    * forgets the same results. A client is judged as a whole: the older
    * results of a client that still writes stay until its window pushes them out.
    */
-  private forgetIdleClients(entry: Entry): void {
-    if (entry.type !== "command") return;
-    const { atMs } = decodeEnvelope(entry);
-    this.statements.forgetIdleClients.run(entry.index - clientResultIdleEntriesMin, atMs - clientResultRetentionMs);
+  private forgetIdleClients(index: number, atMs: number): void {
+    this.statements.forgetIdleClients.run(index - clientResultIdleEntriesMin, atMs - clientResultRetentionMs);
     // A forgotten client starts afresh: what it forgot goes too.
     this.statements.forgetWindowsWithoutResults.run();
+  }
+
+  /**
+   * Removes the sessions unused for longer than their idle time (the rule of
+   * sessionIdle in rules.ts, which refuses them meanwhile), and ends their
+   * live streams.
+   */
+  private endIdleSessions(atMs: number): void {
+    for (const { tokenHash, username } of this.statements.selectIdleSessions.all(atMs)) {
+      this.statements.deleteSession.run(tokenHash);
+      this.later("sessionEnded", { tokenHash, username });
+    }
   }
 
   private later<K extends keyof ProjectionEvents>(type: K, event: ProjectionEvents[K]): void {
@@ -261,7 +281,12 @@ function prepareWrites(db: Database) {
     ),
     insertAccount: db.prepare("INSERT INTO accounts (username, password_hash, created_at_ms, created_index) VALUES (?, ?, ?, ?)"),
     deleteAccount: db.prepare("DELETE FROM accounts WHERE username = ?"),
-    insertSession: db.prepare("INSERT INTO sessions (token_hash, username, created_at_ms) VALUES (?, ?, ?)"),
+    insertSession: db.prepare("INSERT INTO sessions (token_hash, username, created_at_ms, last_used_at_ms, idle_ms) VALUES (?, ?, ?, ?, ?)"),
+    // Never back in time (a later leader's clock may be behind); a session without an idle time is left as it was.
+    touchSession: db.prepare("UPDATE sessions SET last_used_at_ms = MAX(last_used_at_ms, ?1) WHERE token_hash = ?2 AND idle_ms > 0"),
+    selectIdleSessions: db.prepare<{ tokenHash: string; username: string }, [number]>(
+      "SELECT token_hash AS tokenHash, username FROM sessions WHERE idle_ms > 0 AND ?1 - last_used_at_ms > idle_ms ORDER BY token_hash",
+    ),
     deleteSession: db.prepare("DELETE FROM sessions WHERE token_hash = ?"),
     deleteSessionsOf: db.prepare("DELETE FROM sessions WHERE username = ?"),
     insertMessage: db.prepare("INSERT INTO messages (id, sender, recipient, text, sent_at_ms, read) VALUES (?, ?, ?, ?, ?, 0)"),

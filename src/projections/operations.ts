@@ -17,6 +17,13 @@ export type ChatOperation =
        * retry can answer the same token; useless without the client's part.
        */
       sessionNonce: string;
+      /**
+       * How long the session may go unused: the leader's configured value,
+       * stamped here like its time, so every replica ends it alike. Absent
+       * in entries written before sessions expired (see sessions.idleMs in
+       * schema.ts).
+       */
+      sessionIdleMs?: number;
     }
   | { type: "Logout"; username: string; tokenHash: string }
   | { type: "SendMessage"; username: string; tokenHash: string; recipient: string; text: string }

@@ -37,10 +37,18 @@ function toMessage(row: RawMessageRow): MessageRow {
   return { ...row, read: row.read === 1 };
 }
 
+export interface SessionRow {
+  username: string;
+  /** Leader time of its latest accepted use. */
+  lastUsedAtMs: number;
+  /** How long it may go unused; 0: no limit in the apply loop (a Login written before sessions expired). */
+  idleMs: number;
+}
+
 /** The state the chat rules consult. */
 export interface ChatState {
   account(username: string): AccountRow | null;
-  sessionUser(tokenHash: string): string | null;
+  session(tokenHash: string): SessionRow | null;
   message(id: number): MessageRow | null;
   clientWindow(clientId: string): ClientWindow;
 }
@@ -55,7 +63,7 @@ export interface ClientWindow {
 
 export class ChatQueries implements ChatState {
   private readonly accountStatement: Statement<AccountRow, [string]>;
-  private readonly sessionStatement: Statement<{ username: string }, [string]>;
+  private readonly sessionStatement: Statement<SessionRow, [string]>;
   private readonly messageStatement: Statement<RawMessageRow, [number]>;
   private readonly unreadCountStatement: Statement<{ count: number }, [string]>;
   private readonly oldestUnreadStatement: Statement<RawMessageRow, [string, number]>;
@@ -69,7 +77,7 @@ export class ChatQueries implements ChatState {
 
   constructor(db: Database) {
     this.accountStatement = db.prepare("SELECT username, password_hash AS passwordHash, created_index AS createdIndex FROM accounts WHERE username = ?");
-    this.sessionStatement = db.prepare("SELECT username FROM sessions WHERE token_hash = ?");
+    this.sessionStatement = db.prepare("SELECT username, last_used_at_ms AS lastUsedAtMs, idle_ms AS idleMs FROM sessions WHERE token_hash = ?");
     this.messageStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE id = ?`);
     this.unreadCountStatement = db.prepare("SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND read = 0");
     this.oldestUnreadStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE recipient = ? AND read = 0 ORDER BY id LIMIT ?`);
@@ -93,8 +101,8 @@ export class ChatQueries implements ChatState {
     return this.accountStatement.get(username);
   }
 
-  sessionUser(tokenHash: string): string | null {
-    return this.sessionStatement.get(tokenHash)?.username ?? null;
+  session(tokenHash: string): SessionRow | null {
+    return this.sessionStatement.get(tokenHash);
   }
 
   message(id: number): MessageRow | null {

@@ -22,6 +22,16 @@ export const sessions = sqliteTable(
     tokenHash: text("token_hash").primaryKey(),
     username: text("username").notNull(),
     createdAtMs: integer("created_at_ms").notNull(),
+    /** Leader time of the session's latest accepted use (its Login, then each write through it). */
+    lastUsedAtMs: integer("last_used_at_ms").notNull().default(0),
+    /**
+     * How long it may go unused, as the leader stamped it into the Login.
+     * 0 for a session whose Login entry was written before sessions expired:
+     * the apply loop keeps treating it as it did then (no idle limit, never
+     * touched), so every replica holds the same row however late it applies
+     * that entry, and the leader refuses it (src/service/chat-service.ts).
+     */
+    idleMs: integer("idle_ms").notNull().default(0),
   },
   (table) => [index("sessions_by_username").on(table.username)],
 );

@@ -17,7 +17,7 @@ import {
   type OperationValues,
 } from "../projections/operations.ts";
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
-import { checkClientSeq, checkOperation, checkSameRequest, differentRequest } from "../projections/rules.ts";
+import { checkClientSeq, checkOperation, checkSameRequest, differentRequest, sessionExpired, sessionIdle } from "../projections/rules.ts";
 import { requestBinding } from "./request-binding.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
 import { hashSessionSecret, hashToken, newSessionNonce, sessionToken } from "./tokens.ts";
@@ -57,6 +57,8 @@ export interface ChatServiceOptions {
   now?: () => number;
   /** A fresh session nonce (default: 32 random bytes). */
   newNonce?: () => string;
+  /** How long a session may go unused (default limits.sessionIdleMsDefault); stamped into each Login. */
+  sessionIdleMs?: number;
 }
 
 /** What a transport decides about a stream being opened. */
@@ -101,6 +103,7 @@ export class ChatService {
   private readonly now: () => number;
   private readonly passwords: PasswordHasher;
   private readonly newNonce: () => string;
+  private readonly sessionIdleMs: number;
 
   constructor(
     private readonly node: ReplicaNode<AppliedResult>,
@@ -111,6 +114,7 @@ export class ChatService {
     this.now = options.now ?? Date.now;
     this.passwords = options.passwords ?? argon2Hasher(options.passwordHashing);
     this.newNonce = options.newNonce ?? newSessionNonce;
+    this.sessionIdleMs = options.sessionIdleMs ?? limits.sessionIdleMsDefault;
   }
 
   async createAccount(caller: Caller, username: string, password: string) {
@@ -164,7 +168,7 @@ export class ChatService {
     const account = await this.checkPassword(username, password);
     const sessionNonce = this.newNonce();
     const tokenHash = hashToken(sessionToken(this.options.sessionKey, sessionNonce, sessionSecret));
-    return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce };
+    return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce, sessionIdleMs: this.sessionIdleMs };
   }
 
   async logout(caller: Caller) {
@@ -343,9 +347,11 @@ export class ChatService {
   private authenticate(caller: Caller): Identity {
     if (!caller.token) throw new ChatError("UNAUTHENTICATED", "Log in first: no session token was sent");
     const tokenHash = hashToken(caller.token);
-    const username = this.queries.sessionUser(tokenHash);
-    if (!username) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
-    return { username, tokenHash };
+    const session = this.queries.session(tokenHash);
+    if (!session) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
+    // No idle time: a Login from before sessions expired, whose token came from the cluster secret alone (see tokens.ts).
+    if (session.idleMs === 0 || sessionIdle(session, this.now())) throw ChatError.from(sessionExpired());
+    return { username: session.username, tokenHash };
   }
 
   /**
@@ -372,7 +378,7 @@ export class ChatService {
   }
 
   private check(op: ChatOperation): void {
-    const rejection = checkOperation(this.queries, op);
+    const rejection = checkOperation(this.queries, op, this.now());
     if (rejection) throw ChatError.from(rejection);
   }
 

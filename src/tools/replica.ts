@@ -28,6 +28,8 @@ Options:
                          same command: it asks again, and the leader answers a member at once
   --peers LIST           host:port,... of servers of the running cluster, for --join
   --data_dir DIR         where the database lives (default <config data_dir>/replica-<id>)
+  --session_idle_ms MS   a session unused (no write through it) for longer than this ends
+                         (default: session_idle_ms in config.json, else seven days)
   --config FILE          config.json to read (default ./config.json)
   --config_master FILE   the cluster's instances (default ./config_master.json)
   -h, --help             show this help
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
       join: { type: "string", default: "false" },
       peers: { type: "string" },
       data_dir: { type: "string" },
+      session_idle_ms: { type: "string" },
       config: { type: "string" },
       config_master: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -103,6 +106,8 @@ async function main(): Promise<void> {
   const initialLeader = parseBoolean("initial_leader", values.initial_leader);
   const joining = parseBoolean("join", values.join);
   const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
+  const sessionIdleMs =
+    values.session_idle_ms === undefined ? config.sessionIdleMs : parseInteger("session_idle_ms", values.session_idle_ms, 1, Number.MAX_SAFE_INTEGER);
   const forceNewCluster = values["force-new-cluster"];
   if (forceNewCluster && joining) throw new Error("--force-new-cluster and --join contradict each other: choose one");
   const { self, peers, seeds, restartOnly } = joining
@@ -131,6 +136,7 @@ async function main(): Promise<void> {
     initialLeader,
     clusterSecret: config.clusterSecret,
     passwordHashing: config.passwordHashing,
+    sessionIdleMs,
     logger,
     onRemoved: () => void shutdown("removed from the cluster"),
   });
