@@ -120,8 +120,8 @@ export class Projections {
     const binding = envelope.binding ?? "";
     const stored = this.queries.clientResult(clientId, seq);
     if (stored) return checkSameRequest(stored.binding, binding, seq) ?? stored.result;
-    const tooOld = checkClientSeq(this.queries, clientId, seq);
-    if (tooOld) return tooOld;
+    const outsideWindow = checkClientSeq(this.queries, clientId, seq);
+    if (outsideWindow) return outsideWindow;
     const result = this.applyOperation(envelope.op, index, envelope.atMs);
     this.statements.insertResult.run(clientId, seq, JSON.stringify(result), binding, envelope.atMs, index);
     this.keepWindow(clientId);

@@ -18,7 +18,7 @@ import {
 } from "../projections/operations.ts";
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
 import { checkClientSeq, checkOperation, checkSameRequest, differentRequest, sessionExpired, sessionIdle } from "../projections/rules.ts";
-import { requestBinding } from "./request-binding.ts";
+import { requestBinding, type RequestFields } from "./request-binding.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
 import { hashSessionSecret, hashToken, newSessionNonce, sessionToken } from "./tokens.ts";
 import * as validate from "./validate.ts";
@@ -258,7 +258,7 @@ export class ChatService {
   private async authenticatedWrite<T extends ChatOperationType>(
     caller: Caller,
     type: T,
-    fields: Parameters<typeof requestBinding>[1],
+    fields: RequestFields,
     build: (identity: Identity) => OperationOf<T> | Promise<OperationOf<T>>,
   ): Promise<OperationValues[T]> {
     await this.node.writeBarrier();
@@ -385,7 +385,8 @@ export class ChatService {
   /**
    * Appends a decided and checked operation and waits for its result. A
    * retry that raced past the stored-result lookup is still applied once
-   * (the apply loop answers a seen (client id, seq) with its first result).
+   * (the apply loop answers a seen (client id, seq) with its first result,
+   * if the entry carries the same binding).
    */
   private async propose<T extends ChatOperationType>(caller: Caller, request: BoundRequest<T>, op: OperationOf<T>): Promise<OperationValues[T]> {
     const envelope: OperationEnvelope = { atMs: this.now(), ...(caller.request && { ...caller.request, binding: request.binding }), op };

@@ -15,12 +15,15 @@
 import { createHash } from "node:crypto";
 import type { ChatOperationType } from "../projections/operations.ts";
 
+/** The request as validated: what makes two requests the same. */
+export type RequestFields = readonly (string | number | readonly number[])[];
+
 /**
- * `fields`: the request as validated (what makes two requests the same);
- * `caller`: the caller's identity, the digest of its session token for the
- * operations that need a session, "" for those that prove it by password.
+ * `caller`: the caller's identity: the digest of its session token for the
+ * operations that need a session, of its session secret for a Login, ""
+ * for a CreateAccount (which proves nothing but its password).
  */
-export function requestBinding(type: ChatOperationType, fields: readonly (string | number | readonly number[])[], caller: string): string {
+export function requestBinding(type: ChatOperationType, fields: RequestFields, caller: string): string {
   return createHash("sha256")
     .update(JSON.stringify([type, fields, caller]))
     .digest("hex");
