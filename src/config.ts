@@ -5,7 +5,9 @@
  * that names the file and the field.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join, resolve } from "node:path";
+import { sessionIdleMsDefault } from "./limits.ts";
 import type { RaftTiming } from "./log/driver-clock.ts";
 
 export const projectRoot = resolve(import.meta.dir, "..");
@@ -22,6 +24,8 @@ export interface ReplicaConfig {
   /** ...keeping this many entries before the applied index for followers slightly behind. */
   snapshotTailEntries: number;
   passwordHashing: { memoryCost: number; timeCost: number };
+  /** How long a session may go unused before it ends (stamped into each Login by the leader). */
+  sessionIdleMs: number;
 }
 
 export interface Instance {
@@ -30,7 +34,7 @@ export interface Instance {
   port: number;
 }
 
-/** The secret that ships in config.json; a replica warns when it is used. */
+/** The secret that ships in config.json: a replica warns when it is used, and refuses it off loopback. */
 export const developmentSecret = "dev-only-cluster-secret-change-me";
 
 export class ConfigError extends Error {
@@ -70,10 +74,14 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
       memoryCost: field(path, hashing, "memory_cost", "number", 19456),
       timeCost: field(path, hashing, "time_cost", "number", 2),
     },
+    sessionIdleMs: field(path, json, "session_idle_ms", "number", sessionIdleMsDefault),
   };
   if (config.clusterSecret.length < 16) throw new ConfigError(path, "cluster secret must be at least 16 characters");
   if (config.heartbeatMs < raftTickMs || config.heartbeatMs * 3 > config.electionTimeoutMs) {
     throw new ConfigError(path, `heartbeat_ms must be at least ${raftTickMs} and at most a third of election_timeout_ms`);
+  }
+  if (!Number.isSafeInteger(config.sessionIdleMs) || config.sessionIdleMs < 1) {
+    throw new ConfigError(path, `"session_idle_ms" must be a positive integer (milliseconds; default ${sessionIdleMsDefault}, seven days)`);
   }
   if (!(config.snapshotTailEntries >= 0 && config.snapshotTailEntries < config.snapshotAfterEntries)) {
     throw new ConfigError(path, "snapshot_tail_entries must be at least 0 and below snapshot_after_entries");
@@ -112,4 +120,29 @@ export function loadClientReplicas(path = join(projectRoot, "config_client.json"
     throw new ConfigError(path, '"replicas" must be a list of "host:port" strings');
   }
   return replicas as string[];
+}
+
+/** Whether only this machine can reach `host`: 127.0.0.0/8, ::1 (bracketed or not) or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  if (bare === "localhost") return true;
+  if (isIP(bare) === 4) return bare.startsWith("127.");
+  if (isIP(bare) === 6) return new URL(`http://[${bare}]`).hostname === "[::1]";
+  return false;
+}
+
+/**
+ * The development secret is in config.json for anyone to read, and every
+ * key derives from it (src/keys.ts): whoever can reach a replica that uses
+ * it can act as a peer or an operator and compute its session key. So it is
+ * refused unless every host the replica binds and advertises is loopback.
+ */
+export function assertSecretFitsHosts(clusterSecret: string, hosts: readonly string[]): void {
+  if (clusterSecret !== developmentSecret) return;
+  const reachable = hosts.filter((host) => !isLoopbackHost(host));
+  if (reachable.length === 0) return;
+  throw new Error(
+    `the development cluster secret (shipped in config.json, so known to anyone) is refused on ${reachable.join(", ")}, which other machines can reach: ` +
+      "set CHAT_CLUSTER_SECRET, or cluster_secret in config.json, to a secret of your own (the same on every replica), or listen on a loopback address",
+  );
 }

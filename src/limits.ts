@@ -15,6 +15,14 @@ export const passwordBytesMax = 256;
 
 export const messageTextBytesMax = 4096;
 
+/** How long a session may go unused (no write through it) when config.json names no session_idle_ms. */
+export const sessionIdleMsDefault = 7 * 24 * 60 * 60 * 1000;
+
+/** A Login's session secret (src/service/tokens.ts): at least 192 bits of base64url. */
+export const sessionSecretLengthMin = 32;
+export const sessionSecretLengthMax = 128;
+export const sessionSecretPattern = /^[A-Za-z0-9_-]+$/;
+
 export const accountPatternLengthMax = 64;
 export const accountPageSizeDefault = 50;
 export const accountPageSizeMax = 500;
@@ -62,10 +70,22 @@ export const queuedReadsMax = 10_000;
 export const appendBatchEntriesMax = 1024;
 
 /**
- * Results remembered per client for exactly-once retries: a client may have
- * this many writes in flight; a retry older than the window is refused.
+ * Results remembered per client for exactly-once retries, those of its
+ * highest seqs: a client may have this many writes in flight; a retry of a
+ * seq at or below one forgotten to keep this bound is refused.
  */
 export const clientResultWindowMax = 256;
+/**
+ * How far beyond its newest stored result a write's seq may run; a seq
+ * further ahead is refused. A client spends seqs that store nothing (a
+ * ReadNewMessages with nothing unread, a write refused before it was
+ * appended), so the bound is far above what one client spends in its life,
+ * not the window: it keeps a write that someone who learned a client id
+ * plants ahead of that client out of the client's reach. The window is
+ * kept by count, not by distance from the newest seq (src/projections/apply.ts),
+ * so such a write cannot make the client's own writes too old either.
+ */
+export const clientSeqAheadMax = 2 ** 32;
 /**
  * A client's stored results are forgotten only once its newest one is this
  * many log entries behind (as well as a day of leader time old): a count no
@@ -90,6 +110,8 @@ export function assertLimitsConsistent(): void {
     [readCountMax * (messageTextBytesMax + 256) < grpcMessageBytesMax, "read count vs gRPC size"],
     [appendBatchEntriesMax <= pendingProposalsMax, "append batch vs pending proposals"],
     [catchUpSliceMessages <= subscriberBufferMessagesMax, "catch-up slice vs subscriber buffer"],
+    // A client may have a window of writes in flight, all ahead of its newest result.
+    [clientResultWindowMax <= clientSeqAheadMax, "client window vs seq ahead"],
   ];
   for (const [holds, what] of checks) {
     if (!holds) throw new Error(`inconsistent limits: ${what}`);

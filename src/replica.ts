@@ -6,6 +6,8 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Database } from "bun:sqlite";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { assertSecretFitsHosts } from "./config.ts";
+import { deriveClusterKeys } from "./keys.ts";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
 import { ClusterIdentity, prepareState, type StartIntent } from "./log/identity.ts";
@@ -53,6 +55,8 @@ export interface ReplicaOptions {
   peerCallTimeoutMs: number;
   clusterSecret: string;
   passwordHashing?: PasswordHashing;
+  /** How long a session may go unused (default limits.sessionIdleMsDefault). */
+  sessionIdleMs?: number;
   logger: Logger;
 }
 
@@ -89,6 +93,8 @@ function verifyLog(log: LogStore, dataDir: string): void {
 
 export async function startReplica(options: ReplicaOptions): Promise<RunningReplica> {
   assertLimitsConsistent();
+  // The replica binds options.host and advertises options.host:port to its peers and clients.
+  assertSecretFitsHosts(options.clusterSecret, [options.host]);
   mkdirSync(options.dataDir, { recursive: true });
   const startedAt = performance.now();
   const lock = lockDataDir(options.dataDir);
@@ -104,6 +110,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const log = new LogStore(db);
     verifyLog(log, options.dataDir);
     const projections = new Projections(db);
+    const keys = deriveClusterKeys(options.clusterSecret);
     // Bind first: with port 0 the address is known only now, and the node needs it.
     const port = await bind(server, `${options.host}:${options.port}`);
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
@@ -111,7 +118,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const identity = new ClusterIdentity(db, prepareState(db, log, options.serverId, startIntent(options, self)), options.logger);
     if (options.forceNewCluster) options.logger.warn("forced a new cluster of this server alone", { clusterId: identity.clusterId });
     const transport = new PeerTransport(new Map(), {
-      secret: options.clusterSecret,
+      peerKey: keys.peer,
       clusterId: () => identity.clusterId,
       deadlineMs: options.peerCallTimeoutMs,
       onAnswer: (message) => node.step(message),
@@ -142,12 +149,13 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       },
     });
     const service = new ChatService(node, projections, {
-      clusterSecret: options.clusterSecret,
+      sessionKey: keys.session,
       passwordHashing: options.passwordHashing,
+      sessionIdleMs: options.sessionIdleMs,
     });
     server.addService(chatProto.chat.ChatService.service, chatHandlers(service, node));
-    server.addService(chatProto.chat.PeerService.service, peerHandlers({ secret: options.clusterSecret, identity }, node, options.logger));
-    server.addService(chatProto.chat.AdminService.service, adminHandlers(options.clusterSecret, node));
+    server.addService(chatProto.chat.PeerService.service, peerHandlers({ peerKey: keys.peer, identity }, node, options.logger));
+    server.addService(chatProto.chat.AdminService.service, adminHandlers(keys.admin, node));
     options.logger.info("serving", {
       address: self.address,
       peers:
@@ -175,7 +183,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     if (options.joinSeeds) {
       // The server is up first, so the leader can reach it as soon as it is a learner. Asking again
       // after a restart is harmless: the leader answers a member's request with the membership.
-      joinCluster(options.joinSeeds, self, options.clusterSecret, options.logger, joining.signal).then(
+      joinCluster(options.joinSeeds, self, keys.peer, options.logger, joining.signal).then(
         (reply) => identity.adopt(reply.clusterId),
         async (error: Error) => {
           if (error instanceof JoinCancelledError) return;

@@ -5,10 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
-import { ChatClientError, type ChatClient, type ChatMessage } from "../src/client/chat-client.ts";
+import { Database } from "bun:sqlite";
+import { createHmac } from "node:crypto";
+import { join } from "node:path";
+import { ChatClient, ChatClientError, type ChatMessage } from "../src/client/chat-client.ts";
+import { deriveClusterKeys } from "../src/keys.ts";
 import * as limits from "../src/limits.ts";
+import { databaseFileName } from "../src/replica.ts";
+import { newSessionSecret } from "../src/service/tokens.ts";
 import { rawCall, rawStub } from "./support/raw-client.ts";
-import { conditionMsMax, startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
+import { conditionMsMax, startTestReplica, testSecret, userClient, waitFor, type TestReplica } from "./support/replica.ts";
 import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
 let replica: TestReplica;
@@ -467,17 +473,89 @@ describe("exactly-once writes and metadata", () => {
   );
 
   test(
-    "a retried login answers the same token",
+    "a retried login answers the same token, and only to the client that sends the same session secret",
     async () => {
       const name = uniqueName();
       await replica.client().createAccount(name, "password-1");
       const stub = rawStub(replica.replica.address);
       const headers = { "client-id": "login-retry-client-01", "client-seq": "1" };
-      const first = await rawCall(stub, "Login", { username: name, password: "password-1" }, headers);
-      const retry = await rawCall(stub, "Login", { username: name, password: "password-1" }, headers);
+      const login = { username: name, password: "password-1", sessionSecret: newSessionSecret() };
+      const first = await rawCall(stub, "Login", login, headers);
+      const retry = await rawCall(stub, "Login", login, headers);
+      const stranger = await rawCall(stub, "Login", { ...login, sessionSecret: newSessionSecret() }, headers);
       stub.close();
       expect(first.reply?.token).toBeString();
       expect(retry.reply?.token).toBe(first.reply!.token);
+      expect(stranger.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(stranger.reply).toBeUndefined();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a login without a session secret, or with a short one, is refused",
+    async () => {
+      const name = uniqueName();
+      await replica.client().createAccount(name, "password-1");
+      const stub = rawStub(replica.replica.address);
+      for (const sessionSecret of ["", "short"]) {
+        const before = logLength();
+        const refused = await rawCall(stub, "Login", { username: name, password: "password-1", sessionSecret });
+        expect(refused.code).toBe(grpc.status.INVALID_ARGUMENT);
+        expect(refused.details).toMatch("session_secret");
+        expect(logLength()).toBe(before);
+      }
+      stub.close();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "whoever holds a replica's database and the cluster secret cannot compute a live session token",
+    async () => {
+      const name = uniqueName();
+      const client = await userClient(replica, name);
+      const db = new Database(join(replica.dataDir, databaseFileName), { readonly: true });
+      const payloads = db.query("SELECT payload FROM log_entries WHERE type = 'command'").values() as [string][];
+      db.close();
+      const nonces = payloads
+        .map(([payload]) => JSON.parse(payload).op)
+        .filter((op) => op.type === "Login" && op.username === name)
+        .map((op) => op.sessionNonce);
+      expect(nonces).toHaveLength(1);
+      const keys = [testSecret, deriveClusterKeys(testSecret).session];
+      const forger = replica.client();
+      for (const key of keys) {
+        forger.token = createHmac("sha256", key).update(nonces[0]).digest("base64url");
+        expect(forger.token).not.toBe(client.token);
+        await expectRejected(() => forger.listMessages(), "UNAUTHENTICATED");
+      }
+      expect((await client.listMessages()).messages).toEqual([]);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a retry older than the client's result window is refused and appends nothing",
+    async () => {
+      const alice = await userClient(replica, uniqueName());
+      const bobName = uniqueName();
+      await userClient(replica, bobName);
+      const stub = rawStub(replica.replica.address);
+      const send = (seq: number) =>
+        rawCall(
+          stub,
+          "SendMessage",
+          { recipient: bobName, text: `write ${seq}` },
+          { authorization: `Bearer ${alice.token}`, "client-id": "window-test-client-01", "client-seq": String(seq) },
+        );
+      for (let seq = 1; seq <= limits.clientResultWindowMax + 1; seq++) expect((await send(seq)).code).toBe(grpc.status.OK);
+      const lastIndex = replica.replica.node.status().lastIndex;
+      const late = await send(1);
+      stub.close();
+      expect(late.code).toBe(grpc.status.FAILED_PRECONDITION);
+      expect(late.details).toMatch("too old");
+      expect(replica.replica.node.status().lastIndex).toBe(lastIndex);
     },
     inProcessReplicaMs,
   );
@@ -514,6 +592,138 @@ describe("exactly-once writes and metadata", () => {
         const result = await rawCall(stub, "CreateAccount", { username: uniqueName(), password: "password-1" }, headers);
         expect(result.code).toBe(grpc.status.INVALID_ARGUMENT);
       }
+      stub.close();
+    },
+    inProcessReplicaMs,
+  );
+});
+
+describe("stored results answer only the request and the caller they belong to", () => {
+  /** A (client id, seq) pair as an eavesdropper, or the database, shows it. */
+  const pair = (clientId: string, seq: number) => ({ "client-id": clientId, "client-seq": String(seq) });
+  const bearer = (token: string | null) => ({ authorization: `Bearer ${token}` });
+
+  test(
+    "a replayed ReadNewMessages without the session, or with another user's, gets no private message",
+    async () => {
+      const victim = await userClient(replica, uniqueName());
+      const other = await userClient(replica, uniqueName());
+      await other.sendMessage(victim.username!, "private to the victim");
+      const stub = rawStub(replica.replica.address);
+      const first = await rawCall(stub, "ReadNewMessages", { count: 5 }, { ...bearer(victim.token), ...pair("read-victim-client-01", 1) });
+      expect(first.reply?.messages).toHaveLength(1);
+      const before = logLength();
+      for (const headers of [pair("read-victim-client-01", 1), { ...bearer(other.token), ...pair("read-victim-client-01", 1) }]) {
+        const replay = await rawCall(stub, "ReadNewMessages", { count: 5 }, headers);
+        expect(replay.code).toBe(grpc.status.INVALID_ARGUMENT);
+        expect(replay.details).toMatch("different request");
+        expect(replay.reply).toBeUndefined();
+      }
+      stub.close();
+      expect(logLength()).toBe(before);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a replayed Login pair with another username and a wrong password gets no token",
+    async () => {
+      const victimName = uniqueName();
+      await replica.client().createAccount(victimName, "victim-password");
+      const stub = rawStub(replica.replica.address);
+      const victim = { username: victimName, password: "victim-password", sessionSecret: newSessionSecret() };
+      const first = await rawCall(stub, "Login", victim, pair("login-victim-client-1", 1));
+      expect(first.code).toBe(grpc.status.OK);
+      const replay = await rawCall(
+        stub,
+        "Login",
+        { username: uniqueName(), password: "wrong-password", sessionSecret: newSessionSecret() },
+        pair("login-victim-client-1", 1),
+      );
+      stub.close();
+      expect(replay.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(replay.reply).toBeUndefined();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a replayed Login with the right username is answered only after the password is checked again",
+    async () => {
+      const victimName = uniqueName();
+      await replica.client().createAccount(victimName, "victim-password");
+      const stub = rawStub(replica.replica.address);
+      const victim = { username: victimName, password: "victim-password", sessionSecret: newSessionSecret() };
+      await rawCall(stub, "Login", victim, pair("login-victim-client-2", 1));
+      const replay = await rawCall(stub, "Login", { ...victim, password: "wrong-password" }, pair("login-victim-client-2", 1));
+      stub.close();
+      expect(replay.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(replay.reply).toBeUndefined();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a stranger who takes a victim's next seq first does not get the victim's next Login answered with the stranger's session",
+    async () => {
+      const victimName = uniqueName();
+      const strangerName = uniqueName();
+      await replica.client().createAccount(victimName, "victim-password");
+      await replica.client().createAccount(strangerName, "stranger-password");
+      const stub = rawStub(replica.replica.address);
+      const stranger = { username: strangerName, password: "stranger-password", sessionSecret: newSessionSecret() };
+      const stolen = await rawCall(stub, "Login", stranger, pair("login-victim-client-3", 1));
+      expect(stolen.code).toBe(grpc.status.OK);
+      const victim = await rawCall(
+        stub,
+        "Login",
+        { username: victimName, password: "victim-password", sessionSecret: newSessionSecret() },
+        pair("login-victim-client-3", 1),
+      );
+      stub.close();
+      expect(victim.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(victim.reply).toBeUndefined();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "two clients that share a client id by accident do not log the second user in as the first",
+    async () => {
+      const [firstName, secondName] = [uniqueName(), uniqueName()];
+      const first = new ChatClient({ address: replica.replica.address, clientId: "shared-by-accident-01" });
+      const second = new ChatClient({ address: replica.replica.address, clientId: "shared-by-accident-01" });
+      try {
+        await first.createAccount(firstName, "password-1");
+        await first.login(firstName, "password-1");
+        await replica.client().createAccount(secondName, "password-2");
+        await expectRejected(() => second.createAccount(uniqueName(), "password-2"), "INVALID_ARGUMENT", "different request");
+        await expectRejected(() => second.login(secondName, "password-2"), "INVALID_ARGUMENT", "different request");
+        expect(second.token).toBeNull();
+      } finally {
+        first.close();
+        second.close();
+      }
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a seq far beyond the client's newest is refused, and a write planted ahead of a client does not lock it out",
+    async () => {
+      const victim = await userClient(replica, uniqueName());
+      const stranger = await userClient(replica, uniqueName());
+      const stub = rawStub(replica.replica.address);
+      const send = (token: string | null, seq: number) =>
+        rawCall(stub, "SendMessage", { recipient: victim.username!, text: `seq ${seq}` }, { ...bearer(token), ...pair("planted-victim-client", seq) });
+      expect((await send(victim.token, 1)).code).toBe(grpc.status.OK);
+      const before = logLength();
+      const farAhead = await send(stranger.token, Number.MAX_SAFE_INTEGER);
+      expect(farAhead.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(farAhead.details).toMatch("too far ahead");
+      expect(logLength()).toBe(before);
+      expect((await send(stranger.token, 1 + limits.clientSeqAheadMax)).code).toBe(grpc.status.OK);
+      expect((await send(victim.token, 2)).code).toBe(grpc.status.OK);
       stub.close();
     },
     inProcessReplicaMs,

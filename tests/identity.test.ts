@@ -14,7 +14,8 @@ import type { Entry } from "../src/log/raft/types.ts";
 import { Projections } from "../src/projections/apply.ts";
 import { databaseFileName, startReplica, type ReplicaOptions, type RunningReplica } from "../src/replica.ts";
 import { clusterIdKey } from "../src/rpc/cluster-id.ts";
-import { clusterSecretKey } from "../src/rpc/cluster-secret.ts";
+import { deriveClusterKeys } from "../src/keys.ts";
+import { clusterKeyHeader } from "../src/rpc/cluster-secret.ts";
 import { channelOptions, chatProto } from "../src/rpc/proto.ts";
 import { DataDirLockedError } from "../src/storage/data-dir-lock.ts";
 import { openDatabase } from "../src/storage/database.ts";
@@ -126,7 +127,7 @@ describe("a data directory belongs to one server of one cluster", () => {
       const peer = new chatProto.chat.PeerService(replica.address, grpc.credentials.createInsecure(), channelOptions);
       cleanups.push(() => peer.close());
       const metadata = new grpc.Metadata();
-      metadata.set(clusterSecretKey, testSecret);
+      metadata.set(clusterKeyHeader, deriveClusterKeys(testSecret).peer);
       metadata.set(clusterIdKey, "another-cluster");
       const term = replica.node.leaderInfo().term + 5;
       const request = { from: 2, to: 1, term, prevIndex: 0, prevTerm: 0, entries: [], leaderCommit: 0, heartbeatRound: 0 };

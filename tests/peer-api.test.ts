@@ -1,8 +1,9 @@
-/** The replica-to-replica API refuses callers without the cluster secret and changes nothing. */
+/** The replica-to-replica API refuses callers without the peer key (derived from the cluster secret) and changes nothing. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import { clusterIdKey } from "../src/rpc/cluster-id.ts";
-import { clusterSecretKey, secretMatches } from "../src/rpc/cluster-secret.ts";
+import { deriveClusterKeys } from "../src/keys.ts";
+import { clusterKeyHeader, secretMatches } from "../src/rpc/cluster-secret.ts";
 import type { PeerServiceClient } from "../src/rpc/generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "../src/rpc/proto.ts";
 import { callMsMax, startTestReplica, testSecret, type TestReplica } from "./support/replica.ts";
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 function election(secret: string | null, term: number): Promise<{ code: grpc.status; granted?: boolean }> {
   const metadata = new grpc.Metadata();
-  if (secret !== null) metadata.set(clusterSecretKey, secret);
+  if (secret !== null) metadata.set(clusterKeyHeader, secret);
   metadata.set(clusterIdKey, replica.replica.clusterId());
   const request = { from: 2, to: 1, term, lastLogIndex: 1_000_000, lastLogTerm: term, preVote: false };
   return new Promise((resolve) =>
@@ -35,7 +36,7 @@ function election(secret: string | null, term: number): Promise<{ code: grpc.sta
 
 function replicate(secret: string | null, term: number): Promise<grpc.status> {
   const metadata = new grpc.Metadata();
-  if (secret !== null) metadata.set(clusterSecretKey, secret);
+  if (secret !== null) metadata.set(clusterKeyHeader, secret);
   metadata.set(clusterIdKey, replica.replica.clusterId());
   const entry = { index: 1_000, term, type: "command", data: "{}" };
   const request = { from: 2, to: 1, term, prevIndex: 999, prevTerm: term, entries: [entry], leaderCommit: 1_000, heartbeatRound: 0 };
@@ -72,11 +73,38 @@ describe("the peer API", () => {
     "a caller with the secret is heard, and a leader that holds its lease is not deposed by it",
     async () => {
       const termBefore = replica.replica.node.leaderInfo().term;
-      const answer = await election(testSecret, termBefore + 1);
+      const answer = await election(deriveClusterKeys(testSecret).peer, termBefore + 1);
       // Heard: an answer, "ignored", or (server 2 is no member of this cluster of one) "you were removed"; never UNAUTHENTICATED.
       expect([grpc.status.OK, grpc.status.ABORTED, grpc.status.FAILED_PRECONDITION]).toContain(answer.code);
       expect(answer.granted ?? false).toBe(false);
       expect(() => replica.replica.node.assertLeader()).not.toThrow();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "each purpose has its own key: the cluster secret itself opens no call, the admin key no peer call, the peer key no admin call",
+    async () => {
+      const keys = deriveClusterKeys(testSecret);
+      expect(new Set([testSecret, keys.peer, keys.admin, keys.session.toString("base64url")]).size).toBe(4);
+      const termBefore = replica.replica.node.leaderInfo().term;
+      for (const wrong of [testSecret, keys.admin]) expect((await election(wrong, termBefore + 50)).code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(replica.replica.node.leaderInfo().term).toBe(termBefore);
+      expect([grpc.status.OK, grpc.status.ABORTED, grpc.status.FAILED_PRECONDITION]).toContain((await election(keys.peer, termBefore)).code);
+      const admin = new chatProto.chat.AdminService(replica.replica.address, grpc.credentials.createInsecure(), channelOptions);
+      const status = (key: string) =>
+        new Promise<grpc.status>((resolve) => {
+          const metadata = new grpc.Metadata();
+          metadata.set(clusterKeyHeader, key);
+          admin.Status({}, metadata, { deadline: Date.now() + callMsMax }, (error) => resolve(error ? error.code : grpc.status.OK));
+        });
+      try {
+        expect(await status(testSecret)).toBe(grpc.status.UNAUTHENTICATED);
+        expect(await status(keys.peer)).toBe(grpc.status.UNAUTHENTICATED);
+        expect(await status(keys.admin)).toBe(grpc.status.OK);
+      } finally {
+        admin.close();
+      }
     },
     inProcessReplicaMs,
   );

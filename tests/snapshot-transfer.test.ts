@@ -8,7 +8,7 @@ import type { SnapshotEnvelope } from "../src/log/snapshot-port.ts";
 import { createLogger } from "../src/logger.ts";
 import { Projections } from "../src/projections/apply.ts";
 import { SnapshotReader, SnapshotStaging } from "../src/projections/snapshot.ts";
-import { clusterSecretKey } from "../src/rpc/cluster-secret.ts";
+import { clusterKeyHeader } from "../src/rpc/cluster-secret.ts";
 import type { PeerGate } from "../src/rpc/cluster-id.ts";
 import { channelOptions, chatProto } from "../src/rpc/proto.ts";
 import { receiveSnapshots, sendSnapshot, type SnapshotInstaller } from "../src/rpc/snapshot-transfer.ts";
@@ -21,7 +21,7 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-const gate: PeerGate = { secret: testSecret, identity: { clusterId: "test", accepts: () => true, reportForeign: () => {} } };
+const gate: PeerGate = { peerKey: testSecret, identity: { clusterId: "test", accepts: () => true, reportForeign: () => {} } };
 
 /** A leader's database: the founders, a noop, a learner added at index 3, a noop; all applied. */
 function leaderDatabase(directory: string): string {
@@ -89,7 +89,7 @@ describe("a snapshot sent over gRPC", () => {
       const reader = new SnapshotReader(leaderDatabase(directory.path));
       const sent = reader.header;
       const metadata = new grpc.Metadata();
-      metadata.set(clusterSecretKey, testSecret);
+      metadata.set(clusterKeyHeader, testSecret);
 
       const answer = await sendSnapshot(stub, metadata, { from: 1, to: 2, term: 1 }, reader);
 

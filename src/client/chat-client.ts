@@ -15,6 +15,7 @@ import type { MethodDefinition } from "@grpc/proto-loader";
 import type { ChatServiceDefinition } from "../rpc/generated/chat/ChatService.ts";
 import { leaderAddressKey } from "../rpc/status.ts";
 import type { StreamStart } from "../service/subscription.ts";
+import { newSessionSecret } from "../service/tokens.ts";
 import { ReplicaDirectory } from "./replica-directory.ts";
 
 /** Deadline of one attempt of a call; a hung (stopped) replica is given up on after this. */
@@ -131,7 +132,8 @@ export class ChatClient {
   }
 
   async login(username: string, password: string) {
-    const reply = await this.write<Reply<"Login">>("Login", { username, password });
+    // One secret per login, resent unchanged by every retry of it (src/service/tokens.ts).
+    const reply = await this.write<Reply<"Login">>("Login", { username, password, sessionSecret: newSessionSecret() });
     this.token = reply.token;
     this.username = reply.username;
     return reply;

@@ -10,17 +10,17 @@ import { CorruptLogError } from "../log/entry.ts";
 import type { Entry } from "../log/raft/types.ts";
 import { parseMembership, type Membership } from "../log/membership.ts";
 import { clientResultIdleEntriesMin, clientResultWindowMax } from "../limits.ts";
-import { accepted, reject, type ChatOperation, type OperationEnvelope, type OperationOf, type OperationResult } from "./operations.ts";
+import { accepted, type ChatOperation, type OperationEnvelope, type OperationOf, type OperationResult } from "./operations.ts";
 import { ChatQueries, type MessageRow } from "./queries.ts";
-import { checkOperation } from "./rules.ts";
+import { checkClientSeq, checkOperation, checkSameRequest } from "./rules.ts";
 
 /**
  * A client's results are forgotten only once its newest one is this much
  * leader time old (as well as `clientResultIdleEntriesMin` log entries behind).
  */
 export const clientResultRetentionMs = 24 * 60 * 60 * 1000;
-/** Forgetting old client results runs once per this many log indexes. */
-export const clientResultPruneEveryEntries = 1024;
+/** Forgetting idle clients' results and ending idle sessions runs once per this many log indexes. */
+export const forgetIdleEveryEntries = 1024;
 
 export type ProjectionEvents = {
   message: MessageRow;
@@ -41,14 +41,14 @@ export class Projections {
   private pendingEvents: (() => void)[] = [];
 
   /**
-   * `pruneEveryEntries`: how often idle clients' results are forgotten. Part
+   * `forgetIdleEvery`: how often idle clients' results and sessions are forgotten. Part
    * of the replicated state machine, so the same on every replica and in
    * every rebuild; the whole-replica simulation lowers it so its short runs
    * prune at all.
    */
   constructor(
     private readonly db: Database,
-    private readonly pruneEveryEntries = clientResultPruneEveryEntries,
+    private readonly forgetIdleEvery = forgetIdleEveryEntries,
   ) {
     this.queries = new ChatQueries(db);
     this.statements = prepareWrites(db);
@@ -107,7 +107,7 @@ export class Projections {
   }
 
   private applyEntry(entry: Entry): AppliedResult {
-    if (entry.index % this.pruneEveryEntries === 0) this.forgetIdleClients(entry);
+    if (entry.index % this.forgetIdleEvery === 0) this.forgetIdle(entry);
     if (entry.type === "config") {
       this.replaceMembers(entry);
       return { index: entry.index, result: null };
@@ -117,32 +117,53 @@ export class Projections {
     return { index: entry.index, result: this.applyOnce(envelope, entry.index) };
   }
 
-  /** Exactly-once: a (client id, seq) seen before returns its first result. */
+  /**
+   * Exactly-once: a (client id, seq) seen before returns its first result,
+   * if the entry repeats the same request (two attempts of one write can
+   * both be appended, racing past the leader's lookup); another request
+   * with that pair is refused and changes nothing.
+   */
   private applyOnce(envelope: OperationEnvelope, index: number): OperationResult {
     const { clientId, seq } = envelope;
     if (clientId === undefined || seq === undefined) return this.applyOperation(envelope.op, index, envelope.atMs);
+    const binding = envelope.binding ?? "";
     const stored = this.queries.clientResult(clientId, seq);
-    if (stored) return stored;
-    const newest = this.statements.selectNewestSeq.get(clientId)?.seq ?? 0;
-    if (seq <= newest - clientResultWindowMax) {
-      return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old (newest is ${newest})`);
-    }
+    if (stored) return checkSameRequest(stored.binding, binding, seq) ?? stored.result;
+    const outsideWindow = checkClientSeq(this.queries, clientId, seq);
+    if (outsideWindow) return outsideWindow;
     const result = this.applyOperation(envelope.op, index, envelope.atMs);
-    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), envelope.atMs, index);
-    this.statements.forgetOldSeqs.run(clientId, seq - clientResultWindowMax);
+    this.statements.insertResult.run(clientId, seq, JSON.stringify(result), binding, envelope.atMs, index);
+    this.keepWindow(clientId);
     return result;
   }
 
+  /**
+   * Keeps a client's results of its clientResultWindowMax highest seqs, and
+   * records the highest seq forgotten (see clientWindows in schema.ts). By
+   * count, not by distance from the newest seq: a result stored far ahead
+   * (by someone who learned the client id) would otherwise push the
+   * client's own seqs out of the window.
+   */
+  private keepWindow(clientId: string): void {
+    const s = this.statements;
+    const beyond = s.selectBeyondWindow.get(clientId, clientResultWindowMax)?.seq;
+    if (beyond === undefined) return;
+    s.forgetThrough.run(clientId, beyond);
+    s.setForgottenThrough.run(clientId, beyond);
+  }
+
   private applyOperation(op: ChatOperation, index: number, atMs: number): OperationResult {
-    const rejection = checkOperation(this.queries, op);
+    const rejection = checkOperation(this.queries, op, atMs);
     if (rejection) return rejection;
     const s = this.statements;
+    // An accepted use keeps its session alive (sessions.lastUsedAtMs in schema.ts).
+    if (op.type !== "CreateAccount" && op.type !== "Login") s.touchSession.run(atMs, op.tokenHash);
     switch (op.type) {
       case "CreateAccount":
         s.insertAccount.run(op.username, op.passwordHash, atMs, index);
         return accepted(op.type, { username: op.username });
       case "Login":
-        s.insertSession.run(op.tokenHash, op.username, atMs);
+        s.insertSession.run(op.tokenHash, op.username, atMs, atMs, op.sessionIdleMs ?? 0);
         return accepted(op.type, { username: op.username, unread: this.queries.unreadCount(op.username), nonce: op.sessionNonce });
       case "Logout":
         s.deleteSession.run(op.tokenHash);
@@ -208,6 +229,14 @@ export class Projections {
     return changed;
   }
 
+  /** What the log's leader time and position say is idle, judged at one entry alike on every replica. */
+  private forgetIdle(entry: Entry): void {
+    if (entry.type !== "command") return;
+    const { atMs } = decodeEnvelope(entry);
+    this.forgetIdleClients(entry.index, atMs);
+    this.endIdleSessions(atMs);
+  }
+
   /**
    * Forgets every result of the clients idle both by leader time and by log
    * position. Leader time alone is not enough: it is the proposing leader's
@@ -218,10 +247,22 @@ export class Projections {
    * forgets the same results. A client is judged as a whole: the older
    * results of a client that still writes stay until its window pushes them out.
    */
-  private forgetIdleClients(entry: Entry): void {
-    if (entry.type !== "command") return;
-    const { atMs } = decodeEnvelope(entry);
-    this.statements.forgetIdleClients.run(entry.index - clientResultIdleEntriesMin, atMs - clientResultRetentionMs);
+  private forgetIdleClients(index: number, atMs: number): void {
+    this.statements.forgetIdleClients.run(index - clientResultIdleEntriesMin, atMs - clientResultRetentionMs);
+    // A forgotten client starts afresh: what it forgot goes too.
+    this.statements.forgetWindowsWithoutResults.run();
+  }
+
+  /**
+   * Removes the sessions unused for longer than their idle time (the rule of
+   * sessionIdle in rules.ts, which refuses them meanwhile), and ends their
+   * live streams.
+   */
+  private endIdleSessions(atMs: number): void {
+    for (const { tokenHash, username } of this.statements.selectIdleSessions.all(atMs)) {
+      this.statements.deleteSession.run(tokenHash);
+      this.later("sessionEnded", { tokenHash, username });
+    }
   }
 
   private later<K extends keyof ProjectionEvents>(type: K, event: ProjectionEvents[K]): void {
@@ -249,7 +290,12 @@ function prepareWrites(db: Database) {
     ),
     insertAccount: db.prepare("INSERT INTO accounts (username, password_hash, created_at_ms, created_index) VALUES (?, ?, ?, ?)"),
     deleteAccount: db.prepare("DELETE FROM accounts WHERE username = ?"),
-    insertSession: db.prepare("INSERT INTO sessions (token_hash, username, created_at_ms) VALUES (?, ?, ?)"),
+    insertSession: db.prepare("INSERT INTO sessions (token_hash, username, created_at_ms, last_used_at_ms, idle_ms) VALUES (?, ?, ?, ?, ?)"),
+    // Never back in time (a later leader's clock may be behind); a session without an idle time is left as it was.
+    touchSession: db.prepare("UPDATE sessions SET last_used_at_ms = MAX(last_used_at_ms, ?1) WHERE token_hash = ?2 AND idle_ms > 0"),
+    selectIdleSessions: db.prepare<{ tokenHash: string; username: string }, [number]>(
+      "SELECT token_hash AS tokenHash, username FROM sessions WHERE idle_ms > 0 AND ?1 - last_used_at_ms > idle_ms ORDER BY token_hash",
+    ),
     deleteSession: db.prepare("DELETE FROM sessions WHERE token_hash = ?"),
     deleteSessionsOf: db.prepare("DELETE FROM sessions WHERE username = ?"),
     insertMessage: db.prepare("INSERT INTO messages (id, sender, recipient, text, sent_at_ms, read) VALUES (?, ?, ?, ?, ?, 0)"),
@@ -257,9 +303,15 @@ function prepareWrites(db: Database) {
     deleteMessage: db.prepare("DELETE FROM messages WHERE id = ?"),
     deleteMessagesTo: db.prepare("DELETE FROM messages WHERE recipient = ?"),
     deleteUnreadFrom: db.prepare("DELETE FROM messages WHERE sender = ? AND read = 0"),
-    selectNewestSeq: db.prepare<{ seq: number }, [string]>("SELECT MAX(seq) AS seq FROM client_results WHERE client_id = ?"),
-    insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, at_ms, log_index) VALUES (?, ?, ?, ?, ?)"),
-    forgetOldSeqs: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
+    insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, binding, at_ms, log_index) VALUES (?, ?, ?, ?, ?, ?)"),
+    // The seq just below the window: the (window + 1)-th highest.
+    selectBeyondWindow: db.prepare<{ seq: number }, [string, number]>("SELECT seq FROM client_results WHERE client_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"),
+    forgetThrough: db.prepare("DELETE FROM client_results WHERE client_id = ? AND seq <= ?"),
+    setForgottenThrough: db.prepare(
+      "INSERT INTO client_windows (client_id, forgotten_through_seq) VALUES (?, ?) " +
+        "ON CONFLICT(client_id) DO UPDATE SET forgotten_through_seq = excluded.forgotten_through_seq",
+    ),
+    forgetWindowsWithoutResults: db.prepare("DELETE FROM client_windows WHERE client_id NOT IN (SELECT client_id FROM client_results)"),
     // ?1 is the oldest log index, ?2 the oldest leader time, that still counts as active.
     forgetIdleClients: db.prepare(
       "DELETE FROM client_results WHERE client_id IN (" +

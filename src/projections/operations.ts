@@ -12,8 +12,18 @@ export type ChatOperation =
       /** Log index that created the account whose password was checked. */
       accountIndex: number;
       tokenHash: string;
-      /** Random value the token was derived from, so a retry can answer the same token. */
+      /**
+       * The leader's random part of the token (src/service/tokens.ts), so a
+       * retry can answer the same token; useless without the client's part.
+       */
       sessionNonce: string;
+      /**
+       * How long the session may go unused: the leader's configured value,
+       * stamped here like its time, so every replica ends it alike. Absent
+       * in entries written before sessions expired (see sessions.idleMs in
+       * schema.ts).
+       */
+      sessionIdleMs?: number;
     }
   | { type: "Logout"; username: string; tokenHash: string }
   | { type: "SendMessage"; username: string; tokenHash: string; recipient: string; text: string }
@@ -36,7 +46,7 @@ export type OperationOf<T extends ChatOperationType> = Extract<ChatOperation, { 
 /** What each operation answers when the apply loop (src/projections/apply.ts) accepts it. */
 export interface OperationValues {
   CreateAccount: { username: string };
-  /** `unread` is counted when the session starts; `nonce` lets the service derive the session token again. */
+  /** `unread` is counted when the session starts; `nonce` lets the service derive the session token again, with the retry's session secret. */
   Login: { username: string; unread: number; nonce: string };
   Logout: Record<string, never>;
   /** The message id is the entry's log index; `sentAtMs` the leader's time in the entry. */
@@ -54,6 +64,12 @@ export interface OperationEnvelope {
   atMs: number;
   clientId?: string;
   seq?: number;
+  /**
+   * With clientId and seq: what the stored result will answer (kind,
+   * request fields, caller; see src/service/request-binding.ts). Absent in
+   * entries written before results were bound, which read as "".
+   */
+  binding?: string;
   op: ChatOperation;
 }
 

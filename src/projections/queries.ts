@@ -20,6 +20,13 @@ export interface MessageRow {
   read: boolean;
 }
 
+/** A client's stored result, what it answers (see checkSameRequest in rules.ts), and the log index of its write. */
+export interface StoredResult {
+  result: OperationResult;
+  binding: string;
+  logIndex: number;
+}
+
 interface RawMessageRow extends Omit<MessageRow, "read"> {
   read: number;
 }
@@ -30,16 +37,33 @@ function toMessage(row: RawMessageRow): MessageRow {
   return { ...row, read: row.read === 1 };
 }
 
+export interface SessionRow {
+  username: string;
+  /** Leader time of its latest accepted use. */
+  lastUsedAtMs: number;
+  /** How long it may go unused; 0: no limit in the apply loop (a Login written before sessions expired). */
+  idleMs: number;
+}
+
 /** The state the chat rules consult. */
 export interface ChatState {
   account(username: string): AccountRow | null;
-  sessionUser(tokenHash: string): string | null;
+  session(tokenHash: string): SessionRow | null;
   message(id: number): MessageRow | null;
+  clientWindow(clientId: string): ClientWindow;
+}
+
+/** What the exactly-once store holds of one client (see clientWindows in schema.ts). */
+export interface ClientWindow {
+  /** The highest seq with a stored result; 0 when none is stored. */
+  newestSeq: number;
+  /** The highest seq whose result was forgotten to keep the window; 0 when none was. */
+  forgottenThroughSeq: number;
 }
 
 export class ChatQueries implements ChatState {
   private readonly accountStatement: Statement<AccountRow, [string]>;
-  private readonly sessionStatement: Statement<{ username: string }, [string]>;
+  private readonly sessionStatement: Statement<SessionRow, [string]>;
   private readonly messageStatement: Statement<RawMessageRow, [number]>;
   private readonly unreadCountStatement: Statement<{ count: number }, [string]>;
   private readonly oldestUnreadStatement: Statement<RawMessageRow, [string, number]>;
@@ -48,11 +72,12 @@ export class ChatQueries implements ChatState {
   private readonly countBetweenStatement: Statement<{ count: number }, [string, number, number]>;
   private readonly accountsStatement: Statement<{ username: string }, [string, string, number]>;
   private readonly appliedStatement: Statement<{ appliedIndex: number }, []>;
-  private readonly clientResultStatement: Statement<{ result: string }, [string, number]>;
+  private readonly clientResultStatement: Statement<{ result: string; binding: string; logIndex: number }, [string, number]>;
+  private readonly clientWindowStatement: Statement<ClientWindow, [string]>;
 
   constructor(db: Database) {
     this.accountStatement = db.prepare("SELECT username, password_hash AS passwordHash, created_index AS createdIndex FROM accounts WHERE username = ?");
-    this.sessionStatement = db.prepare("SELECT username FROM sessions WHERE token_hash = ?");
+    this.sessionStatement = db.prepare("SELECT username, last_used_at_ms AS lastUsedAtMs, idle_ms AS idleMs FROM sessions WHERE token_hash = ?");
     this.messageStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE id = ?`);
     this.unreadCountStatement = db.prepare("SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND read = 0");
     this.oldestUnreadStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE recipient = ? AND read = 0 ORDER BY id LIMIT ?`);
@@ -65,15 +90,19 @@ export class ChatQueries implements ChatState {
     this.countBetweenStatement = db.prepare("SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND id > ? AND id <= ?");
     this.accountsStatement = db.prepare("SELECT username FROM accounts WHERE username GLOB ? AND username > ? ORDER BY username LIMIT ?");
     this.appliedStatement = db.prepare("SELECT applied_index AS appliedIndex FROM applied_state WHERE id = 1");
-    this.clientResultStatement = db.prepare("SELECT result FROM client_results WHERE client_id = ? AND seq = ?");
+    this.clientResultStatement = db.prepare("SELECT result, binding, log_index AS logIndex FROM client_results WHERE client_id = ? AND seq = ?");
+    this.clientWindowStatement = db.prepare(
+      "SELECT IFNULL((SELECT MAX(seq) FROM client_results WHERE client_id = ?1), 0) AS newestSeq, " +
+        "IFNULL((SELECT forgotten_through_seq FROM client_windows WHERE client_id = ?1), 0) AS forgottenThroughSeq",
+    );
   }
 
   account(username: string): AccountRow | null {
     return this.accountStatement.get(username);
   }
 
-  sessionUser(tokenHash: string): string | null {
-    return this.sessionStatement.get(tokenHash)?.username ?? null;
+  session(tokenHash: string): SessionRow | null {
+    return this.sessionStatement.get(tokenHash);
   }
 
   message(id: number): MessageRow | null {
@@ -110,9 +139,13 @@ export class ChatQueries implements ChatState {
   }
 
   /** The first result of a client's write (stored as JSON), if it was applied. */
-  clientResult(clientId: string, seq: number): OperationResult | null {
-    const stored = this.clientResultStatement.get(clientId, seq)?.result;
-    return stored === undefined ? null : (JSON.parse(stored) as OperationResult);
+  clientResult(clientId: string, seq: number): StoredResult | null {
+    const row = this.clientResultStatement.get(clientId, seq);
+    return row ? { result: JSON.parse(row.result) as OperationResult, binding: row.binding, logIndex: row.logIndex } : null;
+  }
+
+  clientWindow(clientId: string): ClientWindow {
+    return this.clientWindowStatement.get(clientId)!;
   }
 
   appliedIndex(): number {

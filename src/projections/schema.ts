@@ -22,6 +22,16 @@ export const sessions = sqliteTable(
     tokenHash: text("token_hash").primaryKey(),
     username: text("username").notNull(),
     createdAtMs: integer("created_at_ms").notNull(),
+    /** Leader time of the session's latest accepted use (its Login, then each write through it). */
+    lastUsedAtMs: integer("last_used_at_ms").notNull().default(0),
+    /**
+     * How long it may go unused, as the leader stamped it into the Login.
+     * 0 for a session whose Login entry was written before sessions expired:
+     * the apply loop keeps treating it as it did then (no idle limit, never
+     * touched), so every replica holds the same row however late it applies
+     * that entry, and the leader refuses it (src/service/chat-service.ts).
+     */
+    idleMs: integer("idle_ms").notNull().default(0),
   },
   (table) => [index("sessions_by_username").on(table.username)],
 );
@@ -48,6 +58,15 @@ export const clientResults = sqliteTable(
     seq: integer("seq").notNull(),
     /** JSON of the operation's result. */
     result: text("result").notNull(),
+    /**
+     * What the result answers: a digest of the operation's kind, the
+     * request's fields and the caller's identity (src/service/request-binding.ts).
+     * A retry gets the result only if its own binding is the same. Results
+     * stored before this column existed read "", as do the envelopes of
+     * their entries, so a rebuild from the log matches them alike; no
+     * request the service binds today reads "".
+     */
+    binding: text("binding").notNull().default(""),
     /** Leader timestamp of the write: one of the two measures of a client's idleness. */
     atMs: integer("at_ms").notNull(),
     /**
@@ -59,6 +78,19 @@ export const clientResults = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.clientId, table.seq] }), index("client_results_by_index").on(table.logIndex)],
 );
+
+/**
+ * Per client that has had results forgotten to keep its window
+ * (clientResultWindowMax, the highest seqs kept): the highest seq forgotten.
+ * A write at or below it may have been applied, so it is refused as too old;
+ * any seq above it that has no result was never applied. Kept beside the
+ * results rather than read off the newest seq, so a result stored far ahead
+ * of a client's seqs does not make its writes too old.
+ */
+export const clientWindows = sqliteTable("client_windows", {
+  clientId: text("client_id").primaryKey(),
+  forgottenThroughSeq: integer("forgotten_through_seq").notNull(),
+});
 
 /** How much of the log the tables above reflect: one row, id = 1. */
 export const appliedState = sqliteTable("applied_state", {

@@ -28,9 +28,10 @@ const rowsPerQuery = 500;
 /** The tables a snapshot carries, with their columns in a fixed order. */
 export const snapshotTables: Record<string, readonly string[]> = {
   accounts: ["username", "password_hash", "created_at_ms", "created_index"],
-  sessions: ["token_hash", "username", "created_at_ms"],
+  sessions: ["token_hash", "username", "created_at_ms", "last_used_at_ms", "idle_ms"],
   messages: ["id", "sender", "recipient", "text", "sent_at_ms", "read"],
-  client_results: ["client_id", "seq", "result", "at_ms", "log_index"],
+  client_results: ["client_id", "seq", "result", "binding", "at_ms", "log_index"],
+  client_windows: ["client_id", "forgotten_through_seq"],
   cluster_members: ["id", "address", "role"],
 };
 

@@ -1,10 +1,11 @@
 /**
  * The operator's service: cluster status, removing a server, moving the
- * leadership. Authenticated with the cluster secret, like peer calls.
+ * leadership. Authenticated with the admin key (derived from the cluster
+ * secret, src/keys.ts), which opens no peer call.
  */
 import type * as grpc from "@grpc/grpc-js";
 import type { Membership } from "../log/membership.ts";
-import { refusedWithoutSecret } from "./cluster-secret.ts";
+import { refusedWithoutKey } from "./cluster-secret.ts";
 import type { AdminServiceHandlers } from "./generated/chat/AdminService.ts";
 import type { StatusReply } from "./generated/chat/StatusReply.ts";
 import { toServiceError } from "./status.ts";
@@ -18,9 +19,9 @@ export interface AdminNode {
   transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }>;
 }
 
-function guarded<Request, Reply>(secret: string, handle: (request: Request) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
+function guarded<Request, Reply>(adminKey: string, handle: (request: Request) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
-    if (refusedWithoutSecret(secret, call, callback, "admin calls")) return;
+    if (refusedWithoutKey(adminKey, call, callback, "admin calls")) return;
     handle(call.request).then(
       (reply) => callback(null, reply),
       (error) => callback(toServiceError(error)),
@@ -28,10 +29,10 @@ function guarded<Request, Reply>(secret: string, handle: (request: Request) => P
   };
 }
 
-export function adminHandlers(secret: string, node: AdminNode): AdminServiceHandlers {
+export function adminHandlers(adminKey: string, node: AdminNode): AdminServiceHandlers {
   return {
-    Status: guarded(secret, async () => node.status()),
-    RemoveServer: guarded(secret, (request) => node.removeServer(request.id)),
-    TransferLeader: guarded(secret, (request) => node.transferLeader(request.id)),
+    Status: guarded(adminKey, async () => node.status()),
+    RemoveServer: guarded(adminKey, (request) => node.removeServer(request.id)),
+    TransferLeader: guarded(adminKey, (request) => node.transferLeader(request.id)),
   };
 }

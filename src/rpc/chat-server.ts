@@ -71,7 +71,7 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
   let subscriberCount = 0;
   return {
     CreateAccount: unary((request, caller) => service.createAccount(caller, request.username, request.password)),
-    Login: unary((request, caller) => service.login(caller, request.username, request.password)),
+    Login: unary((request, caller) => service.login(caller, request.username, request.password, request.sessionSecret)),
     Logout: unary(async (_request, caller) => {
       await service.logout(caller);
       return {};

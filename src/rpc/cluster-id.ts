@@ -1,11 +1,11 @@
 /**
  * The cluster id on Raft calls between replicas: sent as metadata beside the
- * cluster secret, so a server of another cluster (one forced into a new
+ * peer key, so a server of another cluster (one forced into a new
  * cluster, or pointed at the wrong peers) is refused before its message
  * reaches the log, and the refusal says so on both sides.
  */
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { refusedWithoutSecret } from "./cluster-secret.ts";
+import { refusedWithoutKey } from "./cluster-secret.ts";
 
 export const clusterIdKey = "cluster-id";
 
@@ -42,13 +42,13 @@ export function foreignClusterOf(error: ServiceError): string | undefined {
   return presentedClusterId(error.metadata ?? new Metadata());
 }
 
-/** What a Raft call between replicas must present: the cluster secret and our cluster id. */
+/** What a Raft call between replicas must present: the peer key and our cluster id. */
 export interface PeerGate {
-  secret: string;
+  peerKey: string;
   identity: ClusterMembershipCheck;
 }
 
 /** The gate of every Raft call (Election, ReplicateOperation, InstallSnapshot, TimeoutNow). */
 export function refusedPeerCall(gate: PeerGate, call: { metadata: Metadata; getPeer(): string }, callback: (error: Partial<ServiceError>) => void): boolean {
-  return refusedWithoutSecret(gate.secret, call, callback) || refusedFromForeignCluster(gate.identity, call, callback);
+  return refusedWithoutKey(gate.peerKey, call, callback) || refusedFromForeignCluster(gate.identity, call, callback);
 }

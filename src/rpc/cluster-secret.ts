@@ -1,32 +1,31 @@
-/** The cluster secret on peer calls: sent as metadata, checked in constant time. */
+/**
+ * The key a peer or admin call presents (derived from the cluster secret for
+ * that purpose, src/keys.ts): sent as metadata, checked in constant time.
+ */
 import { status, type Metadata, type ServiceError } from "@grpc/grpc-js";
 import { createHash, timingSafeEqual } from "node:crypto";
 
-export const clusterSecretKey = "cluster-secret";
+export const clusterKeyHeader = "cluster-key";
 
-/** Compares digests, so neither the length nor a prefix of the secret leaks through timing. */
+/** Compares digests, so neither the length nor a prefix of the key leaks through timing. */
 export function secretMatches(expected: string, presented: string | undefined): boolean {
   if (presented === undefined) return false;
   const digest = (text: string) => createHash("sha256").update(text).digest();
   return timingSafeEqual(digest(expected), digest(presented));
 }
 
-export function presentedSecret(metadata: Metadata): string | undefined {
-  const value = metadata.get(clusterSecretKey)[0];
+export function presentedKey(metadata: Metadata): string | undefined {
+  const value = metadata.get(clusterKeyHeader)[0];
   return value === undefined ? undefined : String(value);
 }
 
 /**
  * The one gate of every replica-to-replica and admin call: answers
- * UNAUTHENTICATED (and returns true) when the caller lacks the secret.
+ * UNAUTHENTICATED (and returns true) when the caller lacks the key of the
+ * call's purpose.
  */
-export function refusedWithoutSecret(
-  secret: string,
-  call: { metadata: Metadata },
-  callback: (error: Partial<ServiceError>) => void,
-  what = "peer calls",
-): boolean {
-  if (secretMatches(secret, presentedSecret(call.metadata))) return false;
+export function refusedWithoutKey(key: string, call: { metadata: Metadata }, callback: (error: Partial<ServiceError>) => void, what = "peer calls"): boolean {
+  if (secretMatches(key, presentedKey(call.metadata))) return false;
   callback({ code: status.UNAUTHENTICATED, details: `${what} need the cluster secret` });
   return true;
 }

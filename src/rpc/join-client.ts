@@ -8,7 +8,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { ReplicaDirectory } from "../client/replica-directory.ts";
 import type { Logger } from "../logger.ts";
-import { clusterSecretKey } from "./cluster-secret.ts";
+import { clusterKeyHeader } from "./cluster-secret.ts";
 import type { JoinReply__Output } from "./generated/chat/JoinReply.ts";
 import { channelOptions, chatProto } from "./proto.ts";
 import { leaderAddressKey } from "./status.ts";
@@ -29,7 +29,7 @@ export class JoinCancelledError extends Error {
   override name = "JoinCancelledError";
 }
 
-export async function joinCluster(seeds: string[], self: JoinTarget, secret: string, logger: Logger, signal?: AbortSignal): Promise<JoinReply__Output> {
+export async function joinCluster(seeds: string[], self: JoinTarget, peerKey: string, logger: Logger, signal?: AbortSignal): Promise<JoinReply__Output> {
   const directory = new ReplicaDirectory(seeds);
   const giveUpAt = Date.now() + joinDeadlineMs;
   try {
@@ -42,7 +42,7 @@ export async function joinCluster(seeds: string[], self: JoinTarget, secret: str
         continue;
       }
       try {
-        const reply = await askToJoin(leader, self, secret);
+        const reply = await askToJoin(leader, self, peerKey);
         logger.info("joined as a learner", { leader: reply.leaderAddress, voters: reply.voters.map((voter) => voter.id).join(",") });
         return reply;
       } catch (error) {
@@ -62,10 +62,10 @@ export async function joinCluster(seeds: string[], self: JoinTarget, secret: str
   }
 }
 
-function askToJoin(leader: string, self: JoinTarget, secret: string): Promise<JoinReply__Output> {
+function askToJoin(leader: string, self: JoinTarget, peerKey: string): Promise<JoinReply__Output> {
   const stub = new chatProto.chat.PeerService(leader, grpc.credentials.createInsecure(), channelOptions);
   const metadata = new grpc.Metadata();
-  metadata.set(clusterSecretKey, secret);
+  metadata.set(clusterKeyHeader, peerKey);
   return new Promise<JoinReply__Output>((resolve, reject) => {
     stub.JoinCluster(self, metadata, { deadline: Date.now() + joinCallDeadlineMs }, (error, reply) => {
       stub.close();

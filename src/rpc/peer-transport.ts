@@ -7,7 +7,7 @@ import type { AppendResponseMessage, Message, NodeId } from "../log/raft/types.t
 import type { SnapshotEnvelope } from "../log/snapshot-port.ts";
 import type { SnapshotReader } from "../projections/snapshot.ts";
 import { clusterIdKey, foreignClusterOf } from "./cluster-id.ts";
-import { clusterSecretKey } from "./cluster-secret.ts";
+import { clusterKeyHeader } from "./cluster-secret.ts";
 import { removedAtKey } from "./peer-server.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "./proto.ts";
@@ -15,7 +15,8 @@ import { appendReplyFromWire, appendToWire, voteReplyFromWire, voteRequestToWire
 import { sendSnapshot } from "./snapshot-transfer.ts";
 
 export interface PeerTransportOptions {
-  secret: string;
+  /** The peer key (src/keys.ts), sent with every call. */
+  peerKey: string;
   /** This replica's cluster id, sent with every call ("" while joining). */
   clusterId: () => string;
   /** A peer refused a call as coming from another cluster (its id given). */
@@ -36,12 +37,12 @@ export class PeerTransport {
     private readonly options: PeerTransportOptions,
   ) {}
 
-  /** The secret and the cluster id, built again only when the id changes (once, when a joiner learns it). */
+  /** The peer key and the cluster id, built again only when the id changes (once, when a joiner learns it). */
   private get metadata(): grpc.Metadata {
     const clusterId = this.options.clusterId();
     if (this.metadataCache?.clusterId !== clusterId) {
       const metadata = new grpc.Metadata();
-      metadata.set(clusterSecretKey, this.options.secret);
+      metadata.set(clusterKeyHeader, this.options.peerKey);
       metadata.set(clusterIdKey, clusterId);
       this.metadataCache = { clusterId, metadata };
     }

@@ -14,14 +14,14 @@ import {
   type ChatOperationType,
   type OperationEnvelope,
   type OperationOf,
-  type OperationResult,
   type OperationValues,
 } from "../projections/operations.ts";
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
-import { checkOperation } from "../projections/rules.ts";
+import { checkClientSeq, checkOperation, checkSameRequest, differentRequest, sessionExpired, sessionIdle } from "../projections/rules.ts";
+import { requestBinding, type RequestFields } from "./request-binding.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
 import { type NextTurn, TurnQueue } from "./turns.ts";
-import { hashToken, newSessionNonce, tokenFromNonce } from "./tokens.ts";
+import { hashSessionSecret, hashToken, newSessionNonce, sessionToken } from "./tokens.ts";
 import * as validate from "./validate.ts";
 
 /** Who is asking: the session token and the write's (client id, seq), from request metadata. */
@@ -49,7 +49,8 @@ export function argon2Hasher(costs: PasswordHashing = {}): PasswordHasher {
 }
 
 export interface ChatServiceOptions {
-  clusterSecret: string;
+  /** Derives session tokens (src/keys.ts). */
+  sessionKey: Buffer;
   passwordHashing?: PasswordHashing;
   /** Replaces argon2id (and passwordHashing) entirely: for the simulator only. */
   passwords?: PasswordHasher;
@@ -59,6 +60,8 @@ export interface ChatServiceOptions {
   newNonce?: () => string;
   /** A later turn of the event loop, where heavy reads run one at a time (default setImmediate). */
   nextTurn?: NextTurn;
+  /** How long a session may go unused (default limits.sessionIdleMsDefault); stamped into each Login. */
+  sessionIdleMs?: number;
 }
 
 /** What a transport decides about a stream being opened. */
@@ -81,6 +84,18 @@ type StoredRead = OperationValues["ReadNew"];
 /** Decides the operation to write on behalf of a caller (it may throw a ChatError instead). */
 type Build<T extends ChatOperationType> = () => OperationOf<T> | Promise<OperationOf<T>>;
 
+/** A write as its stored result is bound to it (src/service/request-binding.ts). */
+interface BoundRequest<T extends ChatOperationType> {
+  type: T;
+  binding: string;
+  /**
+   * Checks what the binding leaves out (a password) before a stored answer
+   * is given; throws a ChatError to refuse. `logIndex`: the entry that
+   * stored it.
+   */
+  confirm?: (answer: OperationValues[T], logIndex: number) => Promise<void>;
+}
+
 interface Identity {
   username: string;
   tokenHash: string;
@@ -93,6 +108,7 @@ export class ChatService {
   private readonly newNonce: () => string;
   /** Heavy reads and catch-up slices, one per turn, so none holds the consensus clock's thread for long. */
   private readonly turns: TurnQueue;
+  private readonly sessionIdleMs: number;
 
   constructor(
     private readonly node: ReplicaNode<AppliedResult>,
@@ -104,40 +120,65 @@ export class ChatService {
     this.passwords = options.passwords ?? argon2Hasher(options.passwordHashing);
     this.newNonce = options.newNonce ?? newSessionNonce;
     this.turns = new TurnQueue({ queuedMax: limits.heavyReadsQueuedMax, perUserMax: limits.readsPerUserMax }, options.nextTurn);
+    this.sessionIdleMs = options.sessionIdleMs ?? limits.sessionIdleMsDefault;
   }
 
   async createAccount(caller: Caller, username: string, password: string) {
     validate.validateUsername(username);
     validate.validatePassword(password);
     await this.node.writeBarrier();
-    return this.decideAndWrite(caller, "CreateAccount", async () => {
+    const request: BoundRequest<"CreateAccount"> = {
+      type: "CreateAccount",
+      binding: requestBinding("CreateAccount", [username], ""),
+      // The same request created this account with this password.
+      confirm: async (_answer, logIndex) => {
+        const account = this.queries.account(username);
+        if (account?.createdIndex !== logIndex || !(await this.passwords.verify(password, account.passwordHash))) {
+          throw ChatError.from(differentRequest(caller.request!.seq));
+        }
+      },
+    };
+    return this.decideAndWrite(caller, request, async () => {
       this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
       const passwordHash = await this.passwords.hash(password);
       return { type: "CreateAccount", username, passwordHash };
     });
   }
 
-  async login(caller: Caller, username: string, password: string) {
+  /** `sessionSecret`: the client's part of the token (see src/service/tokens.ts). */
+  async login(caller: Caller, username: string, password: string, sessionSecret: string) {
     validate.validateUsername(username);
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "password is empty");
+    validate.validateSessionSecret(sessionSecret);
     await this.node.writeBarrier();
-    const { nonce, unread } = await this.decideAndWrite(caller, "Login", () => this.loginOperation(username, password));
-    return { username, token: tokenFromNonce(this.options.clusterSecret, nonce), unreadCount: unread };
+    const request: BoundRequest<"Login"> = {
+      type: "Login",
+      binding: requestBinding("Login", [username], hashSessionSecret(sessionSecret)),
+      // A stored session is answered only to whoever proves the password again.
+      confirm: async () => void (await this.checkPassword(username, password)),
+    };
+    const { nonce, unread } = await this.decideAndWrite(caller, request, () => this.loginOperation(username, password, sessionSecret));
+    return { username, token: sessionToken(this.options.sessionKey, nonce, sessionSecret), unreadCount: unread };
   }
 
-  private async loginOperation(username: string, password: string): Promise<OperationOf<"Login">> {
+  private async checkPassword(username: string, password: string) {
     const account = this.queries.account(username);
     if (!account) throw new ChatError("NOT_FOUND", "No such user");
     if (!(await this.passwords.verify(password, account.passwordHash))) {
       throw new ChatError("UNAUTHENTICATED", "Incorrect password");
     }
+    return account;
+  }
+
+  private async loginOperation(username: string, password: string, sessionSecret: string): Promise<OperationOf<"Login">> {
+    const account = await this.checkPassword(username, password);
     const sessionNonce = this.newNonce();
-    const tokenHash = hashToken(tokenFromNonce(this.options.clusterSecret, sessionNonce));
-    return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce };
+    const tokenHash = hashToken(sessionToken(this.options.sessionKey, sessionNonce, sessionSecret));
+    return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce, sessionIdleMs: this.sessionIdleMs };
   }
 
   async logout(caller: Caller) {
-    await this.authenticatedWrite(caller, "Logout", (identity) => ({ type: "Logout", ...identity }));
+    await this.authenticatedWrite(caller, "Logout", [], (identity) => ({ type: "Logout", ...identity }));
   }
 
   async listAccounts(caller: Caller, pattern: string, pageSize: number, pageToken: string) {
@@ -155,7 +196,7 @@ export class ChatService {
   async sendMessage(caller: Caller, recipient: string, text: string) {
     validate.validateUsername(recipient, "recipient");
     validate.validateMessageText(text);
-    return this.authenticatedWrite(caller, "SendMessage", (identity) => ({ type: "SendMessage", ...identity, recipient, text }));
+    return this.authenticatedWrite(caller, "SendMessage", [recipient, text], (identity) => ({ type: "SendMessage", ...identity, recipient, text }));
   }
 
   async readNewMessages(caller: Caller, count: number) {
@@ -166,18 +207,19 @@ export class ChatService {
       () => this.decideRead(caller, limit),
       (decided) => "propose" in decided,
     );
-    const read = "propose" in decision ? await this.propose(caller, "ReadNew", decision.propose) : decision;
+    const read = "propose" in decision ? await this.propose(caller, readRequest(caller, limit), decision.propose) : decision;
     if (read.ids.length === 0) return { messages: [], unreadRemaining: read.unreadRemaining };
     // A retry's stored answer may outlive the session (a later logout): the share is then the token's.
-    const share = (caller.token && this.queries.sessionUser(hashToken(caller.token))) || `token:${caller.token ?? ""}`;
+    const share = (caller.token && this.queries.session(hashToken(caller.token))?.username) || `token:${caller.token ?? ""}`;
     const messages = await this.turns.run(share, () => read.ids.map((id) => this.queries.message(id)).filter((message) => message !== null));
     return { messages, unreadRemaining: read.unreadRemaining };
   }
 
   /** A retry's first answer, or a ReadNew to propose; none unread (here, now) answers at once. */
-  private decideRead(caller: Caller, limit: number): StoredRead | { propose: OperationOf<"ReadNew"> } {
-    const stored = this.storedResult(caller);
-    if (stored) return answerTo("ReadNew", stored);
+  private async decideRead(caller: Caller, limit: number): Promise<StoredRead | { propose: OperationOf<"ReadNew"> }> {
+    const stored = await this.storedAnswer(caller, readRequest(caller, limit));
+    if (stored) return stored;
+    this.checkSeq(caller);
     const identity = this.authenticate(caller);
     if (this.queries.unreadCount(identity.username) === 0) return { ids: [], unreadRemaining: 0 };
     return { propose: { type: "ReadNew", ...identity, count: limit } };
@@ -185,7 +227,7 @@ export class ChatService {
 
   async markRead(caller: Caller, ids: number[]) {
     const unique = validate.validateIds(ids);
-    return this.authenticatedWrite(caller, "MarkRead", (identity) => ({ type: "MarkRead", ...identity, ids: unique }));
+    return this.authenticatedWrite(caller, "MarkRead", [unique], (identity) => ({ type: "MarkRead", ...identity, ids: unique }));
   }
 
   async listMessages(caller: Caller, pageSize: number, beforeId: number) {
@@ -205,12 +247,12 @@ export class ChatService {
 
   async deleteMessages(caller: Caller, ids: number[]) {
     const unique = validate.validateIds(ids);
-    return this.authenticatedWrite(caller, "DeleteMessages", (identity) => ({ type: "DeleteMessages", ...identity, ids: unique }));
+    return this.authenticatedWrite(caller, "DeleteMessages", [unique], (identity) => ({ type: "DeleteMessages", ...identity, ids: unique }));
   }
 
   async deleteAccount(caller: Caller, password: string) {
     if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "confirm with the account's password");
-    await this.authenticatedWrite(caller, "DeleteAccount", async (identity) => {
+    await this.authenticatedWrite(caller, "DeleteAccount", [], async (identity) => {
       const account = this.queries.account(identity.username)!;
       if (!(await this.passwords.verify(password, account.passwordHash))) {
         throw new ChatError("UNAUTHENTICATED", "Incorrect password");
@@ -222,15 +264,19 @@ export class ChatService {
   /**
    * A write on behalf of a logged-in user. A retry of a write that was
    * applied gets its first answer before the session is checked: the write
-   * may itself have ended the session (logout, delete-account).
+   * may itself have ended the session (logout, delete-account). The answer
+   * is bound to the session token the caller presents, so only the holder
+   * of that token gets it.
    */
   private async authenticatedWrite<T extends ChatOperationType>(
     caller: Caller,
     type: T,
+    fields: RequestFields,
     build: (identity: Identity) => OperationOf<T> | Promise<OperationOf<T>>,
   ): Promise<OperationValues[T]> {
     await this.node.writeBarrier();
-    return this.decideAndWrite(caller, type, () => build(this.authenticate(caller)));
+    const request = { type, binding: requestBinding(type, fields, sessionIdentity(caller)) };
+    return this.decideAndWrite(caller, request, () => build(this.authenticate(caller)));
   }
 
   /**
@@ -239,18 +285,19 @@ export class ChatService {
    * Both stand at once (a committed entry's answer; a commit that confirms
    * leadership); a rejection is decided again on confirmed state first.
    */
-  private async decideAndWrite<T extends ChatOperationType>(caller: Caller, type: T, build: Build<T>): Promise<OperationValues[T]> {
-    const decision = await this.linearizable(() => this.decideWrite(caller, type, build));
-    return "stored" in decision ? decision.stored : this.propose(caller, type, decision.propose);
+  private async decideAndWrite<T extends ChatOperationType>(caller: Caller, request: BoundRequest<T>, build: Build<T>): Promise<OperationValues[T]> {
+    const decision = await this.linearizable(() => this.decideWrite(caller, request, build));
+    return "stored" in decision ? decision.stored : this.propose(caller, request, decision.propose);
   }
 
   private async decideWrite<T extends ChatOperationType>(
     caller: Caller,
-    type: T,
+    request: BoundRequest<T>,
     build: Build<T>,
   ): Promise<{ stored: OperationValues[T] } | { propose: OperationOf<T> }> {
-    const stored = this.storedResult(caller);
-    if (stored) return { stored: answerTo(type, stored) };
+    const stored = await this.storedAnswer(caller, request);
+    if (stored) return { stored };
+    this.checkSeq(caller);
     const op = await build();
     this.check(op);
     return { propose: op };
@@ -324,32 +371,61 @@ export class ChatService {
   private authenticate(caller: Caller): Identity {
     if (!caller.token) throw new ChatError("UNAUTHENTICATED", "Log in first: no session token was sent");
     const tokenHash = hashToken(caller.token);
-    const username = this.queries.sessionUser(tokenHash);
-    if (!username) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
-    return { username, tokenHash };
+    const session = this.queries.session(tokenHash);
+    if (!session) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
+    // No idle time: a Login from before sessions expired, whose token came from the cluster secret alone (see tokens.ts).
+    if (session.idleMs === 0 || sessionIdle(session, this.now())) throw ChatError.from(sessionExpired());
+    return { username: session.username, tokenHash };
   }
 
-  /** The first answer to a retried write, so a retry appends nothing. */
-  private storedResult(caller: Caller): OperationResult | null {
+  /**
+   * The first answer to a retried write, so a retry appends nothing; given
+   * only to the same request from the same caller (INVALID_ARGUMENT
+   * otherwise), and only once `confirm` accepts it.
+   */
+  private async storedAnswer<T extends ChatOperationType>(caller: Caller, request: BoundRequest<T>): Promise<OperationValues[T] | null> {
     if (!caller.request) return null;
-    return this.queries.clientResult(caller.request.clientId, caller.request.seq);
+    const stored = this.queries.clientResult(caller.request.clientId, caller.request.seq);
+    if (!stored) return null;
+    const mismatch = checkSameRequest(stored.binding, request.binding, caller.request.seq);
+    if (mismatch) throw ChatError.from(mismatch);
+    const answer = answerTo(request.type, stored.result);
+    await request.confirm?.(answer, stored.logIndex);
+    return answer;
+  }
+
+  /** A write the client's window no longer covers is refused here, before anything is appended. */
+  private checkSeq(caller: Caller): void {
+    if (!caller.request) return;
+    const rejection = checkClientSeq(this.queries, caller.request.clientId, caller.request.seq);
+    if (rejection) throw ChatError.from(rejection);
   }
 
   private check(op: ChatOperation): void {
-    const rejection = checkOperation(this.queries, op);
+    const rejection = checkOperation(this.queries, op, this.now());
     if (rejection) throw ChatError.from(rejection);
   }
 
   /**
    * Appends a decided and checked operation and waits for its result. A
    * retry that raced past the stored-result lookup is still applied once
-   * (the apply loop answers a seen (client id, seq) with its first result).
+   * (the apply loop answers a seen (client id, seq) with its first result,
+   * if the entry carries the same binding).
    */
-  private async propose<T extends ChatOperationType>(caller: Caller, type: T, op: OperationOf<T>): Promise<OperationValues[T]> {
-    const envelope: OperationEnvelope = { atMs: this.now(), ...caller.request, op };
+  private async propose<T extends ChatOperationType>(caller: Caller, request: BoundRequest<T>, op: OperationOf<T>): Promise<OperationValues[T]> {
+    const envelope: OperationEnvelope = { atMs: this.now(), ...(caller.request && { ...caller.request, binding: request.binding }), op };
     const applied = await this.node.propose(JSON.stringify(envelope));
-    return answerTo(type, applied.result!);
+    return answerTo(request.type, applied.result!);
   }
+}
+
+/** Who the caller of a session's operation is: the digest of the token it presents ("" for none). */
+function sessionIdentity(caller: Caller): string {
+  return caller.token ? hashToken(caller.token) : "";
+}
+
+function readRequest(caller: Caller, limit: number): BoundRequest<"ReadNew"> {
+  return { type: "ReadNew", binding: requestBinding("ReadNew", [limit], sessionIdentity(caller)) };
 }
 
 function encodePageToken(username: string): string {

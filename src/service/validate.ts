@@ -30,6 +30,14 @@ export function validatePassword(password: string): string {
   return password;
 }
 
+export function validateSessionSecret(secret: string): string {
+  const { sessionSecretLengthMin: min, sessionSecretLengthMax: max } = limits;
+  if (secret.length < min || secret.length > max || !limits.sessionSecretPattern.test(secret)) {
+    invalid(`session_secret must be ${min} to ${max} characters [A-Za-z0-9_-], random, and the same on a retry of the login`);
+  }
+  return secret;
+}
+
 export function validateMessageText(text: string): string {
   if (text.trim().length === 0) invalid("message text is empty");
   const bytes = utf8.encode(text).length;

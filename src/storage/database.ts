@@ -4,7 +4,7 @@
  * drizzle-kit migrations in migrations/.
  */
 import { Database } from "bun:sqlite";
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
@@ -13,6 +13,11 @@ import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 export const chatApplicationId = 0x43686174;
 const migrationsFolder = join(import.meta.dir, "..", "..", "migrations");
 const sqliteHeader = "SQLite format 3\u0000";
+/**
+ * A replica's files hold password hashes, every message and the
+ * exactly-once store: readable and writable by the replica's user only.
+ */
+export const databaseFileMode = 0o600;
 /** How long a write waits for another process's reader (an inspector, a backup) before failing. */
 export const busyTimeoutMs = 5000;
 
@@ -25,7 +30,10 @@ export class DatabaseRefusedError extends Error {
 }
 
 export function openDatabase(path: string): Database {
-  if (path !== ":memory:") checkHeader(path);
+  if (path !== ":memory:") {
+    checkHeader(path);
+    restrictToOwner(path);
+  }
   let db: Database;
   try {
     db = new Database(path, { create: true, strict: true });
@@ -48,6 +56,21 @@ export function openDatabase(path: string): Database {
     throw error;
   }
   return db;
+}
+
+/**
+ * Creates the file owner-only before SQLite opens it, and makes an older
+ * one owner-only. SQLite creates a database file with mode 0644 less the
+ * umask, and its -wal and -shm files with the database file's own mode
+ * (robust_open and unixOpenSharedMemory in SQLite's src/os_unix.c), so a
+ * database file made 0600 first covers all three; a -wal or -shm file left
+ * by an older version is made owner-only too.
+ */
+function restrictToOwner(path: string): void {
+  closeSync(openSync(path, "a", databaseFileMode));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, databaseFileMode);
+  }
 }
 
 /** Refuses a file that does not start with SQLite's header (reads those 16 bytes only). */

@@ -1,11 +1,13 @@
 /**
  * `bun run admin`: operator commands against a running cluster, with the
- * cluster secret: status, remove <id>, transfer-leader <id>.
+ * admin key derived from the cluster secret (src/keys.ts): status,
+ * remove <id>, transfer-leader <id>.
  */
 import * as grpc from "@grpc/grpc-js";
 import { parseArgs } from "node:util";
 import { loadClientReplicas, loadReplicaConfig } from "../config.ts";
-import { clusterSecretKey } from "../rpc/cluster-secret.ts";
+import { deriveClusterKeys } from "../keys.ts";
+import { clusterKeyHeader } from "../rpc/cluster-secret.ts";
 import type { AdminServiceClient } from "../rpc/generated/chat/AdminService.ts";
 import type { MembershipReply__Output } from "../rpc/generated/chat/MembershipReply.ts";
 import type { StatusReply__Output } from "../rpc/generated/chat/StatusReply.ts";
@@ -34,9 +36,9 @@ const redirectsMax = 3;
 type Call<Reply> = (stub: AdminServiceClient, metadata: grpc.Metadata, deadline: Date, done: grpc.requestCallback<Reply>) => void;
 
 /** Calls the first replica that answers; follows a leader redirect. */
-async function callLeader<Reply>(addresses: string[], secret: string, call: Call<Reply>): Promise<Reply> {
+async function callLeader<Reply>(addresses: string[], adminKey: string, call: Call<Reply>): Promise<Reply> {
   const metadata = new grpc.Metadata();
-  metadata.set(clusterSecretKey, secret);
+  metadata.set(clusterKeyHeader, adminKey);
   let lastError: grpc.ServiceError | null = null;
   const queue = [...addresses];
   for (let attempt = 0; attempt < addresses.length + redirectsMax && queue.length > 0; attempt++) {
@@ -74,11 +76,11 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const addresses = values.server ? values.server.split(",") : loadClientReplicas();
-  const secret = loadReplicaConfig().clusterSecret;
+  const adminKey = deriveClusterKeys(loadReplicaConfig().clusterSecret).admin;
   const [command, argument] = positionals;
   switch (command) {
     case "status": {
-      const status = await callLeader<StatusReply__Output>(addresses, secret, (stub, metadata, deadline, done) =>
+      const status = await callLeader<StatusReply__Output>(addresses, adminKey, (stub, metadata, deadline, done) =>
         stub.Status({}, metadata, { deadline }, done),
       );
       console.log(`leader ${status.leaderId} at ${status.leaderAddress}, term ${status.term}`);
@@ -88,7 +90,7 @@ async function main(): Promise<number> {
     }
     case "remove": {
       const id = parseId(argument);
-      const reply = await callLeader<MembershipReply__Output>(addresses, secret, (stub, metadata, deadline, done) =>
+      const reply = await callLeader<MembershipReply__Output>(addresses, adminKey, (stub, metadata, deadline, done) =>
         stub.RemoveServer({ id }, metadata, { deadline }, done),
       );
       console.log(`removed ${id}; voters: ${reply.voters.map((voter) => voter.id).join(", ")}`);
@@ -96,7 +98,7 @@ async function main(): Promise<number> {
     }
     case "transfer-leader": {
       const id = parseId(argument);
-      const reply = await callLeader<TransferLeaderReply__Output>(addresses, secret, (stub, metadata, deadline, done) =>
+      const reply = await callLeader<TransferLeaderReply__Output>(addresses, adminKey, (stub, metadata, deadline, done) =>
         stub.TransferLeader({ id }, metadata, { deadline }, done),
       );
       console.log(`leader is now ${reply.leaderId} at ${reply.leaderAddress}`);

@@ -17,7 +17,8 @@ import type { Membership } from "../log/membership.ts";
 import type { Entry } from "../log/raft/types.ts";
 import { Projections } from "../projections/apply.ts";
 import type { OperationEnvelope } from "../projections/operations.ts";
-import { clusterSecretKey } from "../rpc/cluster-secret.ts";
+import { deriveClusterKeys } from "../keys.ts";
+import { clusterKeyHeader } from "../rpc/cluster-secret.ts";
 import type { StatusReply__Output } from "../rpc/generated/chat/StatusReply.ts";
 import { channelOptions, chatProto } from "../rpc/proto.ts";
 import { openDatabase } from "../storage/database.ts";
@@ -83,7 +84,7 @@ async function status(addresses: string[]): Promise<StatusReply__Output | null> 
   for (const address of addresses) {
     const stub = new chatProto.chat.AdminService(address, grpc.credentials.createInsecure(), channelOptions);
     const metadata = new grpc.Metadata();
-    metadata.set(clusterSecretKey, secret);
+    metadata.set(clusterKeyHeader, deriveClusterKeys(secret).admin);
     const reply = await new Promise<StatusReply__Output | null>((resolve) =>
       stub.Status({}, metadata, { deadline: Date.now() + 2000 }, (error, value) => resolve(error ? null : value!)),
     );

@@ -28,12 +28,15 @@ Options:
                          same command: it asks again, and the leader answers a member at once
   --peers LIST           host:port,... of servers of the running cluster, for --join
   --data_dir DIR         where the database lives (default <config data_dir>/replica-<id>)
+  --session_idle_ms MS   a session unused (no write through it) for longer than this ends
+                         (default: session_idle_ms in config.json, else seven days)
   --config FILE          config.json to read (default ./config.json)
   --config_master FILE   the cluster's instances (default ./config_master.json)
   -h, --help             show this help
 
 Environment:
-  CHAT_CLUSTER_SECRET    overrides cluster_secret from config.json
+  CHAT_CLUSTER_SECRET    overrides cluster_secret from config.json; the development secret
+                         shipped there is refused unless --server_host is a loopback address
 
 Stops cleanly on SIGTERM or Ctrl-C. Every acknowledged write is on disk.`;
 
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
       join: { type: "string", default: "false" },
       peers: { type: "string" },
       data_dir: { type: "string" },
+      session_idle_ms: { type: "string" },
       config: { type: "string" },
       config_master: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -102,6 +106,8 @@ async function main(): Promise<void> {
   const initialLeader = parseBoolean("initial_leader", values.initial_leader);
   const joining = parseBoolean("join", values.join);
   const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
+  const sessionIdleMs =
+    values.session_idle_ms === undefined ? config.sessionIdleMs : parseInteger("session_idle_ms", values.session_idle_ms, 1, Number.MAX_SAFE_INTEGER);
   const forceNewCluster = values["force-new-cluster"];
   if (forceNewCluster && joining) throw new Error("--force-new-cluster and --join contradict each other: choose one");
   const { self, peers, seeds, restartOnly } = joining
@@ -112,7 +118,7 @@ async function main(): Promise<void> {
   const port = values.server_port === undefined ? (self?.port ?? 50051) : parseInteger("server_port", values.server_port, 0, 65535);
   const logger = createLogger(`replica-${serverId}`);
   if (config.clusterSecret === developmentSecret) {
-    logger.warn("using the development cluster secret from config.json; set CHAT_CLUSTER_SECRET in production");
+    logger.warn("using the development cluster secret from config.json (accepted on loopback addresses only); set CHAT_CLUSTER_SECRET in production");
   }
   let shutdown = async (_reason: string) => {};
   const replica = await startReplica({
@@ -130,6 +136,7 @@ async function main(): Promise<void> {
     initialLeader,
     clusterSecret: config.clusterSecret,
     passwordHashing: config.passwordHashing,
+    sessionIdleMs,
     logger,
     onRemoved: () => void shutdown("removed from the cluster"),
   });

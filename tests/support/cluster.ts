@@ -11,7 +11,8 @@ import { Database } from "bun:sqlite";
 import * as grpc from "@grpc/grpc-js";
 import { join } from "node:path";
 import { projectionHash } from "../../src/projections/hash.ts";
-import { clusterSecretKey } from "../../src/rpc/cluster-secret.ts";
+import { deriveClusterKeys } from "../../src/keys.ts";
+import { clusterKeyHeader } from "../../src/rpc/cluster-secret.ts";
 import type { AdminServiceClient } from "../../src/rpc/generated/chat/AdminService.ts";
 import type { StatusReply__Output } from "../../src/rpc/generated/chat/StatusReply.ts";
 import { channelOptions, chatProto } from "../../src/rpc/proto.ts";
@@ -174,7 +175,7 @@ export class TestCluster extends ReplicaCluster {
   }
 
   /**
-   * AdminService.Status straight over gRPC (with the cluster secret),
+   * AdminService.Status straight over gRPC (with the admin key),
    * following the leader redirect; null when no running member answers.
    */
   async status(): Promise<StatusReply__Output | null> {
@@ -183,7 +184,7 @@ export class TestCluster extends ReplicaCluster {
       const address = queue.shift()!;
       const stub = new chatProto.chat.AdminService(address, grpc.credentials.createInsecure(), channelOptions) as AdminServiceClient;
       const metadata = new grpc.Metadata();
-      metadata.set(clusterSecretKey, this.secret);
+      metadata.set(clusterKeyHeader, deriveClusterKeys(this.secret).admin);
       try {
         return await new Promise<StatusReply__Output>((resolve, reject) =>
           stub.Status({}, metadata, { deadline: Date.now() + adminCallMs }, (error, reply) => (error ? reject(error) : resolve(reply!))),

@@ -20,6 +20,8 @@ export const usernames = ["alice", "bob", "carol"] as const;
 export const clientIds = ["client-aaaaaaaaaaaaaaaa", "client-bbbbbbbbbbbbbbbb"] as const;
 const texts = ["hi", "hello there", "héllo 🌍", "", "x".repeat(300), "line\nbreak \u001b[31mred"];
 const startMs = 1_700_000_000_000;
+/** Short beside the clock's steps (up to a minute), so some sessions in a log end by idleness. */
+const sessionIdleMs = 120_000;
 
 type Username = (typeof usernames)[number];
 /** Which session token a step presents. */
@@ -229,6 +231,7 @@ function loginFor(model: Model, username: string, staleAccount: boolean): ChatOp
     accountIndex: staleAccount ? Math.max(0, current - 1) : current,
     tokenHash,
     sessionNonce: `nonce-${model.index}`,
+    sessionIdleMs,
   };
 }
 

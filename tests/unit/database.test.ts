@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseRefusedError, openDatabase } from "../../src/storage/database.ts";
 import { temporaryDirectory } from "../support/replica.ts";
@@ -15,6 +15,43 @@ function tempPath(name = "chat.db"): string {
 
 afterEach(() => {
   for (const directory of directories.splice(0)) directory.remove();
+});
+
+/** Runs `body` with the usual umask (group and others may read new files), whatever the test runner's is. */
+function withUsualUmask(body: () => void): void {
+  const previous = process.umask(0o022);
+  try {
+    body();
+  } finally {
+    process.umask(previous);
+  }
+}
+
+const permissions = (path: string) => statSync(path).mode & 0o777;
+
+describe("who may read a replica's files", () => {
+  test("a new database file, its WAL and its shared-memory file are readable and writable by their owner only", () => {
+    withUsualUmask(() => {
+      const path = tempPath();
+      const db = openDatabase(path);
+      try {
+        db.exec("CREATE TABLE scratch (x)"); // a write, so the WAL holds something
+        for (const file of [path, `${path}-wal`, `${path}-shm`]) expect({ file, mode: permissions(file) }).toEqual({ file, mode: 0o600 });
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  test("a database file that others could read is made owner-only when it is opened", () => {
+    withUsualUmask(() => {
+      const path = tempPath();
+      openDatabase(path).close();
+      chmodSync(path, 0o644);
+      openDatabase(path).close();
+      expect(permissions(path)).toBe(0o600);
+    });
+  });
 });
 
 describe("opening a replica database", () => {

@@ -7,13 +7,14 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
+import { deriveClusterKeys } from "../../src/keys.ts";
 import { NotLeaderError } from "../../src/log/errors.ts";
-import type { LeaderInfo, ReplicaNode } from "../../src/log/replica-node.ts";
-import { Projections, type AppliedResult } from "../../src/projections/apply.ts";
-import { ChatError, type ChatOperation, type OperationEnvelope } from "../../src/projections/operations.ts";
+import { Projections } from "../../src/projections/apply.ts";
+import { ChatError } from "../../src/projections/operations.ts";
 import { ChatService, type Caller } from "../../src/service/chat-service.ts";
-import { hashToken } from "../../src/service/tokens.ts";
+import { hashToken, newSessionSecret } from "../../src/service/tokens.ts";
 import { openDatabase } from "../../src/storage/database.ts";
+import { FakeLeader } from "../support/fake-leader.ts";
 import { cheapPasswordHashing, testSecret } from "../support/replica.ts";
 
 const open: Database[] = [];
@@ -21,69 +22,19 @@ afterEach(() => {
   for (const db of open.splice(0)) db.close();
 });
 
-/**
- * A leader as the chat service sees it: proposals commit at once. `deposed`
- * cuts it off from the majority: it still believes it leads (the write
- * barrier passes, proposals are not tried), but a read barrier's heartbeat
- * round finds no majority. `committedElsewhere` holds entries the majority
- * committed that this replica applies only when a read barrier passes.
- */
-class FakeLeader implements ReplicaNode<AppliedResult> {
-  readBarriers = 0;
-  deposed = false;
-  committedElsewhere: ChatOperation[] = [];
-
-  constructor(private readonly projections: Projections) {}
-
-  /** A proposal that commits is ordered after what the majority committed before it. */
-  async propose(payload: string): Promise<AppliedResult> {
-    this.catchUp();
-    return this.append(payload);
-  }
-
-  assertLeader(): void {}
-
-  async writeBarrier(): Promise<void> {}
-
-  async readBarrier(): Promise<void> {
-    this.readBarriers += 1;
-    if (this.deposed) throw new NotLeaderError("127.0.0.1:2");
-    this.catchUp();
-  }
-
-  leaderInfo(): LeaderInfo {
-    return { leaderId: 1, leaderAddress: "127.0.0.1:1", term: 1, replicas: [], selfId: 1 };
-  }
-
-  onLeadershipLost(): () => void {
-    return () => {};
-  }
-
-  async close(): Promise<void> {}
-
-  private catchUp(): void {
-    for (const op of this.committedElsewhere.splice(0)) this.append(JSON.stringify({ atMs: 0, op } satisfies OperationEnvelope));
-  }
-
-  private append(payload: string): AppliedResult {
-    const index = this.projections.appliedIndex() + 1;
-    return this.projections.apply([{ index, term: 1, type: "command", data: payload }])[0]!;
-  }
-}
-
 function setUp() {
   const db = openDatabase(":memory:");
   open.push(db);
   const projections = new Projections(db);
   const node = new FakeLeader(projections);
-  const service = new ChatService(node, projections, { clusterSecret: testSecret, passwordHashing: cheapPasswordHashing });
+  const service = new ChatService(node, projections, { sessionKey: deriveClusterKeys(testSecret).session, passwordHashing: cheapPasswordHashing });
   return { node, service };
 }
 
 /** A logged-in user: the caller carrying their session token. */
 async function loggedIn(service: ChatService, username: string, password = "password-1"): Promise<Caller> {
   await service.createAccount({}, username, password);
-  const { token } = await service.login({}, username, password);
+  const { token } = await service.login({}, username, password, newSessionSecret());
   return { token };
 }
 
@@ -102,13 +53,13 @@ const staleAnswers: [string, (setup: Setup) => Promise<() => Promise<unknown>>][
     "No such user (login)",
     async ({ service }) =>
       () =>
-        service.login({}, "bob", "password-1"),
+        service.login({}, "bob", "password-1", newSessionSecret()),
   ],
   [
     "Incorrect password (login)",
     async ({ service }) => {
       await service.createAccount({}, "alice", "password-1");
-      return () => service.login({}, "alice", "password-2");
+      return () => service.login({}, "alice", "password-2", newSessionSecret());
     },
   ],
   [
@@ -187,7 +138,7 @@ describe("an answer from local state reflects what was committed before the requ
     const { node, service } = setUp();
     const passwordHash = await Bun.password.hash("password-1", { algorithm: "argon2id", ...cheapPasswordHashing });
     node.committedElsewhere.push({ type: "CreateAccount", username: "bob", passwordHash });
-    const login = await service.login({}, "bob", "password-1");
+    const login = await service.login({}, "bob", "password-1", newSessionSecret());
     expect(login.username).toBe("bob");
     expect(node.readBarriers).toBe(1);
   });
@@ -203,7 +154,7 @@ describe("an answer from local state reflects what was committed before the requ
 
   test("a rejection still standing after the read barrier is answered as such", async () => {
     const { node, service } = setUp();
-    const error = await failure(service.login({}, "nobody", "password-1"));
+    const error = await failure(service.login({}, "nobody", "password-1", newSessionSecret()));
     expect((error as ChatError).code).toBe("NOT_FOUND");
     expect(node.readBarriers).toBe(1);
   });

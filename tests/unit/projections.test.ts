@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import type { Entry } from "../../src/log/raft/types.ts";
 import { clientResultIdleEntriesMin, clientResultWindowMax } from "../../src/limits.ts";
-import { clientResultPruneEveryEntries, clientResultRetentionMs, Projections } from "../../src/projections/apply.ts";
+import { clientResultRetentionMs, forgetIdleEveryEntries, Projections } from "../../src/projections/apply.ts";
 import type { ChatOperation, OperationEnvelope } from "../../src/projections/operations.ts";
 import { openDatabase } from "../../src/storage/database.ts";
 
@@ -45,7 +45,7 @@ function noopsThrough(projections: Projections, lastIndex: number): void {
 
 /** The first index at or after `index` where the apply loop forgets idle clients. */
 function prunePointFrom(index: number): number {
-  return Math.ceil(index / clientResultPruneEveryEntries) * clientResultPruneEveryEntries;
+  return Math.ceil(index / forgetIdleEveryEntries) * forgetIdleEveryEntries;
 }
 
 const alice = { username: "alice", tokenHash: "ta" };
@@ -95,6 +95,16 @@ describe("applying chat operations", () => {
     expect(projections.queries.unreadCount("bob")).toBe(1);
   });
 
+  test("an entry that repeats a (client id, seq) for a different request gets a refusal, not the stored result", () => {
+    const pair = { clientId: "client-aaaaaaaaaaaa", seq: 1 };
+    const first = { ...pair, binding: "alice reads", op: { type: "ReadNew", ...alice, count: 5 } as ChatOperation };
+    const raced = { ...pair, binding: "bob reads", op: { type: "ReadNew", ...bob, count: 5 } as ChatOperation };
+    const { results } = given(...accountsAndSessions, { type: "SendMessage", ...bob, recipient: "alice", text: "private" }, first, raced, first);
+    expect(results[5]).toEqual({ ok: true, value: { ids: [5], unreadRemaining: 0 } });
+    expect(results[6]).toMatchObject({ ok: false, code: "INVALID_ARGUMENT", message: expect.stringContaining("different request") });
+    expect(results[7]).toEqual(results[5]!);
+  });
+
   test("a seq older than the client's result window is refused", () => {
     const client = "client-bbbbbbbbbbbb";
     const sends = Array.from({ length: clientResultWindowMax + 2 }, (_, i) => ({
@@ -105,6 +115,14 @@ describe("applying chat operations", () => {
     const { then } = given(...sends);
     const [late] = then({ clientId: client, seq: 1, op: { type: "Logout", username: "x", tokenHash: "t0" } });
     expect(late).toMatchObject({ ok: false, code: "FAILED_PRECONDITION" });
+  });
+
+  test("a result stored far ahead of a client's seqs does not make the client's next writes too old", () => {
+    const client = "client-dddddddddddd";
+    const write = (seq: number, tokenHash: string) => ({ clientId: client, seq, op: { type: "Logout", username: "x", tokenHash } as ChatOperation });
+    const { then } = given(write(1, "victim"));
+    then(write(1 + clientResultWindowMax * 10, "planted"));
+    expect(then(write(2, "victim"))[0]).toMatchObject({ ok: true });
   });
 
   describe("stored results of idle clients", () => {
@@ -152,6 +170,37 @@ describe("applying chat operations", () => {
       noopsThrough(projections, prunePoint - 1);
       then(otherClientAt(1000 + prunePoint));
       expect(projections.queries.clientResult(clientA, 1)).not.toBeNull();
+    });
+  });
+
+  describe("sessions left idle", () => {
+    const idleMs = 60_000;
+    const at = (atMs: number, op: ChatOperation) => ({ atMs, op });
+    const carol = { username: "carol", tokenHash: "tc" };
+    const loginCarol = { type: "Login", ...carol, accountIndex: 1, sessionNonce: "nc", sessionIdleMs: idleMs } as ChatOperation;
+    const send = (text: string) => ({ type: "SendMessage", ...carol, recipient: "carol", text }) as ChatOperation;
+
+    test("expire once unused for longer than the idle time the leader stamped at login, by leader time in the log", () => {
+      const { results } = given(
+        at(0, { type: "CreateAccount", username: "carol", passwordHash: "h" }),
+        at(1_000, loginCarol),
+        at(1_000 + idleMs, send("kept alive: used within the idle time")),
+        at(1_000 + 2 * idleMs, send("still alive: idle time counts from the last use")),
+        at(2_000 + 3 * idleMs, send("too late")),
+      );
+      expect(results.slice(2, 4)).toMatchObject([{ ok: true }, { ok: true }]);
+      expect(results[4]).toMatchObject({ ok: false, code: "UNAUTHENTICATED", message: expect.stringContaining("Session expired") });
+    });
+
+    test("are removed where every replica forgets idle clients, and their live streams are told", () => {
+      const { projections, then } = given(at(0, { type: "CreateAccount", username: "carol", passwordHash: "h" }), at(1_000, loginCarol));
+      const ended: unknown[] = [];
+      projections.on("sessionEnded", (event) => ended.push(event));
+      const prunePoint = prunePointFrom(projections.appliedIndex() + 1);
+      noopsThrough(projections, prunePoint - 1);
+      then(at(2_000 + idleMs, { type: "CreateAccount", username: "zed", passwordHash: "h" }));
+      expect(projections.queries.session("tc")).toBeNull();
+      expect(ended).toEqual([{ tokenHash: "tc", username: "carol" }]);
     });
   });
 

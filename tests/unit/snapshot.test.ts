@@ -1,6 +1,7 @@
 /** Snapshots: read at one applied index, shipped in checked chunks, installed atomically. */
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { Entry } from "../../src/log/raft/types.ts";
 import { LogStore } from "../../src/log/log-store.ts";
@@ -49,6 +50,18 @@ async function readAll(reader: SnapshotReader): Promise<{ chunks: SnapshotChunk[
 }
 
 describe("a projection snapshot", () => {
+  test("a staging file, its WAL and its shared-memory file are readable and writable by their owner only", () => {
+    const previous = process.umask(0o022);
+    try {
+      const path = join(replicaFiles().directory, "staging.db");
+      const staging = new SnapshotStaging(path, { index: 1, term: 1, membership: { voters: [], learners: [] } });
+      cleanups.push(() => staging.abort());
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect({ file, mode: statSync(file).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   test("installed on another replica gives it the same projection, at the same index, with the log reset", async () => {
     const entries = fc.sample(logArbitrary(60), { numRuns: 1, seed: 7 })[0]!;
     const files = replicaFiles();

@@ -1,7 +1,7 @@
 /**
  * One-line descriptions of log entries for people. Secrets stay out:
  * password hashes are never shown, token hashes only as a short prefix, and
- * session nonces never (with the cluster secret, a nonce is a live token).
+ * session nonces never (one of the parts a token is derived from).
  */
 import type { Entry } from "../../log/raft/types.ts";
 import type { ChatOperation, OperationEnvelope } from "../../projections/operations.ts";

@@ -4,9 +4,11 @@
 export interface LoginRequest {
   'username'?: (string);
   'password'?: (string);
+  'sessionSecret'?: (string);
 }
 
 export interface LoginRequest__Output {
   'username': (string);
   'password': (string);
+  'sessionSecret': (string);
 }

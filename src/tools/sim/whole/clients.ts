@@ -84,7 +84,9 @@ export class SimUser {
       return;
     }
     if (!this.token) {
-      const result = await this.call({ kind: "Login", user }, (service, caller) => service.login(caller, user, simPassword));
+      // One per login, kept by its retries; not random: the simulator checks behaviour, and a draw would move every schedule.
+      const sessionSecret = `${this.clientId}-session-secret-for-login-${this.seq + 1}`;
+      const result = await this.call({ kind: "Login", user }, (service, caller) => service.login(caller, user, simPassword, sessionSecret));
       if (result.type === "ok") this.token = result.value.token;
       return;
     }
@@ -186,6 +188,8 @@ export class SimUser {
 function classify(error: unknown): { kind: "definite"; completion: Completion } | { kind: "retry"; redirect?: number } | null {
   if (error instanceof ChatError) {
     if (error.code === "FAILED_PRECONDITION") return { kind: "definite", completion: { type: "unknown", reason: error.message } };
+    // Users send well-formed requests and repeat a seq only to retry the same request: a bug in them or in the service.
+    if (error.code === "INVALID_ARGUMENT") return null;
     return { kind: "definite", completion: { type: "fail", code: error.code as DefiniteFailureCode, message: error.message } };
   }
   if (error instanceof NotLeaderError) return { kind: "retry", redirect: replicaIdOf(error.leaderAddress) };

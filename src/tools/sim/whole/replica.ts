@@ -7,6 +7,7 @@
 // state) is lost, as on a real machine.
 
 import { Database } from "bun:sqlite";
+import { deriveClusterKeys } from "../../../keys.ts";
 import type { Logger } from "../../../logger.ts";
 import { prepareState, type StartIntent } from "../../../log/identity.ts";
 import { LogStore } from "../../../log/log-store.ts";
@@ -130,7 +131,7 @@ export class SimReplica {
       compaction: this.compaction,
     });
     this.service = new ChatService(this.node, projections, {
-      clusterSecret: simClusterSecret,
+      sessionKey: deriveClusterKeys(simClusterSecret).session,
       passwords: simPasswords,
       now: () => clock.now(),
       newNonce: () => nonces.int(0, 2 ** 31).toString(36) + nonces.int(0, 2 ** 31).toString(36),

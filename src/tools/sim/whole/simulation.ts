@@ -10,7 +10,7 @@
 import type { RunResult } from "../run-result.ts";
 import type { Member } from "../../../log/membership.ts";
 import type { Message } from "../../../log/raft/types.ts";
-import { clientResultPruneEveryEntries } from "../../../projections/apply.ts";
+import { forgetIdleEveryEntries } from "../../../projections/apply.ts";
 import { projectionHash } from "../../../projections/hash.ts";
 import { chooseFaultProfile, FaultInjector, type FaultProfile, type FaultTarget } from "../faults.ts";
 import { calmNetwork, SimNetwork } from "../network.ts";
@@ -83,7 +83,7 @@ const wrongStartChance = 0.2;
 const joinRetryTicks = 20;
 const electionTicksChoices = [10, 20, 40];
 /** How often the projections forget idle clients' results: the replica's cadence, or one short runs reach. */
-const resultPruneChoices = [clientResultPruneEveryEntries, 8];
+const resultPruneChoices = [forgetIdleEveryEntries, 8];
 const requestTypes = new Set<Message["type"]>(["preVote", "vote", "append", "timeoutNow"]);
 
 export async function runWholeSimulation(options: WholeSimOptions): Promise<WholeSimResult> {

@@ -1,0 +1,1 @@
+ALTER TABLE `client_results` ADD `binding` text DEFAULT '' NOT NULL;
