@@ -13,7 +13,14 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-/** `text` with every control character shown as an escape (\n, \u001b, ...); printable Unicode is kept. */
+/** The short escapes JavaScript and JSON share; every other unsafe character is shown as \uXXXX. */
+const shortEscapes: Readonly<Record<string, string>> = { "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r" };
+
+/**
+ * `text` with every control character shown as an escape (\n, \u001b, ...);
+ * printable Unicode is kept. Not JSON.stringify: it escapes only C0, and
+ * passes DEL, C1, the separators and bidi controls through as they are.
+ */
 export function displayText(text: string): string {
-  return text.replace(unsafeCharacters, (character) => JSON.stringify(character).slice(1, -1));
+  return text.replace(unsafeCharacters, (character) => shortEscapes[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
