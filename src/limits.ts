@@ -9,8 +9,12 @@ export const usernameLengthMax = 32;
 /** Letters, digits, `_`, `.` and `-`: safe in patterns, logs and terminals. */
 export const usernamePattern = /^[A-Za-z0-9_.-]+$/;
 
-export const passwordLengthMin = 8;
-/** argon2 accepts more, but a megabyte password is an attack, not a secret. */
+/** Password lengths count UTF-8 bytes, what argon2 hashes. A new password needs at least this many. */
+export const passwordBytesMin = 8;
+/**
+ * Every password field (CreateAccount, Login, DeleteAccount) has this upper
+ * bound: argon2 accepts more, but a megabyte password is an attack, not a secret.
+ */
 export const passwordBytesMax = 256;
 
 export const messageTextBytesMax = 4096;
@@ -69,7 +73,7 @@ export const clientIdPattern = /^[A-Za-z0-9_-]+$/;
 export function assertLimitsConsistent(): void {
   const checks: [boolean, string][] = [
     [usernameLengthMin <= usernameLengthMax, "username bounds"],
-    [passwordLengthMin <= passwordBytesMax, "password bounds"],
+    [passwordBytesMin <= passwordBytesMax, "password bounds"],
     [accountPageSizeDefault <= accountPageSizeMax, "account page size"],
     [messagePageSizeDefault <= messagePageSizeMax, "message page size"],
     [readCountDefault <= readCountMax, "read count"],

@@ -91,6 +91,30 @@ describe("accounts", () => {
   );
 
   test(
+    "password length counts UTF-8 bytes: four two-byte letters are enough, seven bytes are not",
+    async () => {
+      const name = uniqueName();
+      const client = replica.client();
+      await expectRejected(() => client.createAccount(uniqueName(), "ééé1"), "INVALID_ARGUMENT", `at least ${limits.passwordBytesMin} bytes`);
+      await client.createAccount(name, "éééé");
+      expect((await client.login(name, "éééé")).username).toBe(name);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "every password field has the same upper bound: an oversized password is refused at login and at deletion, unhashed",
+    async () => {
+      const name = uniqueName();
+      const client = await userClient(replica, name);
+      const huge = "é".repeat(limits.passwordBytesMax / 2) + "x";
+      await expectRejected(() => replica.client().login(name, huge), "INVALID_ARGUMENT", `at most ${limits.passwordBytesMax} bytes`);
+      await expectRejected(() => client.deleteAccount(huge), "INVALID_ARGUMENT", `at most ${limits.passwordBytesMax} bytes`);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
     "login names the failure: no such user, or incorrect password",
     async () => {
       const name = uniqueName();

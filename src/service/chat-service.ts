@@ -113,7 +113,7 @@ export class ChatService {
 
   async login(caller: Caller, username: string, password: string) {
     validate.validateUsername(username);
-    if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "password is empty");
+    validate.validateGivenPassword(password, "password is empty");
     await this.node.writeBarrier();
     const { nonce, unread } = await this.decideAndWrite(caller, "Login", () => this.loginOperation(username, password));
     return { username, token: tokenFromNonce(this.options.clusterSecret, nonce), unreadCount: unread };
@@ -196,7 +196,7 @@ export class ChatService {
   }
 
   async deleteAccount(caller: Caller, password: string) {
-    if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "confirm with the account's password");
+    validate.validateGivenPassword(password, "confirm with the account's password");
     await this.authenticatedWrite(caller, "DeleteAccount", async (identity) => {
       const account = this.queries.account(identity.username)!;
       if (!(await this.passwords.verify(password, account.passwordHash))) {
