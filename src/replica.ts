@@ -17,7 +17,7 @@ import type { Logger } from "./logger.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
 import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
-import { chatHandlers } from "./rpc/chat-server.ts";
+import { chatHandlers, chatServiceDefinition } from "./rpc/chat-server.ts";
 import { JoinCancelledError, joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
@@ -144,7 +144,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       clusterSecret: options.clusterSecret,
       passwordHashing: options.passwordHashing,
     });
-    server.addService(chatProto.chat.ChatService.service, chatHandlers(service, node));
+    server.addService(chatServiceDefinition, chatHandlers(service, node));
     server.addService(chatProto.chat.PeerService.service, peerHandlers({ secret: options.clusterSecret, identity }, node, options.logger));
     server.addService(chatProto.chat.AdminService.service, adminHandlers(options.clusterSecret, node));
     options.logger.info("serving", {

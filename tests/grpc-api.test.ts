@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import { ChatClientError, type ChatClient, type ChatMessage } from "../src/client/chat-client.ts";
 import * as limits from "../src/limits.ts";
-import { rawCall, rawStub } from "./support/raw-client.ts";
+import { encodeFields, rawBytesCall, rawCall, rawStub } from "./support/raw-client.ts";
 import { conditionMsMax, startTestReplica, userClient, waitFor, type TestReplica } from "./support/replica.ts";
 import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
@@ -107,9 +107,70 @@ describe("accounts", () => {
     async () => {
       const name = uniqueName();
       const client = await userClient(replica, name);
-      const huge = "é".repeat(limits.passwordBytesMax / 2) + "x";
+      const huge = `${"é".repeat(limits.passwordBytesMax / 2)}x`;
       await expectRejected(() => replica.client().login(name, huge), "INVALID_ARGUMENT", `at most ${limits.passwordBytesMax} bytes`);
       await expectRejected(() => client.deleteAccount(huge), "INVALID_ARGUMENT", `at most ${limits.passwordBytesMax} bytes`);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "text that is not valid UTF-8 is refused: the bytes ff x8 and fe x8 are not one password",
+    async () => {
+      const name = uniqueName();
+      const username = new TextEncoder().encode(name);
+      const address = replica.replica.address;
+      const before = logLength();
+      const created = await rawBytesCall(
+        address,
+        "CreateAccount",
+        encodeFields([
+          [1, username],
+          [2, new Uint8Array(8).fill(0xff)],
+        ]),
+      );
+      expect(created).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "password is not valid UTF-8" });
+      expect(logLength()).toBe(before);
+      // With the account made from valid text, the other invalid bytes must not log in as it either.
+      await replica.client().createAccount(name, "\ufffd".repeat(8));
+      const login = await rawBytesCall(
+        address,
+        "Login",
+        encodeFields([
+          [1, username],
+          [2, new Uint8Array(8).fill(0xfe)],
+        ]),
+      );
+      expect(login).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "password is not valid UTF-8" });
+      // What the check cannot walk (a proto2 group, which protobufjs skips) is refused, so no field slips past it.
+      const grouped = Uint8Array.of(
+        0x1b,
+        0x1c,
+        ...encodeFields([
+          [1, username],
+          [2, new Uint8Array(8).fill(0xfe)],
+        ]),
+      );
+      expect(await rawBytesCall(address, "Login", grouped)).toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: "the request is not a well-formed protobuf message",
+      });
+      // A surrogate half (ED A0 80) and an overlong encoding (C0 AF) are not UTF-8 either, in any text field.
+      const sender = await userClient(replica, uniqueName());
+      const text = await rawBytesCall(
+        address,
+        "SendMessage",
+        encodeFields([
+          [1, username],
+          [2, Uint8Array.of(0x68, 0xed, 0xa0, 0x80)],
+        ]),
+        {
+          authorization: `Bearer ${sender.token}`,
+        },
+      );
+      expect(text).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "text is not valid UTF-8" });
+      const pattern = await rawBytesCall(address, "ListAccounts", encodeFields([[1, Uint8Array.of(0xc0, 0xaf)]]), { authorization: `Bearer ${sender.token}` });
+      expect(pattern).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "pattern is not valid UTF-8" });
     },
     inProcessReplicaMs,
   );

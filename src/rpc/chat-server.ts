@@ -4,6 +4,7 @@
  * statuses. No chat rule lives here.
  */
 import * as grpc from "@grpc/grpc-js";
+import type { ServiceDefinition } from "@grpc/proto-loader";
 import { subscribersMax } from "../limits.ts";
 import type { LeaderInfo } from "../log/replica-node.ts";
 import { ChatError } from "../projections/operations.ts";
@@ -13,7 +14,9 @@ import type { StreamStart } from "../service/subscription.ts";
 import { validateClientRequestId, validateMessageId } from "../service/validate.ts";
 import type { ChatMessage } from "./generated/chat/ChatMessage.ts";
 import type { ChatServiceHandlers } from "./generated/chat/ChatService.ts";
+import { packageDefinition } from "./proto.ts";
 import { toServiceError } from "./status.ts";
+import { checkTextFields, checkingTextFields } from "./text-fields.ts";
 
 export const authorizationKey = "authorization";
 export const clientIdKey = "client-id";
@@ -21,6 +24,9 @@ export const clientSeqKey = "client-seq";
 /** Subscribe's response headers: where the stream starts (see StreamStart in src/service/subscription.ts). */
 export const streamPositionKey = "stream-position";
 export const streamCatchUpCountKey = "stream-catch-up-count";
+
+/** The client API as the server registers it: every request's text fields are checked for UTF-8 (src/rpc/text-fields.ts). */
+export const chatServiceDefinition = checkingTextFields(packageDefinition["chat.ChatService"] as ServiceDefinition);
 
 /** What the server needs besides the chat service: the node's view of the cluster. */
 export interface ClusterView {
@@ -55,6 +61,7 @@ function unary<Request, Reply>(handle: (request: Request, caller: Caller) => Pro
   return (call, callback) => {
     let caller: Caller;
     try {
+      checkTextFields(call.request as object);
       caller = callerFrom(call.metadata);
     } catch (error) {
       callback(toServiceError(error));
@@ -95,6 +102,7 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
     GetLeaderInfo: unary(async () => leaderInfoReply(cluster.leaderInfo())),
     Subscribe: async (call) => {
       try {
+        checkTextFields(call.request);
         const caller = callerFrom(call.metadata);
         const afterId = validateMessageId(call.request.afterId, "after_id");
         const stream = await service.subscribe(
