@@ -358,7 +358,7 @@ describe("the client in --json mode, as a real process", () => {
         // A refused deletion leaves the session, and its feed, working.
         await expectOk(cli, "send gone-soon still here");
         expect(await expectOk(cli, `delete-account ${password}`)).toEqual({ username: "gone-soon" });
-        expect(await cli.run(`login gone-soon ${password}`)).toMatchObject({ ok: false, code: "NOT_FOUND" });
+        expect(await cli.run(`login gone-soon ${password}`)).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
         expect(await cli.run("logout")).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
       } finally {
         expect(await cli.end()).toBe(0);

@@ -176,13 +176,13 @@ describe("accounts", () => {
   );
 
   test(
-    "login names the failure: no such user, or incorrect password",
+    "login answers an unknown user and a wrong password alike, so the answer does not tell which names exist",
     async () => {
       const name = uniqueName();
       const client = replica.client();
       await client.createAccount(name, "password-1");
-      await expectRejected(() => client.login(uniqueName(), "password-1"), "NOT_FOUND", "No such user");
-      await expectRejected(() => client.login(name, "wrong-password"), "UNAUTHENTICATED", "Incorrect password");
+      await expectRejected(() => client.login(uniqueName(), "password-1"), "UNAUTHENTICATED", /^Incorrect username or password$/);
+      await expectRejected(() => client.login(name, "wrong-password"), "UNAUTHENTICATED", /^Incorrect username or password$/);
     },
     inProcessReplicaMs,
   );
@@ -416,7 +416,7 @@ describe("deleting an account", () => {
       await alice.deleteAccount("correct horse");
       alice.token = token;
       await expectRejected(() => alice.listMessages(), "UNAUTHENTICATED");
-      await expectRejected(() => replica.client().login(aliceName, "correct horse"), "NOT_FOUND", "No such user");
+      await expectRejected(() => replica.client().login(aliceName, "correct horse"), "UNAUTHENTICATED", "Incorrect username or password");
       const bobHistory = (await bob.listMessages()).messages.map((message) => message.id);
       // Messages to the deleted account and its unread ones are gone; what bob already read stays.
       expect(bobHistory).toEqual([readFromAlice.id]);

@@ -19,6 +19,8 @@ import {
 } from "../projections/operations.ts";
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
 import { checkOperation } from "../projections/rules.ts";
+import { AttemptLimits } from "./attempt-limits.ts";
+import { type PasswordCheck, PasswordWork } from "./password-work.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
 import { hashToken, newSessionNonce, tokenFromNonce } from "./tokens.ts";
 import * as validate from "./validate.ts";
@@ -27,6 +29,8 @@ import * as validate from "./validate.ts";
 export interface Caller {
   token?: string;
   request?: validate.ClientRequestId;
+  /** The client's network address (host, no port), for per-address limits; none for in-process callers. */
+  peer?: string;
 }
 
 export interface PasswordHashing {
@@ -86,7 +90,7 @@ interface Identity {
 export class ChatService {
   readonly queries: ChatQueries;
   private readonly now: () => number;
-  private readonly passwords: PasswordHasher;
+  private readonly passwordWork: PasswordWork;
   private readonly newNonce: () => string;
 
   constructor(
@@ -96,7 +100,7 @@ export class ChatService {
   ) {
     this.queries = projections.queries;
     this.now = options.now ?? Date.now;
-    this.passwords = options.passwords ?? argon2Hasher(options.passwordHashing);
+    this.passwordWork = new PasswordWork(options.passwords ?? argon2Hasher(options.passwordHashing), new AttemptLimits(this.now));
     this.newNonce = options.newNonce ?? newSessionNonce;
   }
 
@@ -106,7 +110,7 @@ export class ChatService {
     await this.node.writeBarrier();
     return this.decideAndWrite(caller, "CreateAccount", async () => {
       this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
-      const passwordHash = await this.passwords.hash(password);
+      const passwordHash = await this.passwordWork.hash(caller.peer, password);
       return { type: "CreateAccount", username, passwordHash };
     });
   }
@@ -115,15 +119,16 @@ export class ChatService {
     validate.validateUsername(username);
     validate.validateGivenPassword(password, "password is empty");
     await this.node.writeBarrier();
-    const { nonce, unread } = await this.decideAndWrite(caller, "Login", () => this.loginOperation(username, password));
+    const check = this.passwordWork.check(caller.peer, password);
+    const { nonce, unread } = await this.decideAndWrite(caller, "Login", () => this.loginOperation(username, check));
     return { username, token: tokenFromNonce(this.options.clusterSecret, nonce), unreadCount: unread };
   }
 
-  private async loginOperation(username: string, password: string): Promise<OperationOf<"Login">> {
+  /** An unknown name and a wrong password get one answer, after one verification each (src/service/password-work.ts). */
+  private async loginOperation(username: string, check: PasswordCheck): Promise<OperationOf<"Login">> {
     const account = this.queries.account(username);
-    if (!account) throw new ChatError("NOT_FOUND", "No such user");
-    if (!(await this.passwords.verify(password, account.passwordHash))) {
-      throw new ChatError("UNAUTHENTICATED", "Incorrect password");
+    if (!(await check.matches(username, account?.passwordHash ?? null)) || !account) {
+      throw new ChatError("UNAUTHENTICATED", "Incorrect username or password");
     }
     const sessionNonce = this.newNonce();
     const tokenHash = hashToken(tokenFromNonce(this.options.clusterSecret, sessionNonce));
@@ -197,9 +202,10 @@ export class ChatService {
 
   async deleteAccount(caller: Caller, password: string) {
     validate.validateGivenPassword(password, "confirm with the account's password");
+    const check = this.passwordWork.check(caller.peer, password);
     await this.authenticatedWrite(caller, "DeleteAccount", async (identity) => {
       const account = this.queries.account(identity.username)!;
-      if (!(await this.passwords.verify(password, account.passwordHash))) {
+      if (!(await check.matches(identity.username, account.passwordHash))) {
         throw new ChatError("UNAUTHENTICATED", "Incorrect password");
       }
       return { type: "DeleteAccount", ...identity };
