@@ -188,6 +188,27 @@ describe("accounts", () => {
   );
 
   test(
+    "failed logins are limited per client address: one address guessing across accounts is refused, saying when to retry",
+    async () => {
+      // A replica of its own: this test spends the loopback address's whole budget.
+      const own = await startTestReplica();
+      try {
+        const client = own.client();
+        for (let attempt = 0; attempt < limits.addressPasswordFailuresBurst; attempt++) {
+          await expect(client.login(`guess-${attempt}`, "password-1")).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+        }
+        await expect(client.login("guess-last", "password-1")).rejects.toMatchObject({
+          code: "RESOURCE_EXHAUSTED",
+          message: `too many failed password checks from this address; retry in ${limits.addressPasswordFailureRefillMs / 1000} s`,
+        });
+      } finally {
+        await own.destroy();
+      }
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
     "after logout the token stops working",
     async () => {
       const client = await userClient(replica, uniqueName());

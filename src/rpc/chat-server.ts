@@ -38,11 +38,22 @@ function metadataText(metadata: grpc.Metadata, key: string): string | undefined 
   return value === undefined ? undefined : String(value);
 }
 
-export function callerFrom(metadata: grpc.Metadata): Caller {
+function callerFrom(call: { metadata: grpc.Metadata; getPeer(): string }): Caller {
+  const { metadata } = call;
   const authorization = metadataText(metadata, authorizationKey);
   const token = authorization?.startsWith("Bearer ") ? authorization.slice("Bearer ".length) : undefined;
   const request = validateClientRequestId(metadataText(metadata, clientIdKey), metadataText(metadata, clientSeqKey));
-  return { token, request };
+  return { token, request, peer: peerHost(call.getPeer()) };
+}
+
+/**
+ * The client's host, for per-address limits: grpc-js names the peer
+ * "host:port" (IPv6 hosts unbracketed, "::1:5000"), or "unknown" once the
+ * socket is gone. The port is dropped: a client opens a new one per connection.
+ */
+export function peerHost(peer: string): string {
+  const portAt = peer.lastIndexOf(":");
+  return portAt > 0 && /^[0-9]+$/.test(peer.slice(portAt + 1)) ? peer.slice(0, portAt) : peer;
 }
 
 function toWire(message: MessageRow): ChatMessage {
@@ -62,7 +73,7 @@ function unary<Request, Reply>(handle: (request: Request, caller: Caller) => Pro
     let caller: Caller;
     try {
       checkTextFields(call.request as object);
-      caller = callerFrom(call.metadata);
+      caller = callerFrom(call);
     } catch (error) {
       callback(toServiceError(error));
       return;
@@ -103,7 +114,7 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
     Subscribe: async (call) => {
       try {
         checkTextFields(call.request);
-        const caller = callerFrom(call.metadata);
+        const caller = callerFrom(call);
         const afterId = validateMessageId(call.request.afterId, "after_id");
         const stream = await service.subscribe(
           caller,

@@ -12,6 +12,7 @@ import { OverloadedError } from "../../src/log/errors.ts";
 import type { LeaderInfo, ReplicaNode } from "../../src/log/replica-node.ts";
 import { Projections, type AppliedResult } from "../../src/projections/apply.ts";
 import { ChatError } from "../../src/projections/operations.ts";
+import { peerHost } from "../../src/rpc/chat-server.ts";
 import { FailureBudget } from "../../src/service/attempt-limits.ts";
 import { argon2Hasher, ChatService, type PasswordHasher } from "../../src/service/chat-service.ts";
 import { openDatabase } from "../../src/storage/database.ts";
@@ -250,5 +251,14 @@ describe("failure records", () => {
     expect(budget.size).toBe(1);
     budget.refund("a");
     expect(budget.size).toBe(0);
+  });
+});
+
+describe("a client's address", () => {
+  test("is its host without the port, which changes with every connection", () => {
+    expect(peerHost("127.0.0.1:50123")).toBe("127.0.0.1");
+    expect(peerHost("::1:50123")).toBe("::1");
+    expect(peerHost("::ffff:10.1.2.3:443")).toBe("::ffff:10.1.2.3");
+    expect(peerHost("unknown")).toBe("unknown");
   });
 });
