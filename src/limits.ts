@@ -9,9 +9,40 @@ export const usernameLengthMax = 32;
 /** Letters, digits, `_`, `.` and `-`: safe in patterns, logs and terminals. */
 export const usernamePattern = /^[A-Za-z0-9_.-]+$/;
 
-export const passwordLengthMin = 8;
-/** argon2 accepts more, but a megabyte password is an attack, not a secret. */
+/** Password lengths count UTF-8 bytes, what argon2 hashes. A new password needs at least this many. */
+export const passwordBytesMin = 8;
+/**
+ * Every password field (CreateAccount, Login, DeleteAccount) has this upper
+ * bound: argon2 accepts more, but a megabyte password is an attack, not a secret.
+ */
 export const passwordBytesMax = 256;
+
+/**
+ * Password work. An argon2id hash or verification costs the leader about 30 ms
+ * of a core at config.json's costs, the dearest thing a request can ask. Bun
+ * runs Bun.password's async hash and verify on its worker pool, off the thread
+ * that runs the consensus clock (tests/unit/password-guessing.test.ts checks
+ * it); these bounds keep the work from taking every core and guesses from
+ * being free (src/service/password-work.ts, src/service/attempt-limits.ts).
+ */
+/** Hashes and verifications one replica runs at once, so at least one core stays for the log. */
+export const passwordHashesRunningMax = 1;
+/** Password checks waiting for a turn; more are refused at once (RESOURCE_EXHAUSTED). A wait lasts at most this many hashes. */
+export const passwordHashesWaitingMax = 32;
+/** Password checks one client address has running or waiting at once: no one address fills the queue. */
+export const passwordChecksPerAddressMax = 2;
+/**
+ * Failed password checks (Login, DeleteAccount; a Login for an unknown name
+ * too) one account may take: a burst, then one more per refill interval.
+ * Past it even the right password waits (else the limit would not limit).
+ */
+export const accountPasswordFailuresBurst = 10;
+export const accountPasswordFailureRefillMs = 30_000;
+/** The same per client address, against guessing one password for many accounts. */
+export const addressPasswordFailuresBurst = 30;
+export const addressPasswordFailureRefillMs = 2_000;
+/** Accounts (and, apart, addresses) whose failures a replica remembers; past this the least recently seen is forgotten. */
+export const passwordFailureRecordsMax = 100_000;
 
 export const messageTextBytesMax = 4096;
 
@@ -101,7 +132,7 @@ export const clientIdPattern = /^[A-Za-z0-9_-]+$/;
 export function assertLimitsConsistent(): void {
   const checks: [boolean, string][] = [
     [usernameLengthMin <= usernameLengthMax, "username bounds"],
-    [passwordLengthMin <= passwordBytesMax, "password bounds"],
+    [passwordBytesMin <= passwordBytesMax, "password bounds"],
     [accountPageSizeDefault <= accountPageSizeMax, "account page size"],
     [messagePageSizeDefault <= messagePageSizeMax, "message page size"],
     [readCountDefault <= readCountMax, "read count"],
@@ -112,6 +143,11 @@ export function assertLimitsConsistent(): void {
     [catchUpSliceMessages <= subscriberBufferMessagesMax, "catch-up slice vs subscriber buffer"],
     // A client may have a window of writes in flight, all ahead of its newest result.
     [clientResultWindowMax <= clientSeqAheadMax, "client window vs seq ahead"],
+    [passwordHashesRunningMax >= 1 && passwordChecksPerAddressMax >= 1, "password work runs"],
+    // One address alone must not be able to take every place in the queue.
+    [passwordChecksPerAddressMax < passwordHashesRunningMax + passwordHashesWaitingMax, "password checks per address vs queue"],
+    [accountPasswordFailuresBurst >= 1 && addressPasswordFailuresBurst >= accountPasswordFailuresBurst, "password failure bursts"],
+    [passwordFailureRecordsMax >= 1, "password failure records"],
   ];
   for (const [holds, what] of checks) {
     if (!holds) throw new Error(`inconsistent limits: ${what}`);

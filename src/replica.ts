@@ -20,7 +20,7 @@ import type { Logger } from "./logger.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
 import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
-import { chatHandlers } from "./rpc/chat-server.ts";
+import { chatHandlers, chatServiceDefinition } from "./rpc/chat-server.ts";
 import { JoinCancelledError, joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
@@ -153,7 +153,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       passwordHashing: options.passwordHashing,
       sessionIdleMs: options.sessionIdleMs,
     });
-    server.addService(chatProto.chat.ChatService.service, chatHandlers(service, node));
+    server.addService(chatServiceDefinition, chatHandlers(service, node));
     server.addService(chatProto.chat.PeerService.service, peerHandlers({ peerKey: keys.peer, identity }, node, options.logger));
     server.addService(chatProto.chat.AdminService.service, adminHandlers(keys.admin, node));
     options.logger.info("serving", {

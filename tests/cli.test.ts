@@ -4,13 +4,15 @@
  * in-process replica.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { PassThrough, Writable } from "node:stream";
 import { ChatClientError, type ChatClient, type ChatMessage, type FollowHandlers, type Resumption } from "../src/client/chat-client.ts";
 import { parseCliOptions } from "../src/client/cli.ts";
 import { LiveFeed, resumedText, type FeedClient, type LiveFeedHandlers } from "../src/client/cli/live-feed.ts";
 import { CommandLineError, parseCommandLine, restAfterWords } from "../src/client/cli/parse.ts";
+import { runInteractive } from "../src/client/cli/terminal.ts";
 import { TestProcesses, type CliLine, type CliProcess } from "./support/process.ts";
 import { startTestReplica, userClient, type TestReplica } from "./support/replica.ts";
-import { childProcessesMs, hookMs } from "./support/timeouts.ts";
+import { childProcessesMs, hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
 const password = "correct horse";
 
@@ -356,7 +358,7 @@ describe("the client in --json mode, as a real process", () => {
         // A refused deletion leaves the session, and its feed, working.
         await expectOk(cli, "send gone-soon still here");
         expect(await expectOk(cli, `delete-account ${password}`)).toEqual({ username: "gone-soon" });
-        expect(await cli.run(`login gone-soon ${password}`)).toMatchObject({ ok: false, code: "NOT_FOUND" });
+        expect(await cli.run(`login gone-soon ${password}`)).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
         expect(await cli.run("logout")).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
       } finally {
         expect(await cli.end()).toBe(0);
@@ -380,5 +382,51 @@ describe("the client in --json mode, as a real process", () => {
       expect((answers[3]!.result as { messages: ChatMessage[] }).messages.map((m) => m.text)).toEqual(["two", "one"]);
     },
     childProcessesMs,
+  );
+});
+
+describe("the interactive client", () => {
+  let replica: TestReplica;
+
+  beforeAll(async () => {
+    replica = await startTestReplica();
+  }, hookMs);
+
+  afterAll(async () => {
+    await replica.destroy();
+  }, hookMs);
+
+  /** Runs the interactive front end on `lines` (then end of input) and returns everything it printed. */
+  async function interactive(lines: string[]): Promise<string> {
+    const input = new PassThrough();
+    const printed: string[] = [];
+    const output = new Writable({
+      write(chunk, _encoding, done) {
+        printed.push(String(chunk));
+        done();
+      },
+    });
+    const exit = runInteractive({ addresses: [replica.replica.address], input, output });
+    for (const line of lines) input.write(`${line}\n`);
+    input.end();
+    expect(await exit).toBe(0);
+    return printed.join("");
+  }
+
+  test(
+    "a message's control characters are shown as escapes: a sender cannot clear the screen, ring the bell or fake a prompt",
+    async () => {
+      const sender = await userClient(replica, "esc-sender");
+      await replica.client().createAccount("esc-reader", password);
+      // Clear screen and home (ESC [2J ESC [H), a C1 CSI (U+009B), BEL, a carriage return and DEL, then a fake prompt.
+      const attack = "\u001b[2J\u001b[H\u009b31m\u0007\r\u007fesc-reader@127.0.0.1:50051> ";
+      await sender.sendMessage("esc-reader", `${attack}héllo 👋 世界`);
+      const printed = await interactive([`login esc-reader ${password}`, "history"]);
+      // Lines end with \n; nothing else below U+0020, no DEL, no C1 control reaches the terminal.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+      expect(printed).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      expect(printed).toContain(`${String.raw`\u001b[2J\u001b[H\u009b31m\u0007\r\u007fesc-reader@127.0.0.1:50051> `}héllo 👋 世界`);
+    },
+    inProcessReplicaMs,
   );
 });

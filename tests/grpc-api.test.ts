@@ -13,7 +13,7 @@ import { deriveClusterKeys } from "../src/keys.ts";
 import * as limits from "../src/limits.ts";
 import { databaseFileName } from "../src/replica.ts";
 import { newSessionSecret } from "../src/service/tokens.ts";
-import { rawCall, rawStub } from "./support/raw-client.ts";
+import { encodeFields, rawBytesCall, rawCall, rawStub } from "./support/raw-client.ts";
 import { conditionMsMax, startTestReplica, testSecret, userClient, waitFor, type TestReplica } from "./support/replica.ts";
 import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
@@ -97,13 +97,119 @@ describe("accounts", () => {
   );
 
   test(
-    "login names the failure: no such user, or incorrect password",
+    "password length counts UTF-8 bytes: four two-byte letters are enough, seven bytes are not",
+    async () => {
+      const name = uniqueName();
+      const client = replica.client();
+      await expectRejected(() => client.createAccount(uniqueName(), "ééé1"), "INVALID_ARGUMENT", `at least ${limits.passwordBytesMin} bytes`);
+      await client.createAccount(name, "éééé");
+      expect((await client.login(name, "éééé")).username).toBe(name);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "every password field has the same upper bound: an oversized password is refused at login and at deletion, unhashed",
+    async () => {
+      const name = uniqueName();
+      const client = await userClient(replica, name);
+      const huge = `${"é".repeat(limits.passwordBytesMax / 2)}x`;
+      await expectRejected(() => replica.client().login(name, huge), "INVALID_ARGUMENT", `at most ${limits.passwordBytesMax} bytes`);
+      await expectRejected(() => client.deleteAccount(huge), "INVALID_ARGUMENT", `at most ${limits.passwordBytesMax} bytes`);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "text that is not valid UTF-8 is refused: the bytes ff x8 and fe x8 are not one password",
+    async () => {
+      const name = uniqueName();
+      const username = new TextEncoder().encode(name);
+      const address = replica.replica.address;
+      const before = logLength();
+      const created = await rawBytesCall(
+        address,
+        "CreateAccount",
+        encodeFields([
+          [1, username],
+          [2, new Uint8Array(8).fill(0xff)],
+        ]),
+      );
+      expect(created).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "password is not valid UTF-8" });
+      expect(logLength()).toBe(before);
+      // With the account made from valid text, the other invalid bytes must not log in as it either.
+      await replica.client().createAccount(name, "\ufffd".repeat(8));
+      const login = await rawBytesCall(
+        address,
+        "Login",
+        encodeFields([
+          [1, username],
+          [2, new Uint8Array(8).fill(0xfe)],
+        ]),
+      );
+      expect(login).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "password is not valid UTF-8" });
+      // What the check cannot walk (a proto2 group, which protobufjs skips) is refused, so no field slips past it.
+      const grouped = Uint8Array.of(
+        0x1b,
+        0x1c,
+        ...encodeFields([
+          [1, username],
+          [2, new Uint8Array(8).fill(0xfe)],
+        ]),
+      );
+      expect(await rawBytesCall(address, "Login", grouped)).toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: "the request is not a well-formed protobuf message",
+      });
+      // A surrogate half (ED A0 80) and an overlong encoding (C0 AF) are not UTF-8 either, in any text field.
+      const sender = await userClient(replica, uniqueName());
+      const text = await rawBytesCall(
+        address,
+        "SendMessage",
+        encodeFields([
+          [1, username],
+          [2, Uint8Array.of(0x68, 0xed, 0xa0, 0x80)],
+        ]),
+        {
+          authorization: `Bearer ${sender.token}`,
+        },
+      );
+      expect(text).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "text is not valid UTF-8" });
+      const pattern = await rawBytesCall(address, "ListAccounts", encodeFields([[1, Uint8Array.of(0xc0, 0xaf)]]), { authorization: `Bearer ${sender.token}` });
+      expect(pattern).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: "pattern is not valid UTF-8" });
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "login answers an unknown user and a wrong password alike, so the answer does not tell which names exist",
     async () => {
       const name = uniqueName();
       const client = replica.client();
       await client.createAccount(name, "password-1");
-      await expectRejected(() => client.login(uniqueName(), "password-1"), "NOT_FOUND", "No such user");
-      await expectRejected(() => client.login(name, "wrong-password"), "UNAUTHENTICATED", "Incorrect password");
+      await expectRejected(() => client.login(uniqueName(), "password-1"), "UNAUTHENTICATED", /^Incorrect username or password$/);
+      await expectRejected(() => client.login(name, "wrong-password"), "UNAUTHENTICATED", /^Incorrect username or password$/);
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "failed logins are limited per client address: one address guessing across accounts is refused, saying when to retry",
+    async () => {
+      // A replica of its own: this test spends the loopback address's whole budget.
+      const own = await startTestReplica();
+      try {
+        const client = own.client();
+        for (let attempt = 0; attempt < limits.addressPasswordFailuresBurst; attempt++) {
+          await expect(client.login(`guess-${attempt}`, "password-1")).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+        }
+        await expect(client.login("guess-last", "password-1")).rejects.toMatchObject({
+          code: "RESOURCE_EXHAUSTED",
+          message: `too many failed password checks from this address; retry in ${limits.addressPasswordFailureRefillMs / 1000} s`,
+        });
+      } finally {
+        await own.destroy();
+      }
     },
     inProcessReplicaMs,
   );
@@ -337,7 +443,7 @@ describe("deleting an account", () => {
       await alice.deleteAccount("correct horse");
       alice.token = token;
       await expectRejected(() => alice.listMessages(), "UNAUTHENTICATED");
-      await expectRejected(() => replica.client().login(aliceName, "correct horse"), "NOT_FOUND", "No such user");
+      await expectRejected(() => replica.client().login(aliceName, "correct horse"), "UNAUTHENTICATED", "Incorrect username or password");
       const bobHistory = (await bob.listMessages()).messages.map((message) => message.id);
       // Messages to the deleted account and its unread ones are gone; what bob already read stays.
       expect(bobHistory).toEqual([readFromAlice.id]);

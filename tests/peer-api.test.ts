@@ -1,10 +1,12 @@
 /** The replica-to-replica API refuses callers without the peer key (derived from the cluster secret) and changes nothing. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
+import { createLogger } from "../src/logger.ts";
 import { clusterIdKey } from "../src/rpc/cluster-id.ts";
 import { deriveClusterKeys } from "../src/keys.ts";
 import { clusterKeyHeader, secretMatches } from "../src/rpc/cluster-secret.ts";
 import type { PeerServiceClient } from "../src/rpc/generated/chat/PeerService.ts";
+import { joinCluster, joinDeadlineMs } from "../src/rpc/join-client.ts";
 import { channelOptions, chatProto } from "../src/rpc/proto.ts";
 import { callMsMax, startTestReplica, testSecret, type TestReplica } from "./support/replica.ts";
 import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
@@ -105,6 +107,34 @@ describe("the peer API", () => {
       } finally {
         admin.close();
       }
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "a server joining at the address of a member is refused at once with ALREADY_EXISTS naming the member, and the membership stays",
+    async () => {
+      const address = replica.replica.address;
+      const stop = new AbortController();
+      const startedAt = Date.now();
+      const joined = joinCluster([address], { id: 2, address }, deriveClusterKeys(testSecret).peer, createLogger("joiner", "error"), stop.signal).then(
+        () => null,
+        (error: Error) => error,
+      );
+      // The joiner retries refusals that may pass later for up to joinDeadlineMs; this one never will.
+      const refusal = await Promise.race([joined, Bun.sleep(joinDeadlineMs / 10).then(() => new Error("still retrying"))]);
+      stop.abort();
+      expect(refusal?.message).toBe(
+        `the cluster refused the join: address ${address} already belongs to server 1; remove server 1 first, or give the new server another address`,
+      );
+      expect(Date.now() - startedAt).toBeLessThan(joinDeadlineMs / 10);
+      const metadata = new grpc.Metadata();
+      metadata.set(clusterKeyHeader, deriveClusterKeys(testSecret).peer);
+      const status = await new Promise<grpc.status>((resolve) =>
+        peer.JoinCluster({ id: 2, address }, metadata, { deadline: Date.now() + callMsMax }, (error) => resolve(error ? error.code : grpc.status.OK)),
+      );
+      expect(status).toBe(grpc.status.ALREADY_EXISTS);
+      expect(replica.replica.node.leaderInfo().replicas.map((member) => member.id)).toEqual([1]);
     },
     inProcessReplicaMs,
   );

@@ -2,7 +2,7 @@
  * The sequential model of one user's account and inbox that property 4
  * searches against: does the account exist, and which messages wait
  * unread. Only what the answers of Login, ReadNewMessages and the
- * "No such user" / "Username already taken" refusals depend on.
+ * "Recipient does not exist" / "Username already taken" refusals depend on.
  *
  * Messages are known by id (from an acknowledgement, an answer, a stream
  * or a replica) or not at all: an unknown SendMessage that may have been
@@ -87,7 +87,7 @@ export function inboxStepFor(indexed: IndexedHistory, record: OperationRecord, u
       if (code === "ALREADY_EXISTS") return requireAccount;
       return code ? null : (state) => (state.exists ? [] : [{ exists: true, known: [], unseen: [] }]);
     case "Login":
-      return op.user === user ? loginStep(record, code) : null;
+      return op.user === user ? loginStep(record) : null;
     case "SendMessage":
       if (op.recipient !== user) return null;
       if (code === "NOT_FOUND") return requireNoAccount;
@@ -108,10 +108,9 @@ export function inboxStepFor(indexed: IndexedHistory, record: OperationRecord, u
   }
 }
 
-function loginStep(record: OperationRecord, code: string | null): InboxStep | null {
-  if (code === "NOT_FOUND") return requireNoAccount;
+function loginStep(record: OperationRecord): InboxStep | null {
   const answer = answerOf(record, "Login");
-  // An unknown login changes nothing modelled; other refusals depend on passwords and sessions.
+  // An unknown login changes nothing modelled; a refusal is the same for an unknown name and a wrong password, so it tells nothing.
   if (!answer) return null;
   return (state) => (state.exists && unreadCount(state) === answer.unreadCount ? [state] : []);
 }

@@ -57,12 +57,21 @@ export class MembershipOperations {
 
   constructor(private readonly host: MembershipHost) {}
 
-  /** Adds a server as a learner; a retry for a server already in the cluster just answers the membership. */
+  /**
+   * Adds a server as a learner; a retry for a server already in the cluster
+   * (same id, same address) just answers the membership. Another server's
+   * address is refused: peers are reached by address (src/rpc/peer-transport.ts
+   * keeps a channel per member id), so two ids at one address would send one
+   * server's Raft messages to the other, and no second process can listen there.
+   */
   async addLearner(id: number, address: string): Promise<Membership> {
     this.assertLeader();
-    const existing = membersOf(this.host.core).find((member) => member.id === id);
+    const members = membersOf(this.host.core);
+    const existing = members.find((member) => member.id === id);
     if (existing && existing.address === address) return membershipOf(this.host.core);
     if (existing) throw new MembershipChangeError({ kind: "addLearner", id, address }, "idInUse");
+    const holder = members.find((member) => member.address === address);
+    if (holder) throw new MembershipChangeError({ kind: "addLearner", id, address, holder: holder.id }, "addressInUse");
     return this.host.change({ kind: "addLearner", id, address });
   }
 

@@ -19,7 +19,8 @@ export class OverloadedError extends Error {
 /** A membership change the core refused; says which rule it broke. */
 export class MembershipChangeError extends Error {
   constructor(
-    readonly change: { kind: string; id: number; address?: string },
+    /** `holder`: the member that already has `address` (reason "addressInUse"). */
+    readonly change: { kind: string; id: number; address?: string; holder?: number },
     readonly reason: string,
   ) {
     const explanation: Record<string, string> = {
@@ -32,6 +33,7 @@ export class MembershipChangeError extends Error {
             ? `server ${change.id} is not a learner`
             : `server ${change.id} is already in the cluster`,
       idInUse: `server id ${change.id} is already in the cluster with another address`,
+      addressInUse: `address ${change.address} already belongs to server ${change.holder}; remove server ${change.holder} first, or give the new server another address`,
       notVoter: `server ${change.id} is not a voter`,
       self: "already the leader",
     };

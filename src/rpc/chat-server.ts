@@ -4,6 +4,7 @@
  * statuses. No chat rule lives here.
  */
 import * as grpc from "@grpc/grpc-js";
+import type { ServiceDefinition } from "@grpc/proto-loader";
 import { subscribersMax } from "../limits.ts";
 import type { LeaderInfo } from "../log/replica-node.ts";
 import { ChatError } from "../projections/operations.ts";
@@ -13,7 +14,9 @@ import type { StreamStart } from "../service/subscription.ts";
 import { validateClientRequestId, validateMessageId } from "../service/validate.ts";
 import type { ChatMessage } from "./generated/chat/ChatMessage.ts";
 import type { ChatServiceHandlers } from "./generated/chat/ChatService.ts";
+import { packageDefinition } from "./proto.ts";
 import { toServiceError } from "./status.ts";
+import { checkTextFields, checkingTextFields } from "./text-fields.ts";
 
 export const authorizationKey = "authorization";
 export const clientIdKey = "client-id";
@@ -21,6 +24,9 @@ export const clientSeqKey = "client-seq";
 /** Subscribe's response headers: where the stream starts (see StreamStart in src/service/subscription.ts). */
 export const streamPositionKey = "stream-position";
 export const streamCatchUpCountKey = "stream-catch-up-count";
+
+/** The client API as the server registers it: every request's text fields are checked for UTF-8 (src/rpc/text-fields.ts). */
+export const chatServiceDefinition = checkingTextFields(packageDefinition["chat.ChatService"] as ServiceDefinition);
 
 /** What the server needs besides the chat service: the node's view of the cluster. */
 export interface ClusterView {
@@ -32,11 +38,22 @@ function metadataText(metadata: grpc.Metadata, key: string): string | undefined 
   return value === undefined ? undefined : String(value);
 }
 
-export function callerFrom(metadata: grpc.Metadata): Caller {
+function callerFrom(call: { metadata: grpc.Metadata; getPeer(): string }): Caller {
+  const { metadata } = call;
   const authorization = metadataText(metadata, authorizationKey);
   const token = authorization?.startsWith("Bearer ") ? authorization.slice("Bearer ".length) : undefined;
   const request = validateClientRequestId(metadataText(metadata, clientIdKey), metadataText(metadata, clientSeqKey));
-  return { token, request };
+  return { token, request, peer: peerHost(call.getPeer()) };
+}
+
+/**
+ * The client's host, for per-address limits: grpc-js names the peer
+ * "host:port" (IPv6 hosts unbracketed, "::1:5000"), or "unknown" once the
+ * socket is gone. The port is dropped: a client opens a new one per connection.
+ */
+export function peerHost(peer: string): string {
+  const portAt = peer.lastIndexOf(":");
+  return portAt > 0 && /^[0-9]+$/.test(peer.slice(portAt + 1)) ? peer.slice(0, portAt) : peer;
 }
 
 function toWire(message: MessageRow): ChatMessage {
@@ -55,7 +72,8 @@ function unary<Request, Reply>(handle: (request: Request, caller: Caller) => Pro
   return (call, callback) => {
     let caller: Caller;
     try {
-      caller = callerFrom(call.metadata);
+      checkTextFields(call.request as object);
+      caller = callerFrom(call);
     } catch (error) {
       callback(toServiceError(error));
       return;
@@ -95,7 +113,8 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
     GetLeaderInfo: unary(async () => leaderInfoReply(cluster.leaderInfo())),
     Subscribe: async (call) => {
       try {
-        const caller = callerFrom(call.metadata);
+        checkTextFields(call.request);
+        const caller = callerFrom(call);
         const afterId = validateMessageId(call.request.afterId, "after_id");
         const stream = await service.subscribe(
           caller,

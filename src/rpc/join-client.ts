@@ -18,6 +18,8 @@ export const joinDeadlineMs = 60_000;
 /** Deadline of one JoinCluster call: it waits for a commit. */
 const joinCallDeadlineMs = 10_000;
 const joinRetryPauseMs = 500;
+/** Refusals a retry cannot change: a wrong secret, a malformed request, an id or address another member has. */
+const refusedForGood = new Set([grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.ALREADY_EXISTS]);
 
 export interface JoinTarget {
   id: number;
@@ -49,7 +51,7 @@ export async function joinCluster(seeds: string[], self: JoinTarget, peerKey: st
         const failure = error as grpc.ServiceError;
         const redirect = failure.metadata?.get(leaderAddressKey)[0];
         if (redirect) directory.useLeader(String(redirect));
-        if (failure.code === grpc.status.UNAUTHENTICATED || failure.code === grpc.status.INVALID_ARGUMENT) {
+        if (refusedForGood.has(failure.code)) {
           throw new Error(`the cluster refused the join: ${failure.details}`);
         }
         logger.info("join not accepted yet, retrying", { leader, reason: failure.details });

@@ -7,7 +7,7 @@ import type { ProtoGrpcType } from "./generated/chat.ts";
 
 const protoPath = join(import.meta.dir, "..", "..", "proto", "chat.proto");
 
-const packageDefinition = protoLoader.loadSync(protoPath, {
+export const packageDefinition = protoLoader.loadSync(protoPath, {
   keepCase: false,
   longs: Number,
   enums: String,

@@ -25,7 +25,16 @@ export function toServiceError(error: unknown): Partial<grpc.ServiceError> {
     return { code: grpc.status.UNAVAILABLE, details: error.message, metadata };
   }
   if (error instanceof OverloadedError) return { code: grpc.status.RESOURCE_EXHAUSTED, details: error.message };
-  if (error instanceof MembershipChangeError) return { code: grpc.status.FAILED_PRECONDITION, details: error.message };
+  if (error instanceof MembershipChangeError) return { code: membershipStatus(error), details: error.message };
   console.error("internal error while serving a request:", error);
   return { code: grpc.status.INTERNAL, details: "internal error; see the replica's log" };
+}
+
+/**
+ * An id or address another member has is ALREADY_EXISTS: retrying cannot
+ * help (src/rpc/join-client.ts gives up on it). The other refusals pass once
+ * a change in progress commits: FAILED_PRECONDITION, retried.
+ */
+function membershipStatus(error: MembershipChangeError): grpc.status {
+  return error.reason === "idInUse" || error.reason === "addressInUse" ? grpc.status.ALREADY_EXISTS : grpc.status.FAILED_PRECONDITION;
 }

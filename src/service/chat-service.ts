@@ -18,6 +18,8 @@ import {
 } from "../projections/operations.ts";
 import type { ChatQueries, MessageRow } from "../projections/queries.ts";
 import { checkClientSeq, checkOperation, checkSameRequest, differentRequest, sessionExpired, sessionIdle } from "../projections/rules.ts";
+import { AttemptLimits } from "./attempt-limits.ts";
+import { type PasswordCheck, PasswordWork } from "./password-work.ts";
 import { requestBinding, type RequestFields } from "./request-binding.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
 import { type NextTurn, TurnQueue } from "./turns.ts";
@@ -28,6 +30,8 @@ import * as validate from "./validate.ts";
 export interface Caller {
   token?: string;
   request?: validate.ClientRequestId;
+  /** The client's network address (host, no port), for per-address limits; none for in-process callers. */
+  peer?: string;
 }
 
 export interface PasswordHashing {
@@ -104,7 +108,7 @@ interface Identity {
 export class ChatService {
   readonly queries: ChatQueries;
   private readonly now: () => number;
-  private readonly passwords: PasswordHasher;
+  private readonly passwordWork: PasswordWork;
   private readonly newNonce: () => string;
   /** Heavy reads and catch-up slices, one per turn, so none holds the consensus clock's thread for long. */
   private readonly turns: TurnQueue;
@@ -117,7 +121,7 @@ export class ChatService {
   ) {
     this.queries = projections.queries;
     this.now = options.now ?? Date.now;
-    this.passwords = options.passwords ?? argon2Hasher(options.passwordHashing);
+    this.passwordWork = new PasswordWork(options.passwords ?? argon2Hasher(options.passwordHashing), new AttemptLimits(this.now));
     this.newNonce = options.newNonce ?? newSessionNonce;
     this.turns = new TurnQueue({ queuedMax: limits.heavyReadsQueuedMax, perUserMax: limits.readsPerUserMax }, options.nextTurn);
     this.sessionIdleMs = options.sessionIdleMs ?? limits.sessionIdleMsDefault;
@@ -133,14 +137,14 @@ export class ChatService {
       // The same request created this account with this password.
       confirm: async (_answer, logIndex) => {
         const account = this.queries.account(username);
-        if (account?.createdIndex !== logIndex || !(await this.passwords.verify(password, account.passwordHash))) {
+        if (account?.createdIndex !== logIndex || !(await this.passwordWork.check(caller.peer, password).matches(username, account.passwordHash))) {
           throw ChatError.from(differentRequest(caller.request!.seq));
         }
       },
     };
     return this.decideAndWrite(caller, request, async () => {
       this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
-      const passwordHash = await this.passwords.hash(password);
+      const passwordHash = await this.passwordWork.hash(caller.peer, password);
       return { type: "CreateAccount", username, passwordHash };
     });
   }
@@ -148,30 +152,31 @@ export class ChatService {
   /** `sessionSecret`: the client's part of the token (see src/service/tokens.ts). */
   async login(caller: Caller, username: string, password: string, sessionSecret: string) {
     validate.validateUsername(username);
-    if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "password is empty");
+    validate.validateGivenPassword(password, "password is empty");
     validate.validateSessionSecret(sessionSecret);
     await this.node.writeBarrier();
+    const check = this.passwordWork.check(caller.peer, password);
     const request: BoundRequest<"Login"> = {
       type: "Login",
       binding: requestBinding("Login", [username], hashSessionSecret(sessionSecret)),
       // A stored session is answered only to whoever proves the password again.
-      confirm: async () => void (await this.checkPassword(username, password)),
+      confirm: async () => void (await this.checkPassword(username, check)),
     };
-    const { nonce, unread } = await this.decideAndWrite(caller, request, () => this.loginOperation(username, password, sessionSecret));
+    const { nonce, unread } = await this.decideAndWrite(caller, request, () => this.loginOperation(username, check, sessionSecret));
     return { username, token: sessionToken(this.options.sessionKey, nonce, sessionSecret), unreadCount: unread };
   }
 
-  private async checkPassword(username: string, password: string) {
+  /** An unknown name and a wrong password get one answer, after one verification each (src/service/password-work.ts). */
+  private async checkPassword(username: string, check: PasswordCheck) {
     const account = this.queries.account(username);
-    if (!account) throw new ChatError("NOT_FOUND", "No such user");
-    if (!(await this.passwords.verify(password, account.passwordHash))) {
-      throw new ChatError("UNAUTHENTICATED", "Incorrect password");
+    if (!(await check.matches(username, account?.passwordHash ?? null)) || !account) {
+      throw new ChatError("UNAUTHENTICATED", "Incorrect username or password");
     }
     return account;
   }
 
-  private async loginOperation(username: string, password: string, sessionSecret: string): Promise<OperationOf<"Login">> {
-    const account = await this.checkPassword(username, password);
+  private async loginOperation(username: string, check: PasswordCheck, sessionSecret: string): Promise<OperationOf<"Login">> {
+    const account = await this.checkPassword(username, check);
     const sessionNonce = this.newNonce();
     const tokenHash = hashToken(sessionToken(this.options.sessionKey, sessionNonce, sessionSecret));
     return { type: "Login", username, accountIndex: account.createdIndex, tokenHash, sessionNonce, sessionIdleMs: this.sessionIdleMs };
@@ -251,10 +256,11 @@ export class ChatService {
   }
 
   async deleteAccount(caller: Caller, password: string) {
-    if (password.length === 0) throw new ChatError("INVALID_ARGUMENT", "confirm with the account's password");
+    validate.validateGivenPassword(password, "confirm with the account's password");
+    const check = this.passwordWork.check(caller.peer, password);
     await this.authenticatedWrite(caller, "DeleteAccount", [], async (identity) => {
       const account = this.queries.account(identity.username)!;
-      if (!(await this.passwords.verify(password, account.passwordHash))) {
+      if (!(await check.matches(identity.username, account.passwordHash))) {
         throw new ChatError("UNAUTHENTICATED", "Incorrect password");
       }
       return { type: "DeleteAccount", ...identity };

@@ -20,13 +20,25 @@ export function validateUsername(username: string, what = "username"): string {
   return username;
 }
 
+/** A new password (CreateAccount). Lengths count UTF-8 bytes, as argon2 hashes them. */
 export function validatePassword(password: string): string {
-  if (password.length < limits.passwordLengthMin) {
-    invalid(`password must be at least ${limits.passwordLengthMin} characters`);
-  }
-  if (utf8.encode(password).length > limits.passwordBytesMax) {
-    invalid(`password must be at most ${limits.passwordBytesMax} bytes`);
-  }
+  const bytes = utf8.encode(password).length;
+  if (bytes < limits.passwordBytesMin) invalid(`password must be at least ${limits.passwordBytesMin} bytes (UTF-8)`);
+  return checkPasswordBytesMax(bytes, password);
+}
+
+/**
+ * A password to check against a stored hash (Login, DeleteAccount): not
+ * empty, and under the same upper bound as a new one, so no request makes
+ * the replica hash more than a new password would.
+ */
+export function validateGivenPassword(password: string, whenEmpty: string): string {
+  if (password.length === 0) invalid(whenEmpty);
+  return checkPasswordBytesMax(utf8.encode(password).length, password);
+}
+
+function checkPasswordBytesMax(bytes: number, password: string): string {
+  if (bytes > limits.passwordBytesMax) invalid(`password must be at most ${limits.passwordBytesMax} bytes (UTF-8)`);
   return password;
 }
 

@@ -133,7 +133,7 @@ export class ReferenceChat {
       this.accounts.set(op.user, ++this.logIndex);
       return { answer: { kind: "CreateAccount" } };
     }
-    if (createdIndex === undefined) return { code: op.kind === "Login" ? "NOT_FOUND" : "UNAUTHENTICATED" };
+    if (createdIndex === undefined) return { code: "UNAUTHENTICATED" };
     switch (op.kind) {
       case "Login":
         this.logIndex++;

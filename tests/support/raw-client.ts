@@ -29,3 +29,47 @@ export function rawCall(stub: ChatServiceClient, method: string, request: object
     );
   });
 }
+
+/**
+ * A protobuf message of length-delimited fields written by hand
+ * (https://protobuf.dev/programming-guides/encoding/), so a test can send
+ * bytes no client library would: text that is not valid UTF-8.
+ */
+export function encodeFields(fields: [fieldNumber: number, bytes: Uint8Array][]): Uint8Array {
+  const out: number[] = [];
+  const varint = (value: number) => {
+    let rest = value;
+    while (rest >= 0x80) {
+      out.push((rest % 0x80) | 0x80);
+      rest = Math.floor(rest / 0x80);
+    }
+    out.push(rest);
+  };
+  for (const [fieldNumber, bytes] of fields) {
+    varint(fieldNumber * 8 + 2);
+    varint(bytes.length);
+    out.push(...bytes);
+  }
+  return Uint8Array.from(out);
+}
+
+/** A unary call of `method` (e.g. "Login") whose request is the given bytes, as sent. */
+export function rawBytesCall(address: string, method: string, request: Uint8Array, headers: Record<string, string> = {}): Promise<RawResult> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure(), channelOptions);
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      `/chat.ChatService/${method}`,
+      (bytes: Uint8Array) => Buffer.from(bytes),
+      (bytes: Buffer) => bytes,
+      request,
+      metadata,
+      { deadline: Date.now() + callMsMax },
+      (error) => {
+        client.close();
+        resolve(error ? { code: error.code, details: error.details, metadata: error.metadata } : { code: grpc.status.OK, details: "" });
+      },
+    );
+  });
+}

@@ -50,7 +50,7 @@ type Setup = ReturnType<typeof setUp>;
 /** Each kind of answer a leader could give from its local state alone, set up on a leader about to be deposed. */
 const staleAnswers: [string, (setup: Setup) => Promise<() => Promise<unknown>>][] = [
   [
-    "No such user (login)",
+    "unknown user (login)",
     async ({ service }) =>
       () =>
         service.login({}, "bob", "password-1", newSessionSecret()),
@@ -155,7 +155,7 @@ describe("an answer from local state reflects what was committed before the requ
   test("a rejection still standing after the read barrier is answered as such", async () => {
     const { node, service } = setUp();
     const error = await failure(service.login({}, "nobody", "password-1", newSessionSecret()));
-    expect((error as ChatError).code).toBe("NOT_FOUND");
+    expect((error as ChatError).code).toBe("UNAUTHENTICATED");
     expect(node.readBarriers).toBe(1);
   });
 });

@@ -1,8 +1,11 @@
 /**
  * Turns command results and live messages into lines for people. Colour is
  * a parameter, not a global, so piped output and tests get plain text.
+ * Whatever came from the server (names, texts, addresses) is shown through
+ * displayText (src/display-text.ts): a message must not drive the terminal.
  */
 import { styleText } from "node:util";
+import { displayText } from "../../display-text.ts";
 import type { ChatMessage } from "../chat-client.ts";
 import type { HistoryPage, UsersPage } from "./commands.ts";
 import { commandSyntax, type CommandName } from "./parse.ts";
@@ -22,8 +25,8 @@ export function formatTime(sentAtMs: number): string {
 /** `#12 2025-01-31 10:31 alice -> bob: hi`, with an unread marker for received, unread messages. */
 export function formatMessage(message: ChatMessage, paint: Paint, viewer: string | null = null): string {
   const unread = message.recipient === viewer && !message.read ? paint("yellow", " (unread)") : "";
-  const who = `${paint("bold", message.sender)} -> ${message.recipient}`;
-  return `${paint("dim", `#${message.id} ${formatTime(message.sentAtMs)}`)} ${who}: ${message.text}${unread}`;
+  const who = `${paint("bold", displayText(message.sender))} -> ${displayText(message.recipient)}`;
+  return `${paint("dim", `#${message.id} ${formatTime(message.sentAtMs)}`)} ${who}: ${displayText(message.text)}${unread}`;
 }
 
 export function usageText(): string {
@@ -36,9 +39,10 @@ export function usageText(): string {
 /** The lines that report `result` of `command` in the terminal. */
 export function formatResult(command: CommandName, result: object, paint: Paint, viewer: string | null): string[] {
   const value = result as Record<string, unknown>;
+  const username = value.username ? displayText(String(value.username)) : "";
   switch (command) {
     case "register":
-      return [`account ${value.username} created; now: login ${value.username} <password>`];
+      return [`account ${username} created; now: login ${username} <password>`];
     case "login":
       return formatLogin(value, paint);
     case "users":
@@ -54,9 +58,9 @@ export function formatResult(command: CommandName, result: object, paint: Paint,
     case "delete":
       return [`deleted ${value.deleted} message${value.deleted === 1 ? "" : "s"}`];
     case "logout":
-      return [value.username ? `logged out ${value.username}` : "logged out"];
+      return [username ? `logged out ${username}` : "logged out"];
     case "delete-account":
-      return [value.username ? `account ${value.username} deleted` : "account deleted"];
+      return [username ? `account ${username} deleted` : "account deleted"];
     case "help":
       return ["Commands:", usageText()];
     case "quit":
@@ -67,12 +71,12 @@ export function formatResult(command: CommandName, result: object, paint: Paint,
 function formatLogin(value: Record<string, unknown>, paint: Paint): string[] {
   const unread = Number(value.unreadCount);
   const hint = unread > 0 ? paint("yellow", `${unread} unread (type read)`) : "no unread messages";
-  return [`logged in as ${value.username} on ${value.server}; ${hint}; new messages appear as they arrive`];
+  return [`logged in as ${displayText(String(value.username))} on ${displayText(String(value.server))}; ${hint}; new messages appear as they arrive`];
 }
 
 function formatUsers(page: UsersPage): string[] {
   if (page.usernames.length === 0) return ["no matching accounts"];
-  return [page.usernames.join("  "), ...(page.more ? ["(more: type more)"] : [])];
+  return [page.usernames.map(displayText).join("  "), ...(page.more ? ["(more: type more)"] : [])];
 }
 
 function formatRead(reply: { messages: ChatMessage[]; unreadRemaining: number }, paint: Paint, viewer: string | null): string[] {

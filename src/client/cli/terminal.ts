@@ -5,6 +5,7 @@
  * had typed so far.
  */
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
+import { displayText } from "../../display-text.ts";
 import type { ChatMessage } from "../chat-client.ts";
 import { describeError, runCommand } from "./commands.ts";
 import { interactiveHistoryLines } from "./constants.ts";
@@ -29,7 +30,8 @@ export async function runInteractive(options: TerminalOptions): Promise<number> 
   const screen = new Screen(rl, output, terminal);
   const session = new Session(options.addresses, {
     message: (message) => screen.printAbove(formatLive(message, paint)),
-    notice: (text) => screen.printAbove(paint("yellow", `! ${text}`)),
+    // A notice quotes server errors and addresses: shown through displayText like every server text (format.ts).
+    notice: (text) => screen.printAbove(paint("yellow", `! ${displayText(text)}`)),
     resumed: (resumption) => screen.printAbove(paint("yellow", `! ${resumedText(resumption)}`)),
   });
   screen.print(`chat client, replicas ${options.addresses.join(", ")}. Type help for commands, quit to leave.`);
@@ -75,7 +77,7 @@ async function handleLine(line: string, session: Session, screen: Screen, paint:
 
 function errorLine(error: unknown, paint: Paint): string {
   const { code, message } = describeError(error);
-  return `${paint("red", "error")} ${code}: ${message}`;
+  return `${paint("red", "error")} ${displayText(code)}: ${displayText(message)}`;
 }
 
 function formatLive(message: ChatMessage, paint: Paint): string {
@@ -84,8 +86,8 @@ function formatLive(message: ChatMessage, paint: Paint): string {
 
 /** `alice@127.0.0.1:50051> `: who is logged in, and which replica answers. */
 function promptText(session: Session, paint: Paint): string {
-  const who = session.username ?? "guest";
-  return `${paint("green", who)}@${session.client.currentAddress}> `;
+  const who = session.username ? displayText(session.username) : "guest";
+  return `${paint("green", who)}@${displayText(session.client.currentAddress)}> `;
 }
 
 /** The screen's two kinds of output: replies in turn, and live lines that must not clobber typing. */

@@ -5,7 +5,8 @@
  */
 import type { Entry } from "../../log/raft/types.ts";
 import type { ChatOperation, OperationEnvelope } from "../../projections/operations.ts";
-import { displayText, quotePreview, shortHash } from "./text.ts";
+import { displayText } from "../../display-text.ts";
+import { quotePreview, shortHash } from "./text.ts";
 
 /** Message ids listed in a summary before "…". */
 const idsShownMax = 5;

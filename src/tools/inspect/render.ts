@@ -1,7 +1,8 @@
 /** Text rendering of the inspector's sections and reports. */
 import type { LogRow, MessageSummaryRow, Section, StoredState, UserRow } from "./read.ts";
 import type { ReplayReport } from "./replay.ts";
-import { displayText, formatTable, formatTime, quotePreview, shortHash } from "./text.ts";
+import { displayText } from "../../display-text.ts";
+import { formatTable, formatTime, quotePreview, shortHash } from "./text.ts";
 
 export function renderState(path: string, state: StoredState): string[] {
   const range = state.lastIndex < state.firstIndex ? "empty" : `${state.firstIndex}..${state.lastIndex}`;

@@ -1,22 +1,15 @@
 /**
  * Text helpers for the inspector's terminal output. Everything printed from
- * the database passes through `displayText`: usernames and message texts are
- * user input, and a control sequence in them must not drive the terminal.
+ * the database passes through `displayText` (src/display-text.ts): usernames
+ * and message texts are user input, and a control sequence in them must not
+ * drive the terminal.
  */
+import { displayText } from "../../display-text.ts";
 
 /** Characters of a message text shown in a table or a log summary. */
 export const textPreviewCharsMax = 40;
 /** Hex characters of a hash shown: enough to tell sessions apart, useless to an attacker. */
 export const hashPrefixChars = 8;
-
-// C0/C1 controls, line and paragraph separators, and bidi overrides (which can reorder what is shown).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** `text` with every control character shown as an escape (\n, \u001b, ...). */
-export function displayText(text: string): string {
-  return text.replace(unsafeCharacters, (character) => JSON.stringify(character).slice(1, -1));
-}
 
 /** At most `max` characters (code points, so no emoji is cut in half), with "…" when cut. */
 export function truncate(text: string, max = textPreviewCharsMax): string {
