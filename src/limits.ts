@@ -78,8 +78,15 @@ export const readsPerUserMax = 8;
 
 export const idsPerRequestMax = 500;
 
-/** Bytes of one gRPC message a replica accepts or sends. */
+/** Bytes of one gRPC message a replica accepts or sends (the peer API's appends and snapshot chunks need megabytes). */
 export const grpcMessageBytesMax = 4 * 1024 * 1024;
+/**
+ * Bytes of one client API request: the largest valid one (a MarkRead or
+ * DeleteMessages of idsPerRequestMax ids, a SendMessage of the longest
+ * text) is a few kilobytes. A larger one is refused undecoded
+ * (src/rpc/checked-requests.ts).
+ */
+export const clientRequestBytesMax = 64 * 1024;
 
 /** Reconnect backoff of gRPC channels (to peers and, in the client, to replicas). */
 export const reconnectBackoffInitialMs = 50;
@@ -141,6 +148,9 @@ export function assertLimitsConsistent(): void {
     [readCountMax * (messageTextBytesMax + 256) < grpcMessageBytesMax, "read count vs gRPC size"],
     [appendBatchEntriesMax <= pendingProposalsMax, "append batch vs pending proposals"],
     [catchUpSliceMessages <= subscriberBufferMessagesMax, "catch-up slice vs subscriber buffer"],
+    // An id is a varint of at most 10 bytes; a text at most 4 bytes a character; leave room for the other fields.
+    [idsPerRequestMax * 10 + 1024 <= clientRequestBytesMax, "ids per request vs client request size"],
+    [messageTextBytesMax + usernameLengthMax + 1024 <= clientRequestBytesMax, "message text vs client request size"],
     // A client may have a window of writes in flight, all ahead of its newest result.
     [clientResultWindowMax <= clientSeqAheadMax, "client window vs seq ahead"],
     [passwordHashesRunningMax >= 1 && passwordChecksPerAddressMax >= 1, "password work runs"],

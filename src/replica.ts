@@ -20,6 +20,7 @@ import type { Logger } from "./logger.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
 import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
+import { keyGate } from "./rpc/key-gate.ts";
 import { chatHandlers, chatServiceDefinition } from "./rpc/chat-server.ts";
 import { JoinCancelledError, joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
@@ -105,12 +106,12 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     lock.release();
     throw error;
   }
-  const server = new Server(channelOptions);
+  const keys = deriveClusterKeys(options.clusterSecret);
+  const server = new Server({ ...channelOptions, interceptors: [keyGate(keys)] });
   try {
     const log = new LogStore(db);
     verifyLog(log, options.dataDir);
     const projections = new Projections(db);
-    const keys = deriveClusterKeys(options.clusterSecret);
     // Bind first: with port 0 the address is known only now, and the node needs it.
     const port = await bind(server, `${options.host}:${options.port}`);
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
@@ -154,8 +155,8 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       sessionIdleMs: options.sessionIdleMs,
     });
     server.addService(chatServiceDefinition, chatHandlers(service, node));
-    server.addService(chatProto.chat.PeerService.service, peerHandlers({ peerKey: keys.peer, identity }, node, options.logger));
-    server.addService(chatProto.chat.AdminService.service, adminHandlers(keys.admin, node));
+    server.addService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger));
+    server.addService(chatProto.chat.AdminService.service, adminHandlers(node));
     options.logger.info("serving", {
       address: self.address,
       peers:

@@ -21,7 +21,7 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();
 });
 
-const gate: PeerGate = { peerKey: testSecret, identity: { clusterId: "test", accepts: () => true, reportForeign: () => {} } };
+const gate: PeerGate = { identity: { clusterId: "test", accepts: () => true, reportForeign: () => {} } };
 
 /** A leader's database: the founders, a noop, a learner added at index 3, a noop; all applied. */
 function leaderDatabase(directory: string): string {

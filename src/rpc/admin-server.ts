@@ -1,11 +1,11 @@
 /**
  * The operator's service: cluster status, removing a server, moving the
  * leadership. Authenticated with the admin key (derived from the cluster
- * secret, src/keys.ts), which opens no peer call.
+ * secret, src/keys.ts), which opens no peer call; src/rpc/key-gate.ts checks
+ * it before a request is read.
  */
 import type * as grpc from "@grpc/grpc-js";
 import type { Membership } from "../log/membership.ts";
-import { refusedWithoutKey } from "./cluster-secret.ts";
 import type { AdminServiceHandlers } from "./generated/chat/AdminService.ts";
 import type { StatusReply } from "./generated/chat/StatusReply.ts";
 import { toServiceError } from "./status.ts";
@@ -19,9 +19,8 @@ export interface AdminNode {
   transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }>;
 }
 
-function guarded<Request, Reply>(adminKey: string, handle: (request: Request) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
+function answered<Request, Reply>(handle: (request: Request) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
-    if (refusedWithoutKey(adminKey, call, callback, "admin calls")) return;
     handle(call.request).then(
       (reply) => callback(null, reply),
       (error) => callback(toServiceError(error)),
@@ -29,10 +28,10 @@ function guarded<Request, Reply>(adminKey: string, handle: (request: Request) =>
   };
 }
 
-export function adminHandlers(adminKey: string, node: AdminNode): AdminServiceHandlers {
+export function adminHandlers(node: AdminNode): AdminServiceHandlers {
   return {
-    Status: guarded(adminKey, async () => node.status()),
-    RemoveServer: guarded(adminKey, (request) => node.removeServer(request.id)),
-    TransferLeader: guarded(adminKey, (request) => node.transferLeader(request.id)),
+    Status: answered(async () => node.status()),
+    RemoveServer: answered((request) => node.removeServer(request.id)),
+    TransferLeader: answered((request) => node.transferLeader(request.id)),
   };
 }

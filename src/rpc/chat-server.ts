@@ -5,7 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import type { ServiceDefinition } from "@grpc/proto-loader";
-import { subscribersMax } from "../limits.ts";
+import { clientRequestBytesMax, subscribersMax } from "../limits.ts";
 import type { LeaderInfo } from "../log/replica-node.ts";
 import { ChatError } from "../projections/operations.ts";
 import type { MessageRow } from "../projections/queries.ts";
@@ -16,7 +16,7 @@ import type { ChatMessage } from "./generated/chat/ChatMessage.ts";
 import type { ChatServiceHandlers } from "./generated/chat/ChatService.ts";
 import { packageDefinition } from "./proto.ts";
 import { toServiceError } from "./status.ts";
-import { checkTextFields, checkingTextFields } from "./text-fields.ts";
+import { checkRequest, checkedRequests } from "./checked-requests.ts";
 
 export const authorizationKey = "authorization";
 export const clientIdKey = "client-id";
@@ -25,8 +25,8 @@ export const clientSeqKey = "client-seq";
 export const streamPositionKey = "stream-position";
 export const streamCatchUpCountKey = "stream-catch-up-count";
 
-/** The client API as the server registers it: every request's text fields are checked for UTF-8 (src/rpc/text-fields.ts). */
-export const chatServiceDefinition = checkingTextFields(packageDefinition["chat.ChatService"] as ServiceDefinition);
+/** The client API as the server registers it: each request's size and text fields checked before decoding (src/rpc/checked-requests.ts). */
+export const chatServiceDefinition = checkedRequests(packageDefinition["chat.ChatService"] as ServiceDefinition, clientRequestBytesMax);
 
 /** What the server needs besides the chat service: the node's view of the cluster. */
 export interface ClusterView {
@@ -72,7 +72,7 @@ function unary<Request, Reply>(handle: (request: Request, caller: Caller) => Pro
   return (call, callback) => {
     let caller: Caller;
     try {
-      checkTextFields(call.request as object);
+      checkRequest(call.request as object);
       caller = callerFrom(call);
     } catch (error) {
       callback(toServiceError(error));
@@ -113,7 +113,7 @@ export function chatHandlers(service: ChatService, cluster: ClusterView): ChatSe
     GetLeaderInfo: unary(async () => leaderInfoReply(cluster.leaderInfo())),
     Subscribe: async (call) => {
       try {
-        checkTextFields(call.request);
+        checkRequest(call.request);
         const caller = callerFrom(call);
         const afterId = validateMessageId(call.request.afterId, "after_id");
         const stream = await service.subscribe(

@@ -5,7 +5,6 @@
  * reaches the log, and the refusal says so on both sides.
  */
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { refusedWithoutKey } from "./cluster-secret.ts";
 
 export const clusterIdKey = "cluster-id";
 
@@ -42,13 +41,12 @@ export function foreignClusterOf(error: ServiceError): string | undefined {
   return presentedClusterId(error.metadata ?? new Metadata());
 }
 
-/** What a Raft call between replicas must present: the peer key and our cluster id. */
+/** What a Raft call between replicas must present besides the peer key (which src/rpc/key-gate.ts checked): our cluster id. */
 export interface PeerGate {
-  peerKey: string;
   identity: ClusterMembershipCheck;
 }
 
-/** The gate of every Raft call (Election, ReplicateOperation, InstallSnapshot, TimeoutNow). */
+/** The check of every Raft call (Election, ReplicateOperation, InstallSnapshot, TimeoutNow) once its key passed the gate. */
 export function refusedPeerCall(gate: PeerGate, call: { metadata: Metadata; getPeer(): string }, callback: (error: Partial<ServiceError>) => void): boolean {
-  return refusedWithoutKey(gate.peerKey, call, callback) || refusedFromForeignCluster(gate.identity, call, callback);
+  return refusedFromForeignCluster(gate.identity, call, callback);
 }

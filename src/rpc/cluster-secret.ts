@@ -2,7 +2,7 @@
  * The key a peer or admin call presents (derived from the cluster secret for
  * that purpose, src/keys.ts): sent as metadata, checked in constant time.
  */
-import { status, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import type { Metadata } from "@grpc/grpc-js";
 import { createHash, timingSafeEqual } from "node:crypto";
 
 export const clusterKeyHeader = "cluster-key";
@@ -17,15 +17,4 @@ export function secretMatches(expected: string, presented: string | undefined): 
 export function presentedKey(metadata: Metadata): string | undefined {
   const value = metadata.get(clusterKeyHeader)[0];
   return value === undefined ? undefined : String(value);
-}
-
-/**
- * The one gate of every replica-to-replica and admin call: answers
- * UNAUTHENTICATED (and returns true) when the caller lacks the key of the
- * call's purpose.
- */
-export function refusedWithoutKey(key: string, call: { metadata: Metadata }, callback: (error: Partial<ServiceError>) => void, what = "peer calls"): boolean {
-  if (secretMatches(key, presentedKey(call.metadata))) return false;
-  callback({ code: status.UNAUTHENTICATED, details: `${what} need the cluster secret` });
-  return true;
 }

@@ -1,12 +1,12 @@
 /**
- * The replica-to-replica service: checks the peer key, turns each
+ * The replica-to-replica service (its peer key checked before any request
+ * is read, by src/rpc/key-gate.ts): checks the cluster id, turns each
  * request into a Raft message for the node, and answers with the node's
  * response (produced only after the node persisted what it promises).
  */
 import * as grpc from "@grpc/grpc-js";
 import type { Message } from "../log/raft/types.ts";
 import { refusedPeerCall, type PeerGate } from "./cluster-id.ts";
-import { refusedWithoutKey } from "./cluster-secret.ts";
 import type { PeerServiceHandlers } from "./generated/chat/PeerService.ts";
 import { appendFromWire, appendReplyToWire, MalformedPeerMessageError, timeoutNowFromWire, voteReplyToWire, voteRequestFromWire } from "./raft-wire.ts";
 import type { Membership } from "../log/membership.ts";
@@ -65,7 +65,7 @@ function refusedAsRemoved(node: PeerMessageHandler, message: Message, callback: 
 }
 
 export function peerHandlers(gate: PeerGate, node: PeerMessageHandler, logger: Logger): PeerServiceHandlers {
-  const { peerKey, identity } = gate;
+  const { identity } = gate;
   return {
     Election: serve(gate, voteRequestFromWire, voteReplyToWire, node),
     ReplicateOperation: serve(gate, appendFromWire, appendReplyToWire, node),
@@ -75,7 +75,6 @@ export function peerHandlers(gate: PeerGate, node: PeerMessageHandler, logger: L
       void node.handlePeerMessage(timeoutNowFromWire(call.request)).then(() => callback(null, {}));
     },
     JoinCluster: (call, callback) => {
-      if (refusedWithoutKey(peerKey, call, callback, "joins")) return;
       const { id, address } = call.request;
       if (!Number.isInteger(id) || id < 1 || !/^[^\s:]+:[0-9]{1,5}$/.test(address)) {
         callback({ code: grpc.status.INVALID_ARGUMENT, details: "a join needs a positive id and a host:port address" });
