@@ -51,8 +51,9 @@ export class BrowserSession {
 
   /** Logs in (replacing whoever was logged in here) and answers once the live stream is registered, or after liveOpenWaitMs. */
   async login(username: string, password: string): Promise<SessionState> {
-    this.stopStream();
     const reply = await this.client.login(username, password);
+    // Only now: a refused login leaves whoever was logged in here, and their stream, as they were.
+    this.stopStream();
     this.username = reply.username;
     this.unreadCount = Number(reply.unreadCount);
     await this.startStream();
