@@ -1,11 +1,12 @@
 /**
- * The one place where a failure becomes what a person reads: the client
- * library's errors (gRPC status names with the service's message) and the
- * gateway's own, each as a sentence, an HTTP status, and the request field
- * it is about so the page can show it next to that field. Nothing else
- * reaches the page: no stack, no raw status text.
+ * The one place where a failure becomes what the page reads: the client
+ * library's errors (as sentences from src/client/failure-text.ts, which the
+ * terminal client shares) and the gateway's own, each with an HTTP status
+ * and the request field it is about, so the page can show it next to that
+ * field. Nothing else reaches the page: no stack, no raw status text.
  */
-import { ChatClientError, failoverDeadlineMsDefault } from "../client/chat-client.ts";
+import { ChatClientError } from "../client/chat-client.ts";
+import { failureSentence, noLeaderCodes, sentence } from "../client/failure-text.ts";
 import type { ApiError } from "./protocol.ts";
 
 /** A refusal decided by the gateway itself (bad JSON, not logged in, full). */
@@ -34,9 +35,6 @@ const httpStatusOfCode: Record<string, number> = {
   CANCELLED: 503,
 };
 
-/** After the library's own retries, these mean that no leader answered in time. */
-const noLeaderCodes = new Set(["UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"]);
-
 /** Which request field a service message is about: the first field whose words it mentions. */
 export type FieldHints = readonly (readonly [field: string, mentions: RegExp])[];
 
@@ -53,11 +51,11 @@ export function describeError(error: unknown, hints: FieldHints, isWrite: boolea
   if (error instanceof GatewayError) {
     return { status: error.status, error: { code: error.code, message: sentence(error.message), ...fieldOf(error.field) } };
   }
-  if (!(error instanceof ChatClientError)) return null;
+  const message = failureSentence(error, { isWrite });
+  if (!(error instanceof ChatClientError) || message === null) return null;
   const status = httpStatusOfCode[error.code] ?? 500;
-  if (noLeaderCodes.has(error.code)) return { status, error: { code: error.code, message: noLeaderSentence(isWrite) } };
-  const field = hints.find(([, mentions]) => mentions.test(error.message))?.[0];
-  return { status, error: { code: error.code, message: sentence(error.message), ...fieldOf(field) } };
+  const field = noLeaderCodes.has(error.code) ? undefined : hints.find(([, mentions]) => mentions.test(error.message))?.[0];
+  return { status, error: { code: error.code, message, ...fieldOf(field) } };
 }
 
 /** What the page shows for a failure the gateway did not expect (logged, with its stack, on the gateway's side only). */
@@ -66,20 +64,6 @@ export const unexpectedError: Described = {
   error: { code: "INTERNAL", message: "The gateway failed unexpectedly; its log says why. Please try again." },
 };
 
-function noLeaderSentence(isWrite: boolean): string {
-  const seconds = Math.round(failoverDeadlineMsDefault / 1000);
-  const outcome = isWrite ? "It may or may not have taken effect: look before you try again." : "Please try again in a moment.";
-  return `No leader of the cluster answered within ${seconds} s. ${outcome}`;
-}
-
 function fieldOf(field: string | undefined): { field?: string } {
   return field ? { field } : {};
-}
-
-/** "password must be at least 8 characters" → "Password must be at least 8 characters." */
-export function sentence(text: string): string {
-  const trimmed = text.trim();
-  if (trimmed === "") return "The request failed.";
-  const capital = trimmed[0]!.toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }

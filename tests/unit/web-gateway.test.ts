@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { ChatClientError } from "../../src/client/chat-client.ts";
-import { describeError, GatewayError, sentence } from "../../src/web/errors.ts";
+import { sentence } from "../../src/client/failure-text.ts";
+import { describeError, GatewayError } from "../../src/web/errors.ts";
 import { originsOf } from "../../src/web/gateway.ts";
 import { MessageStore } from "../../src/web/page/store.ts";
 import type { WireMessage } from "../../src/web/protocol.ts";
