@@ -42,7 +42,7 @@ export function formatResult(command: CommandName, result: object, paint: Paint,
   const value = result as Record<string, unknown>;
   switch (command) {
     case "register":
-      return [`account ${value.username} created; now: login ${value.username} <password>`];
+      return [`account ${value.username} created; now: login ${value.username}`];
     case "login":
       return formatLogin(value, paint);
     case "users":
