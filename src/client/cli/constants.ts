@@ -26,3 +26,5 @@ export const interactiveHistoryLines = 200;
 export const exitGraceMs = 1000;
 /** How often the client checks that its replica still leads, so a dead leader is noticed while idle. */
 export const leaderHeartbeatMs = 1000;
+/** A command still waiting for the cluster after this long says so (and that Ctrl-C stops waiting). */
+export const waitingNoticeMs = 1000;

@@ -16,10 +16,14 @@ export type Paint = (style: Style, text: string) => string;
 export const plain: Paint = (_style, text) => text;
 export const coloured: Paint = (style, text) => styleText(style, text);
 
+/** Local time to the minute, with its zone: `2025-01-31 10:31 UTC+01:00` (two users in two zones can tell the same moment). */
 export function formatTime(sentAtMs: number): string {
   const at = new Date(sentAtMs);
   const pad = (value: number) => String(value).padStart(2, "0");
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`;
+  const offsetMinutes = -at.getTimezoneOffset();
+  const sign = offsetMinutes < 0 ? "-" : "+";
+  const zone = offsetMinutes === 0 ? "UTC" : `UTC${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())} ${zone}`;
 }
 
 /** `#12 2025-01-31 10:31 alice -> bob: hi`, with an unread marker for received, unread messages. */
@@ -42,7 +46,7 @@ export function formatResult(command: CommandName, result: object, paint: Paint,
   const username = value.username ? displayText(String(value.username)) : "";
   switch (command) {
     case "register":
-      return [`account ${username} created; now: login ${username} <password>`];
+      return [`account ${username} created; now: login ${username}`];
     case "login":
       return formatLogin(value, paint);
     case "users":
@@ -86,8 +90,12 @@ function formatRead(reply: { messages: ChatMessage[]; unreadRemaining: number },
   return lines;
 }
 
+/**
+ * Oldest first, as `read` and live messages are: a page holds the newest
+ * messages not shown yet, and `more` brings the ones before them.
+ */
 function formatHistory(page: HistoryPage, paint: Paint, viewer: string | null): string[] {
   if (page.messages.length === 0) return ["no messages"];
-  const lines = page.messages.map((message) => formatMessage(message, paint, viewer));
-  return page.more ? [...lines, "(older messages: type more)"] : lines;
+  const lines = [...page.messages].reverse().map((message) => formatMessage(message, paint, viewer));
+  return page.more ? ["(older messages: type more)", ...lines] : lines;
 }

@@ -7,6 +7,7 @@
  * back.
  */
 import type { ChatClient, ChatClientError, ChatMessage, Resumption, Subscription } from "../chat-client.ts";
+import { failureSentence, interruptionReason } from "../failure-text.ts";
 import { markReadBatchIdsMax } from "./constants.ts";
 
 export interface LiveFeedHandlers {
@@ -38,7 +39,8 @@ export class LiveFeed {
     this.subscription = this.client.follow(0, {
       onMessage: (message) => this.receive(message),
       onOpen: () => this.handlers.onLive?.(),
-      onInterrupted: (error) => this.handlers.onNotice(`live messages interrupted (${reason(error)}); reconnecting until a leader answers`),
+      onInterrupted: (error) =>
+        this.handlers.onNotice(`live messages interrupted (${interruptionReason(error)}); waiting for the cluster, they arrive once a leader answers`),
       onResumed: (resumption) => this.handlers.onResumed(resumption),
       onEnd: (error) => this.ended(error),
     });
@@ -70,8 +72,8 @@ export class LiveFeed {
         try {
           await this.client.markRead(ids);
         } catch (error) {
-          const { code, message } = error as ChatClientError;
-          this.handlers.onNotice(`could not mark ${ids.map((id) => `#${id}`).join(" ")} read: ${code}: ${message}`);
+          const why = failureSentence(error, { isWrite: true, howToCheck: "`read` shows whether it did" }) ?? String(error);
+          this.handlers.onNotice(`could not mark ${ids.map((id) => `#${id}`).join(" ")} read: ${why}`);
         }
       }
     } finally {
@@ -86,10 +88,6 @@ export class LiveFeed {
     this.stopped = true;
     this.handlers.onNotice(`live messages stopped: ${error.message}`);
   }
-}
-
-function reason(error?: ChatClientError): string {
-  return error ? `${error.code}: ${error.message}` : "the replica closed the stream";
 }
 
 /** The one line a person sees when live messages are back. */

@@ -1,17 +1,22 @@
 /**
  * The interactive terminal client. One readline interface owns the screen:
  * commands run one at a time in the order typed, and a live message is
- * printed above the prompt, which is then redrawn with whatever the user
- * had typed so far.
+ * printed above the prompt, which is then redrawn (with the replica in use
+ * now) and with whatever the user had typed so far. A command that waits
+ * for the cluster says so after a second; Ctrl-C then stops waiting (a
+ * write already sent may still land, and the client says so when it does).
+ * `login <user>`, `register <user>` and `delete-account` typed without a
+ * password ask for it without echo.
  */
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
 import { displayText } from "../../display-text.ts";
 import type { ChatMessage } from "../chat-client.ts";
-import { describeError, runCommand } from "./commands.ts";
-import { interactiveHistoryLines } from "./constants.ts";
+import { failureSentence, sentence } from "../failure-text.ts";
+import { describeError, runCommand, type CommandResult } from "./commands.ts";
+import { interactiveHistoryLines, waitingNoticeMs } from "./constants.ts";
 import { coloured, formatMessage, formatResult, plain, type Paint } from "./format.ts";
 import { resumedText } from "./live-feed.ts";
-import { parseCommandLine, type Command } from "./parse.ts";
+import { CommandLineError, parseCommandLine, type Command, type CommandName } from "./parse.ts";
 import { Session } from "./session.ts";
 
 export interface TerminalOptions {
@@ -20,6 +25,9 @@ export interface TerminalOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream & { isTTY?: boolean };
 }
+
+/** Commands that change state: one that got no answer may or may not have taken effect. */
+const writeCommands: ReadonlySet<CommandName> = new Set(["register", "login", "send", "read", "delete", "logout", "delete-account"]);
 
 export async function runInteractive(options: TerminalOptions): Promise<number> {
   const input = options.input ?? process.stdin;
@@ -34,13 +42,28 @@ export async function runInteractive(options: TerminalOptions): Promise<number> 
     notice: (text) => screen.printAbove(paint("yellow", `! ${displayText(text)}`)),
     resumed: (resumption) => screen.printAbove(paint("yellow", `! ${resumedText(resumption)}`)),
   });
+  screen.promptText = () => promptText(session, paint);
   screen.print(`chat client, replicas ${options.addresses.join(", ")}. Type help for commands, quit to leave.`);
-  rl.on("SIGINT", () => (rl.line.length > 0 ? screen.clearInput() : rl.close()));
+  screen.print("login <user> (or register <user>) asks for the password without showing it.");
+  rl.on("SIGINT", () => {
+    if (screen.interrupt()) return;
+    if (rl.line.length > 0) screen.clearInput();
+    else rl.close();
+  });
+  const lines = rl[Symbol.asyncIterator]();
   try {
-    screen.prompt(promptText(session, paint));
-    for await (const line of rl) {
+    screen.prompt();
+    for (;;) {
+      let line = await screen.nextLine(lines);
+      if (line === null) break;
+      const asking = passwordWanted(line);
+      if (asking) {
+        const password = await screen.readHidden(lines, `password${asking}: `);
+        if (password === null) break;
+        line = `${line.trim()} ${password}`;
+      }
       if (!(await handleLine(line, session, screen, paint))) break;
-      screen.prompt(promptText(session, paint));
+      screen.prompt();
     }
   } finally {
     rl.close();
@@ -49,35 +72,62 @@ export async function runInteractive(options: TerminalOptions): Promise<number> 
   return 0;
 }
 
+/** ` for alice` when `line` is login/register with a user but no password, or delete-account alone; else null. */
+export function passwordWanted(line: string): string | null {
+  const words = line.trim().split(/\s+/);
+  const command = words[0]?.toLowerCase();
+  if ((command === "login" || command === "register") && words.length === 2) return ` for ${words[1]}`;
+  if (command === "delete-account" && words.length === 1) return " (to confirm deleting the account)";
+  return null;
+}
+
 /** Runs one typed line; false means the user asked to quit. */
 async function handleLine(line: string, session: Session, screen: Screen, paint: Paint): Promise<boolean> {
   let command: Command | null;
   try {
     command = parseCommandLine(line);
   } catch (error) {
-    screen.print(errorLine(error, paint));
+    screen.print(errorLine(error, null, paint));
     return true;
   }
   if (command === null) return true;
   if (command.name === "login" || command.name === "register" || command.name === "delete-account") {
-    screen.forgetLastLine(); // it holds a password
+    screen.forgetLastLine(); // it may hold a password
   }
   if (command.name === "quit") return false;
-  screen.busy = true;
-  try {
-    const result = await runCommand(session, command);
-    for (const text of formatResult(command.name, result, paint, session.username)) screen.print(text);
-  } catch (error) {
-    screen.print(errorLine(error, paint));
-  } finally {
-    screen.busy = false;
+  const { name } = command;
+  const running = runCommand(session, command);
+  const outcome = await screen.whileBusy(running, () => screen.print(paint("yellow", "waiting for the cluster… (Ctrl-C stops waiting)")));
+  if (outcome === "interrupted") {
+    screen.print(paint("yellow", stoppedWaitingText(name)));
+    // The library keeps trying with the same request id; say how it ended when it does.
+    running.then(
+      (result) => screen.printAbove(paint("yellow", `(the ${name} you stopped waiting for finished after all)`), ...resultLines(name, result, session, paint)),
+      (error) => screen.printAbove(paint("yellow", `(the ${name} you stopped waiting for failed after all)`), errorLine(error, name, paint)),
+    );
+    return true;
   }
+  if ("error" in outcome) screen.print(errorLine(outcome.error, name, paint));
+  else for (const text of resultLines(name, outcome.result, session, paint)) screen.print(text);
   return true;
 }
 
-function errorLine(error: unknown, paint: Paint): string {
-  const { code, message } = describeError(error);
-  return `${paint("red", "error")} ${displayText(code)}: ${displayText(message)}`;
+function resultLines(name: CommandName, result: CommandResult, session: Session, paint: Paint): string[] {
+  return formatResult(name, result, paint, session.username);
+}
+
+function stoppedWaitingText(name: CommandName): string {
+  if (!writeCommands.has(name)) return "stopped waiting.";
+  return `stopped waiting. The ${name} was sent and the client keeps trying it (with the same request id, so it lands at most once); you will see how it ends.`;
+}
+
+/** One line for people: a sentence, never raw gRPC text. */
+function errorLine(error: unknown, command: CommandName | null, paint: Paint): string {
+  const howToCheck = command === "send" || command === "delete" ? "check with `history`" : "look";
+  const text =
+    failureSentence(error, { isWrite: command !== null && writeCommands.has(command), howToCheck }) ??
+    (error instanceof CommandLineError ? sentence(error.message) : sentence(describeError(error).message));
+  return `${paint("red", "error:")} ${displayText(text)}`;
 }
 
 function formatLive(message: ChatMessage, paint: Paint): string {
@@ -90,12 +140,19 @@ function promptText(session: Session, paint: Paint): string {
   return `${paint("green", who)}@${displayText(session.client.currentAddress)}> `;
 }
 
+type Outcome = { result: CommandResult } | { error: unknown } | "interrupted";
+
 /** The screen's two kinds of output: replies in turn, and live lines that must not clobber typing. */
 class Screen {
+  /** The prompt as it should read now (the replica in use may have changed since it was drawn). */
+  promptText: () => string = () => "> ";
   /** True while a command runs: no prompt is on screen then, so none is redrawn. */
-  busy = false;
+  private busy = false;
   /** Input ended (Ctrl-D, end of a pipe); lines already read still run, but readline refuses prompts. */
   private closed = false;
+  /** While reading a password: nothing typed is echoed. */
+  private muted = false;
+  private onInterrupt: (() => void) | null = null;
 
   constructor(
     private readonly rl: Interface,
@@ -103,27 +160,88 @@ class Screen {
     private readonly terminal: boolean,
   ) {
     rl.on("close", () => (this.closed = true));
+    // Mute as soon as a line that wants a password is entered, before the keys typed after it are echoed.
+    rl.on("line", (line: string) => {
+      if (passwordWanted(line)) this.muted = true;
+    });
+    // readline echoes through this method; while muted it shows nothing.
+    const echoing = rl as unknown as { _writeToOutput(text: string): void };
+    const echo = echoing._writeToOutput.bind(rl);
+    echoing._writeToOutput = (text) => {
+      if (!this.muted) echo(text);
+    };
   }
 
   print(text: string): void {
     this.output.write(`${text}\n`);
   }
 
-  prompt(text: string): void {
+  prompt(): void {
     if (this.closed) return;
-    this.rl.setPrompt(text);
+    this.rl.setPrompt(this.promptText());
     this.rl.prompt();
   }
 
-  /** Erases the prompt line, prints `text`, then redraws the prompt with the user's unfinished input. */
-  printAbove(text: string): void {
-    if (!this.terminal || this.busy || this.closed) {
-      this.print(text);
+  async nextLine(lines: AsyncIterator<string>): Promise<string | null> {
+    const next = await lines.next();
+    return next.done ? null : next.value;
+  }
+
+  /** Asks with `label` and reads the next line without echoing it (nor keeping it in the history); null at end of input. */
+  async readHidden(lines: AsyncIterator<string>, label: string): Promise<string | null> {
+    if (!this.closed) this.output.write(label);
+    this.muted = true;
+    try {
+      const line = await this.nextLine(lines);
+      if (line !== null) this.forgetLastLine();
+      return line;
+    } finally {
+      this.muted = false;
+      if (this.terminal) this.output.write("\n");
+    }
+  }
+
+  /**
+   * Waits for `running`; after waitingNoticeMs calls `onSlow` once. Ctrl-C
+   * meanwhile stops the wait ("interrupted"), not the call.
+   */
+  async whileBusy(running: Promise<CommandResult>, onSlow: () => void): Promise<Outcome> {
+    const interrupted = Promise.withResolvers<"interrupted">();
+    this.busy = true;
+    this.onInterrupt = () => interrupted.resolve("interrupted");
+    const slow = setTimeout(onSlow, waitingNoticeMs);
+    try {
+      return await Promise.race([
+        running.then(
+          (result) => ({ result }),
+          (error: unknown) => ({ error }),
+        ),
+        interrupted.promise,
+      ]);
+    } finally {
+      clearTimeout(slow);
+      this.busy = false;
+      this.onInterrupt = null;
+    }
+  }
+
+  /** Ctrl-C: stops waiting for a running command; false when none runs. */
+  interrupt(): boolean {
+    if (!this.onInterrupt) return false;
+    this.onInterrupt();
+    return true;
+  }
+
+  /** Erases the prompt line, prints `texts`, then redraws the prompt (as it reads now) with the user's unfinished input. */
+  printAbove(...texts: string[]): void {
+    if (!this.terminal || this.busy || this.closed || this.muted) {
+      for (const text of texts) this.print(text);
       return;
     }
     clearLine(this.output, 0);
     cursorTo(this.output, 0);
-    this.print(text);
+    for (const text of texts) this.print(text);
+    this.rl.setPrompt(this.promptText());
     this.rl.prompt(true);
   }
 
