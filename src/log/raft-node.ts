@@ -410,11 +410,6 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     this.requestQueuedReads();
     while (this.core.hasReady()) {
       const ready = this.core.ready();
-      // A leader's appends leave before its own fsync, so followers write while it writes (dissertation
-      // §10.2.1). Safe: the core counts the leader toward a commit only at advance(), once its copy is
-      // durable; everything else (answers, votes, a new leader's first Ready) still waits for the fsync.
-      const early: Message[] = this.sendsBeforePersist(ready) ? ready.messages.filter((message) => message.type === "append") : [];
-      for (const message of early) this.sendOne(message);
       probe?.persisting(ready, this.core);
       if (ready.entries.length > 0) stageTimings.mark("append");
       const persistStarted = stageTimings.start();
@@ -426,7 +421,11 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       }
       probe?.persisted(ready, this.core);
       if (ready.membership) this.announceMembership();
-      for (const message of ready.messages) if (!early.includes(message)) this.sendOne(message);
+      for (const message of ready.messages) {
+        probe?.sending(message, this.core);
+        if (message.type === "snapshot") this.shipSnapshot(message);
+        else if (!this.answerWaitingPeer(message)) this.options.send(message);
+      }
       this.apply(ready);
       if (this.closed) return; // removed by what it applied
       // After apply: a leader that commits its own removal steps down in the same Ready, and the
@@ -438,22 +437,6 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       this.requestQueuedReads(); // the request in flight may have ended: the next goes out now
     }
     this.settleUnanswered();
-  }
-
-  private sendOne(message: Message): void {
-    this.options.probe?.sending(message, this.core);
-    if (message.type === "snapshot") this.shipSnapshot(message);
-    else if (!this.answerWaitingPeer(message)) this.options.send(message);
-  }
-
-  /**
-   * A steady leader's Ready with entries: no change of role in it, so no
-   * change of term or vote either (a leader keeps both for its whole term,
-   * and they were fsynced before its campaign's vote requests went out).
-   * Its appends then need nothing of this Ready's fsync.
-   */
-  private sendsBeforePersist(ready: Ready): boolean {
-    return this.core.currentRole === "leader" && ready.entries.length > 0 && !ready.snapshot && !ready.softState;
   }
 
   /** An answer the core tagged with a waiting call's requestId goes back as that call's reply, untagged. */
