@@ -18,6 +18,7 @@ import { membershipFromEntry } from "./raft/membership.ts";
 import type { ConfChange, Entry, Message, MessageType, NodeId, ReadState, Ready, SnapshotMessage, SnapshotMeta, SoftState } from "./raft/types.ts";
 import type { LeaderInfo, ReplicaInfo, ReplicaNode, StateMachine } from "./replica-node.ts";
 import type { IncomingSnapshot, OutgoingSnapshot, SnapshotEnvelope, SnapshotPort } from "./snapshot-port.ts";
+import { stageTimings } from "./stage-timings.ts";
 
 /** Log length past which a replica compacts its log (entries since the last compaction), by default. */
 export const compactionEntriesMaxDefault = 50_000;
@@ -344,7 +345,9 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   /** A peer's answer to one of our messages. */
   step(message: Message): void {
     if (message.to !== this.options.self.id) return;
+    const commitBefore = this.core.commitIndex;
     this.guarded(() => this.core.step(message));
+    if (this.core.commitIndex > commitBefore) stageTimings.mark("replicate"); // a majority has the entry
     this.scheduleReady();
   }
 
@@ -363,8 +366,12 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       this.scheduleReady();
       return Promise.resolve(null);
     }
+    const received = stageTimings.start();
     return new Promise((resolve) => {
-      this.awaitingAnswers.set(requestId, resolve);
+      this.awaitingAnswers.set(requestId, (answer) => {
+        stageTimings.duration(`follower: ${message.type} received to answered`, received);
+        resolve(answer);
+      });
       this.scheduleReady();
     });
   }
@@ -404,8 +411,14 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     while (this.core.hasReady()) {
       const ready = this.core.ready();
       probe?.persisting(ready, this.core);
+      if (ready.entries.length > 0) stageTimings.mark("append");
+      const persistStarted = stageTimings.start();
       if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
       else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
+      if (ready.entries.length > 0) {
+        stageTimings.mark("fsync");
+        stageTimings.duration(`${this.core.currentRole}: log append and fsync`, persistStarted);
+      }
       probe?.persisted(ready, this.core);
       if (ready.membership) this.announceMembership();
       for (const message of ready.messages) {
@@ -446,7 +459,11 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   private apply(ready: Ready): void {
     if (ready.committedEntries.length === 0) return;
     const entries: Entry[] = ready.committedEntries;
+    stageTimings.mark("commit");
+    const applyStarted = stageTimings.start();
     const results = this.options.machine.apply(entries);
+    stageTimings.mark("apply");
+    stageTimings.duration(`${this.core.currentRole}: apply`, applyStarted);
     entries.forEach((entry, offset) => {
       const pending = this.proposals.get(entry.index);
       if (!pending) return;

@@ -7,6 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { ServiceDefinition } from "@grpc/proto-loader";
 import { clientRequestBytesMax, subscribersMax } from "../limits.ts";
 import type { LeaderInfo } from "../log/replica-node.ts";
+import { stageTimings } from "../log/stage-timings.ts";
 import { ChatError } from "../projections/operations.ts";
 import type { MessageRow } from "../projections/queries.ts";
 import type { Caller, ChatService } from "../service/chat-service.ts";
@@ -70,6 +71,7 @@ function toWire(message: MessageRow): ChatMessage {
 /** Adapts `(request, caller) => Promise<reply>` to a grpc-js unary handler. */
 function unary<Request, Reply>(handle: (request: Request, caller: Caller) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
+    stageTimings.begin();
     let caller: Caller;
     try {
       checkRequest(call.request as object);
@@ -79,7 +81,10 @@ function unary<Request, Reply>(handle: (request: Request, caller: Caller) => Pro
       return;
     }
     handle(call.request, caller).then(
-      (reply) => callback(null, reply),
+      (reply) => {
+        callback(null, reply);
+        stageTimings.end("answer");
+      },
       (error) => callback(toServiceError(error)),
     );
   };

@@ -6,6 +6,7 @@
  */
 import * as limits from "../limits.ts";
 import type { ReplicaNode } from "../log/replica-node.ts";
+import { stageTimings } from "../log/stage-timings.ts";
 import type { AppliedResult, Projections } from "../projections/apply.ts";
 import {
   ChatError,
@@ -280,6 +281,7 @@ export class ChatService {
     fields: RequestFields,
     build: (identity: Identity) => OperationOf<T> | Promise<OperationOf<T>>,
   ): Promise<OperationValues[T]> {
+    stageTimings.mark("receive");
     await this.node.writeBarrier();
     const request = { type, binding: requestBinding(type, fields, sessionIdentity(caller)) };
     return this.decideAndWrite(caller, request, () => build(this.authenticate(caller)));
@@ -420,7 +422,9 @@ export class ChatService {
    */
   private async propose<T extends ChatOperationType>(caller: Caller, request: BoundRequest<T>, op: OperationOf<T>): Promise<OperationValues[T]> {
     const envelope: OperationEnvelope = { atMs: this.now(), ...(caller.request && { ...caller.request, binding: request.binding }), op };
-    const applied = await this.node.propose(JSON.stringify(envelope));
+    const payload = JSON.stringify(envelope);
+    stageTimings.mark("validate");
+    const applied = await this.node.propose(payload);
     return answerTo(request.type, applied.result!);
   }
 }

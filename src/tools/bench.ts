@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
+import { benchCompare, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
 import { ReplicaCluster } from "./processes/replica-cluster.ts";
 
@@ -21,6 +22,10 @@ Options:
   --runs N           runs per load; the median is reported (default 3, max 10)
   --kills N          leader failovers to time, 0 to skip (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
+  --compare etcd     instead: our 3 replicas against a 3-member etcd (apt-get install -y etcd-server),
+                     interleaved for --rounds rounds of --seconds per load; then CPU per write by
+                     process and the stages of one write at 1 in flight (about 2 minutes by default)
+  --rounds N         rounds of --compare (default 3, max 10)
   --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
                      and time a restart at that size (max 5000000)
   -h, --help         show this help`;
@@ -43,16 +48,6 @@ interface RunResult {
   p50Ms: number;
   p99Ms: number;
   rssMb: number;
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function residentMb(pid: number): number {
@@ -118,12 +113,20 @@ async function main(): Promise<void> {
       runs: { type: "string", default: "3" },
       kills: { type: "string", default: "5" },
       address: { type: "string" },
+      compare: { type: "string" },
+      rounds: { type: "string", default: "3" },
       "join-messages": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return console.log(usage);
   if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
+  if (values.compare !== undefined) {
+    if (values.compare !== "etcd") throw new Error("--compare takes etcd, the one system it knows");
+    const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
+    const rounds = boundedInteger("rounds", values.rounds, benchRunsMax);
+    return benchCompare({ loads: parseList(values.loads), seconds, rounds, secret: benchSecret });
+  }
   const replicas = Number(values.replicas);
   if (replicas !== 1 && replicas !== 3) throw new Error("--replicas must be 1 or 3");
   const loads = parseList(values.loads);

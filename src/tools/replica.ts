@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { developmentSecret, loadInstances, loadReplicaConfig, projectRoot, raftTiming } from "../config.ts";
+import { stageTimings } from "../log/stage-timings.ts";
 import { createLogger } from "../logger.ts";
 import { startReplica } from "../replica.ts";
 
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  stageTimings.installDump(); // CHAT_STAGE_TIMINGS=1 only (the bench's profile)
 }
 
 main().catch((error: Error) => {
