@@ -161,7 +161,8 @@ class WholeSimulation implements FaultTarget {
         this.events.push({ ...event, seq: this.events.length + 1 } as HistoryEvent);
         if (event.type === "subscribe") this.trace.add(this.now, 0, `${event.user} stream opened`, { afterId: event.afterId, position: event.position });
       },
-      unexpected: (error: unknown) => this.fail(new SimViolation("the service answers with typed errors", String((error as Error)?.stack ?? error))),
+      unexpected: (error: unknown) =>
+        this.fail(new SimViolation("the service and the client answer with typed errors", String((error as Error)?.stack ?? error))),
     };
     const safetyMs = (options.safetyTicks ?? wholeSafetyTicksDefault) * tickMs;
     this.users = names.map((name, i) => {
