@@ -10,7 +10,8 @@
  * of a retry after a timeout (FAILED_PRECONDITION for a retry older than the
  * result window, above all) is recorded as `unknown`.
  */
-export type DefiniteFailureCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "ALREADY_EXISTS" | "UNAUTHENTICATED" | "PERMISSION_DENIED" | "RESOURCE_EXHAUSTED";
+export const definiteFailureCodes = ["INVALID_ARGUMENT", "NOT_FOUND", "ALREADY_EXISTS", "UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"] as const;
+export type DefiniteFailureCode = (typeof definiteFailureCodes)[number];
 
 /** A client operation; `user` is the caller (the session's owner). */
 export type Operation =

@@ -24,6 +24,7 @@ import { checkSubscribers } from "./subscriptions.ts";
 import { checkReplicasConverge } from "./convergence.ts";
 
 export type * from "./history-model.ts";
+export { definiteFailureCodes } from "./history-model.ts";
 export { MalformedHistoryError } from "./history-index.ts";
 export { accountSearchStepsMax } from "./accounts-linearizable.ts";
 

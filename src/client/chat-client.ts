@@ -5,18 +5,27 @@
  * seq until it gets an answer (so the log applies it exactly once), a read
  * is retried, and a followed subscription resumes on the new leader from
  * the last message id it delivered (or the position its first stream
- * reported), for as long as the cluster takes to come back.
+ * reported), for as long as the cluster takes to come back. It reaches the
+ * replicas through a ChatTransport and keeps time by a ClientClock
+ * (transport.ts): gRPC and the process's clock unless told otherwise, the
+ * simulated network and clock in the whole-replica simulation.
  */
-import * as grpc from "@grpc/grpc-js";
 import { randomBytes } from "node:crypto";
-import { authorizationKey, clientIdKey, clientSeqKey, streamCatchUpCountKey, streamPositionKey } from "../rpc/chat-server.ts";
-import type { ChatMessage__Output } from "../rpc/generated/chat/ChatMessage.ts";
-import type { MethodDefinition } from "@grpc/proto-loader";
-import type { ChatServiceDefinition } from "../rpc/generated/chat/ChatService.ts";
-import { leaderAddressKey } from "../rpc/status.ts";
-import type { StreamStart } from "../service/subscription.ts";
+import { processClock } from "../log/driver-clock.ts";
 import { newSessionSecret } from "../service/tokens.ts";
+import { GrpcChatTransport } from "./grpc-transport.ts";
 import { ReplicaDirectory } from "./replica-directory.ts";
+import {
+  type CallMetadata,
+  ChatClientError,
+  type ChatMessage,
+  type ChatTransport,
+  type ClientClock,
+  type Reply,
+  type Request,
+  type StreamStart,
+  type UnaryName,
+} from "./transport.ts";
 
 /** Deadline of one attempt of a call; a hung (stopped) replica is given up on after this. */
 export const attemptDeadlineMsDefault = 2000;
@@ -38,19 +47,8 @@ export const followRetryPauseMaxMs = 2000;
 /** Stream errors that another attempt cannot fix: the session ended, or the request itself is wrong. */
 const streamEndingCodes = new Set(["UNAUTHENTICATED", "INVALID_ARGUMENT"]);
 
-export type ChatMessage = ChatMessage__Output;
-
-/** A failed call: `code` is the gRPC status name (NOT_FOUND, ...). */
-export class ChatClientError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly leaderAddress?: string,
-  ) {
-    super(message);
-    this.name = "ChatClientError";
-  }
-}
+export { ChatClientError };
+export type { ChatMessage, StreamStart };
 
 export interface ChatClientOptions {
   /** One replica; or give `addresses`. */
@@ -64,19 +62,17 @@ export interface ChatClientOptions {
   heartbeatMs?: number;
   /** Runs when the client turns to another replica (a new leader). */
   onReplicaChange?: (address: string) => void;
+  /** How calls reach the replicas (default: gRPC); the client closes it on close(). */
+  transport?: ChatTransport;
+  /** The time deadlines and pauses are measured in (default: the process's clock). */
+  clock?: ClientClock;
+  /** The client's part of each session token (default: random; the simulator's are deterministic). */
+  newSessionSecret?: () => string;
 }
-
-type UnaryName = Exclude<keyof ChatServiceDefinition, "Subscribe">;
-/** The decoded reply type of a unary method. */
-// biome-ignore lint/suspicious/noExplicitAny: matching any request and serialized types, to infer the output
-type Reply<Name extends UnaryName> = ChatServiceDefinition[Name] extends MethodDefinition<any, any, any, infer Output> ? Output : never;
-type UnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<unknown>) => grpc.ClientUnaryCall;
 
 export interface Subscription {
   cancel(): void;
 }
-
-export type { StreamStart };
 
 /** A follow() stream that works again after an interruption. */
 export interface Resumption {
@@ -104,6 +100,9 @@ export class ChatClient {
   token: string | null = null;
   username: string | null = null;
   private seq = 0;
+  private readonly transport: ChatTransport;
+  private readonly clock: ClientClock;
+  private readonly newSessionSecret: () => string;
   private readonly directory: ReplicaDirectory;
   private readonly attemptDeadlineMs: number;
   private readonly failoverDeadlineMs: number;
@@ -113,7 +112,10 @@ export class ChatClient {
     this.clientId = options.clientId ?? randomBytes(16).toString("base64url");
     this.attemptDeadlineMs = options.attemptDeadlineMs ?? attemptDeadlineMsDefault;
     this.failoverDeadlineMs = options.failoverDeadlineMs ?? failoverDeadlineMsDefault;
-    this.directory = new ReplicaDirectory(options.addresses ?? (options.address ? [options.address] : []));
+    this.transport = options.transport ?? new GrpcChatTransport();
+    this.clock = options.clock ?? processClock;
+    this.newSessionSecret = options.newSessionSecret ?? newSessionSecret;
+    this.directory = new ReplicaDirectory(options.addresses ?? (options.address ? [options.address] : []), this.transport);
     if (options.onReplicaChange) this.directory.onChange = options.onReplicaChange;
     if (options.heartbeatMs) {
       // A dead leader is noticed even while the user is idle; unref: it never keeps a process alive.
@@ -128,55 +130,55 @@ export class ChatClient {
   }
 
   async createAccount(username: string, password: string) {
-    return this.write<Reply<"CreateAccount">>("CreateAccount", { username, password });
+    return this.write("CreateAccount", { username, password });
   }
 
   async login(username: string, password: string) {
     // One secret per login, resent unchanged by every retry of it (src/service/tokens.ts).
-    const reply = await this.write<Reply<"Login">>("Login", { username, password, sessionSecret: newSessionSecret() });
+    const reply = await this.write("Login", { username, password, sessionSecret: this.newSessionSecret() });
     this.token = reply.token;
     this.username = reply.username;
     return reply;
   }
 
   async logout() {
-    await this.write<Reply<"Logout">>("Logout", {});
+    await this.write("Logout", {});
     this.token = null;
     this.username = null;
   }
 
   async listAccounts(pattern = "", pageSize = 0, pageToken = "") {
-    return this.read<Reply<"ListAccounts">>("ListAccounts", { pattern, pageSize, pageToken });
+    return this.read("ListAccounts", { pattern, pageSize, pageToken });
   }
 
   async sendMessage(recipient: string, text: string) {
-    return this.write<Reply<"SendMessage">>("SendMessage", { recipient, text });
+    return this.write("SendMessage", { recipient, text });
   }
 
   async readNewMessages(count = 0) {
-    return this.write<Reply<"ReadNewMessages">>("ReadNewMessages", { count });
+    return this.write("ReadNewMessages", { count });
   }
 
   async markRead(ids: number[]) {
-    return this.write<Reply<"MarkRead">>("MarkRead", { ids });
+    return this.write("MarkRead", { ids });
   }
 
   async listMessages(pageSize = 0, beforeId = 0) {
-    return this.read<Reply<"ListMessages">>("ListMessages", { pageSize, beforeId });
+    return this.read("ListMessages", { pageSize, beforeId });
   }
 
   async deleteMessages(ids: number[]) {
-    return this.write<Reply<"DeleteMessages">>("DeleteMessages", { ids });
+    return this.write("DeleteMessages", { ids });
   }
 
   async deleteAccount(password: string) {
-    await this.write<Reply<"DeleteAccount">>("DeleteAccount", { password });
+    await this.write("DeleteAccount", { password });
     this.token = null;
     this.username = null;
   }
 
   async getLeaderInfo() {
-    return this.read<Reply<"GetLeaderInfo">>("GetLeaderInfo", {});
+    return this.read("GetLeaderInfo", {});
   }
 
   /**
@@ -193,19 +195,22 @@ export class ChatClient {
     onEnd: (error?: ChatClientError) => void,
     onOpen: (start: StreamStart) => void = () => {},
   ): Subscription {
-    const call = this.directory.stub().Subscribe({ afterId }, this.metadata());
     let finished = false;
-    const finish = (error?: ChatClientError) => {
-      if (finished) return;
-      finished = true;
-      if (error?.leaderAddress) this.directory.useLeader(error.leaderAddress);
-      else if (error && retryableCodes.has(error.code)) void this.directory.discoverLeader();
-      onEnd(error);
-    };
-    call.on("metadata", (metadata: grpc.Metadata) => onOpen(streamStartFrom(metadata)));
-    call.on("data", onMessage);
-    call.on("error", (error: grpc.ServiceError) => finish(toClientError(error)));
-    call.on("end", () => finish());
+    const call = this.transport.subscribe(this.directory.currentAddress, afterId, this.metadata(), {
+      start: (start) => {
+        if (!finished) onOpen(start);
+      },
+      message: (message) => {
+        if (!finished) onMessage(message);
+      },
+      end: (error) => {
+        if (finished) return;
+        finished = true;
+        if (error?.leaderAddress) this.directory.useLeader(error.leaderAddress);
+        else if (error && retryableCodes.has(error.code)) void this.directory.discoverLeader();
+        onEnd(error);
+      },
+    });
     return {
       cancel: () => {
         finished = true;
@@ -234,7 +239,7 @@ export class ChatClient {
     const opened = (start: StreamStart) => {
       if (lastId === 0) lastId = start.position;
       if (brokenSince !== null) {
-        handlers.onResumed?.({ missedCount: start.catchUpCount, downMs: Date.now() - brokenSince, attempts: reopenAttempts });
+        handlers.onResumed?.({ missedCount: start.catchUpCount, downMs: this.clock.now() - brokenSince, attempts: reopenAttempts });
       }
       brokenSince = null;
       reopenAttempts = 0;
@@ -256,10 +261,10 @@ export class ChatClient {
       if (cancelled) return;
       if (error && streamEndingCodes.has(error.code)) return handlers.onEnd?.(error);
       if (brokenSince === null) {
-        brokenSince = Date.now();
+        brokenSince = this.clock.now();
         handlers.onInterrupted?.(error);
       }
-      await Bun.sleep(followRetryPause(reopenAttempts));
+      await this.clock.sleep(followRetryPause(reopenAttempts));
       reopenAttempts += 1;
       if (!error?.leaderAddress) await this.directory.discoverLeader();
       open();
@@ -275,26 +280,20 @@ export class ChatClient {
 
   close(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.directory.close();
+    this.transport.close();
   }
 
-  private metadata(seq?: number): grpc.Metadata {
-    const metadata = new grpc.Metadata();
-    if (this.token) metadata.set(authorizationKey, `Bearer ${this.token}`);
-    if (seq !== undefined) {
-      metadata.set(clientIdKey, this.clientId);
-      metadata.set(clientSeqKey, String(seq));
-    }
-    return metadata;
+  private metadata(seq?: number): CallMetadata {
+    return { token: this.token, ...(seq === undefined ? {} : { write: { clientId: this.clientId, seq } }) };
   }
 
-  private read<Result>(name: UnaryName, request: object): Promise<Result> {
-    return this.withFailover<Result>(name, request);
+  private read<Name extends UnaryName>(name: Name, request: Request<Name>): Promise<Reply<Name>> {
+    return this.withFailover(name, request);
   }
 
   /** A write keeps its seq across every retry, so the log applies it once. */
-  private write<Result>(name: UnaryName, request: object): Promise<Result> {
-    return this.withFailover<Result>(name, request, ++this.seq);
+  private write<Name extends UnaryName>(name: Name, request: Request<Name>): Promise<Reply<Name>> {
+    return this.withFailover(name, request, ++this.seq);
   }
 
   /**
@@ -303,35 +302,24 @@ export class ChatClient {
    * tries again, until `failoverDeadlineMs` has passed. A write that still
    * has no answer then has an unknown outcome, and says so.
    */
-  private async withFailover<Result>(name: UnaryName, request: object, seq?: number): Promise<Result> {
-    const giveUpAt = Date.now() + this.failoverDeadlineMs;
+  private async withFailover<Name extends UnaryName>(name: Name, request: Request<Name>, seq?: number): Promise<Reply<Name>> {
+    const giveUpAt = this.clock.now() + this.failoverDeadlineMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.call<Result>(name, request, this.metadata(seq));
+        return await this.transport.call(this.currentAddress, name, request, this.metadata(seq), this.attemptDeadlineMs);
       } catch (error) {
         if (!(error instanceof ChatClientError) || !retryableCodes.has(error.code)) throw error;
-        if (Date.now() >= giveUpAt) throw unknownOutcome(error, seq !== undefined);
+        if (this.clock.now() >= giveUpAt) throw unknownOutcome(error, seq !== undefined);
         if (error.leaderAddress && error.leaderAddress !== this.currentAddress) {
           // Follow a redirect at once the first time; replicas with stale views could bounce us, so pause after.
-          if (attempt > 0) await Bun.sleep(retryPause(attempt));
+          if (attempt > 0) await this.clock.sleep(retryPause(attempt));
           this.directory.useLeader(error.leaderAddress);
           continue;
         }
-        await Bun.sleep(retryPause(attempt));
+        await this.clock.sleep(retryPause(attempt));
         await this.directory.discoverLeader();
       }
     }
-  }
-
-  private call<Result>(name: UnaryName, request: object, metadata: grpc.Metadata): Promise<Result> {
-    const stub = this.directory.stub();
-    const method = (stub as unknown as Record<UnaryName, UnaryMethod>)[name]!;
-    return new Promise<Result>((resolve, reject) => {
-      const deadline = new Date(Date.now() + this.attemptDeadlineMs);
-      method.call(stub, request, metadata, { deadline }, (error, reply) =>
-        error ? reject(toClientError(error as grpc.ServiceError)) : resolve(reply as Result),
-      );
-    });
   }
 }
 
@@ -343,20 +331,7 @@ function followRetryPause(attemptsSoFar: number): number {
   return Math.min(followRetryPauseMaxMs, followRetryPauseFirstMs * 2 ** attemptsSoFar);
 }
 
-function streamStartFrom(metadata: grpc.Metadata): StreamStart {
-  return {
-    position: Number(metadata.get(streamPositionKey)[0] ?? 0),
-    catchUpCount: Number(metadata.get(streamCatchUpCountKey)[0] ?? 0),
-  };
-}
-
 function unknownOutcome(error: ChatClientError, isWrite: boolean): ChatClientError {
   const what = isWrite ? "the write may or may not have been applied; retrying it is safe" : "no answer";
   return new ChatClientError(error.code, `${error.message} (gave up after failover attempts: ${what})`);
-}
-
-function toClientError(error: grpc.ServiceError): ChatClientError {
-  const leader = error.metadata?.get(leaderAddressKey)[0];
-  const details = (error.details || error.message).replace(/\s*Resolution note:\s*$/, "");
-  return new ChatClientError(grpc.status[error.code] ?? String(error.code), details, leader ? String(leader) : undefined);
 }

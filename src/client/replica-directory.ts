@@ -2,12 +2,11 @@
  * Which replicas a client knows and which one leads. Starts from a fallback
  * list (config_client.json), asks every known replica at once for
  * GetLeaderInfo, believes the answer with the highest term, and merges the
- * replica lists it learns. One channel per replica, reused.
+ * replica lists it learns. Asks through a ChatTransport (transport.ts), so
+ * the same policy runs over gRPC and in the whole-replica simulation.
  */
-import * as grpc from "@grpc/grpc-js";
-import type { ChatServiceClient } from "../rpc/generated/chat/ChatService.ts";
 import type { GetLeaderInfoReply__Output } from "../rpc/generated/chat/GetLeaderInfoReply.ts";
-import { channelOptions, chatProto } from "../rpc/proto.ts";
+import { ChatClientError, type ChatTransport } from "./transport.ts";
 
 /** Deadline of one GetLeaderInfo during discovery: a dead replica must not hold it up. */
 export const discoveryCallDeadlineMs = 500;
@@ -16,14 +15,16 @@ export const knownReplicasMax = 64;
 
 export class ReplicaDirectory {
   private readonly known: string[];
-  private readonly stubs = new Map<string, ChatServiceClient>();
   private current: string;
   private discovery: Promise<string | null> | null = null;
 
   /** Runs when the client turns to another replica. */
   onChange: (address: string) => void = () => {};
 
-  constructor(addresses: readonly string[]) {
+  constructor(
+    addresses: readonly string[],
+    private readonly transport: ChatTransport,
+  ) {
     if (addresses.length === 0) throw new Error("a client needs at least one replica address");
     this.known = [...new Set(addresses)].slice(0, knownReplicasMax);
     this.current = this.known[0]!;
@@ -35,15 +36,6 @@ export class ReplicaDirectory {
 
   get addresses(): readonly string[] {
     return this.known;
-  }
-
-  stub(address = this.current): ChatServiceClient {
-    let stub = this.stubs.get(address);
-    if (!stub) {
-      stub = new chatProto.chat.ChatService(address, grpc.credentials.createInsecure(), channelOptions);
-      this.stubs.set(address, stub);
-    }
-    return stub;
   }
 
   /** A replica told us who leads. */
@@ -71,11 +63,6 @@ export class ReplicaDirectory {
     return this.discovery;
   }
 
-  close(): void {
-    for (const stub of this.stubs.values()) stub.close();
-    this.stubs.clear();
-  }
-
   private async discoveryRound(): Promise<string | null> {
     const replies = await Promise.all(this.known.map((address) => this.askLeaderInfo(address)));
     let best: GetLeaderInfoReply__Output | null = null;
@@ -90,11 +77,14 @@ export class ReplicaDirectory {
     return best.leaderAddress;
   }
 
-  private askLeaderInfo(address: string): Promise<GetLeaderInfoReply__Output | null> {
-    return new Promise((resolve) => {
-      const deadline = Date.now() + discoveryCallDeadlineMs;
-      this.stub(address).GetLeaderInfo({}, { deadline }, (error, reply) => resolve(error || !reply ? null : reply));
-    });
+  /** The replica's answer, or null when it gives none (down, hung, refusing). */
+  private async askLeaderInfo(address: string): Promise<GetLeaderInfoReply__Output | null> {
+    try {
+      return await this.transport.call(address, "GetLeaderInfo", {}, {}, discoveryCallDeadlineMs);
+    } catch (error) {
+      if (error instanceof ChatClientError) return null;
+      throw error;
+    }
   }
 
   private switchTo(address: string): void {

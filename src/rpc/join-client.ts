@@ -6,6 +6,7 @@
  * retried.
  */
 import * as grpc from "@grpc/grpc-js";
+import { GrpcChatTransport } from "../client/grpc-transport.ts";
 import { ReplicaDirectory } from "../client/replica-directory.ts";
 import type { Logger } from "../logger.ts";
 import { clusterKeyHeader } from "./cluster-secret.ts";
@@ -32,7 +33,8 @@ export class JoinCancelledError extends Error {
 }
 
 export async function joinCluster(seeds: string[], self: JoinTarget, peerKey: string, logger: Logger, signal?: AbortSignal): Promise<JoinReply__Output> {
-  const directory = new ReplicaDirectory(seeds);
+  const transport = new GrpcChatTransport();
+  const directory = new ReplicaDirectory(seeds, transport);
   const giveUpAt = Date.now() + joinDeadlineMs;
   try {
     for (let attempt = 1; Date.now() < giveUpAt; attempt++) {
@@ -60,7 +62,7 @@ export async function joinCluster(seeds: string[], self: JoinTarget, peerKey: st
     }
     throw new Error(`could not join within ${joinDeadlineMs / 1000} s: no leader accepted the request`);
   } finally {
-    directory.close();
+    transport.close();
   }
 }
 

@@ -2,9 +2,9 @@
 //   bun src/tools/sim.ts --seeds N [--seed S] [--nodes 3|5] [--ticks T] [--whole]
 // Runs seeds S..S+N-1 (S defaults to 1), each with 3 and 5 replicas unless
 // --nodes picks one. The consensus core alone by default; with --whole, the
-// whole replica (driver, projections, chat service, simulated users). On the
-// first violation it prints the seed, the invariant and the tail of the
-// trace, and exits with status 1.
+// whole replica (driver, projections, chat service, simulated users running
+// the client library). On the first violation it prints the seed, the
+// invariant and the tail of the trace, and exits with status 1.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,8 +22,8 @@ const usageText = `usage: bun run sim -- --seeds N [--seed S] [--nodes 3|5] [--t
   --messages     trace every delivered message (core simulator; slow)
   --verbose      print every replica's own log lines (to replay one seed)
   --whole        simulate whole replicas: the real driver, projections and chat
-                 service on in-memory SQLite, with users that retry as the client
-                 library does, checked against their history
+                 service on in-memory SQLite, with users that run the client
+                 library, checked against their history
   -h, --help     show this help`;
 
 interface CliOptions {

@@ -1,64 +1,89 @@
-// Simulated chat users. Each one behaves as the client library does
-// (src/client/chat-client.ts): it sends to the replica it believes leads,
-// follows "not the leader" redirects, and retries a write with the same
-// (client id, seq) after a timeout or a failover, until a deadline; an
-// outcome it never learns is recorded as unknown, never as a failure.
-// Every operation goes into the history the checks read.
+// Simulated chat users. Each one runs the client library itself
+// (src/client/chat-client.ts) over the simulated network
+// (client-transport.ts), on the simulation's clock: the library finds the
+// leader, follows "not the leader" redirects, and retries a write with the
+// same (client id, seq) through failovers until its deadline. The user
+// records every operation in the history the checks read: its invoke, then
+// ok, a definite failure, or unknown (an outcome it never learns is
+// unknown, never a failure). Once logged in it follows its messages live
+// with the library's follow() (followers.ts), as the terminal client does.
 
-import { NotLeaderError, OverloadedError } from "../../../log/errors.ts";
-import { ChatError } from "../../../projections/operations.ts";
-import type { Caller, ChatService } from "../../../service/chat-service.ts";
-import type { Answer, DefiniteFailureCode, Operation, SeenMessage } from "../../../check/history.ts";
+import type { Answer, DefiniteFailureCode, HistoryEvent, Operation, SeenMessage } from "../../../check/history.ts";
+import { definiteFailureCodes } from "../../../check/history.ts";
+import { ChatClient, ChatClientError } from "../../../client/chat-client.ts";
 import type { SimRandom } from "../random.ts";
+import { SimChatTransport, type SimServers } from "./client-transport.ts";
+import type { SimClock } from "../clock.ts";
+import { SimFollower } from "./followers.ts";
 
-/** What a client needs from the simulation: the replicas it can reach now, the time, and the history. */
+/** What a client needs from the simulation: the replicas, the time, and the history. */
 export interface ClientWorld {
   nowMs(): number;
-  /** The service of replica `id` if the client can reach it now (up, not paused). */
-  reach(id: number): ChatService | null;
-  replicaIds(): number[];
+  /** The clients' clock: deadlines, pauses and network delays run on it. */
+  clock: SimClock;
+  servers: SimServers;
+  /** The replicas a client knows at first (its config_client.json): the founding members. */
+  addresses: readonly string[];
   /** Records an operation's start, then (once) its completion, in the history checker's terms (src/check). */
   invoke(process: string, op: Operation): void;
   complete(process: string, completion: Completion): void;
-  /** An error the service should never throw (the run fails with it). */
+  /** Records a live stream's opening or delivery. */
+  record(event: DistributiveOmit<HistoryEvent, "seq">): void;
+  /** An error the service or the client should never give (the run fails with it). */
   unexpected(error: unknown): void;
 }
 
+export type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
 export type Completion = { type: "ok"; answer: Answer } | { type: "fail"; code: DefiniteFailureCode; message: string } | { type: "unknown"; reason: string };
 
-/** One call waits this long (simulated) before the client tries elsewhere with the same seq. */
-export const callTimeoutMs = 400;
-/** A write is retried this long before its outcome is reported unknown (the client library's failover deadline). */
-export const retryDeadlineMs = 15_000;
-
-/** Chance that a user's next operation goes to a replica picked at random rather than the one it believes leads. */
-const wanderChance = 0.2;
+/**
+ * One attempt waits this long (simulated) before the client tries again:
+ * a fifth of the library's default, so that several failovers fit in a
+ * safety phase. The failover deadline is the library's own.
+ */
+const attemptDeadlineMs = 400;
 /** Share of a logged-in user's operations that are sends (the rest read new messages). */
 const sendShare = 0.7;
 /** Messages one ReadNewMessages asks for. */
 const readCount = 5;
 const simPassword = "sim-password";
-
-type Attempt<T> = (service: ChatService, caller: Caller) => Promise<T>;
+/** Random bytes in a client id, as the library draws them. */
+const clientIdBytes = 16;
+/** Status names that mean a bug in the service or the client, never an operating condition. */
+/** Answers that mean a bug: users send well-formed requests and repeat a seq only to retry the same request, so INVALID_ARGUMENT is one too. */
+const bugCodes = new Set(["INTERNAL", "UNKNOWN", "INVALID_ARGUMENT"]);
 
 export class SimUser {
-  private seq = 0;
-  /** The session's token once logged in (a follower of this user's messages uses it too). */
-  token: string | null = null;
+  private readonly transport: SimChatTransport;
+  private readonly client: ChatClient;
+  private readonly follower: SimFollower;
   private registered = false;
-  private target: number;
   private busy = false;
+  /** Logins started, numbering each one's session secret. */
+  private logins = 0;
+  private sends = 0;
 
   constructor(
     readonly name: string,
-    private readonly clientId: string,
     private readonly peers: readonly string[],
     private readonly random: SimRandom,
     private readonly world: ClientWorld,
     /** Users arrive over the run, so accounts are created while faults strike too. */
     private readonly arrivesAtMs = 0,
   ) {
-    this.target = random.pick(world.replicaIds());
+    this.transport = new SimChatTransport(world.servers, world.clock, random.fork());
+    this.client = new ChatClient({
+      // Each client starts from the replicas in an order of its own, so clients begin at different replicas and learn the leader by redirects.
+      addresses: random.shuffle([...world.addresses]),
+      clientId: Buffer.from(Array.from({ length: clientIdBytes }, () => random.int(0, 255))).toString("base64url"),
+      transport: this.transport,
+      clock: world.clock,
+      attemptDeadlineMs,
+      // Not random: the simulator checks behaviour, and a draw would move every schedule.
+      newSessionSecret: () => `${name}-session-secret-for-login-${++this.logins}`,
+    });
+    this.follower = new SimFollower(name, this.client, this.transport, world);
   }
 
   get idle(): boolean {
@@ -75,126 +100,70 @@ export class SimUser {
   }
 
   private async next(): Promise<void> {
-    // Clients disagree about who leads (each learned it at another moment): now and then one asks another replica.
-    if (this.random.chance(wanderChance)) this.target = this.random.pick(this.world.replicaIds());
     const user = this.name;
     if (!this.registered) {
-      const result = await this.call({ kind: "CreateAccount", user }, (service, caller) => service.createAccount(caller, user, simPassword));
+      const result = await this.run({ kind: "CreateAccount", user }, () => this.client.createAccount(user, simPassword));
       if (result.type === "ok" || (result.type === "fail" && result.code === "ALREADY_EXISTS")) this.registered = true;
       return;
     }
-    if (!this.token) {
-      // One per login, kept by its retries; not random: the simulator checks behaviour, and a draw would move every schedule.
-      const sessionSecret = `${this.clientId}-session-secret-for-login-${this.seq + 1}`;
-      const result = await this.call({ kind: "Login", user }, (service, caller) => service.login(caller, user, simPassword, sessionSecret));
-      if (result.type === "ok") this.token = result.value.token;
+    if (!this.client.token) {
+      const result = await this.run({ kind: "Login", user }, () => this.client.login(user, simPassword));
+      // As the terminal client does (src/client/cli/session.ts), a session's messages are followed live from its login on.
+      if (result.type === "ok") this.follower.start();
       return;
     }
     const result = this.random.chance(sendShare) ? await this.send() : await this.readNew();
-    if (result.type === "fail" && result.code === "UNAUTHENTICATED") this.token = null;
+    if (result.type === "fail" && result.code === "UNAUTHENTICATED") this.client.token = null;
   }
 
   private send() {
     const recipient = this.random.pick(this.peers);
-    const text = `${this.clientId}#${this.seq + 1}`;
-    return this.call({ kind: "SendMessage", user: this.name, recipient, text }, (service, caller) => service.sendMessage(caller, recipient, text));
+    // Texts identify messages in the history, even unacknowledged ones: unique per run.
+    const text = `${this.name}#${++this.sends}`;
+    return this.run({ kind: "SendMessage", user: this.name, recipient, text }, () => this.client.sendMessage(recipient, text));
   }
 
   private readNew() {
-    return this.call({ kind: "ReadNewMessages", user: this.name, count: readCount }, (service, caller) => service.readNewMessages(caller, readCount));
+    return this.run({ kind: "ReadNewMessages", user: this.name, count: readCount }, () => this.client.readNewMessages(readCount));
   }
 
-  /** One operation with the client library's retries; records it and returns its outcome. */
-  private async call<T>(op: Operation, attempt: Attempt<T>): Promise<Completion & { value: T }> {
-    this.seq += 1;
-    const caller: Caller = { request: { clientId: this.clientId, seq: this.seq }, ...(this.token ? { token: this.token } : {}) };
-    const invokedAt = this.world.nowMs();
-    this.world.invoke(this.clientId, op);
-    let completion: Completion = { type: "unknown", reason: `no answer within ${retryDeadlineMs} ms` };
-    let value: T | undefined;
-    while (this.world.nowMs() - invokedAt < retryDeadlineMs) {
-      const service = this.world.reach(this.target);
-      if (!service) {
-        this.target = this.random.pick(this.world.replicaIds());
-        await this.pause();
-        continue;
-      }
-      const answer = await this.withTimeout(attempt(service, caller));
-      if (answer.kind === "ok") {
-        value = answer.value;
-        completion = { type: "ok", answer: answerOf(op, answer.value) };
-        break;
-      }
-      if (answer.kind === "definite") {
-        completion = answer.completion;
-        break;
-      }
-      this.target = answer.redirect ?? this.random.pick(this.world.replicaIds());
-      await this.pause();
+  /** One operation through the library; records it and returns its outcome. */
+  private async run(op: Operation, call: () => Promise<unknown>): Promise<Completion> {
+    const process = this.client.clientId;
+    this.world.invoke(process, op);
+    const unansweredBefore = this.transport.unansweredWrites;
+    let completion: Completion;
+    try {
+      completion = { type: "ok", answer: answerOf(op, await call()) };
+    } catch (error) {
+      completion = this.completionOf(error, this.transport.unansweredWrites > unansweredBefore);
     }
-    this.world.complete(this.clientId, completion);
-    return { ...completion, value: value as T };
+    this.world.complete(process, completion);
+    return completion;
   }
 
-  /** The answer of one attempt, or "retry" after the call timeout (the abandoned call may still complete). */
-  private withTimeout<T>(
-    pending: Promise<T>,
-  ): Promise<{ kind: "ok"; value: T } | { kind: "definite"; completion: Completion } | { kind: "retry"; redirect?: number }> {
-    const deadline = this.world.nowMs() + callTimeoutMs;
-    return new Promise((resolve) => {
-      let settled = false;
-      const settle = (answer: Parameters<typeof resolve>[0]) => {
-        if (!settled) resolve(answer);
-        settled = true;
-      };
-      pending.then(
-        (value) => settle({ kind: "ok", value }),
-        (error: unknown) => {
-          const answer = classify(error);
-          if (!answer) this.world.unexpected(error);
-          settle(answer ?? { kind: "retry" });
-        },
-      );
-      const poll = () => {
-        if (settled) return;
-        if (this.world.nowMs() >= deadline) settle({ kind: "retry" });
-        else this.timers.push(poll);
-      };
-      this.timers.push(poll);
-    });
-  }
-
-  /** Waits for one simulated tick. */
-  private pause(): Promise<void> {
-    return new Promise((resolve) => this.timers.push(resolve));
-  }
-
-  /** Callbacks to run at the next tick (timeouts and pauses in simulated time). */
-  private timers: (() => void)[] = [];
-
-  tick(): void {
-    const due = this.timers;
-    this.timers = [];
-    for (const timer of due) timer();
+  /**
+   * What the library's error means for the history (docs/history-checker.md).
+   * A refusal is a definite failure only if no attempt before it went
+   * unanswered: that attempt may still be applied, since a retry can be
+   * refused while it is pending. FAILED_PRECONDITION (a retry older than the
+   * result window) and the library giving up after its failover deadline
+   * are unknown; INTERNAL and INVALID_ARGUMENT are bugs.
+   */
+  private completionOf(error: unknown, afterUnanswered: boolean): Completion {
+    if (!(error instanceof ChatClientError) || bugCodes.has(error.code)) {
+      this.world.unexpected(error);
+      return { type: "unknown", reason: String(error) };
+    }
+    const reason = `${error.code}: ${error.message}`;
+    if (!isDefiniteFailure(error.code)) return { type: "unknown", reason };
+    if (afterUnanswered) return { type: "unknown", reason: `${reason} (after an attempt that got no answer)` };
+    return { type: "fail", code: error.code, message: error.message };
   }
 }
 
-/**
- * What the client library makes of an error: a definite answer, or a reason
- * to retry; null for a bug. FAILED_PRECONDITION (a retry the service no
- * longer remembers) is no definite failure: the first attempt may have
- * happened, so it is recorded as unknown.
- */
-function classify(error: unknown): { kind: "definite"; completion: Completion } | { kind: "retry"; redirect?: number } | null {
-  if (error instanceof ChatError) {
-    if (error.code === "FAILED_PRECONDITION") return { kind: "definite", completion: { type: "unknown", reason: error.message } };
-    // Users send well-formed requests and repeat a seq only to retry the same request: a bug in them or in the service.
-    if (error.code === "INVALID_ARGUMENT") return null;
-    return { kind: "definite", completion: { type: "fail", code: error.code as DefiniteFailureCode, message: error.message } };
-  }
-  if (error instanceof NotLeaderError) return { kind: "retry", redirect: replicaIdOf(error.leaderAddress) };
-  if (error instanceof OverloadedError) return { kind: "retry" };
-  return null;
+function isDefiniteFailure(code: string): code is DefiniteFailureCode {
+  return (definiteFailureCodes as readonly string[]).includes(code);
 }
 
 /** The checker's view of a successful answer. */
@@ -211,10 +180,4 @@ function answerOf(op: Operation, value: unknown): Answer {
     default:
       return { kind: op.kind } as Answer;
   }
-}
-
-/** Simulated replicas are addressed "sim:<id>". */
-function replicaIdOf(address: string | null): number | undefined {
-  const match = address ? /^sim:(\d+)$/.exec(address) : null;
-  return match ? Number(match[1]) : undefined;
 }

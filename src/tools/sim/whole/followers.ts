@@ -1,114 +1,40 @@
-// Simulated live subscribers. Each follows one user's messages as the
-// client library's follow() does (src/client/chat-client.ts): it opens a
-// stream on the replica it believes leads, adopts the stream's position if
-// it has received nothing yet, resumes from the last id it received after
-// the stream breaks (a step-down, a crash), and never gives up. Every
-// (re)open and every delivery goes into the history the checker reads.
+// Simulated live subscribers: a user's messages followed with the client
+// library's follow() (src/client/chat-client.ts), on the user's own client,
+// as the terminal client follows a logged-in session. The library resumes
+// the stream after a step-down or a crash, from the last id it delivered
+// or the position its first stream reported, and never gives up. Every
+// stream opened (the after_id it asked for on the wire, the position the
+// replica answered) and every message follow() delivers go into the
+// history, where the checker looks for gaps and duplicates.
 
-import type { HistoryEvent, SeenMessage } from "../../../check/history.ts";
-import { NotLeaderError } from "../../../log/errors.ts";
-import { ChatError } from "../../../projections/operations.ts";
-import type { ChatService, LiveStream } from "../../../service/chat-service.ts";
-import type { SimRandom } from "../random.ts";
-
-/** What a follower needs from the simulation. */
-export interface FollowerWorld {
-  /** The service of replica `id` if the follower can reach it now (up, not paused). */
-  reach(id: number): ChatService | null;
-  /** Whether replica `id` is up (a crashed replica's streams are broken). */
-  isUp(id: number): boolean;
-  replicaIds(): number[];
-  record(event: DistributiveOmit<HistoryEvent, "seq">): void;
-  unexpected(error: unknown): void;
-}
-
-export type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
-
-/** Ticks a follower waits before opening again after a failure. */
-const reopenPauseTicks = 3;
+import type { ChatClient, Subscription } from "../../../client/chat-client.ts";
+import type { ClientWorld } from "./clients.ts";
+import type { SimChatTransport } from "./client-transport.ts";
 
 export class SimFollower {
-  readonly process: string;
-  private lastId = 0;
-  private stream: { replica: number; live: LiveStream | null } | null = null;
-  private target: number;
-  private resumeAt = 0;
-  private tick = 0;
+  private subscription: Subscription | null = null;
+  /** follow() calls so far: each is a process of its own in the history (its first stream sets where it starts). */
+  private follows = 0;
 
   constructor(
     readonly user: string,
-    private readonly token: () => string | null,
-    private readonly random: SimRandom,
-    private readonly world: FollowerWorld,
-  ) {
-    this.process = `follow-${user}`;
-    this.target = random.pick(world.replicaIds());
-  }
+    private readonly client: ChatClient,
+    private readonly transport: SimChatTransport,
+    private readonly world: Pick<ClientWorld, "record">,
+  ) {}
 
-  /** Once a tick: notice a broken stream, or open one when it is time. */
-  step(): void {
-    this.tick++;
-    if (this.stream && !this.world.isUp(this.stream.replica)) this.broken(); // the connection died with the process
-    if (this.stream || this.tick < this.resumeAt) return;
-    const token = this.token();
-    if (!token) return;
-    const service = this.world.reach(this.target);
-    if (service) this.open(service, this.target, token);
-    else this.retryElsewhere();
-  }
-
-  private open(service: ChatService, replica: number, token: string): void {
-    const opening = { replica, live: null as LiveStream | null };
-    this.stream = opening;
-    const afterId = this.lastId;
-    service.subscribe({ token }, afterId, this.sink(opening, afterId), { cancelled: () => this.stream !== opening, admit: () => {} }).then(
-      (live) => {
-        if (this.stream === opening) opening.live = live;
-        else live?.release();
+  /** Follows the session that just logged in (a previous session's follow stops first, as in src/client/cli/session.ts). */
+  start(): void {
+    this.subscription?.cancel();
+    this.follows += 1;
+    const process = this.follows === 1 ? `follow-${this.user}` : `follow-${this.user}-${this.follows}`;
+    const user = this.user;
+    this.transport.onStreamStart = (afterId, { position }) => this.world.record({ type: "subscribe", process, user, afterId, position });
+    this.subscription = this.client.follow(0, {
+      onMessage: ({ id, sender, recipient, text }) => this.world.record({ type: "deliver", process, user, message: { id, sender, recipient, text } }),
+      onEnd: () => {
+        this.subscription = null;
       },
-      (error: unknown) => {
-        if (this.stream !== opening) return;
-        this.stream = null;
-        if (error instanceof NotLeaderError) this.redirect(error.leaderAddress);
-        else if (!(error instanceof ChatError)) this.world.unexpected(error);
-        this.resumeAt = this.tick + reopenPauseTicks;
-      },
-    );
-  }
-
-  private sink(opening: { replica: number }, afterId: number) {
-    return {
-      open: ({ position }: { position: number }) => {
-        this.world.record({ type: "subscribe", process: this.process, user: this.user, afterId, position });
-        // A follower that has received nothing starts from the stream's position, so no message is ever skipped.
-        if (this.lastId === 0) this.lastId = position;
-      },
-      write: (message: SeenMessage) => {
-        if (this.stream !== opening) return true;
-        const { id, sender, recipient, text } = message;
-        this.world.record({ type: "deliver", process: this.process, user: this.user, message: { id, sender, recipient, text } });
-        this.lastId = id;
-        return true;
-      },
-      end: () => {
-        if (this.stream === opening) this.broken();
-      },
-    };
-  }
-
-  private broken(): void {
-    this.stream?.live?.release();
-    this.stream = null;
-    this.retryElsewhere();
-  }
-
-  private retryElsewhere(): void {
-    this.target = this.random.pick(this.world.replicaIds());
-    this.resumeAt = this.tick + reopenPauseTicks;
-  }
-
-  private redirect(leaderAddress: string | null): void {
-    const match = leaderAddress ? /^sim:(\d+)$/.exec(leaderAddress) : null;
-    this.target = match ? Number(match[1]) : this.random.pick(this.world.replicaIds());
+    });
   }
 }

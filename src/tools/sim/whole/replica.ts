@@ -20,6 +20,8 @@ import { join } from "node:path";
 import type { RaftTiming } from "../../../log/driver-clock.ts";
 import { RaftNode, type CompactionBounds } from "../../../log/raft-node.ts";
 import { SqliteRaftStorage } from "../../../log/raft-storage.ts";
+import { chatHandlers } from "../../../rpc/chat-server.ts";
+import type { ChatServiceHandlers } from "../../../rpc/generated/chat/ChatService.ts";
 import { Projections } from "../../../projections/apply.ts";
 import { ChatService, type PasswordHasher } from "../../../service/chat-service.ts";
 import { openDatabase } from "../../../storage/database.ts";
@@ -55,7 +57,8 @@ export class SimReplica {
   private db: Database | null = null;
   clock: SimClock | null = null;
   node: ChatNode | null = null;
-  service: ChatService | null = null;
+  /** What the process serves clients: the gRPC server's own handlers (src/rpc/chat-server.ts), new with each start. */
+  handlers: ChatServiceHandlers | null = null;
   projections: Projections | null = null;
   /** Ticks the process is stalled for (a GC pause, SIGSTOP): no ticks, no deliveries. */
   pausedUntil = 0;
@@ -130,13 +133,14 @@ export class SimReplica {
       },
       compaction: this.compaction,
     });
-    this.service = new ChatService(this.node, projections, {
+    const service = new ChatService(this.node, projections, {
       sessionKey: deriveClusterKeys(simClusterSecret).session,
       passwords: simPasswords,
       now: () => clock.now(),
       newNonce: () => nonces.int(0, 2 ** 31).toString(36) + nonces.int(0, 2 ** 31).toString(36),
       nextTurn: (work) => clock.soon(work),
     });
+    this.handlers = chatHandlers(service, this.node);
   }
 
   /** What the disk holds, to show that a refused start left it alone. */
@@ -150,7 +154,7 @@ export class SimReplica {
     void this.node?.close();
     this.db?.close();
     this.node = null;
-    this.service = null;
+    this.handlers = null;
     this.projections = null;
     this.clock = null;
     this.db = null;

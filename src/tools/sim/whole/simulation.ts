@@ -2,8 +2,8 @@
 // projections and chat service on an in-memory SQLite disk, over the
 // simulated network, under a seeded fault schedule (power cuts that lose
 // unsynced writes, pauses, partitions, message loss, delay and duplication,
-// leader clock jumps), with simulated users that retry as the client library
-// does. A safety phase with faults, then a liveness phase after healing.
+// leader clock jumps), with simulated users that run the client library
+// itself. A safety phase with faults, then a liveness phase after healing.
 // At the end, every replica must hold the same projection, every
 // acknowledged message exactly once, and no rejection may be stale.
 
@@ -22,8 +22,8 @@ import type { AppendResponseMessage } from "../../../log/raft/types.ts";
 import type { SnapshotEnvelope } from "../../../log/snapshot-port.ts";
 import { IdentityRefusedError } from "../../../log/identity.ts";
 import { checkHistory, summarizeCheck, type HistoryEvent, type Operation, type ReplicaFinalState } from "../../../check/history.ts";
-import { SimUser, type Completion } from "./clients.ts";
-import { SimFollower, type DistributiveOmit } from "./followers.ts";
+import { SimUser, type Completion, type DistributiveOmit } from "./clients.ts";
+import { SimClock } from "../clock.ts";
 import { SimReplica } from "./replica.ts";
 
 export interface WholeSimOptions {
@@ -43,6 +43,8 @@ export interface WholeSimStats {
   operations: Record<string, number>;
   /** The history checker's verdict: pass, or inconclusive when its search bound was hit. */
   historyVerdict: string;
+  /** A digest of the whole recorded history, so a replay of the seed can be shown to be the same run. */
+  historyDigest: string;
   /** Live streams (re)opened by the followers, and messages they received. */
   streamsOpened: number;
   messagesDelivered: number;
@@ -111,7 +113,8 @@ class WholeSimulation implements FaultTarget {
   readonly network: SimNetwork;
   private readonly replicas: SimReplica[];
   private readonly users: SimUser[];
-  private readonly followers: SimFollower[];
+  /** The clients' time (every client runs on the simulation's, unskewed). */
+  private readonly clientClock = new SimClock(() => this.now * tickMs);
   private readonly profile: FaultProfile;
   private readonly faults: FaultInjector;
   private readonly trace = new Trace(400);
@@ -161,40 +164,29 @@ class WholeSimulation implements FaultTarget {
     const names = Array.from({ length: options.userCount ?? this.profile.writerCount }, (_, i) => `user${i + 1}`);
     const clientWorld = {
       nowMs: () => this.now * tickMs,
-      reach: (id: number) => this.reach(id),
-      replicaIds: () => this.nodeIds,
+      clock: this.clientClock,
+      servers: { at: (address: string) => this.serverAt(address) },
+      addresses: members.map((member) => member.address),
       invoke: (process: string, op: Operation) => this.recordInvoke(process, op),
       complete: (process: string, completion: Completion) => this.recordCompletion(process, completion),
-      unexpected: (error: unknown) => this.fail(new SimViolation("the service answers with typed errors", String((error as Error)?.stack ?? error))),
+      record: (event: DistributiveOmit<HistoryEvent, "seq">) => {
+        this.events.push({ ...event, seq: this.events.length + 1 } as HistoryEvent);
+        if (event.type === "subscribe") this.trace.add(this.now, 0, `${event.user} stream opened`, { afterId: event.afterId, position: event.position });
+      },
+      unexpected: (error: unknown) =>
+        this.fail(new SimViolation("the service and the client answer with typed errors", String((error as Error)?.stack ?? error))),
     };
     const safetyMs = (options.safetyTicks ?? wholeSafetyTicksDefault) * tickMs;
     this.users = names.map((name, i) => {
       const arrivesAtMs = i === 0 ? 0 : this.random.int(0, safetyMs);
       return new SimUser(
         name,
-        `sim-client-${options.seed}-${i + 1}`,
         names.filter((other) => other !== name),
         this.random.fork(),
         clientWorld,
         arrivesAtMs,
       );
     });
-    // Each user's messages are followed live, as the client library's follow() does.
-    const followerWorld = {
-      reach: (id: number) => this.reach(id),
-      isUp: (id: number) => this.replicas[id - 1]?.isUp ?? false,
-      replicaIds: () => this.nodeIds,
-      record: (event: DistributiveOmit<HistoryEvent, "seq">) => {
-        this.events.push({ ...event, seq: this.events.length + 1 } as HistoryEvent);
-        if (event.type === "subscribe") this.trace.add(this.now, 0, `${event.user} stream opened`, { afterId: event.afterId, position: event.position });
-      },
-      unexpected: clientWorld.unexpected,
-    };
-    this.followers = this.users.map((user) => new SimFollower(user.name, () => user.token, this.random.fork(), followerWorld));
-  }
-
-  get nodeIds(): number[] {
-    return this.replicas.map((replica) => replica.id);
   }
 
   async run(): Promise<WholeSimResult> {
@@ -244,15 +236,14 @@ class WholeSimulation implements FaultTarget {
     }
   }
 
-  /** One tick: deliver due messages, tick every live replica, let users act, then run all queued work. */
+  /** One tick: deliver due messages, tick every live replica and the clients' clock, let users act, then run all queued work. */
   private async advance(userActChance: (user: SimUser) => number): Promise<void> {
     this.now++;
     for (const message of this.network.takeDue(this.now)) this.deliver(message);
     for (const replica of this.replicas) if (this.running(replica)) replica.clock!.tick();
     this.askToJoin();
-    for (const follower of this.followers) follower.step();
+    this.clientClock.tick();
     for (const user of this.users) {
-      user.tick();
       if (user.idle && this.random.chance(userActChance(user))) user.act();
     }
     await this.drain();
@@ -327,9 +318,10 @@ class WholeSimulation implements FaultTarget {
     return replica.isUp && replica.pausedUntil <= this.now;
   }
 
-  private reach(id: number) {
-    const replica = this.replicas[id - 1];
-    return replica && this.running(replica) ? replica.service : null;
+  /** The process a client reaches at `address` ("sim:<id>"), if one is up there. */
+  private serverAt(address: string) {
+    const replica = this.replicas.find((candidate) => candidate.member.address === address);
+    return replica?.handlers ? { handlers: replica.handlers, running: this.running(replica) } : null;
   }
 
   /** Election safety (paper §5.2): at most one leader per term, over the whole run. */
@@ -408,6 +400,10 @@ class WholeSimulation implements FaultTarget {
   }
 
   // ------------------------------------------------------------ FaultTarget
+
+  get nodeIds(): number[] {
+    return this.replicas.map((replica) => replica.id);
+  }
 
   isUp(id: number): boolean {
     return this.replicas[id - 1]!.isUp;
@@ -504,6 +500,7 @@ class WholeSimulation implements FaultTarget {
       ticks: this.now,
       operations: this.operations,
       historyVerdict: this.checkVerdict,
+      historyDigest: Bun.hash(JSON.stringify(this.events)).toString(16),
       streamsOpened: this.events.filter((event) => event.type === "subscribe").length,
       messagesDelivered: this.events.filter((event) => event.type === "deliver").length,
       crashes: this.crashes,

@@ -1,0 +1,107 @@
+/**
+ * The client library's policy over a scripted transport, on a clock the
+ * test moves: redirects, retries with the same seq up to the failover
+ * deadline, and follow()'s resume position. The whole-replica simulation
+ * runs the same code against real replicas; these pin the rules down one
+ * at a time.
+ */
+import { describe, expect, test } from "bun:test";
+import { ChatClient, ChatClientError, followRetryPauseFirstMs, type Resumption } from "../../src/client/chat-client.ts";
+import type { CallMetadata, ChatTransport, StreamCall, StreamEvents, UnaryName } from "../../src/client/transport.ts";
+import { SimClock } from "../../src/tools/sim/clock.ts";
+
+interface SentCall {
+  address: string;
+  method: UnaryName;
+  request: unknown;
+  metadata: CallMetadata;
+}
+
+/** Answers each call with what `answer` returns (a ChatClientError fails it); keeps every stream opened for the test to drive. */
+class ScriptedTransport implements ChatTransport {
+  readonly calls: SentCall[] = [];
+  readonly streams: { address: string; afterId: number; events: StreamEvents }[] = [];
+
+  constructor(private readonly answer: (call: SentCall) => unknown) {}
+
+  async call(address: string, method: UnaryName, request: unknown, metadata: CallMetadata) {
+    const call = { address, method, request, metadata };
+    this.calls.push(call);
+    const answer = this.answer(call);
+    if (answer instanceof ChatClientError) throw answer;
+    // biome-ignore lint/suspicious/noExplicitAny: the script answers with the reply the test expects
+    return answer as any;
+  }
+
+  subscribe(address: string, afterId: number, _metadata: CallMetadata, events: StreamEvents): StreamCall {
+    this.streams.push({ address, afterId, events });
+    return { cancel: () => {} };
+  }
+
+  close(): void {}
+}
+
+const tickMs = 10;
+
+/** A client on a clock that moves only when the test says so. */
+function scriptedClient(answer: (call: SentCall) => unknown, options: { failoverDeadlineMs?: number } = {}) {
+  let now = 0;
+  const clock = new SimClock(() => now);
+  const transport = new ScriptedTransport(answer);
+  const client = new ChatClient({ addresses: ["a", "b", "c"], clientId: "scripted-client-0001", transport, clock, ...options });
+  const advance = async (ms: number) => {
+    for (let passed = 0; passed < ms; passed += tickMs) {
+      now += tickMs;
+      clock.tick();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return { client, transport, advance };
+}
+
+const leaderIsB = { leaderId: 2, leaderAddress: "b", replicas: [], term: 3, replyingId: 1 };
+
+describe("the client library's policy", () => {
+  test("a write a follower redirects goes to the named leader with the same client id and seq", async () => {
+    const { client, transport } = scriptedClient(({ address }) =>
+      address === "b" ? { id: 9, sentAtMs: 5 } : new ChatClientError("UNAVAILABLE", "not the leader; the leader is b", "b"),
+    );
+    expect(await client.sendMessage("bob", "hi")).toEqual({ id: 9, sentAtMs: 5 });
+    expect(transport.calls.map(({ address, method }) => `${method}@${address}`)).toEqual(["SendMessage@a", "SendMessage@b"]);
+    const [first, second] = transport.calls;
+    expect(second!.metadata.write).toEqual(first!.metadata.write!);
+    expect(first!.metadata.write).toEqual({ clientId: "scripted-client-0001", seq: 1 });
+  });
+
+  test("a write that never gets an answer is retried with one seq until the failover deadline, then its outcome is reported unknown", async () => {
+    const { client, transport, advance } = scriptedClient(() => new ChatClientError("DEADLINE_EXCEEDED", "no answer"), { failoverDeadlineMs: 200 });
+    const outcome = client.sendMessage("bob", "hi").catch((error: unknown) => error);
+    await advance(400);
+    const error = (await outcome) as ChatClientError;
+    expect(error.code).toBe("DEADLINE_EXCEEDED");
+    expect(error.message).toMatch(/may or may not have been applied/);
+    const writes = transport.calls.filter((call) => call.method === "SendMessage");
+    expect(writes.length).toBeGreaterThan(2);
+    expect(new Set(writes.map((call) => call.metadata.write?.seq))).toEqual(new Set([1]));
+  });
+
+  test("follow() resumes from its first stream's position before any message, then from the last id delivered", async () => {
+    const { client, transport, advance } = scriptedClient(({ method }) => (method === "GetLeaderInfo" ? leaderIsB : {}));
+    const delivered: number[] = [];
+    const resumptions: Resumption[] = [];
+    client.follow(0, { onMessage: (message) => delivered.push(message.id), onResumed: (resumption) => resumptions.push(resumption) });
+
+    transport.streams[0]!.events.start({ position: 7, catchUpCount: 0 });
+    transport.streams[0]!.events.end(new ChatClientError("UNAVAILABLE", "this replica is no longer the leader", "b"));
+    await advance(followRetryPauseFirstMs);
+    expect(transport.streams[1]).toMatchObject({ address: "b", afterId: 7 });
+
+    transport.streams[1]!.events.start({ position: 12, catchUpCount: 2 });
+    expect(resumptions).toMatchObject([{ missedCount: 2, attempts: 1 }]);
+    transport.streams[1]!.events.message({ id: 8, sender: "alice", recipient: "bob", text: "missed", sentAtMs: 0, read: false });
+    transport.streams[1]!.events.end(new ChatClientError("UNAVAILABLE", "connection lost"));
+    await advance(followRetryPauseFirstMs);
+    expect(transport.streams[2]).toMatchObject({ address: "b", afterId: 8 });
+    expect(delivered).toEqual([8]);
+  });
+});
