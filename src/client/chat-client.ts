@@ -293,7 +293,39 @@ export class ChatClient {
 
   /** A write keeps its seq across every retry, so the log applies it once. */
   private write<Name extends UnaryName>(name: Name, request: Request<Name>): Promise<Reply<Name>> {
-    return this.withFailover(name, request, ++this.seq);
+    return this.sendWrite({ name, request, seq: ++this.seq });
+  }
+
+  /** The last write that gave up without an answer: it may or may not have been applied. */
+  private unsettled: UnsettledWrite | null = null;
+
+  /** What the last write with an unknown outcome was, if any ("send", "delete", ...: the method's name). */
+  get unsettledWrite(): string | null {
+    return this.unsettled ? String(this.unsettled.name) : null;
+  }
+
+  /**
+   * Sends the last write whose outcome is unknown again, with the same
+   * request id (client id, seq) and request, so it is applied at most once:
+   * if the first attempt landed, the replica answers with its stored result.
+   * Null when there is none.
+   */
+  async resendUnsettled(): Promise<{ name: string; reply: object } | null> {
+    const write = this.unsettled;
+    if (!write) return null;
+    return { name: String(write.name), reply: await this.sendWrite(write as { name: UnaryName; request: Request<UnaryName>; seq: number }) };
+  }
+
+  private async sendWrite<Name extends UnaryName>(write: { name: Name; request: Request<Name>; seq: number }): Promise<Reply<Name>> {
+    try {
+      const reply = await this.withFailover(write.name, write.request, write.seq);
+      if (this.unsettled?.seq === write.seq) this.unsettled = null;
+      return reply;
+    } catch (error) {
+      if (error instanceof ChatClientError && error.outcomeUnknown) this.unsettled = write as UnsettledWrite;
+      else if (this.unsettled?.seq === write.seq) this.unsettled = null;
+      throw error;
+    }
   }
 
   /**
@@ -332,6 +364,14 @@ function followRetryPause(attemptsSoFar: number): number {
 }
 
 function unknownOutcome(error: ChatClientError, isWrite: boolean): ChatClientError {
-  const what = isWrite ? "the write may or may not have been applied; retrying it is safe" : "no answer";
-  return new ChatClientError(error.code, `${error.message} (gave up after failover attempts: ${what})`);
+  const what = isWrite
+    ? "the write may or may not have been applied; resend it with the same request id (resendUnsettled) to be sure it lands once"
+    : "no answer";
+  return new ChatClientError(error.code, `${error.message} (gave up after failover attempts: ${what})`, undefined, isWrite);
+}
+
+interface UnsettledWrite {
+  name: UnaryName;
+  request: object;
+  seq: number;
 }

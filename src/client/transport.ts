@@ -30,6 +30,8 @@ export class ChatClientError extends Error {
     readonly code: string,
     message: string,
     readonly leaderAddress?: string,
+    /** A write that got no answer before the failover deadline: it may or may not have been applied. */
+    readonly outcomeUnknown = false,
   ) {
     super(message);
     this.name = "ChatClientError";

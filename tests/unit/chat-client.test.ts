@@ -85,6 +85,31 @@ describe("the client library's policy", () => {
     expect(new Set(writes.map((call) => call.metadata.write?.seq))).toEqual(new Set([1]));
   });
 
+  test("a write with an unknown outcome is resent on request with the same seq and request, after later writes, so it lands once", async () => {
+    let reachable = false;
+    const { client, transport, advance } = scriptedClient(
+      (call) => {
+        if (call.method === "GetLeaderInfo") return leaderIsB;
+        return reachable ? { id: call.metadata.write?.seq } : new ChatClientError("DEADLINE_EXCEEDED", "no answer");
+      },
+      { failoverDeadlineMs: 200 },
+    );
+    expect(await client.resendUnsettled()).toBeNull();
+    const lost = client.sendMessage("bob", "hi").catch((error: unknown) => error);
+    await advance(400);
+    expect(((await lost) as ChatClientError).outcomeUnknown).toBe(true);
+    expect(client.unsettledWrite).toBe("SendMessage");
+    reachable = true;
+    await client.sendMessage("carol", "later");
+    const resent = await client.resendUnsettled();
+    expect(resent).toEqual({ name: "SendMessage", reply: { id: 1 } });
+    const last = transport.calls.filter((call) => call.method === "SendMessage").at(-1)!;
+    expect(last.metadata.write?.seq).toBe(1);
+    expect(last.request).toEqual({ recipient: "bob", text: "hi" });
+    expect(client.unsettledWrite).toBeNull();
+    expect(await client.resendUnsettled()).toBeNull();
+  });
+
   test("follow() resumes from its first stream's position before any message, then from the last id delivered", async () => {
     const { client, transport, advance } = scriptedClient(({ method }) => (method === "GetLeaderInfo" ? leaderIsB : {}));
     const delivered: number[] = [];

@@ -45,6 +45,11 @@ const handlers: { [Name in CommandName]: Handler<Name> } = {
     await session.endSession(() => session.client.deleteAccount(password));
     return { username };
   },
+  resend: async (session) => {
+    const resent = await session.client.resendUnsettled();
+    if (!resent) throw new CommandLineError("resend", "USAGE", "no write is waiting with an unknown outcome");
+    return { resent: resent.name };
+  },
   help: async () => ({ commands: Object.values(commandSyntax) }),
   // The front ends stop reading on quit; there is nothing to ask the server.
   quit: async () => ({}),

@@ -65,6 +65,8 @@ export function formatResult(command: CommandName, result: object, paint: Paint,
       return [username ? `logged out ${username}` : "logged out"];
     case "delete-account":
       return [username ? `account ${username} deleted` : "account deleted"];
+    case "resend":
+      return [`${displayText(String(value.resent))} resent with its request id: it has now taken effect, once`];
     case "help":
       return ["Commands:", usageText()];
     case "quit":

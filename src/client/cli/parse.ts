@@ -20,6 +20,7 @@ export type Command =
   | { name: "delete"; ids: number[] }
   | { name: "logout" }
   | { name: "delete-account"; password: string }
+  | { name: "resend" }
   | { name: "help" }
   | { name: "quit" };
 
@@ -49,6 +50,7 @@ export const commandSyntax: Record<CommandName, { usage: string; summary: string
   delete: { usage: "delete <id> [id...]", summary: "delete messages by id (see `history`)" },
   logout: { usage: "logout", summary: "end this session" },
   "delete-account": { usage: "delete-account <password>", summary: "delete your account, confirming with its password" },
+  resend: { usage: "resend", summary: "send again the last write whose outcome is unknown, with its request id: it lands once" },
   help: { usage: "help", summary: "show this list" },
   quit: { usage: "quit", summary: "leave the client (also: exit, Ctrl-D)" },
 };
@@ -106,6 +108,7 @@ function buildCommand(name: CommandName, args: string[], line: string): Command 
       arity(1, Infinity);
       return { name, password: restAfterWords(line, 1) };
     case "more":
+    case "resend":
     case "logout":
     case "help":
     case "quit":

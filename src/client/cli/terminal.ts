@@ -123,7 +123,8 @@ function stoppedWaitingText(name: CommandName): string {
 
 /** One line for people: a sentence, never raw gRPC text. */
 function errorLine(error: unknown, command: CommandName | null, paint: Paint): string {
-  const howToCheck = command === "send" || command === "delete" ? "check with `history`" : "look";
+  // `resend` sends it again with its request id, so it lands once whatever happened to the first try.
+  const howToCheck = "type `resend` to send it again safely (it lands once), or look";
   const text =
     failureSentence(error, { isWrite: command !== null && writeCommands.has(command), howToCheck }) ??
     (error instanceof CommandLineError ? sentence(error.message) : sentence(describeError(error).message));
