@@ -64,6 +64,12 @@ describe("seeded simulation", () => {
       found:
         "simulator: a leader that was its own majority committed and applied a write inside propose(), before the writer recorded what it waited for, so the write was never acknowledged (found by --seeds 100000); the Ready loop now runs after the writer records it",
     },
+    {
+      seed: 11683,
+      nodeCount: 5,
+      found:
+        "simulator: a leader deposed while its write barrier waited for its no-op saw the barrier resolve after it learned the new term, and the check held its state to the new term's standard; the check now uses the term the barrier was asked in (found by --seeds 20000 --seed 11001)",
+    },
   ];
   test(
     "regression seeds",

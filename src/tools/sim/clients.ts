@@ -90,9 +90,13 @@ export class Writer {
     const seq = this.seq;
     const command: ClientCommand = { clientId: this.clientId, seq };
     this.pending = { node, sentAt: now };
+    // The term the barrier was asked in (it refuses a follower): a leader deposed while its barrier
+    // waited may see it resolve later, and its state then answers for that term, not the new one
+    // (seed 11683: the propose that follows is refused; found by a run of 20,000 seeds).
+    const term = driver.view.currentTerm;
     new Promise<void>((resolve) => resolve(driver.writeBarrier()))
       .then(() => {
-        this.checkBarrier(node, driver.view.currentTerm);
+        this.checkBarrier(node, term);
         return driver.propose(JSON.stringify(command));
       })
       .then(
