@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { sessionIdleMsDefault } from "./limits.ts";
 import type { RaftTiming } from "./log/driver-clock.ts";
+import type { TlsPaths } from "./rpc/tls.ts";
 
 export const projectRoot = resolve(import.meta.dir, "..");
 
@@ -26,6 +27,8 @@ export interface ReplicaConfig {
   passwordHashing: { memoryCost: number; timeCost: number };
   /** How long a session may go unused before it ends (stamped into each Login by the leader). */
   sessionIdleMs: number;
+  /** tls_cert, tls_key, tls_ca (src/rpc/tls.ts), resolved like data_dir; all absent: plain text. */
+  tls: TlsPaths;
 }
 
 export interface Instance {
@@ -75,6 +78,7 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
       timeCost: field(path, hashing, "time_cost", "number", 2),
     },
     sessionIdleMs: field(path, json, "session_idle_ms", "number", sessionIdleMsDefault),
+    tls: tlsPaths(path, json),
   };
   if (config.clusterSecret.length < 16) throw new ConfigError(path, "cluster secret must be at least 16 characters");
   if (config.heartbeatMs < raftTickMs || config.heartbeatMs * 3 > config.electionTimeoutMs) {
@@ -111,6 +115,17 @@ export function loadInstances(path = join(projectRoot, "config_master.json")): I
     if (!Number.isInteger(id) || id < 1) throw new ConfigError(path, `instance ${position}: id must be a positive integer`);
     return { id, host: field<string>(path, raw, "host", "string"), port: field<number>(path, raw, "port", "number") };
   });
+}
+
+/** The optional tls_cert, tls_key and tls_ca of a config file, as paths resolved against the project root. */
+function tlsPaths(path: string, json: Record<string, unknown>): TlsPaths {
+  const optional = (key: string) => (json[key] === undefined ? undefined : resolve(projectRoot, field<string>(path, json, key, "string")));
+  return { cert: optional("tls_cert"), key: optional("tls_key"), ca: optional("tls_ca") };
+}
+
+/** config_client.json's CA (tls_ca), with which a client verifies the replicas; undefined: plain text. */
+export function loadClientTlsPaths(path = join(projectRoot, "config_client.json")): TlsPaths {
+  return { ca: tlsPaths(path, readJson(path)).ca };
 }
 
 export function loadClientReplicas(path = join(projectRoot, "config_client.json")): string[] {

@@ -2,11 +2,11 @@
  * The composition root: the one place that wires concrete parts (SQLite
  * file, log store, projections, node, chat service, gRPC server).
  */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, type ServerCredentials } from "@grpc/grpc-js";
 import type { Database } from "bun:sqlite";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { assertSecretFitsHosts } from "./config.ts";
+import { assertSecretFitsHosts, isLoopbackHost } from "./config.ts";
 import { deriveClusterKeys } from "./keys.ts";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
@@ -26,6 +26,7 @@ import { JoinCancelledError, joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
 import { channelOptions, chatProto } from "./rpc/proto.ts";
+import { serverCredentials, type TlsMaterial } from "./rpc/tls.ts";
 import { ChatService, type PasswordHashing } from "./service/chat-service.ts";
 import { lockDataDir } from "./storage/data-dir-lock.ts";
 import { DatabaseRefusedError, openDatabase } from "./storage/database.ts";
@@ -58,6 +59,8 @@ export interface ReplicaOptions {
   passwordHashing?: PasswordHashing;
   /** How long a session may go unused (default limits.sessionIdleMsDefault). */
   sessionIdleMs?: number;
+  /** Certificate, key and CA (src/rpc/tls.ts): TLS for clients, mutual TLS between replicas; null or absent: plain text. */
+  tls?: TlsMaterial | null;
   logger: Logger;
 }
 
@@ -107,19 +110,28 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     throw error;
   }
   const keys = deriveClusterKeys(options.clusterSecret);
-  const server = new Server({ ...channelOptions, interceptors: [keyGate(keys)] });
+  const tls = options.tls ?? null;
+  if (!tls && !isLoopbackHost(options.host)) {
+    options.logger.warn(
+      "serving plain text on a non-loopback address: passwords, tokens and the peer key cross the network readable; set tls_cert, tls_key and tls_ca",
+      { host: options.host },
+    );
+  }
+  const gate = keyGate(keys, { requireClientCertificate: tls !== null, logger: options.logger });
+  const server = new Server({ ...channelOptions, interceptors: [gate] });
   try {
     const log = new LogStore(db);
     verifyLog(log, options.dataDir);
     const projections = new Projections(db);
     // Bind first: with port 0 the address is known only now, and the node needs it.
-    const port = await bind(server, `${options.host}:${options.port}`);
+    const port = await bind(server, `${options.host}:${options.port}`, serverCredentials(tls));
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
     const freshStart = log.lastIndex() === 0 && log.snapshot().index === 0;
     const identity = new ClusterIdentity(db, prepareState(db, log, options.serverId, startIntent(options, self)), options.logger);
     if (options.forceNewCluster) options.logger.warn("forced a new cluster of this server alone", { clusterId: identity.clusterId });
     const transport = new PeerTransport(new Map(), {
       peerKey: keys.peer,
+      tls,
       clusterId: () => identity.clusterId,
       deadlineMs: options.peerCallTimeoutMs,
       onAnswer: (message) => node.step(message),
@@ -159,6 +171,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     server.addService(chatProto.chat.AdminService.service, adminHandlers(node));
     options.logger.info("serving", {
       address: self.address,
+      transport: tls ? "tls" : "plaintext",
       peers:
         node
           .leaderInfo()
@@ -184,7 +197,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     if (options.joinSeeds) {
       // The server is up first, so the leader can reach it as soon as it is a learner. Asking again
       // after a restart is harmless: the leader answers a member's request with the membership.
-      joinCluster(options.joinSeeds, self, keys.peer, options.logger, joining.signal).then(
+      joinCluster(options.joinSeeds, self, { peerKey: keys.peer, tls }, options.logger, joining.signal).then(
         (reply) => identity.adopt(reply.clusterId),
         async (error: Error) => {
           if (error instanceof JoinCancelledError) return;
@@ -216,8 +229,8 @@ function removeStagingFiles(dataDir: string): void {
   }
 }
 
-function bind(server: Server, address: string): Promise<number> {
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port)));
   });
 }

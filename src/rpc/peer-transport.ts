@@ -10,13 +10,16 @@ import { clusterIdKey, foreignClusterOf } from "./cluster-id.ts";
 import { clusterKeyHeader } from "./cluster-secret.ts";
 import { removedAtKey } from "./peer-server.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
-import { channelOptions, chatProto } from "./proto.ts";
+import { chatProto } from "./proto.ts";
 import { appendReplyFromWire, appendToWire, voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
 import { sendSnapshot } from "./snapshot-transfer.ts";
+import { channelSecurity, type TlsMaterial } from "./tls.ts";
 
 export interface PeerTransportOptions {
   /** The peer key (src/keys.ts), sent with every call. */
   peerKey: string;
+  /** This replica's certificate, key and CA: peers are reached over mutual TLS; null: plain text. */
+  tls: TlsMaterial | null;
   /** This replica's cluster id, sent with every call ("" while joining). */
   clusterId: () => string;
   /** A peer refused a call as coming from another cluster (its id given). */
@@ -118,7 +121,8 @@ export class PeerTransport {
     if (existing) return existing;
     const address = this.addresses.get(id);
     if (!address) return undefined;
-    const stub = new chatProto.chat.PeerService(address, grpc.credentials.createInsecure(), channelOptions);
+    const { credentials, options } = channelSecurity(this.options.tls, address);
+    const stub = new chatProto.chat.PeerService(address, credentials, options);
     this.stubs.set(id, stub);
     return stub;
   }

@@ -7,6 +7,8 @@ import { developmentSecret, loadInstances, loadReplicaConfig, projectRoot, raftT
 import { stageTimings } from "../log/stage-timings.ts";
 import { createLogger } from "../logger.ts";
 import { startReplica } from "../replica.ts";
+import { tlsFlagOptions, tlsFlagsUsage, tlsFromFlags } from "../rpc/tls.ts";
+import { answerVersion } from "./version.ts";
 
 const usage = `Usage: bun run replica -- [options]
 
@@ -33,7 +35,10 @@ Options:
                          (default: session_idle_ms in config.json, else seven days)
   --config FILE          config.json to read (default ./config.json)
   --config_master FILE   the cluster's instances (default ./config_master.json)
+${tlsFlagsUsage("this replica's certificate: served to clients, presented to peers (mutual TLS)")}
+                         TLS needs all three; without them the replica serves plain text
   -h, --help             show this help
+  --version              print the version
 
 Environment:
   CHAT_CLUSTER_SECRET    overrides cluster_secret from config.json; the development secret
@@ -95,7 +100,9 @@ async function main(): Promise<void> {
       session_idle_ms: { type: "string" },
       config: { type: "string" },
       config_master: { type: "string" },
+      ...tlsFlagOptions,
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -103,10 +110,13 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
+  if (answerVersion(values.version)) return;
   const serverId = parseInteger("server_id", values.server_id, 1, 1_000_000);
   const initialLeader = parseBoolean("initial_leader", values.initial_leader);
   const joining = parseBoolean("join", values.join);
-  const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
+  const configFile = values.config ?? join(projectRoot, "config.json");
+  const config = loadReplicaConfig(configFile);
+  const tls = tlsFromFlags(values, config.tls, "required", configFile);
   const sessionIdleMs =
     values.session_idle_ms === undefined ? config.sessionIdleMs : parseInteger("session_idle_ms", values.session_idle_ms, 1, Number.MAX_SAFE_INTEGER);
   const forceNewCluster = values["force-new-cluster"];
@@ -138,6 +148,7 @@ async function main(): Promise<void> {
     clusterSecret: config.clusterSecret,
     passwordHashing: config.passwordHashing,
     sessionIdleMs,
+    tls,
     logger,
     onRemoved: () => void shutdown("removed from the cluster"),
   });
