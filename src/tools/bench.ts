@@ -11,7 +11,9 @@ import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
 import { benchCompare, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
+import type { TlsMaterial } from "../rpc/tls.ts";
 import { ReplicaCluster } from "./processes/replica-cluster.ts";
+import { answerVersion } from "./version.ts";
 
 const usage = `Usage: bun run bench -- [options]
 
@@ -22,13 +24,16 @@ Options:
   --runs N           runs per load; the median is reported (default 3, max 10)
   --kills N          leader failovers to time, 0 to skip (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
+  --tls              the cluster serves TLS and replicates over mutual TLS (a scratch CA)
   --compare etcd     instead: our 3 replicas against a 3-member etcd (apt-get install -y etcd-server),
                      interleaved for --rounds rounds of --seconds per load; then CPU per write by
                      process and the stages of one write at 1 in flight (about 2 minutes by default)
+  --compare tls      instead: our 3 replicas with TLS against 3 in plain text, interleaved the same way
   --rounds N         rounds of --compare (default 3, max 10)
   --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
                      and time a restart at that size (max 5000000)
-  -h, --help         show this help`;
+  -h, --help         show this help
+  --version          print the version`;
 
 const benchSecondsMax = 120;
 const benchRunsMax = 10;
@@ -56,10 +61,13 @@ function residentMb(pid: number): number {
   return kilobytes / 1024;
 }
 
+/** TLS material of the cluster the bench started (--tls), for every client it makes; null: plain text. */
+let clientTls: TlsMaterial | null = null;
+
 async function measure(addresses: string[], pid: number | undefined, load: number, seconds: number, round: number): Promise<RunResult> {
   const clients: ChatClient[] = [];
   for (let lane = 0; lane < load; lane++) {
-    const client = new ChatClient({ addresses });
+    const client = new ChatClient({ addresses, tls: clientTls });
     const name = `bench-${runId}-${round}-${lane}`;
     await client.createAccount(name, "bench-password");
     await client.login(name, "bench-password");
@@ -116,16 +124,20 @@ async function main(): Promise<void> {
       compare: { type: "string" },
       rounds: { type: "string", default: "3" },
       "join-messages": { type: "string" },
+      tls: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
+    strict: true,
   });
   if (values.help) return console.log(usage);
+  if (answerVersion(values.version)) return;
   if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
   if (values.compare !== undefined) {
-    if (values.compare !== "etcd") throw new Error("--compare takes etcd, the one system it knows");
+    if (values.compare !== "etcd" && values.compare !== "tls") throw new Error("--compare takes etcd or tls");
     const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
     const rounds = boundedInteger("rounds", values.rounds, benchRunsMax);
-    return benchCompare({ loads: parseList(values.loads), seconds, rounds, secret: benchSecret });
+    return benchCompare({ loads: parseList(values.loads), seconds, rounds, secret: benchSecret, against: values.compare });
   }
   const replicas = Number(values.replicas);
   if (replicas !== 1 && replicas !== 3) throw new Error("--replicas must be 1 or 3");
@@ -133,7 +145,8 @@ async function main(): Promise<void> {
   const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
   const runs = boundedInteger("runs", values.runs, benchRunsMax);
   const kills = values.kills === "0" ? 0 : boundedInteger("kills", values.kills, killsMax);
-  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret });
+  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret, tls: values.tls });
+  clientTls = cluster?.clientTls() ?? null;
   const addresses = cluster ? cluster.addresses() : [values.address!];
   try {
     const leaderPid = async () => (cluster ? cluster.members.get(await leaderId(addresses))?.process.pid : undefined);
@@ -172,7 +185,7 @@ async function main(): Promise<void> {
 }
 
 async function currentTerm(addresses: string[]): Promise<number> {
-  const client = new ChatClient({ addresses });
+  const client = new ChatClient({ addresses, tls: clientTls });
   try {
     return Number((await client.getLeaderInfo()).term);
   } finally {
@@ -181,7 +194,7 @@ async function currentTerm(addresses: string[]): Promise<number> {
 }
 
 async function leaderId(addresses: string[]): Promise<number> {
-  const client = new ChatClient({ addresses });
+  const client = new ChatClient({ addresses, tls: clientTls });
   try {
     for (const deadline = Date.now() + failoverTimeoutMs; Date.now() < deadline; await Bun.sleep(20)) {
       const info = await client.getLeaderInfo();
@@ -196,7 +209,7 @@ async function leaderId(addresses: string[]): Promise<number> {
 /** SIGKILL the leader while one client writes; time from the kill to the next acknowledged write. */
 async function measureFailovers(cluster: ReplicaCluster, kills: number): Promise<void> {
   const times: number[] = [];
-  const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs });
+  const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs, tls: clientTls });
   await writer.createAccount(`failover-${runId}`, "bench-password");
   await writer.login(`failover-${runId}`, "bench-password");
   for (let kill = 0; kill < kills; kill++) {
