@@ -8,6 +8,7 @@ import { stageTimings } from "../log/stage-timings.ts";
 import { createLogger } from "../logger.ts";
 import { startReplica } from "../replica.ts";
 import { tlsFlagOptions, tlsFlagsUsage, tlsFromFlags } from "../rpc/tls.ts";
+import { addressInUseError, assertDataDirWritable, isAddressInUse } from "../startup-checks.ts";
 import { answerVersion } from "./version.ts";
 
 const usage = `Usage: bun run replica -- [options]
@@ -127,6 +128,12 @@ async function main(): Promise<void> {
   if (joining && values.server_port === undefined && !self) throw new Error("--join needs --server_port (or an entry in config_master.json)");
   const host = values.server_host ?? self?.host ?? "127.0.0.1";
   const port = values.server_port === undefined ? (self?.port ?? 50051) : parseInteger("server_port", values.server_port, 0, 65535);
+  const dataDir = values.data_dir ?? join(config.dataDir, `replica-${serverId}`);
+  assertDataDirWritable(dataDir, values.data_dir ? "--data_dir" : `${configFile} data_dir (the replica uses <data_dir>/replica-${serverId})`);
+  const portSource =
+    values.server_port !== undefined || !self
+      ? "--server_port"
+      : `${values.config_master ?? "config_master.json"} "instances" (id ${serverId}) host and port, or --server_host and --server_port`;
   const logger = createLogger(`replica-${serverId}`);
   if (config.clusterSecret === developmentSecret) {
     logger.warn("using the development cluster secret from config.json (accepted on loopback addresses only); set CHAT_CLUSTER_SECRET in production");
@@ -136,7 +143,7 @@ async function main(): Promise<void> {
     serverId,
     host,
     port,
-    dataDir: values.data_dir ?? join(config.dataDir, `replica-${serverId}`),
+    dataDir,
     peers,
     joinSeeds: seeds,
     forceNewCluster,
@@ -151,6 +158,8 @@ async function main(): Promise<void> {
     tls,
     logger,
     onRemoved: () => void shutdown("removed from the cluster"),
+  }).catch((error: Error) => {
+    throw isAddressInUse(error) ? addressInUseError(`${host}:${port}`, portSource) : error;
   });
   let stopping = false;
   shutdown = async (reason: string) => {
