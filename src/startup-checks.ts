@@ -40,6 +40,6 @@ export function isAddressInUse(error: unknown): boolean {
 /** The sentence for a port in use; it keeps the word EADDRINUSE, which scripts that retry on another port look for. */
 export function addressInUseError(address: string, source: SettingSource): StartupError {
   return new StartupError(
-    `${source}: ${address} is in use by another process (EADDRINUSE): stop that process (\`ss -ltnp\` names it), ` + "or give this replica another port",
+    `${source}: ${address} is in use by another process (EADDRINUSE): stop that process (\`ss -ltnp\` names it), or give this replica another port`,
   );
 }
