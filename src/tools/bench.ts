@@ -32,6 +32,8 @@ Options:
   --rounds N         rounds of --compare (default 3, max 10)
   --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
                      and time a restart at that size (max 5000000)
+  --profile DIR      the replicas started write a CPU profile each (Bun's markdown format:
+                     hot functions, call tree, callers) into DIR when they stop
   -h, --help         show this help
   --version          print the version`;
 
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "3" },
       "join-messages": { type: "string" },
       tls: { type: "boolean", default: false },
+      profile: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },
@@ -132,6 +135,8 @@ async function main(): Promise<void> {
   });
   if (values.help) return console.log(usage);
   if (answerVersion(values.version)) return;
+  // Read by src/tools/processes/script-process.ts when it starts the replicas.
+  if (values.profile) process.env.CHAT_CPU_PROFILE_DIR = values.profile;
   if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
   if (values.compare !== undefined) {
     if (values.compare !== "etcd" && values.compare !== "tls") throw new Error("--compare takes etcd or tls");
