@@ -48,7 +48,7 @@ describe("every command", () => {
       expect(result.stdout).toContain(name === "check:generated" ? "check:generated" : `run ${name}`);
       expect(result.stdout).toContain("--version");
       // Nothing started: no replica announced, no cluster directory named.
-      expect(result.stdout).not.toMatch(/serving address=|replicas started|web client at/);
+      expect(result.stdout).not.toMatch(/serving address=|three replicas started: |web client at http/);
     },
     childProcessesMs,
   );
