@@ -16,7 +16,7 @@ import type { RaftTiming } from "./log/driver-clock.ts";
 import { RaftNode, type CompactionBounds } from "./log/raft-node.ts";
 import { SqliteRaftStorage } from "./log/raft-storage.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
-import type { Logger } from "./logger.ts";
+import { type Logger, setLogContext } from "./logger.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
 import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
@@ -137,8 +137,13 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       onAnswer: (message) => node.step(message),
       onForeignCluster: (peer, theirs) => identity.reportForeign(peer, theirs),
       onRemoved: (index) => node.learnRemoval(index),
+      logger: options.logger,
     });
     removeStagingFiles(options.dataDir); // transfers cut short by a crash
+    // From here on every line says in which term it happened: the stored term until the node runs, then the node's.
+    let running: ChatNode | null = null;
+    const storedTerm = log.hardState().term;
+    setLogContext(options.logger, () => ({ term: running ? running.leaderInfo().term : storedTerm }));
     let transfers = 0;
     const node: ChatNode = new RaftNode({
       self,
@@ -161,6 +166,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
         send: (envelope, reader) => transport.sendSnapshot(envelope, reader),
       },
     });
+    running = node;
     const service = new ChatService(node, projections, {
       sessionKey: keys.session,
       passwordHashing: options.passwordHashing,
@@ -168,7 +174,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     });
     server.addService(chatServiceDefinition, chatHandlers(service, node));
     server.addService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger));
-    server.addService(chatProto.chat.AdminService.service, adminHandlers(node));
+    server.addService(chatProto.chat.AdminService.service, adminHandlers(node, options.logger));
     options.logger.info("serving", {
       address: self.address,
       transport: tls ? "tls" : "plaintext",

@@ -6,6 +6,7 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import type { Membership } from "../log/membership.ts";
+import type { Logger } from "../logger.ts";
 import type { AdminServiceHandlers } from "./generated/chat/AdminService.ts";
 import type { StatusReply } from "./generated/chat/StatusReply.ts";
 import { toServiceError } from "./status.ts";
@@ -19,19 +20,35 @@ export interface AdminNode {
   transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }>;
 }
 
-function answered<Request, Reply>(handle: (request: Request) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
+function answered<Request, Reply>(handle: (request: Request, caller: string) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
-    handle(call.request).then(
+    handle(call.request, call.getPeer()).then(
       (reply) => callback(null, reply),
       (error) => callback(toServiceError(error)),
     );
   };
 }
 
-export function adminHandlers(node: AdminNode): AdminServiceHandlers {
+/** An operator's change, logged when asked and when done or refused: who changed the cluster, and how it ended. */
+function audited<Reply>(logger: Logger | undefined, action: string, caller: string, work: () => Promise<Reply>): Promise<Reply> {
+  logger?.info(`admin: ${action} asked`, { from: caller });
+  return work().then(
+    (reply) => {
+      logger?.info(`admin: ${action} done`, { from: caller });
+      return reply;
+    },
+    (error: Error) => {
+      logger?.warn(`admin: ${action} refused`, { from: caller, reason: error.message });
+      throw error;
+    },
+  );
+}
+
+export function adminHandlers(node: AdminNode, logger?: Logger): AdminServiceHandlers {
   return {
+    // Status is asked every few seconds by monitors: not logged.
     Status: answered(async () => node.status()),
-    RemoveServer: answered((request) => node.removeServer(request.id)),
-    TransferLeader: answered((request) => node.transferLeader(request.id)),
+    RemoveServer: answered((request, caller) => audited(logger, `remove server ${request.id}`, caller, () => node.removeServer(request.id))),
+    TransferLeader: answered((request, caller) => audited(logger, `transfer the leadership to ${request.id}`, caller, () => node.transferLeader(request.id))),
   };
 }

@@ -17,6 +17,8 @@ import { chatProto } from "./proto.ts";
 import { voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
 import { sendSnapshot } from "./snapshot-transfer.ts";
 import { channelSecurity, type TlsMaterial } from "./tls.ts";
+import { PeerReachability } from "./peer-reachability.ts";
+import type { Logger } from "../logger.ts";
 
 export interface PeerTransportOptions {
   /** The peer key (src/keys.ts), sent with every call. */
@@ -32,17 +34,28 @@ export interface PeerTransportOptions {
   deadlineMs: number;
   /** An answer from a peer, to step into the node. */
   onAnswer: (message: Message) => void;
+  /** Peers unreachable and back, quorum lost and regained (absent: not logged). */
+  logger?: Logger;
 }
 
 export class PeerTransport {
   private readonly stubs = new Map<NodeId, PeerServiceClient>();
   private readonly appendStreams = new Map<NodeId, AppendStream>();
   private metadataCache: { clusterId: string; metadata: grpc.Metadata } | null = null;
+  private readonly reachability: PeerReachability;
+  /** Every answer passes here: a peer that answers is reachable. */
+  private readonly onAnswer: (message: Message) => void;
 
   constructor(
     private addresses: Map<NodeId, string>,
     private readonly options: PeerTransportOptions,
-  ) {}
+  ) {
+    this.reachability = new PeerReachability(options.logger, () => this.addresses);
+    this.onAnswer = (message) => {
+      this.reachability.answered(message.from);
+      options.onAnswer(message);
+    };
+  }
 
   /** The peer key and the cluster id, built again only when the id changes (once, when a joiner learns it). */
   private get metadata(): grpc.Metadata {
@@ -67,6 +80,7 @@ export class PeerTransport {
       }
     }
     this.addresses = addresses;
+    this.reachability.forgetAllBut(addresses);
   }
 
   /** Streams a snapshot to a peer; resolves with its answer, or null when the transfer failed. */
@@ -88,7 +102,7 @@ export class PeerTransport {
       case "vote":
         stub.Election(voteRequestToWire(message), this.metadata, { deadline }, (error, reply) => {
           if (error) this.noteFailure(message.to, error);
-          else if (reply) this.options.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
+          else if (reply) this.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
         });
         return;
       case "append":
@@ -105,6 +119,7 @@ export class PeerTransport {
 
   /** Lost calls are Raft's to retry; a refusal by another cluster is the operator's to hear about. */
   private noteFailure(to: NodeId, error: grpc.ServiceError): void {
+    this.reachability.failed(to, error);
     const removedAt = error.code === grpc.status.FAILED_PRECONDITION ? error.metadata?.get(removedAtKey)[0] : undefined;
     if (removedAt !== undefined) {
       this.options.onRemoved(Number(removedAt));
@@ -126,7 +141,7 @@ export class PeerTransport {
     if (!stream) {
       stream = new AppendStream(stub, {
         silenceMs: this.options.deadlineMs,
-        onAnswer: this.options.onAnswer,
+        onAnswer: this.onAnswer,
         onFailure: (error) => this.noteFailure(id, error),
       });
       this.appendStreams.set(id, stream);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { developmentSecret, loadInstances, loadReplicaConfig, projectRoot, raftTiming } from "../config.ts";
 import { stageTimings } from "../log/stage-timings.ts";
-import { createLogger } from "../logger.ts";
+import { createLogger, logFormats, logLevels, parseLogOption } from "../logger.ts";
 import { startReplica } from "../replica.ts";
 import { tlsFlagOptions, tlsFlagsUsage, tlsFromFlags } from "../rpc/tls.ts";
 import { addressInUseError, assertDataDirWritable, isAddressInUse } from "../startup-checks.ts";
@@ -38,6 +38,9 @@ Options:
   --config_master FILE   the cluster's instances (default ./config_master.json)
 ${tlsFlagsUsage("this replica's certificate: served to clients, presented to peers (mutual TLS)")}
                          TLS needs all three; without them the replica serves plain text
+  --log-format FORMAT    text (default: readable lines) or json (one JSON object per line);
+                         every line carries the replica's id and term
+  --log-level LEVEL      debug, info (default), warn or error
   -h, --help             show this help
   --version              print the version
 
@@ -102,6 +105,8 @@ async function main(): Promise<void> {
       config: { type: "string" },
       config_master: { type: "string" },
       ...tlsFlagOptions,
+      "log-format": { type: "string", default: "text" },
+      "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },
@@ -134,7 +139,11 @@ async function main(): Promise<void> {
     values.server_port !== undefined || !self
       ? "--server_port"
       : `${values.config_master ?? "config_master.json"} "instances" (id ${serverId}) host and port, or --server_host and --server_port`;
-  const logger = createLogger(`replica-${serverId}`);
+  const logger = createLogger(`replica-${serverId}`, {
+    level: parseLogOption("log-level", values["log-level"], logLevels),
+    format: parseLogOption("log-format", values["log-format"], logFormats),
+    fields: { replica: serverId },
+  });
   if (config.clusterSecret === developmentSecret) {
     logger.warn("using the development cluster secret from config.json (accepted on loopback addresses only); set CHAT_CLUSTER_SECRET in production");
   }
