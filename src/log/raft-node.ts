@@ -281,7 +281,9 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   writeBarrier(): Promise<void> {
     this.assertLeader();
     const termStart = this.core.termStartIndex;
-    if (this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
+    // The core's applied index trails the machine's by at most the Ready being finished, so it
+    // answers once the no-op is in; the machine (a query) is asked only until then.
+    if (this.core.appliedIndex >= termStart || this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
     // Not applied, so not compacted either: the entry there must be this leader's own.
     assert(this.core.termAt(termStart) === this.core.currentTerm, `leader of term ${this.core.currentTerm} has no own no-op at ${termStart}`);
     return new Promise<void>((resolve, reject) => {

@@ -17,9 +17,10 @@ import {
   type OperationOf,
   type OperationValues,
 } from "../projections/operations.ts";
-import type { ChatQueries, MessageRow } from "../projections/queries.ts";
+import type { ChatQueries, ChatState, MessageRow } from "../projections/queries.ts";
 import { checkClientSeq, checkOperation, checkSameRequest, differentRequest, sessionExpired, sessionIdle } from "../projections/rules.ts";
 import { AttemptLimits } from "./attempt-limits.ts";
+import { decisionState } from "./decision-state.ts";
 import { type PasswordCheck, PasswordWork } from "./password-work.ts";
 import { requestBinding, type RequestFields } from "./request-binding.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
@@ -87,7 +88,8 @@ export interface LiveStream {
 type StoredRead = OperationValues["ReadNew"];
 
 /** Decides the operation to write on behalf of a caller (it may throw a ChatError instead). */
-type Build<T extends ChatOperationType> = () => OperationOf<T> | Promise<OperationOf<T>>;
+/** Decides a write's operation; `state` is the one the decision's checks read (see decisionState). */
+type Build<T extends ChatOperationType> = (state: ChatState) => OperationOf<T> | Promise<OperationOf<T>>;
 
 /** A write as its stored result is bound to it (src/service/request-binding.ts). */
 interface BoundRequest<T extends ChatOperationType> {
@@ -144,7 +146,7 @@ export class ChatService {
       },
     };
     return this.decideAndWrite(caller, request, async () => {
-      this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
+      this.check({ type: "CreateAccount", username, passwordHash: "" }, this.queries); // a taken name costs no hash
       const passwordHash = await this.passwordWork.hash(caller.peer, password);
       return { type: "CreateAccount", username, passwordHash };
     });
@@ -283,7 +285,7 @@ export class ChatService {
     stageTimings.mark("receive");
     await this.node.writeBarrier();
     const request = { type, binding: requestBinding(type, fields, sessionIdentity(caller)) };
-    return this.decideAndWrite(caller, request, () => build(this.authenticate(caller)));
+    return this.decideAndWrite(caller, request, (state) => build(this.authenticate(caller, state)));
   }
 
   /**
@@ -304,8 +306,9 @@ export class ChatService {
   ): Promise<{ stored: OperationValues[T] } | { propose: OperationOf<T> }> {
     const stored = await this.storedAnswer(caller, request);
     if (stored) return { stored };
-    const op = await build();
-    this.check(op);
+    const state = decisionState(this.queries);
+    const op = await build(state);
+    this.check(op, state);
     return { propose: op };
   }
 
@@ -374,10 +377,10 @@ export class ChatService {
   }
 
   /** The caller's identity, from the session token only. */
-  private authenticate(caller: Caller): Identity {
+  private authenticate(caller: Caller, state: ChatState = this.queries): Identity {
     if (!caller.token) throw new ChatError("UNAUTHENTICATED", "Log in first: no session token was sent");
     const tokenHash = hashToken(caller.token);
-    const session = this.queries.session(tokenHash);
+    const session = state.session(tokenHash);
     if (!session) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
     // No idle time: a Login from before sessions expired, whose token came from the cluster secret alone (see tokens.ts).
     if (session.idleMs === 0 || sessionIdle(session, this.now())) throw ChatError.from(sessionExpired());
@@ -409,8 +412,8 @@ export class ChatService {
     return answer;
   }
 
-  private check(op: ChatOperation): void {
-    const rejection = checkOperation(this.queries, op, this.now());
+  private check(op: ChatOperation, state: ChatState): void {
+    const rejection = checkOperation(state, op, this.now());
     if (rejection) throw ChatError.from(rejection);
   }
 
