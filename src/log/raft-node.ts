@@ -146,6 +146,8 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   private nextRequestId = 1;
   private nextReadId = 1;
   private readyScheduled = false;
+  /** A Ready's appends were sent and its persist waits for the next turn (see sendsBeforePersisting). */
+  private readyInFlight = false;
   private stopTicking: (() => void) | null = null;
   private readonly clock: DriverClock;
   private softState: SoftState = { leaderId: 0, role: "follower" };
@@ -405,38 +407,92 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   }
 
   private drainReady(): void {
-    const probe = this.options.probe;
     this.proposeQueued();
     this.requestQueuedReads();
+    // A Ready whose appends left before its persist finishes in a later turn; the core hands out no other until then.
+    if (this.readyInFlight) return;
     while (this.core.hasReady()) {
       const ready = this.core.ready();
-      probe?.persisting(ready, this.core);
       if (ready.entries.length > 0) stageTimings.mark("append");
-      const persistStarted = stageTimings.start();
-      if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
-      else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
-      if (ready.entries.length > 0) {
-        stageTimings.mark("fsync");
-        stageTimings.duration(`${this.core.currentRole}: log append and fsync`, persistStarted);
+      if (this.sendsBeforePersisting(ready)) {
+        this.readyInFlight = true;
+        this.options.probe?.persisting(ready, this.core);
+        this.sendMessages(ready);
+        // The appends are on the wire only once this turn ends (grpc-js writes then): the fsync
+        // runs in the next turn, while the followers write theirs.
+        this.clock.soon(() =>
+          this.guarded(() => {
+            this.readyInFlight = false;
+            if (!this.finishReady(ready, false)) return;
+            this.drainReady();
+          }),
+        );
+        return;
       }
-      probe?.persisted(ready, this.core);
-      if (ready.membership) this.announceMembership();
-      for (const message of ready.messages) {
-        probe?.sending(message, this.core);
-        if (message.type === "snapshot") this.shipSnapshot(message);
-        else if (!this.answerWaitingPeer(message)) this.options.send(message);
-      }
-      this.apply(ready);
-      if (this.closed) return; // removed by what it applied
-      // After apply: a leader that commits its own removal steps down in the same Ready, and the
-      // removal it committed must be answered as done, not failed with the rest.
-      if (ready.softState) this.onSoftState(ready.softState);
-      for (const readState of ready.readStates) this.onReadState(readState);
-      probe?.advancing(ready, this.core);
-      this.core.advance();
-      this.requestQueuedReads(); // the request in flight may have ended: the next goes out now
+      this.options.probe?.persisting(ready, this.core);
+      this.persist(ready);
+      this.sendMessages(ready);
+      if (!this.finishReady(ready, true)) return;
     }
     this.settleUnanswered();
+  }
+
+  /**
+   * A steady leader's appends may leave before its own copy is durable
+   * (dissertation §10.2.1; etcd does the same): the core counts the leader
+   * toward a commit only at advance(), after the persist. Anything that
+   * promises something (a vote, an answer to a peer, a new term or vote, a
+   * role change) or that the transport must learn first (a membership
+   * change, a snapshot) waits for the fsync as usual.
+   */
+  private sendsBeforePersisting(ready: Ready): boolean {
+    if (this.core.currentRole !== "leader" || ready.softState || ready.snapshot || ready.membership) return false;
+    if (ready.entries.length === 0 || ready.messages.length === 0) return false;
+    if (ready.hardState) {
+      const durable = this.options.log.hardState();
+      if (ready.hardState.term !== durable.term || ready.hardState.vote !== durable.vote) return false;
+    }
+    return ready.messages.every((message) => message.type === "append" && message.requestId === undefined);
+  }
+
+  /** One fsynced transaction for the Ready's entries, hard state and snapshot. */
+  private persist(ready: Ready): void {
+    const persistStarted = stageTimings.start();
+    if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
+    else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
+    if (ready.entries.length > 0) {
+      stageTimings.mark("fsync");
+      stageTimings.duration(`${this.core.currentRole}: log append and fsync`, persistStarted);
+    }
+    this.options.probe?.persisted(ready, this.core);
+    if (ready.membership) this.announceMembership();
+  }
+
+  private sendMessages(ready: Ready): void {
+    for (const message of ready.messages) {
+      this.options.probe?.sending(message, this.core);
+      if (message.type === "snapshot") this.shipSnapshot(message);
+      else if (!this.answerWaitingPeer(message)) this.options.send(message);
+    }
+  }
+
+  /**
+   * Applies, serves reads and advances the core; persists first when the
+   * Ready's messages already left. False when the node stopped on the way
+   * (removed by what it applied).
+   */
+  private finishReady(ready: Ready, persisted: boolean): boolean {
+    if (!persisted) this.persist(ready);
+    this.apply(ready);
+    if (this.closed) return false;
+    // After apply: a leader that commits its own removal steps down in the same Ready, and the
+    // removal it committed must be answered as done, not failed with the rest.
+    if (ready.softState) this.onSoftState(ready.softState);
+    for (const readState of ready.readStates) this.onReadState(readState);
+    this.options.probe?.advancing(ready, this.core);
+    this.core.advance();
+    this.requestQueuedReads(); // the request in flight may have ended: the next goes out now
+    return true;
   }
 
   /** An answer the core tagged with a waiting call's requestId goes back as that call's reply, untagged. */
