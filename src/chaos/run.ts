@@ -178,16 +178,22 @@ async function settle(users: ChaosUser[], cluster: ChaosCluster, admin: ChaosAdm
   }
   stopUsers.now = true;
   let last = "";
+  let quietAt = "";
   while (performance.now() < giveUpAt) {
     const leader = await nemesis.leader();
     const status = leader ? await admin.status(leader.address) : null;
     if (status && status.leaderId === leader?.id) {
       const commitIndex = Number(status.commitIndex);
       const applied = cluster.members().map((slot) => ({ id: slot.id, applied: appliedIndex(cluster.dataDir(slot.id)) }));
-      last = `commit ${commitIndex}, applied ${applied.map((entry) => `${entry.id}:${entry.applied}`).join(" ")}`;
-      if (applied.every((entry) => entry.applied === commitIndex)) return null;
+      const learners = status.replicas.filter((replica) => replica.role !== "voter").map((replica) => replica.id);
+      last = `commit ${commitIndex}, last ${status.lastIndex}, applied ${applied.map((entry) => `${entry.id}:${entry.applied}`).join(" ")}, learners ${learners}`;
+      // Quiet: nothing appended past the commit, no learner left to promote (a promotion is an entry of its own), all applied;
+      // and still so one poll later, so that no entry lands between this look and the stop.
+      const quiet = Number(status.lastIndex) === commitIndex && learners.length === 0 && applied.every((entry) => entry.applied === commitIndex);
+      if (quiet && quietAt === last) return null;
+      quietAt = quiet ? last : "";
     }
-    await Bun.sleep(200);
+    await Bun.sleep(300);
   }
   return `the replicas did not all apply the leader's commit index within ${settleMsMax} ms (${last || "no leader"})`;
 }
