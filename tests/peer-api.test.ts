@@ -47,6 +47,57 @@ function replicate(secret: string | null, term: number): Promise<grpc.status> {
   );
 }
 
+/** A unary call whose request is the given bytes, with the key (and for the peer API the cluster id) it needs. */
+function rawKeyedCall(path: string, key: string, body: number[]): Promise<{ code: grpc.status; details: string }> {
+  const client = new grpc.Client(replica.replica.address, grpc.credentials.createInsecure(), channelOptions);
+  const metadata = new grpc.Metadata();
+  metadata.set(clusterKeyHeader, key);
+  metadata.set(clusterIdKey, replica.replica.clusterId());
+  return new Promise((resolve) =>
+    client.makeUnaryRequest(
+      path,
+      (bytes: Buffer) => bytes,
+      (bytes: Buffer) => bytes,
+      Buffer.from(body),
+      metadata,
+      { deadline: Date.now() + callMsMax },
+      (error) => {
+        client.close();
+        resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: "" });
+      },
+    ),
+  );
+}
+
+describe("malformed requests with the right key", () => {
+  test(
+    "a peer or admin request protobuf cannot decode is INVALID_ARGUMENT, not INTERNAL (found by tests/fuzz.test.ts)",
+    async () => {
+      const keys = deriveClusterKeys(testSecret);
+      const calls: [string, string][] = [
+        ["/chat.PeerService/Election", keys.peer],
+        ["/chat.PeerService/ReplicateOperation", keys.peer],
+        ["/chat.PeerService/JoinCluster", keys.peer],
+        ["/chat.AdminService/Status", keys.admin],
+        ["/chat.AdminService/RemoveServer", keys.admin],
+      ];
+      const termBefore = replica.replica.node.leaderInfo().term;
+      for (const [path, key] of calls) {
+        // A varint cut short, and a length promising more bytes than follow.
+        for (const body of [[0x08], [0x0a, 0x05, 0x01]]) {
+          expect({ path, ...(await rawKeyedCall(path, key, body)) }).toEqual({
+            path,
+            code: grpc.status.INVALID_ARGUMENT,
+            details: "the request is not a well-formed protobuf message",
+          });
+        }
+      }
+      expect(replica.replica.node.leaderInfo().term).toBe(termBefore);
+    },
+    inProcessReplicaMs,
+  );
+});
+
 describe("the peer API", () => {
   test(
     "a vote request without the cluster secret, or with a wrong one, is refused and changes no term",
