@@ -26,6 +26,7 @@ import { JoinCancelledError, joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
 import { peerRouteFromEnvironment } from "./rpc/peer-routes.ts";
+import { guardedService } from "./rpc/decode-guard.ts";
 import { channelOptions, chatProto } from "./rpc/proto.ts";
 import { ChatService, type PasswordHashing } from "./service/chat-service.ts";
 import { lockDataDir } from "./storage/data-dir-lock.ts";
@@ -159,8 +160,8 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       sessionIdleMs: options.sessionIdleMs,
     });
     server.addService(chatServiceDefinition, chatHandlers(service, node));
-    server.addService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger));
-    server.addService(chatProto.chat.AdminService.service, adminHandlers(node));
+    server.addService(...guardedService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger)));
+    server.addService(...guardedService(chatProto.chat.AdminService.service, adminHandlers(node)));
     options.logger.info("serving", {
       address: self.address,
       peers:
