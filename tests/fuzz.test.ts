@@ -15,6 +15,8 @@ import { join } from "node:path";
 import { projectRoot } from "../src/config.ts";
 import { clientRequestBytesMax, grpcMessageBytesMax } from "../src/limits.ts";
 import { databaseFileName } from "../src/replica.ts";
+import { deriveClusterKeys } from "../src/keys.ts";
+import { clusterKeyHeader } from "../src/rpc/cluster-secret.ts";
 import { channelOptions } from "../src/rpc/proto.ts";
 import { ChatClient } from "../src/client/chat-client.ts";
 import { ProcessGroup } from "../src/tools/processes/process-group.ts";
@@ -214,6 +216,20 @@ test(
           headers: bearer,
         }))
         .filter(({ path }) => !path.endsWith("/SendMessage") && !path.endsWith("/Login")),
+    );
+    // The peer and admin APIs past their key check: the peer key without a cluster id (so nothing acts on what decodes),
+    // the admin key on Status only (a removal or transfer that decoded would act).
+    const keys = deriveClusterKeys(secret);
+    const keyed = sample(
+      fc.tuple(fc.constantFrom(...peerMethods, "Status"), fc.oneof(fc.uint8Array({ maxLength: 512 }), fc.array(anyField, { maxLength: 6 }).map(encodeAny))),
+      7,
+    );
+    await callAll(
+      keyed.map(([method, body]) =>
+        method === "Status"
+          ? { path: "/chat.AdminService/Status", body, headers: { [clusterKeyHeader]: keys.admin } }
+          : { path: `/chat.PeerService/${method}`, body, headers: { [clusterKeyHeader]: keys.peer } },
+      ),
     );
     // Invalid UTF-8 in each string field of the client API, with and without a session.
     const utf8Calls = sample(
