@@ -27,7 +27,7 @@ export function guardedService<Handlers extends object>(definition: grpc.Service
     guardedDefinition[name] = { ...method, requestDeserialize: (bytes: Buffer) => decodeOrStandIn(method.requestDeserialize, bytes) as object };
     const handler = (handlers as Record<string, AnyHandler>)[name];
     if (!handler) continue;
-    guardedHandlers[name] = method.requestStream ? guardStream(handler) : guardUnary(handler);
+    guardedHandlers[name] = method.requestStream ? guardStream(handler, method.responseStream) : guardUnary(handler);
   }
   return [guardedDefinition, guardedHandlers as Handlers];
 }
@@ -49,17 +49,28 @@ function guardUnary(handler: AnyHandler): AnyHandler {
   };
 }
 
-/** A client stream: the first chunk that did not decode ends the call; the handler's own answer after that is dropped. */
-function guardStream(handler: AnyHandler): AnyHandler {
-  return (call: grpc.ServerReadableStream<object, unknown>, callback: (...args: unknown[]) => void) => {
+/**
+ * A client or bidi stream: the first message that did not decode ends the
+ * call with INVALID_ARGUMENT, and neither it nor any later message reaches
+ * the handler (its answer after that is dropped).
+ */
+function guardStream(handler: AnyHandler, bidi: boolean): AnyHandler {
+  return (call: grpc.ServerReadableStream<object, unknown>, callback?: (...args: unknown[]) => void) => {
     let refused = false;
-    call.prependListener("data", (chunk: object) => {
-      if (refused || !undecodable.has(chunk)) return;
-      refused = true;
-      callback(refusal);
-    });
-    handler(call, (...args: unknown[]) => {
-      if (!refused) callback(...args);
-    });
+    const emit = call.emit.bind(call);
+    call.emit = (event: string | symbol, ...args: unknown[]) => {
+      if (event !== "data" || (!refused && !undecodable.has(args[0] as object))) return emit(event, ...args);
+      if (!refused) {
+        refused = true;
+        if (bidi) emit("error", refusal);
+        else callback?.(refusal);
+      }
+      return true;
+    };
+    if (bidi) handler(call);
+    else
+      handler(call, (...args: unknown[]) => {
+        if (!refused) callback?.(...args);
+      });
   };
 }
