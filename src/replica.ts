@@ -25,9 +25,12 @@ import { chatHandlers, chatServiceDefinition } from "./rpc/chat-server.ts";
 import { JoinCancelledError, joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
+import { peerRouteFromEnvironment } from "./rpc/peer-routes.ts";
+import { guardedService } from "./rpc/decode-guard.ts";
 import { channelOptions, chatProto } from "./rpc/proto.ts";
 import { ChatService, type PasswordHashing } from "./service/chat-service.ts";
 import { lockDataDir } from "./storage/data-dir-lock.ts";
+import { followClockSkew } from "./wall-clock.ts";
 import { DatabaseRefusedError, openDatabase } from "./storage/database.ts";
 
 export interface ReplicaOptions {
@@ -94,6 +97,7 @@ function verifyLog(log: LogStore, dataDir: string): void {
 
 export async function startReplica(options: ReplicaOptions): Promise<RunningReplica> {
   assertLimitsConsistent();
+  followClockSkew(); // a test build's clock jumps (src/wall-clock.ts)
   // The replica binds options.host and advertises options.host:port to its peers and clients.
   assertSecretFitsHosts(options.clusterSecret, [options.host]);
   mkdirSync(options.dataDir, { recursive: true });
@@ -125,6 +129,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       onAnswer: (message) => node.step(message),
       onForeignCluster: (peer, theirs) => identity.reportForeign(peer, theirs),
       onRemoved: (index) => node.learnRemoval(index),
+      route: peerRouteFromEnvironment(),
     });
     removeStagingFiles(options.dataDir); // transfers cut short by a crash
     let transfers = 0;
@@ -155,8 +160,8 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       sessionIdleMs: options.sessionIdleMs,
     });
     server.addService(chatServiceDefinition, chatHandlers(service, node));
-    server.addService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger));
-    server.addService(chatProto.chat.AdminService.service, adminHandlers(node));
+    server.addService(...guardedService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger)));
+    server.addService(...guardedService(chatProto.chat.AdminService.service, adminHandlers(node)));
     options.logger.info("serving", {
       address: self.address,
       peers:

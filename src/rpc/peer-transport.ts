@@ -12,6 +12,7 @@ import type { SnapshotReader } from "../projections/snapshot.ts";
 import { clusterIdKey, foreignClusterOf } from "./cluster-id.ts";
 import { clusterKeyHeader } from "./cluster-secret.ts";
 import { removedAtKey } from "./peer-server.ts";
+import type { PeerRoute } from "./peer-routes.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "./proto.ts";
 import { voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
@@ -29,6 +30,8 @@ export interface PeerTransportOptions {
   deadlineMs: number;
   /** An answer from a peer, to step into the node. */
   onAnswer: (message: Message) => void;
+  /** Where to dial a peer's address (default: the address itself; a test build reroutes through fault proxies). */
+  route?: PeerRoute;
 }
 
 export class PeerTransport {
@@ -136,7 +139,8 @@ export class PeerTransport {
     if (existing) return existing;
     const address = this.addresses.get(id);
     if (!address) return undefined;
-    const stub = new chatProto.chat.PeerService(address, grpc.credentials.createInsecure(), channelOptions);
+    const dial = this.options.route?.(address) ?? address;
+    const stub = new chatProto.chat.PeerService(dial, grpc.credentials.createInsecure(), channelOptions);
     this.stubs.set(id, stub);
     return stub;
   }

@@ -27,6 +27,7 @@ import { type MessageSink, Subscription } from "./subscription.ts";
 import { type NextTurn, TurnQueue } from "./turns.ts";
 import { hashSessionSecret, hashToken, newSessionNonce, sessionToken } from "./tokens.ts";
 import * as validate from "./validate.ts";
+import { wallClock } from "../wall-clock.ts";
 
 /** Who is asking: the session token and the write's (client id, seq), from request metadata. */
 export interface Caller {
@@ -60,7 +61,7 @@ export interface ChatServiceOptions {
   passwordHashing?: PasswordHashing;
   /** Replaces argon2id (and passwordHashing) entirely: for the simulator only. */
   passwords?: PasswordHasher;
-  /** The leader's clock, stamped into each operation (default Date.now). */
+  /** The leader's clock, stamped into each operation (default the replica's wall clock, src/wall-clock.ts). */
   now?: () => number;
   /** A fresh session nonce (default: 32 random bytes). */
   newNonce?: () => string;
@@ -123,7 +124,7 @@ export class ChatService {
     private readonly options: ChatServiceOptions,
   ) {
     this.queries = projections.queries;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? wallClock.now;
     this.passwordWork = new PasswordWork(options.passwords ?? argon2Hasher(options.passwordHashing), new AttemptLimits(this.now));
     this.newNonce = options.newNonce ?? newSessionNonce;
     this.turns = new TurnQueue({ queuedMax: limits.heavyReadsQueuedMax, perUserMax: limits.readsPerUserMax }, options.nextTurn);
