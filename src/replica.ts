@@ -4,7 +4,7 @@
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Database } from "bun:sqlite";
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { assertSecretFitsHosts } from "./config.ts";
 import { deriveClusterKeys } from "./keys.ts";
@@ -17,6 +17,7 @@ import { RaftNode, type CompactionBounds } from "./log/raft-node.ts";
 import { SqliteRaftStorage } from "./log/raft-storage.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
 import type { Logger } from "./logger.ts";
+import { ReplicaMetrics, serveMetrics, type MetricsServer } from "./ops/metrics.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
 import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
@@ -58,6 +59,8 @@ export interface ReplicaOptions {
   passwordHashing?: PasswordHashing;
   /** How long a session may go unused (default limits.sessionIdleMsDefault). */
   sessionIdleMs?: number;
+  /** Serve Prometheus metrics over HTTP on this port of `host` (0 picks a free one); none when undefined. */
+  metricsPort?: number;
   logger: Logger;
 }
 
@@ -71,6 +74,8 @@ export interface RunningReplica {
   node: ChatNode;
   /** The cluster this replica belongs to ("" while a joiner has not heard it yet). */
   clusterId(): string;
+  /** Where the metrics are served (GET /metrics), when they are. */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -118,6 +123,17 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const freshStart = log.lastIndex() === 0 && log.snapshot().index === 0;
     const identity = new ClusterIdentity(db, prepareState(db, log, options.serverId, startIntent(options, self)), options.logger);
     if (options.forceNewCluster) options.logger.warn("forced a new cluster of this server alone", { clusterId: identity.clusterId });
+    const metrics =
+      options.metricsPort === undefined
+        ? undefined
+        : new ReplicaMetrics({
+            term: () => node.view.currentTerm,
+            commitIndex: () => node.view.commitIndex,
+            appliedIndex: () => projections.appliedIndex(),
+            logEntries: () => log.lastIndex() - log.snapshot().index,
+            databaseBytes: () => databaseBytes(options.dataDir),
+            openSubscriptions: () => service.openSubscriptions,
+          });
     const transport = new PeerTransport(new Map(), {
       peerKey: keys.peer,
       clusterId: () => identity.clusterId,
@@ -125,6 +141,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       onAnswer: (message) => node.step(message),
       onForeignCluster: (peer, theirs) => identity.reportForeign(peer, theirs),
       onRemoved: (index) => node.learnRemoval(index),
+      observer: metrics,
     });
     removeStagingFiles(options.dataDir); // transfers cut short by a crash
     let transfers = 0;
@@ -141,6 +158,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       onFatal: options.onFatal ?? (() => process.exit(exitCodeFatal)),
       onRemoved: () => options.onRemoved?.(),
       compaction: options.compaction,
+      observer: metrics,
       snapshots: {
         open: () => new SnapshotReader(join(options.dataDir, databaseFileName)),
         // A file of its own per transfer: a stale transfer's abort never touches a newer one's.
@@ -157,6 +175,8 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     server.addService(chatServiceDefinition, chatHandlers(service, node));
     server.addService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger));
     server.addService(chatProto.chat.AdminService.service, adminHandlers(node));
+    let metricsServer: MetricsServer | undefined;
+    if (metrics) metricsServer = serveMetrics(options.host, options.metricsPort!, metrics);
     options.logger.info("serving", {
       address: self.address,
       peers:
@@ -168,6 +188,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       logEntries: log.lastIndex(),
       applied: projections.appliedIndex(),
       startMs: Math.round(performance.now() - startedAt),
+      metrics: metricsServer ? `http://${options.host}:${metricsServer.port}/metrics` : "off",
     });
     const joining = new AbortController();
     const stop = async () => {
@@ -176,6 +197,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       const grace = setTimeout(() => server.forceShutdown(), shutdownGraceMs);
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       clearTimeout(grace);
+      metricsServer?.stop();
       await node.close();
       transport.close();
       db.close();
@@ -194,7 +216,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
         },
       );
     }
-    return { port, address: self.address, service, node, clusterId: () => identity.clusterId, stop };
+    return { port, address: self.address, service, node, clusterId: () => identity.clusterId, metricsPort: metricsServer?.port, stop };
   } catch (error) {
     server.forceShutdown();
     db.close();
@@ -208,6 +230,16 @@ function startIntent(options: ReplicaOptions, self: ReplicaInfo): StartIntent {
   if (options.forceNewCluster) return { kind: "forceNewCluster", self };
   if (options.restartOnly) return { kind: "restart" };
   return { kind: "found", voters: [self, ...options.peers] };
+}
+
+/** The database file and its write-ahead log on disk, in bytes. */
+export function databaseBytes(dataDir: string): number {
+  let total = 0;
+  for (const suffix of ["", "-wal"]) {
+    const path = join(dataDir, databaseFileName + suffix);
+    if (existsSync(path)) total += statSync(path).size;
+  }
+  return total;
 }
 
 function removeStagingFiles(dataDir: string): void {

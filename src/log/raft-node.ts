@@ -11,6 +11,7 @@ import { processClock, type DriverClock, type RaftTiming } from "./driver-clock.
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
 import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
 import type { DriverLog } from "./driver-log.ts";
+import type { DriverObserver } from "./driver-observer.ts";
 import type { Membership } from "./membership.ts";
 import { assert } from "./raft/assert.ts";
 import { RaftCore, type RaftOptions } from "./raft/core.ts";
@@ -60,6 +61,8 @@ export interface RaftNodeOptions<Result, Outgoing extends OutgoingSnapshot, Inco
   onRemoved?: (index: number) => void;
   /** Watches the Ready loop from inside (the simulator's invariant checks and crash points); none in a replica. */
   probe?: DriverProbe;
+  /** Counts what the driver does (metrics, health); none in the simulator. */
+  observer?: DriverObserver;
   /** Replication flow control (the simulator varies it to widen the interleavings); the core's defaults otherwise. */
   flowControl?: Pick<RaftOptions, "maxEntriesPerAppend" | "maxInflightAppends">;
 }
@@ -228,6 +231,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     this.lastTickAt = now;
     // A stalled event loop delays heartbeats and answers: say so, it explains latency spikes and elections.
     if (late > eventLoopStallWarnMs) this.options.logger.warn("event loop stalled", { ms: Math.round(late) });
+    this.options.observer?.ticked(Math.max(0, late) / 1000);
     this.core.tick();
     if (this.core.currentRole === "leader") this.operations.promoteCaughtUpLearners();
     else this.operations.reportCatchUp();
@@ -250,6 +254,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0, appendBatchEntriesMax);
       const proposed = this.core.proposeBatch(batch.map((proposal) => proposal.payload));
+      this.options.observer?.proposed(batch.length, proposed.accepted ? 0 : batch.length);
       if (!proposed.accepted) {
         const error =
           proposed.reason === "tooManyUncommitted" ? new OverloadedError("log too far ahead of commit") : new NotLeaderError(this.addressOf(proposed.leaderId));
@@ -406,6 +411,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
 
   private drainReady(): void {
     const probe = this.options.probe;
+    const observer = this.options.observer;
     this.proposeQueued();
     this.requestQueuedReads();
     while (this.core.hasReady()) {
@@ -413,8 +419,10 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       probe?.persisting(ready, this.core);
       if (ready.entries.length > 0) stageTimings.mark("append");
       const persistStarted = stageTimings.start();
+      const observedAt = observer ? this.clock.now() : 0;
       if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
       else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
+      if (observer && (ready.hardState || ready.entries.length > 0)) observer.persisted(ready.entries.length, (this.clock.now() - observedAt) / 1000);
       if (ready.entries.length > 0) {
         stageTimings.mark("fsync");
         stageTimings.duration(`${this.core.currentRole}: log append and fsync`, persistStarted);
@@ -473,6 +481,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       else pending.reject(new NotLeaderError(this.addressOf(this.core.leader)));
     });
     const applied = entries[entries.length - 1]!.index;
+    this.options.observer?.applied(entries.length, applied);
     this.noticeRemoval(entries);
     if (this.closed) return;
     while (this.readsAwaitingApply.length > 0 && this.readsAwaitingApply[0]!.index <= applied) {
@@ -559,6 +568,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     const wasLeader = this.softState.role === "leader";
     this.softState = softState;
     this.options.logger.info(`role ${softState.role}`, { term: this.core.currentTerm, leader: softState.leaderId });
+    this.options.observer?.roleChanged(softState.role, softState.leaderId, this.core.currentTerm);
     if (wasLeader && softState.role !== "leader") {
       // Outcomes are unknown now: the writes may still commit under the new
       // leader, so clients retry them there with the same seq.
@@ -606,6 +616,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     const envelope = { from: this.options.self.id, to, term: message.term };
     void this.options.snapshots.send(envelope, reader).then((answer) => {
       this.snapshotsInFlight.delete(to);
+      this.options.observer?.snapshotTransferred("sent", answer !== null);
       if (this.closed) return;
       this.core.reportSnapshot(to, answer ? "finished" : "failed");
       if (answer) this.core.step(answer);
@@ -640,6 +651,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       if (this.core.snapshotWanted(message)) {
         this.options.snapshots.install(staging);
         this.options.logger.info("installed a snapshot", { index: staging.header.index });
+        this.options.observer?.snapshotTransferred("received", true);
       } else {
         staging.abort();
       }

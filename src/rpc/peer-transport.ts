@@ -26,6 +26,16 @@ export interface PeerTransportOptions {
   deadlineMs: number;
   /** An answer from a peer, to step into the node. */
   onAnswer: (message: Message) => void;
+  /** Times every call to a peer (metrics); none by default. */
+  observer?: PeerCallObserver;
+}
+
+/** The kinds of peer call timed: a vote or pre-vote round trip, a ReplicateOperation (heartbeats too). */
+export type PeerCallKind = "vote" | "append";
+
+export interface PeerCallObserver {
+  /** One call to a peer ended after `seconds`, answered or not (`ok` false: an error or a deadline). */
+  peerCall(kind: PeerCallKind, seconds: number, ok: boolean): void;
 }
 
 export class PeerTransport {
@@ -74,16 +84,20 @@ export class PeerTransport {
     const stub = this.stub(message.to);
     if (!stub) return;
     const deadline = Date.now() + this.options.deadlineMs;
+    const observer = this.options.observer;
+    const started = observer ? performance.now() : 0;
     switch (message.type) {
       case "preVote":
       case "vote":
         stub.Election(voteRequestToWire(message), this.metadata, { deadline }, (error, reply) => {
+          observer?.peerCall("vote", (performance.now() - started) / 1000, !error);
           if (error) this.noteFailure(message.to, error);
           else if (reply) this.options.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
         });
         return;
       case "append":
         stub.ReplicateOperation(appendToWire(message), this.metadata, { deadline }, (error, reply) => {
+          observer?.peerCall("append", (performance.now() - started) / 1000, !error);
           if (error) this.noteFailure(message.to, error);
           else if (reply) this.options.onAnswer(appendReplyFromWire(reply as Required<typeof reply>));
         });

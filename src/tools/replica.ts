@@ -31,6 +31,8 @@ Options:
   --data_dir DIR         where the database lives (default <config data_dir>/replica-<id>)
   --session_idle_ms MS   a session unused (no write through it) for longer than this ends
                          (default: session_idle_ms in config.json, else seven days)
+  --metrics-port PORT    serve Prometheus metrics at http://HOST:PORT/metrics (default:
+                         metrics_port in config.json, else none; 0 picks a free port)
   --config FILE          config.json to read (default ./config.json)
   --config_master FILE   the cluster's instances (default ./config_master.json)
   -h, --help             show this help
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
       peers: { type: "string" },
       data_dir: { type: "string" },
       session_idle_ms: { type: "string" },
+      "metrics-port": { type: "string" },
       config: { type: "string" },
       config_master: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
   const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
   const sessionIdleMs =
     values.session_idle_ms === undefined ? config.sessionIdleMs : parseInteger("session_idle_ms", values.session_idle_ms, 1, Number.MAX_SAFE_INTEGER);
+  const metricsPort = values["metrics-port"] === undefined ? config.metricsPort : parseInteger("metrics-port", values["metrics-port"], 0, 65535);
   const forceNewCluster = values["force-new-cluster"];
   if (forceNewCluster && joining) throw new Error("--force-new-cluster and --join contradict each other: choose one");
   const { self, peers, seeds, restartOnly } = joining
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
     clusterSecret: config.clusterSecret,
     passwordHashing: config.passwordHashing,
     sessionIdleMs,
+    metricsPort,
     logger,
     onRemoved: () => void shutdown("removed from the cluster"),
   });
