@@ -25,6 +25,7 @@ import type { LogoutReply as _chat_LogoutReply, LogoutReply__Output as _chat_Log
 import type { LogoutRequest as _chat_LogoutRequest, LogoutRequest__Output as _chat_LogoutRequest__Output } from './chat/LogoutRequest';
 import type { MarkReadReply as _chat_MarkReadReply, MarkReadReply__Output as _chat_MarkReadReply__Output } from './chat/MarkReadReply';
 import type { MarkReadRequest as _chat_MarkReadRequest, MarkReadRequest__Output as _chat_MarkReadRequest__Output } from './chat/MarkReadRequest';
+import type { MemberStatusReply as _chat_MemberStatusReply, MemberStatusReply__Output as _chat_MemberStatusReply__Output } from './chat/MemberStatusReply';
 import type { MembershipReply as _chat_MembershipReply, MembershipReply__Output as _chat_MembershipReply__Output } from './chat/MembershipReply';
 import type { PeerServiceClient as _chat_PeerServiceClient, PeerServiceDefinition as _chat_PeerServiceDefinition } from './chat/PeerService';
 import type { ReadNewMessagesReply as _chat_ReadNewMessagesReply, ReadNewMessagesReply__Output as _chat_ReadNewMessagesReply__Output } from './chat/ReadNewMessagesReply';
@@ -77,6 +78,7 @@ export interface ProtoGrpcType {
     LogoutRequest: MessageTypeDefinition<_chat_LogoutRequest, _chat_LogoutRequest__Output>
     MarkReadReply: MessageTypeDefinition<_chat_MarkReadReply, _chat_MarkReadReply__Output>
     MarkReadRequest: MessageTypeDefinition<_chat_MarkReadRequest, _chat_MarkReadRequest__Output>
+    MemberStatusReply: MessageTypeDefinition<_chat_MemberStatusReply, _chat_MemberStatusReply__Output>
     MembershipReply: MessageTypeDefinition<_chat_MembershipReply, _chat_MembershipReply__Output>
     PeerService: SubtypeConstructor<typeof grpc.Client, _chat_PeerServiceClient> & { service: _chat_PeerServiceDefinition }
     ReadNewMessagesReply: MessageTypeDefinition<_chat_ReadNewMessagesReply, _chat_ReadNewMessagesReply__Output>

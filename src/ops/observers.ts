@@ -1,0 +1,38 @@
+/** Several observers of the driver as one (metrics and health watch the same events). */
+import type { DriverObserver } from "../log/driver-observer.ts";
+import type { NodeId, Role } from "../log/raft/types.ts";
+
+/** What an observer need not implement: it hears only the events it names. */
+export type PartialObserver = Partial<DriverObserver>;
+
+export function fanOut(observers: readonly PartialObserver[]): DriverObserver {
+  const each = <Name extends keyof DriverObserver>(name: Name) =>
+    observers.filter((observer) => observer[name] !== undefined).map((observer) => (observer[name] as DriverObserver[Name]).bind(observer));
+  const proposed = each("proposed");
+  const persisted = each("persisted");
+  const applied = each("applied");
+  const roleChanged = each("roleChanged");
+  const ticked = each("ticked");
+  const transferred = each("snapshotTransferred");
+  // Plain loops over arrays fixed here: no allocation per event.
+  return {
+    proposed: (count, refused) => {
+      for (const call of proposed) call(count, refused);
+    },
+    persisted: (entries, seconds) => {
+      for (const call of persisted) call(entries, seconds);
+    },
+    applied: (entries, appliedIndex) => {
+      for (const call of applied) call(entries, appliedIndex);
+    },
+    roleChanged: (role: Role, leaderId: NodeId, term: number) => {
+      for (const call of roleChanged) call(role, leaderId, term);
+    },
+    ticked: (lateSeconds) => {
+      for (const call of ticked) call(lateSeconds);
+    },
+    snapshotTransferred: (direction, ok) => {
+      for (const call of transferred) call(direction, ok);
+    },
+  };
+}
