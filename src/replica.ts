@@ -17,7 +17,11 @@ import { RaftNode, type CompactionBounds } from "./log/raft-node.ts";
 import { SqliteRaftStorage } from "./log/raft-storage.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
 import type { Logger } from "./logger.ts";
+import { ReplicaHealth } from "./ops/health.ts";
 import { ReplicaMetrics, serveMetrics, type MetricsServer } from "./ops/metrics.ts";
+import { fanOut } from "./ops/observers.ts";
+import { addReflection } from "./ops/reflection.ts";
+import { softwareVersion } from "./ops/version.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
 import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
@@ -134,6 +138,11 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
             databaseBytes: () => databaseBytes(options.dataDir),
             openSubscriptions: () => service.openSubscriptions,
           });
+    const health = new ReplicaHealth({
+      leaderId: () => node.view.leader,
+      commitIndex: () => node.view.commitIndex,
+      appliedIndex: () => node.view.appliedIndex,
+    });
     const transport = new PeerTransport(new Map(), {
       peerKey: keys.peer,
       clusterId: () => identity.clusterId,
@@ -156,9 +165,12 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       campaignAtStart: options.initialLeader && freshStart,
       onMembership: (peers) => transport.setAddresses(peers),
       onFatal: options.onFatal ?? (() => process.exit(exitCodeFatal)),
-      onRemoved: () => options.onRemoved?.(),
+      onRemoved: () => {
+        health.stop();
+        options.onRemoved?.();
+      },
       compaction: options.compaction,
-      observer: metrics,
+      observer: fanOut(metrics ? [metrics, health] : [health]),
       snapshots: {
         open: () => new SnapshotReader(join(options.dataDir, databaseFileName)),
         // A file of its own per transfer: a stale transfer's abort never touches a newer one's.
@@ -174,7 +186,17 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     });
     server.addService(chatServiceDefinition, chatHandlers(service, node));
     server.addService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger));
-    server.addService(chatProto.chat.AdminService.service, adminHandlers(node));
+    server.addService(
+      chatProto.chat.AdminService.service,
+      adminHandlers(node, () => ({
+        ...node.selfStatus(),
+        databaseBytes: databaseBytes(options.dataDir),
+        version: softwareVersion,
+        clusterId: identity.clusterId,
+      })),
+    );
+    health.addToServer(server);
+    addReflection(server);
     let metricsServer: MetricsServer | undefined;
     if (metrics) metricsServer = serveMetrics(options.host, options.metricsPort!, metrics);
     options.logger.info("serving", {
@@ -193,6 +215,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const joining = new AbortController();
     const stop = async () => {
       joining.abort();
+      health.stop();
       // Let in-flight writes finish; live subscriptions would hold a graceful shutdown forever.
       const grace = setTimeout(() => server.forceShutdown(), shutdownGraceMs);
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

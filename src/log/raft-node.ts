@@ -118,6 +118,25 @@ interface PendingRead {
   reject: (error: unknown) => void;
 }
 
+/** What one replica says of itself (RaftNode.selfStatus). */
+export interface SelfStatus {
+  id: NodeId;
+  address: string;
+  /** The core's role; "stopped" once the node stopped (removed from the cluster). */
+  role: string;
+  term: number;
+  leaderId: NodeId;
+  leaderAddress: string;
+  commitIndex: number;
+  appliedIndex: number;
+  lastIndex: number;
+  snapshotIndex: number;
+  membershipRole: "voter" | "learner" | "none";
+  /** Milliseconds since a leader last reached this replica; 0 on the leader, -1 when none has since start. */
+  lastContactMs: number;
+  members: { id: NodeId; address: string; role: string; matchIndex: number }[];
+}
+
 /** Entries one ReplicateOperation carries at most (its bytes are bounded by the core). */
 export const replicateEntriesMax = 512;
 
@@ -149,6 +168,8 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   private nextRequestId = 1;
   private nextReadId = 1;
   private readyScheduled = false;
+  /** A Ready's appends were sent and its persist waits for the next turn (see sendsBeforePersisting). */
+  private readyInFlight = false;
   private stopTicking: (() => void) | null = null;
   private readonly clock: DriverClock;
   private softState: SoftState = { leaderId: 0, role: "follower" };
@@ -161,6 +182,8 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   private lastTickAt: number;
   /** The applied membership names this server: a config entry applied later without it is a removal. */
   private wasMember = false;
+  /** When a leader last sent this replica entries or a heartbeat (for operators); null: never since start. */
+  private lastLeaderContactAt: number | null = null;
 
   constructor(private readonly options: RaftNodeOptions<Result, Outgoing, Incoming>) {
     this.clock = options.clock ?? processClock;
@@ -364,6 +387,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
    */
   handlePeerMessage(message: Message): Promise<Message | null> {
     if (message.to !== this.options.self.id || this.closed) return Promise.resolve(null);
+    if (message.type === "append" && message.term >= this.core.currentTerm) this.lastLeaderContactAt = this.clock.now();
     const requestId = this.nextRequestId++;
     this.guarded(() => this.core.step({ ...message, requestId }));
     if (this.closed) return Promise.resolve(null);
@@ -410,41 +434,95 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   }
 
   private drainReady(): void {
-    const probe = this.options.probe;
-    const observer = this.options.observer;
     this.proposeQueued();
     this.requestQueuedReads();
+    // A Ready whose appends left before its persist finishes in a later turn; the core hands out no other until then.
+    if (this.readyInFlight) return;
     while (this.core.hasReady()) {
       const ready = this.core.ready();
-      probe?.persisting(ready, this.core);
       if (ready.entries.length > 0) stageTimings.mark("append");
-      const persistStarted = stageTimings.start();
-      const observedAt = observer ? this.clock.now() : 0;
-      if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
-      else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
-      if (observer && (ready.hardState || ready.entries.length > 0)) observer.persisted(ready.entries.length, (this.clock.now() - observedAt) / 1000);
-      if (ready.entries.length > 0) {
-        stageTimings.mark("fsync");
-        stageTimings.duration(`${this.core.currentRole}: log append and fsync`, persistStarted);
+      if (this.sendsBeforePersisting(ready)) {
+        this.readyInFlight = true;
+        this.options.probe?.persisting(ready, this.core);
+        this.sendMessages(ready);
+        // The appends are on the wire only once this turn ends (grpc-js writes then): the fsync
+        // runs in the next turn, while the followers write theirs.
+        this.clock.soon(() =>
+          this.guarded(() => {
+            this.readyInFlight = false;
+            if (!this.finishReady(ready, false)) return;
+            this.drainReady();
+          }),
+        );
+        return;
       }
-      probe?.persisted(ready, this.core);
-      if (ready.membership) this.announceMembership();
-      for (const message of ready.messages) {
-        probe?.sending(message, this.core);
-        if (message.type === "snapshot") this.shipSnapshot(message);
-        else if (!this.answerWaitingPeer(message)) this.options.send(message);
-      }
-      this.apply(ready);
-      if (this.closed) return; // removed by what it applied
-      // After apply: a leader that commits its own removal steps down in the same Ready, and the
-      // removal it committed must be answered as done, not failed with the rest.
-      if (ready.softState) this.onSoftState(ready.softState);
-      for (const readState of ready.readStates) this.onReadState(readState);
-      probe?.advancing(ready, this.core);
-      this.core.advance();
-      this.requestQueuedReads(); // the request in flight may have ended: the next goes out now
+      this.options.probe?.persisting(ready, this.core);
+      this.persist(ready);
+      this.sendMessages(ready);
+      if (!this.finishReady(ready, true)) return;
     }
     this.settleUnanswered();
+  }
+
+  /**
+   * A steady leader's appends may leave before its own copy is durable
+   * (dissertation §10.2.1; etcd does the same): the core counts the leader
+   * toward a commit only at advance(), after the persist. Anything that
+   * promises something (a vote, an answer to a peer, a new term or vote, a
+   * role change) or that the transport must learn first (a membership
+   * change, a snapshot) waits for the fsync as usual.
+   */
+  private sendsBeforePersisting(ready: Ready): boolean {
+    if (this.core.currentRole !== "leader" || ready.softState || ready.snapshot || ready.membership) return false;
+    if (ready.entries.length === 0 || ready.messages.length === 0) return false;
+    if (ready.hardState) {
+      const durable = this.options.log.hardState();
+      if (ready.hardState.term !== durable.term || ready.hardState.vote !== durable.vote) return false;
+    }
+    return ready.messages.every((message) => message.type === "append" && message.requestId === undefined);
+  }
+
+  /** One fsynced transaction for the Ready's entries, hard state and snapshot. */
+  private persist(ready: Ready): void {
+    const persistStarted = stageTimings.start();
+    const observer = this.options.observer;
+    const observedAt = observer ? this.clock.now() : 0;
+    if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
+    else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
+    if (observer && (ready.hardState || ready.entries.length > 0)) observer.persisted(ready.entries.length, (this.clock.now() - observedAt) / 1000);
+    if (ready.entries.length > 0) {
+      stageTimings.mark("fsync");
+      stageTimings.duration(`${this.core.currentRole}: log append and fsync`, persistStarted);
+    }
+    this.options.probe?.persisted(ready, this.core);
+    if (ready.membership) this.announceMembership();
+  }
+
+  private sendMessages(ready: Ready): void {
+    for (const message of ready.messages) {
+      this.options.probe?.sending(message, this.core);
+      if (message.type === "snapshot") this.shipSnapshot(message);
+      else if (!this.answerWaitingPeer(message)) this.options.send(message);
+    }
+  }
+
+  /**
+   * Applies, serves reads and advances the core; persists first when the
+   * Ready's messages already left. False when the node stopped on the way
+   * (removed by what it applied).
+   */
+  private finishReady(ready: Ready, persisted: boolean): boolean {
+    if (!persisted) this.persist(ready);
+    this.apply(ready);
+    if (this.closed) return false;
+    // After apply: a leader that commits its own removal steps down in the same Ready, and the
+    // removal it committed must be answered as done, not failed with the rest.
+    if (ready.softState) this.onSoftState(ready.softState);
+    for (const readState of ready.readStates) this.onReadState(readState);
+    this.options.probe?.advancing(ready, this.core);
+    this.core.advance();
+    this.requestQueuedReads(); // the request in flight may have ended: the next goes out now
+    return true;
   }
 
   /** An answer the core tagged with a waiting call's requestId goes back as that call's reply, untagged. */
@@ -696,5 +774,29 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
 
   status() {
     return this.operations.status();
+  }
+
+  /** This replica's own state, for operators: any member answers it, leader or not (`admin status` asks each). */
+  selfStatus(): SelfStatus {
+    const core = this.core;
+    const self = this.options.self;
+    const { voters, learners } = core.membership();
+    const leading = !this.closed && core.currentRole === "leader";
+    const leaderId = this.closed ? 0 : core.leader;
+    return {
+      id: self.id,
+      address: self.address,
+      role: this.closed ? "stopped" : core.currentRole,
+      term: core.currentTerm,
+      leaderId,
+      leaderAddress: this.addressOf(leaderId) ?? "",
+      commitIndex: core.commitIndex,
+      appliedIndex: this.options.machine.appliedIndex(),
+      lastIndex: core.lastIndex,
+      snapshotIndex: this.options.log.snapshot().index,
+      membershipRole: voters.includes(self.id) ? "voter" : learners.includes(self.id) ? "learner" : "none",
+      lastContactMs: leading ? 0 : this.lastLeaderContactAt === null ? -1 : Math.round(this.clock.now() - this.lastLeaderContactAt),
+      members: membersOf(core).map(({ id, address, role }) => ({ id, address, role, matchIndex: 0 })),
+    };
   }
 }

@@ -8,7 +8,7 @@
  * replica stops or is removed.
  *
  * It watches the driver through the observer interface: every clock tick
- * (and every apply) compares a few numbers and tells the health service only
+ * compares a few numbers held in memory and tells the health service only
  * when the answer changes, so Watch streams hear each change once.
  */
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
@@ -33,7 +33,7 @@ export function servingStatus(leaderId: number, commitIndex: number, appliedInde
   return commitIndex - appliedIndex <= healthApplyLagEntriesMax ? "SERVING" : "NOT_SERVING";
 }
 
-export class ReplicaHealth implements Pick<DriverObserver, "ticked" | "applied"> {
+export class ReplicaHealth implements Pick<DriverObserver, "ticked"> {
   private readonly implementation: HealthImplementation;
   private status: ServingStatus = "NOT_SERVING";
   private stopped = false;
@@ -59,10 +59,6 @@ export class ReplicaHealth implements Pick<DriverObserver, "ticked" | "applied">
   }
 
   ticked(_lateSeconds: number): void {
-    this.refresh();
-  }
-
-  applied(_entries: number, _appliedIndex: number): void {
     this.refresh();
   }
 

@@ -6,8 +6,11 @@ import type { NodeId, Role } from "../log/raft/types.ts";
 export type PartialObserver = Partial<DriverObserver>;
 
 export function fanOut(observers: readonly PartialObserver[]): DriverObserver {
-  const each = <Name extends keyof DriverObserver>(name: Name) =>
-    observers.filter((observer) => observer[name] !== undefined).map((observer) => (observer[name] as DriverObserver[Name]).bind(observer));
+  const each = <Name extends keyof DriverObserver>(name: Name): DriverObserver[Name][] =>
+    observers.flatMap((observer) => {
+      const method = observer[name] as ((...args: unknown[]) => void) | undefined;
+      return method ? [method.bind(observer) as DriverObserver[Name]] : [];
+    });
   const proposed = each("proposed");
   const persisted = each("persisted");
   const applied = each("applied");

@@ -1,5 +1,6 @@
 /**
- * The operator's service: cluster status, removing a server, moving the
+ * The operator's service: cluster status (the leader's view, and each
+ * member's own), removing a server, moving the
  * leadership. Authenticated with the admin key (derived from the cluster
  * secret, src/keys.ts), which opens no peer call; src/rpc/key-gate.ts checks
  * it before a request is read.
@@ -7,6 +8,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import type { Membership } from "../log/membership.ts";
 import type { AdminServiceHandlers } from "./generated/chat/AdminService.ts";
+import type { MemberStatusReply } from "./generated/chat/MemberStatusReply.ts";
 import type { StatusReply } from "./generated/chat/StatusReply.ts";
 import { toServiceError } from "./status.ts";
 
@@ -28,9 +30,11 @@ function answered<Request, Reply>(handle: (request: Request) => Promise<Reply>):
   };
 }
 
-export function adminHandlers(node: AdminNode): AdminServiceHandlers {
+/** `describe`: this replica's own status (any member answers it; the other calls want the leader). */
+export function adminHandlers(node: AdminNode, describe: () => MemberStatusReply): AdminServiceHandlers {
   return {
     Status: answered(async () => node.status()),
+    MemberStatus: answered(async () => describe()),
     RemoveServer: answered((request) => node.removeServer(request.id)),
     TransferLeader: answered((request) => node.transferLeader(request.id)),
   };

@@ -45,7 +45,7 @@ export async function gatherStatus(seeds: readonly string[], ask: Ask): Promise<
   const askAll = async (addresses: readonly string[]) => {
     const fresh = [...new Set(addresses)].filter((address) => !answers.has(address));
     const results = await Promise.all(fresh.map(ask));
-    fresh.forEach((address, at) => answers.set(address, results[at]!));
+    for (const [at, address] of fresh.entries()) answers.set(address, results[at]!);
   };
   await askAll(seeds);
   const authority = authorityOf(answers);
@@ -113,7 +113,9 @@ function leaderOf(members: readonly MemberRow[], problems: string[]): MemberRepl
     return null;
   }
   if (leader.term < highestTerm) {
-    problems.push(`the cluster has no leader: server ${leader.id} leads term ${leader.term}, but a member has seen term ${highestTerm} (an election is under way)`);
+    problems.push(
+      `the cluster has no leader: server ${leader.id} leads term ${leader.term}, but a member has seen term ${highestTerm} (an election is under way)`,
+    );
     return null;
   }
   return leader;

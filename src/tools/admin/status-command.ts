@@ -86,7 +86,13 @@ function toJson(status: ClusterStatus) {
         }
       : {}),
   });
-  return { healthy: status.problems.length === 0, leader: status.leader, problems: status.problems, members: status.members.map(row), others: status.others.map(row) };
+  return {
+    healthy: status.problems.length === 0,
+    leader: status.leader,
+    problems: status.problems,
+    members: status.members.map(row),
+    others: status.others.map(row),
+  };
 }
 
 const columns = ["id", "address", "member", "reachable", "role", "term", "commit", "applied", "log", "snapshot", "lag", "last contact", "db size", "version"];
@@ -98,7 +104,11 @@ export function renderStatus(status: ClusterStatus, at: Date): string {
     : "NO LEADER: the cluster cannot take writes or serve reads";
   const rows = [...status.members, ...status.others].map(cells);
   const widths = columns.map((name, at) => Math.max(name.length, ...rows.map((row) => row[at]!.length)));
-  const line = (values: string[]) => values.map((value, at) => value.padEnd(widths[at]!)).join("  ").trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((value, at) => value.padEnd(widths[at]!))
+      .join("  ")
+      .trimEnd();
   const lines = [`${headline}  (${at.toISOString()})`, "", line(columns), ...rows.map(line), ""];
   if (status.others.length > 0) lines.push("member none: answered, but is not in the cluster's membership (removed, or joining and not added yet)");
   lines.push(status.problems.length === 0 ? "healthy: a leader, and every member answers" : status.problems.map((problem) => `problem: ${problem}`).join("\n"));
