@@ -327,7 +327,7 @@ export class RaftCore {
     this.appendToLog([{ index, term: this.term, type: "config", data: JSON.stringify(data) }]);
     for (const peer of this.peers()) this.sendPendingAppends(peer);
     // A smaller quorum may already cover more of the log (e.g. a lagging voter removed).
-    this.commitAndBroadcast();
+    this.advanceCommit();
     return { accepted: true, index, term: this.term };
   }
 
@@ -480,7 +480,7 @@ export class RaftCore {
     // The leader counts itself toward a commit only once its own copy is durable
     // (etcd-io/etcd#14370).
     this.leading.of(this.id).maybeUpdate(this.log.durableLastIndex());
-    this.commitAndBroadcast();
+    this.advanceCommit();
   }
 
   // ---------------------------------------------------------------- terms
@@ -819,7 +819,7 @@ export class RaftCore {
       peer.becomeReplicate();
     }
     if (grew) {
-      this.commitAndBroadcast();
+      this.advanceCommit();
       if (this.role !== "leader") return;
     }
     if (message.from === this.leading.transferee && peer.match === this.log.lastIndex()) this.sendTimeoutNow(message.from);
@@ -846,13 +846,17 @@ export class RaftCore {
   }
 
   /**
-   * Commits what a quorum holds and tells the followers. A leader whose own
-   * removal just committed (counted over the new voters, dissertation §4.2.2)
-   * then steps down; as a non-member it never campaigns again.
+   * Commits what a quorum holds. The followers learn the new commit index
+   * from the next Append that carries entries or from the next heartbeat (one
+   * tick away): an empty Append per follower for every commit doubled the
+   * peer calls of a write and bought nothing, since only the leader answers
+   * clients. A leader whose own removal just committed (counted over the new
+   * voters, dissertation §4.2.2) then steps down; as a non-member it never
+   * campaigns again.
    */
-  private commitAndBroadcast(): void {
+  private advanceCommit(): void {
     if (!this.maybeCommit()) return;
-    this.broadcastAppend(true);
+    this.broadcastAppend(false);
     if (!this.voters.includes(this.id) && this.config.configIndex <= this.log.committed) this.becomeFollower(this.term, noNode);
   }
 
