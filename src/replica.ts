@@ -17,6 +17,7 @@ import { RaftNode, type CompactionBounds } from "./log/raft-node.ts";
 import { SqliteRaftStorage } from "./log/raft-storage.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
 import type { Logger } from "./logger.ts";
+import { placeBackup, removeDatabaseFiles } from "./ops/backup-file.ts";
 import { ReplicaHealth } from "./ops/health.ts";
 import { ReplicaMetrics, serveMetrics, type MetricsServer } from "./ops/metrics.ts";
 import { fanOut } from "./ops/observers.ts";
@@ -47,6 +48,8 @@ export interface ReplicaOptions {
   joinSeeds?: string[];
   /** Make this replica the only voter of a new cluster, keeping its data (--force-new-cluster). */
   forceNewCluster?: boolean;
+  /** Start a new cluster of this server alone from a backup file (`admin backup`); the data directory must hold no database. */
+  restoreFrom?: string;
   /** Not a founding voter and not joining: only restart from the state already in the data directory. */
   restartOnly?: boolean;
   /** The node hit a broken invariant or a failed log write and stopped (default: exit the process with exitCodeFatal). */
@@ -108,10 +111,15 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
   mkdirSync(options.dataDir, { recursive: true });
   const startedAt = performance.now();
   const lock = lockDataDir(options.dataDir);
+  const databasePath = join(options.dataDir, databaseFileName);
+  /** A backup copied in for --restore: removed again if the start fails before it becomes this server's. */
+  let restoredCopy: string | null = null;
   let db: Database;
   try {
-    db = openDatabase(join(options.dataDir, databaseFileName));
+    if (options.restoreFrom) restoredCopy = placeBackup(options.restoreFrom, databasePath);
+    db = openDatabase(databasePath);
   } catch (error) {
+    if (restoredCopy) removeDatabaseFiles(restoredCopy);
     lock.release();
     throw error;
   }
@@ -126,6 +134,14 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
     const freshStart = log.lastIndex() === 0 && log.snapshot().index === 0;
     const identity = new ClusterIdentity(db, prepareState(db, log, options.serverId, startIntent(options, self)), options.logger);
+    if (restoredCopy) {
+      restoredCopy = null; // this server's data now
+      options.logger.warn(`restored a backup as a new cluster of this server alone; other servers join it with --join true --peers ${self.address}`, {
+        from: options.restoreFrom,
+        index: log.snapshot().index,
+        clusterId: identity.clusterId,
+      });
+    }
     if (options.forceNewCluster) options.logger.warn("forced a new cluster of this server alone", { clusterId: identity.clusterId });
     const metrics =
       options.metricsPort === undefined
@@ -188,12 +204,17 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     server.addService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger));
     server.addService(
       chatProto.chat.AdminService.service,
-      adminHandlers(node, () => ({
-        ...node.selfStatus(),
-        databaseBytes: databaseBytes(options.dataDir),
-        version: softwareVersion,
-        clusterId: identity.clusterId,
-      })),
+      adminHandlers(
+        {
+          status: () => node.status(),
+          removeServer: (id) => node.removeServer(id),
+          transferLeader: (id) => node.transferLeader(id),
+          readBarrier: () => node.readBarrier(),
+          openSnapshot: () => new SnapshotReader(join(options.dataDir, databaseFileName)),
+        },
+        () => ({ ...node.selfStatus(), databaseBytes: databaseBytes(options.dataDir), version: softwareVersion, clusterId: identity.clusterId }),
+        options.logger,
+      ),
     );
     health.addToServer(server);
     addReflection(server);
@@ -243,12 +264,14 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
   } catch (error) {
     server.forceShutdown();
     db.close();
+    if (restoredCopy) removeDatabaseFiles(restoredCopy);
     lock.release();
     throw error;
   }
 }
 
 function startIntent(options: ReplicaOptions, self: ReplicaInfo): StartIntent {
+  if (options.restoreFrom) return { kind: "restore", self };
   if (options.joinSeeds) return { kind: "join" };
   if (options.forceNewCluster) return { kind: "forceNewCluster", self };
   if (options.restartOnly) return { kind: "restart" };

@@ -1,7 +1,7 @@
 /**
  * `bun run admin`: operator commands against a running cluster, with the
  * admin key derived from the cluster secret (src/keys.ts): status (every
- * member asked itself: admin/status-command.ts), remove <id>,
+ * member asked itself: admin/status-command.ts), backup FILE, remove <id>,
  * transfer-leader <id>.
  */
 import * as grpc from "@grpc/grpc-js";
@@ -15,6 +15,7 @@ import type { TransferLeaderReply__Output } from "../rpc/generated/chat/Transfer
 import { channelOptions, chatProto } from "../rpc/proto.ts";
 import { leaderAddressKey } from "../rpc/status.ts";
 import { statusWatchIntervalMsDefault } from "../limits.ts";
+import { runBackup } from "./admin/backup-command.ts";
 import { parseWatchInterval, runStatus } from "./admin/status-command.ts";
 
 const usage = `Usage: bun run admin -- [--server HOST:PORT,...] <command>
@@ -27,6 +28,10 @@ Commands:
     --json                one JSON object per report, for scripts
     --watch               report again every --interval seconds until Ctrl-C
     --interval SECONDS    for --watch (default ${statusWatchIntervalMsDefault / 1000}, from 0.5 to 60)
+  backup FILE             write a consistent copy of the state (the chat tables at one applied
+                          index, with the membership and the exactly-once table) to FILE, from
+                          the leader, while writes go on; every write acknowledged before the
+                          command started is in it. Restore: bun run replica -- --restore FILE
   remove <id>             remove a server from the cluster (the leader too: it steps down)
   transfer-leader <id>    make a voter the leader
 
@@ -98,6 +103,11 @@ async function main(): Promise<number> {
       if (values.interval !== undefined && !values.watch) throw new Error("--interval goes with --watch");
       const watchIntervalMs = values.watch ? (values.interval === undefined ? statusWatchIntervalMsDefault : parseWatchInterval(values.interval)) : undefined;
       return runStatus({ seeds: addresses, adminKey, json: values.json, watchIntervalMs });
+    }
+    case "backup": {
+      if (!argument) throw new Error("backup needs a file name: bun run admin -- backup FILE");
+      console.log(await runBackup(argument, addresses, adminKey));
+      return 0;
     }
     case "remove": {
       const id = parseId(argument);

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdminServiceClient as _chat_AdminServiceClient, AdminServiceDefinition as _chat_AdminServiceDefinition } from './chat/AdminService';
+import type { BackupRequest as _chat_BackupRequest, BackupRequest__Output as _chat_BackupRequest__Output } from './chat/BackupRequest';
 import type { ChatMessage as _chat_ChatMessage, ChatMessage__Output as _chat_ChatMessage__Output } from './chat/ChatMessage';
 import type { ChatServiceClient as _chat_ChatServiceClient, ChatServiceDefinition as _chat_ChatServiceDefinition } from './chat/ChatService';
 import type { CreateAccountReply as _chat_CreateAccountReply, CreateAccountReply__Output as _chat_CreateAccountReply__Output } from './chat/CreateAccountReply';
@@ -55,6 +56,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   chat: {
     AdminService: SubtypeConstructor<typeof grpc.Client, _chat_AdminServiceClient> & { service: _chat_AdminServiceDefinition }
+    BackupRequest: MessageTypeDefinition<_chat_BackupRequest, _chat_BackupRequest__Output>
     ChatMessage: MessageTypeDefinition<_chat_ChatMessage, _chat_ChatMessage__Output>
     ChatService: SubtypeConstructor<typeof grpc.Client, _chat_ChatServiceClient> & { service: _chat_ChatServiceDefinition }
     CreateAccountReply: MessageTypeDefinition<_chat_CreateAccountReply, _chat_CreateAccountReply__Output>
