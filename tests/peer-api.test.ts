@@ -47,6 +47,30 @@ function replicate(secret: string | null, term: number): Promise<grpc.status> {
   );
 }
 
+/** Opens ReplicateStream, writes `requests`, half-closes; resolves with the final status and the replies. */
+function replicateStream(secret: string | null, requests: object[]): Promise<{ code: grpc.status; replies: number }> {
+  const metadata = new grpc.Metadata();
+  if (secret !== null) metadata.set(clusterKeyHeader, secret);
+  metadata.set(clusterIdKey, replica.replica.clusterId());
+  const call = peer.ReplicateStream(metadata, { deadline: Date.now() + callMsMax });
+  let replies = 0;
+  const done = new Promise<{ code: grpc.status; replies: number }>((resolve) => {
+    call.on("data", () => {
+      replies += 1;
+    });
+    call.on("status", (status: grpc.StatusObject) => resolve({ code: status.code, replies }));
+    call.on("error", () => {}); // the status event carries it
+  });
+  for (const request of requests) call.write(request);
+  call.end();
+  return done;
+}
+
+function appendRequest(term: number) {
+  const entry = { index: 1_000, term, type: "command", data: "{}" };
+  return { from: 2, to: 1, term, prevIndex: 999, prevTerm: term, entries: [entry], leaderCommit: 1_000, heartbeatRound: 0 };
+}
+
 describe("the peer API", () => {
   test(
     "a vote request without the cluster secret, or with a wrong one, is refused and changes no term",
@@ -66,6 +90,36 @@ describe("the peer API", () => {
       const appliedBefore = replica.replica.service.queries.appliedIndex();
       expect(await replicate(null, 99)).toBe(grpc.status.UNAUTHENTICATED);
       expect(replica.replica.service.queries.appliedIndex()).toBe(appliedBefore);
+      expect(() => replica.replica.node.assertLeader()).not.toThrow();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "the Append stream without the cluster secret is refused and appends nothing",
+    async () => {
+      const appliedBefore = replica.replica.service.queries.appliedIndex();
+      expect(await replicateStream(null, [appendRequest(99)])).toEqual({ code: grpc.status.UNAUTHENTICATED, replies: 0 });
+      expect(await replicateStream("not-the-secret", [appendRequest(99)])).toEqual({ code: grpc.status.UNAUTHENTICATED, replies: 0 });
+      expect(replica.replica.service.queries.appliedIndex()).toBe(appliedBefore);
+      expect(() => replica.replica.node.assertLeader()).not.toThrow();
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
+    "on the Append stream, a well-formed Append is answered in turn and a malformed one ends the stream with INVALID_ARGUMENT, changing nothing",
+    async () => {
+      const key = deriveClusterKeys(testSecret).peer;
+      const term = replica.replica.node.leaderInfo().term;
+      const appliedBefore = replica.replica.service.queries.appliedIndex();
+      // A stale-term Append from server 2 is answered (with this leader's term), not applied.
+      const stale = { ...appendRequest(Math.max(term - 1, 0)), entries: [] };
+      expect(await replicateStream(key, [stale, stale])).toEqual({ code: grpc.status.OK, replies: 2 });
+      const malformed = { ...appendRequest(term + 5), entries: [{ index: 1_000, term: term + 5, type: "no-such-type", data: "{}" }] };
+      expect((await replicateStream(key, [malformed])).code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(replica.replica.service.queries.appliedIndex()).toBe(appliedBefore);
+      expect(replica.replica.node.leaderInfo().term).toBe(term);
       expect(() => replica.replica.node.assertLeader()).not.toThrow();
     },
     inProcessReplicaMs,

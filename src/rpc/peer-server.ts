@@ -8,6 +8,8 @@ import * as grpc from "@grpc/grpc-js";
 import type { Message } from "../log/raft/types.ts";
 import { refusedPeerCall, type PeerGate } from "./cluster-id.ts";
 import type { PeerServiceHandlers } from "./generated/chat/PeerService.ts";
+import type { ReplicateReply } from "./generated/chat/ReplicateReply.ts";
+import type { ReplicateRequest__Output } from "./generated/chat/ReplicateRequest.ts";
 import { appendFromWire, appendReplyToWire, MalformedPeerMessageError, timeoutNowFromWire, voteReplyToWire, voteRequestFromWire } from "./raft-wire.ts";
 import type { Membership } from "../log/membership.ts";
 import type { Logger } from "../logger.ts";
@@ -53,6 +55,54 @@ function serve<Request, Reply>(
   };
 }
 
+/**
+ * ReplicateStream: the Appends of one leader on one stream, stepped in the
+ * order they arrive; each durable answer goes back on the reply stream. A
+ * malformed request ends the stream with INVALID_ARGUMENT (the leader opens
+ * another); the stream ends when the leader half-closes and every answer
+ * is out.
+ */
+function serveAppendStream(gate: PeerGate, node: PeerMessageHandler): grpc.handleBidiStreamingCall<ReplicateRequest__Output, ReplicateReply> {
+  return (call) => {
+    if (refusedPeerCall(gate, call, (error) => call.emit("error", error))) return;
+    let unanswered = 0;
+    let halfClosed = false;
+    let ended = false;
+    const endIfDone = () => {
+      if (halfClosed && unanswered === 0 && !ended) {
+        ended = true;
+        call.end();
+      }
+    };
+    call.on("data", (request: ReplicateRequest__Output) => {
+      if (ended) return;
+      let message: Message;
+      try {
+        message = appendFromWire(request);
+      } catch (error) {
+        if (!(error instanceof MalformedPeerMessageError)) throw error;
+        ended = true;
+        call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: error.message });
+        return;
+      }
+      unanswered += 1;
+      // A failure to persist is thrown from the node's own loop and ends the process.
+      void node.handlePeerMessage(message).then((answer) => {
+        unanswered -= 1;
+        if (answer && !ended && !call.cancelled) call.write(appendReplyToWire(answer));
+        endIfDone();
+      });
+    });
+    call.on("end", () => {
+      halfClosed = true;
+      endIfDone();
+    });
+    call.on("cancelled", () => {
+      ended = true;
+    });
+  };
+}
+
 /** A campaign by a server the leader's committed membership left out: tell it, so it stops. */
 function refusedAsRemoved(node: PeerMessageHandler, message: Message, callback: (error: Partial<grpc.ServiceError>) => void): boolean {
   if (message.type !== "preVote" && message.type !== "vote") return false;
@@ -69,6 +119,7 @@ export function peerHandlers(gate: PeerGate, node: PeerMessageHandler, logger: L
   return {
     Election: serve(gate, voteRequestFromWire, voteReplyToWire, node),
     ReplicateOperation: serve(gate, appendFromWire, appendReplyToWire, node),
+    ReplicateStream: serveAppendStream(gate, node),
     InstallSnapshot: receiveSnapshots(gate, node, logger),
     TimeoutNow: (call, callback) => {
       if (refusedPeerCall(gate, call, callback)) return;

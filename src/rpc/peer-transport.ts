@@ -1,9 +1,12 @@
 /**
- * Sends Raft messages to peers as gRPC calls and feeds their answers back.
- * Losing a message is fine (Raft retries); a failed call is dropped quietly.
+ * Sends Raft messages to peers and feeds their answers back: Appends on one
+ * long-lived stream per peer (src/rpc/append-stream.ts), votes and the rest
+ * as calls. Losing a message is fine (Raft retries); a failed call is
+ * dropped quietly.
  */
 import * as grpc from "@grpc/grpc-js";
 import type { AppendResponseMessage, Message, NodeId } from "../log/raft/types.ts";
+import { AppendStream } from "./append-stream.ts";
 import type { SnapshotEnvelope } from "../log/snapshot-port.ts";
 import type { SnapshotReader } from "../projections/snapshot.ts";
 import { clusterIdKey, foreignClusterOf } from "./cluster-id.ts";
@@ -11,7 +14,7 @@ import { clusterKeyHeader } from "./cluster-secret.ts";
 import { removedAtKey } from "./peer-server.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import { channelOptions, chatProto } from "./proto.ts";
-import { appendReplyFromWire, appendToWire, voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
+import { voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
 import { sendSnapshot } from "./snapshot-transfer.ts";
 
 export interface PeerTransportOptions {
@@ -30,7 +33,10 @@ export interface PeerTransportOptions {
   observer?: PeerCallObserver;
 }
 
-/** The kinds of peer call timed: a vote or pre-vote round trip, a ReplicateOperation (heartbeats too). */
+/**
+ * The kinds of peer call timed: a vote or pre-vote round trip; an append (entries or a heartbeat)
+ * on the follower's ReplicateStream, from the oldest unanswered send to the next answer.
+ */
 export type PeerCallKind = "vote" | "append";
 
 export interface PeerCallObserver {
@@ -40,6 +46,7 @@ export interface PeerCallObserver {
 
 export class PeerTransport {
   private readonly stubs = new Map<NodeId, PeerServiceClient>();
+  private readonly appendStreams = new Map<NodeId, AppendStream>();
   private metadataCache: { clusterId: string; metadata: grpc.Metadata } | null = null;
 
   constructor(
@@ -63,6 +70,8 @@ export class PeerTransport {
   setAddresses(addresses: Map<NodeId, string>): void {
     for (const [id, stub] of this.stubs) {
       if (addresses.get(id) !== this.addresses.get(id)) {
+        this.appendStreams.get(id)?.close();
+        this.appendStreams.delete(id);
         stub.close();
         this.stubs.delete(id);
       }
@@ -96,11 +105,7 @@ export class PeerTransport {
         });
         return;
       case "append":
-        stub.ReplicateOperation(appendToWire(message), this.metadata, { deadline }, (error, reply) => {
-          observer?.peerCall("append", (performance.now() - started) / 1000, !error);
-          if (error) this.noteFailure(message.to, error);
-          else if (reply) this.options.onAnswer(appendReplyFromWire(reply as Required<typeof reply>));
-        });
+        this.appendStream(message.to, stub).send(message, this.metadata);
         return;
       case "timeoutNow":
         stub.TimeoutNow(message, this.metadata, { deadline }, () => {});
@@ -123,8 +128,24 @@ export class PeerTransport {
   }
 
   close(): void {
+    for (const stream of this.appendStreams.values()) stream.close();
+    this.appendStreams.clear();
     for (const stub of this.stubs.values()) stub.close();
     this.stubs.clear();
+  }
+
+  private appendStream(id: NodeId, stub: PeerServiceClient): AppendStream {
+    let stream = this.appendStreams.get(id);
+    if (!stream) {
+      stream = new AppendStream(stub, {
+        silenceMs: this.options.deadlineMs,
+        onAnswer: this.options.onAnswer,
+        onFailure: (error) => this.noteFailure(id, error),
+        onRoundTrip: this.options.observer ? (seconds, ok) => this.options.observer!.peerCall("append", seconds, ok) : undefined,
+      });
+      this.appendStreams.set(id, stream);
+    }
+    return stream;
   }
 
   private stub(id: NodeId): PeerServiceClient | undefined {

@@ -30,6 +30,8 @@ Options:
   --rounds N         rounds of --compare (default 3, max 10)
   --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
                      and time a restart at that size (max 5000000)
+  --profile DIR      the replicas started write a CPU profile each (Bun's markdown format:
+                     hot functions, call tree, callers) into DIR when they stop
   -h, --help         show this help`;
 
 const benchSecondsMax = 120;
@@ -119,10 +121,13 @@ async function main(): Promise<void> {
       compare: { type: "string" },
       rounds: { type: "string", default: "3" },
       "join-messages": { type: "string" },
+      profile: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return console.log(usage);
+  // Read by src/tools/processes/script-process.ts when it starts the replicas.
+  if (values.profile) process.env.CHAT_CPU_PROFILE_DIR = values.profile;
   if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
   if (values.compare !== undefined) {
     if (values.compare !== "etcd") throw new Error("--compare takes etcd, the one system it knows");

@@ -121,8 +121,18 @@ export class ScriptProcess {
 }
 
 /** Starts `bun <script> ...args` in the repository root, its output piped. */
+/**
+ * CHAT_CPU_PROFILE_DIR=DIR makes every script started from here write a CPU
+ * profile (Bun's markdown format, grep-friendly) into DIR when it exits:
+ * `bun run bench -- --profile DIR` sets it for the replicas it measures.
+ */
+function profileFlags(): string[] {
+  const dir = process.env.CHAT_CPU_PROFILE_DIR;
+  return dir ? ["--cpu-prof-md", `--cpu-prof-dir=${dir}`] : [];
+}
+
 export function spawnSubprocess(script: string, args: string[], options: ScriptOptions = {}): ScriptSubprocess {
-  return Bun.spawn([process.execPath, script, ...args], {
+  return Bun.spawn([process.execPath, ...profileFlags(), script, ...args], {
     cwd: projectRoot,
     stdin: options.stdin ?? "ignore",
     stdout: "pipe",

@@ -49,6 +49,11 @@ export interface PeerServiceClient extends grpc.Client {
   replicateOperation(argument: _chat_ReplicateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chat_ReplicateReply__Output>): grpc.ClientUnaryCall;
   replicateOperation(argument: _chat_ReplicateRequest, callback: grpc.requestCallback<_chat_ReplicateReply__Output>): grpc.ClientUnaryCall;
   
+  ReplicateStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_chat_ReplicateRequest, _chat_ReplicateReply__Output>;
+  ReplicateStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_chat_ReplicateRequest, _chat_ReplicateReply__Output>;
+  replicateStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_chat_ReplicateRequest, _chat_ReplicateReply__Output>;
+  replicateStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_chat_ReplicateRequest, _chat_ReplicateReply__Output>;
+  
   TimeoutNow(argument: _chat_TimeoutNowRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chat_TimeoutNowReply__Output>): grpc.ClientUnaryCall;
   TimeoutNow(argument: _chat_TimeoutNowRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chat_TimeoutNowReply__Output>): grpc.ClientUnaryCall;
   TimeoutNow(argument: _chat_TimeoutNowRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chat_TimeoutNowReply__Output>): grpc.ClientUnaryCall;
@@ -69,6 +74,8 @@ export interface PeerServiceHandlers extends grpc.UntypedServiceImplementation {
   
   ReplicateOperation: grpc.handleUnaryCall<_chat_ReplicateRequest__Output, _chat_ReplicateReply>;
   
+  ReplicateStream: grpc.handleBidiStreamingCall<_chat_ReplicateRequest__Output, _chat_ReplicateReply>;
+  
   TimeoutNow: grpc.handleUnaryCall<_chat_TimeoutNowRequest__Output, _chat_TimeoutNowReply>;
   
 }
@@ -78,5 +85,6 @@ export interface PeerServiceDefinition extends grpc.ServiceDefinition {
   InstallSnapshot: MethodDefinition<_chat_SnapshotChunk, _chat_ReplicateReply, _chat_SnapshotChunk__Output, _chat_ReplicateReply__Output>
   JoinCluster: MethodDefinition<_chat_JoinRequest, _chat_JoinReply, _chat_JoinRequest__Output, _chat_JoinReply__Output>
   ReplicateOperation: MethodDefinition<_chat_ReplicateRequest, _chat_ReplicateReply, _chat_ReplicateRequest__Output, _chat_ReplicateReply__Output>
+  ReplicateStream: MethodDefinition<_chat_ReplicateRequest, _chat_ReplicateReply, _chat_ReplicateRequest__Output, _chat_ReplicateReply__Output>
   TimeoutNow: MethodDefinition<_chat_TimeoutNowRequest, _chat_TimeoutNowReply, _chat_TimeoutNowRequest__Output, _chat_TimeoutNowReply__Output>
 }
