@@ -13,7 +13,7 @@
  * Names follow Prometheus conventions: `chat_` prefix, `_total` for
  * counters, base units (`_seconds`, `_bytes`).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DriverObserver } from "../log/driver-observer.ts";
 import type { NodeId, Role } from "../log/raft/types.ts";
 import type { PeerCallKind, PeerCallObserver } from "../rpc/peer-transport.ts";
@@ -93,7 +93,38 @@ export class ReplicaMetrics implements DriverObserver, PeerCallObserver {
       append: [peerCalls.labels("append", "error"), peerCalls.labels("append", "ok")],
     };
     this.addStateGauges(source);
-    collectDefaultMetrics({ register: this.registry });
+    this.addProcessMetrics();
+  }
+
+  /**
+   * CPU and memory under their standard names. Not prom-client's default
+   * metrics: collecting those took 11 ms of the event loop per scrape here
+   * (up to 90 ms on a loaded machine), time the consensus clock shares.
+   */
+  private addProcessMetrics(): void {
+    const registers = [this.registry];
+    let cpuSecondsReported = 0;
+    new Counter({
+      name: "process_cpu_seconds_total",
+      help: "User and system CPU time this replica's process spent.",
+      registers,
+      collect() {
+        const usage = process.cpuUsage();
+        const seconds = (usage.user + usage.system) / 1e6;
+        this.inc(Math.max(0, seconds - cpuSecondsReported));
+        cpuSecondsReported = Math.max(cpuSecondsReported, seconds);
+      },
+    });
+    new Gauge({
+      name: "process_resident_memory_bytes",
+      help: "Resident memory of this replica's process.",
+      registers,
+      collect() {
+        this.set(process.memoryUsage.rss());
+      },
+    });
+    const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
+    new Gauge({ name: "process_start_time_seconds", help: "When this replica's process started, in seconds since the epoch.", registers }).set(startSeconds);
   }
 
   private addStateGauges(source: MetricsSource): void {
