@@ -227,7 +227,6 @@ export class ChatService {
   private async decideRead(caller: Caller, limit: number): Promise<StoredRead | { propose: OperationOf<"ReadNew"> }> {
     const stored = await this.storedAnswer(caller, readRequest(caller, limit));
     if (stored) return stored;
-    this.checkSeq(caller);
     const identity = this.authenticate(caller);
     if (this.queries.unreadCount(identity.username) === 0) return { ids: [], unreadRemaining: 0 };
     return { propose: { type: "ReadNew", ...identity, count: limit } };
@@ -307,7 +306,6 @@ export class ChatService {
   ): Promise<{ stored: OperationValues[T] } | { propose: OperationOf<T> }> {
     const stored = await this.storedAnswer(caller, request);
     if (stored) return { stored };
-    this.checkSeq(caller);
     const op = await build();
     this.check(op);
     return { propose: op };
@@ -398,24 +396,26 @@ export class ChatService {
   /**
    * The first answer to a retried write, so a retry appends nothing; given
    * only to the same request from the same caller (INVALID_ARGUMENT
-   * otherwise), and only once `confirm` accepts it.
+   * otherwise), and only once `confirm` accepts it. Null for a new write,
+   * after its seq was checked against the client's window (refused before
+   * anything is appended). The window comes first: a seq above its newest
+   * has no result stored, and most writes are new, so they cost one lookup.
    */
   private async storedAnswer<T extends ChatOperationType>(caller: Caller, request: BoundRequest<T>): Promise<OperationValues[T] | null> {
     if (!caller.request) return null;
-    const stored = this.queries.clientResult(caller.request.clientId, caller.request.seq);
-    if (!stored) return null;
-    const mismatch = checkSameRequest(stored.binding, request.binding, caller.request.seq);
+    const { clientId, seq } = caller.request;
+    const window = this.queries.clientWindow(clientId);
+    const stored = seq <= window.newestSeq ? this.queries.clientResult(clientId, seq) : null;
+    if (!stored) {
+      const outsideWindow = checkClientSeq(window, seq);
+      if (outsideWindow) throw ChatError.from(outsideWindow);
+      return null;
+    }
+    const mismatch = checkSameRequest(stored.binding, request.binding, seq);
     if (mismatch) throw ChatError.from(mismatch);
     const answer = answerTo(request.type, stored.result);
     await request.confirm?.(answer, stored.logIndex);
     return answer;
-  }
-
-  /** A write the client's window no longer covers is refused here, before anything is appended. */
-  private checkSeq(caller: Caller): void {
-    if (!caller.request) return;
-    const rejection = checkClientSeq(this.queries, caller.request.clientId, caller.request.seq);
-    if (rejection) throw ChatError.from(rejection);
   }
 
   private check(op: ChatOperation): void {
