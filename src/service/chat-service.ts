@@ -117,6 +117,8 @@ export class ChatService {
   /** Heavy reads and catch-up slices, one per turn, so none holds the consensus clock's thread for long. */
   private readonly turns: TurnQueue;
   private readonly sessionIdleMs: number;
+  /** Live streams registered and not yet released (metrics read it). */
+  private liveStreams = 0;
 
   constructor(
     private readonly node: ReplicaNode<AppliedResult>,
@@ -361,6 +363,7 @@ export class ChatService {
       throw error;
     }
     const subscription = new Subscription(this.projections, username, identity.tokenHash, afterId, sink, (work) => this.turns.continue(username, work));
+    this.liveStreams += 1;
     const stopFollowing = this.node.onLeadershipLost(() =>
       subscription.close(new ChatError("UNAVAILABLE", "this replica is no longer the leader; subscribe again")),
     );
@@ -370,11 +373,17 @@ export class ChatService {
       release: () => {
         if (released) return;
         released = true;
+        this.liveStreams -= 1;
         this.turns.release(username);
         stopFollowing();
         subscription.close();
       },
     };
+  }
+
+  /** Live streams open on this replica now. */
+  get openSubscriptions(): number {
+    return this.liveStreams;
   }
 
   /** The caller's identity, from the session token only. */
