@@ -31,6 +31,8 @@ export interface ReplicaConfig {
   sessionIdleMs: number;
   /** tls_cert, tls_key, tls_ca (src/rpc/tls.ts), resolved like data_dir; all absent: plain text. */
   tls: TlsPaths;
+  /** Port of the Prometheus metrics endpoint on the replica's host; undefined (the default) serves none. */
+  metricsPort?: number;
 }
 
 export interface Instance {
@@ -104,8 +106,12 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
     },
     sessionIdleMs: field(path, json, "session_idle_ms", "number", sessionIdleMsDefault),
     tls: tlsPaths(path, json),
+    metricsPort: json.metrics_port === undefined ? undefined : field(path, json, "metrics_port", "number"),
   };
   refuseUnknownKeys(path, json);
+  if (config.metricsPort !== undefined && !(Number.isInteger(config.metricsPort) && config.metricsPort >= 0 && config.metricsPort <= 65535)) {
+    throw new ConfigError(path, '"metrics_port" must be a port from 0 to 65535 (0 picks a free one), or absent to serve no metrics');
+  }
   if (config.clusterSecret.length < 16) throw new ConfigError(path, "cluster secret must be at least 16 characters");
   if (config.heartbeatMs < raftTickMs || config.heartbeatMs * 3 > config.electionTimeoutMs) {
     throw new ConfigError(path, `heartbeat_ms must be at least ${raftTickMs} and at most a third of election_timeout_ms`);

@@ -34,7 +34,7 @@ function run(script: string, flag: string): { code: number | null; stdout: strin
 describe("every command", () => {
   test("the package scripts include every user-facing command", () => {
     expect(commands.map(([name]) => name).sort()).toEqual(
-      ["admin", "bench", "certs", "check:generated", "client", "cluster", "demo", "inspect", "replica", "sim", "web"].sort(),
+      ["admin", "bench", "certs", "chaos", "check:generated", "client", "cluster", "demo", "inspect", "replica", "sim", "web"].sort(),
     );
   });
 

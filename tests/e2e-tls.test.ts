@@ -121,7 +121,11 @@ describe("a cluster with TLS", () => {
       expect(withCertificate.code).toBe(0);
       const withoutCertificate = await cluster.admin(["--tls-ca", join(certs, "ca.crt"), "status"]);
       expect(withoutCertificate.code).not.toBe(0);
-      expect(withoutCertificate.stderr).toContain("client certificate signed by the cluster's CA");
+      expect(withoutCertificate.stdout + withoutCertificate.stderr).toContain("client certificate signed by the cluster's CA");
+      // A removal is refused the same way, and so changes nothing.
+      const removal = await cluster.admin(["--tls-ca", join(certs, "ca.crt"), "remove", "3"]);
+      expect(removal.code).not.toBe(0);
+      expect(removal.stderr).toContain("client certificate signed by the cluster's CA");
     },
     childProcessesMs,
   );

@@ -43,7 +43,7 @@ describe("replica logs", () => {
     "--log-format json writes one JSON object per line, each with the replica's id, and the term once the node runs",
     async () => {
       const replica = standalone(["--log-format", "json"]);
-      await waitFor(() => replica.stderr.text().includes('"msg":"role leader"'), lineWaitMs, "the standalone replica to lead");
+      await waitFor(() => replica.stderr.text().includes('"msg":"serving"'), lineWaitMs, "the standalone replica to serve");
       await replica.stop(10_000);
       const lines = replica.stderr
         .text()

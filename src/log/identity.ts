@@ -18,6 +18,7 @@ import type { LogStore } from "./log-store.ts";
 import type { Member, Membership } from "./membership.ts";
 import { bootstrapEntry, bootstrapIndex, bootstrapTerm } from "./raft/membership.ts";
 import type { Logger } from "../logger.ts";
+import { wallClock } from "../wall-clock.ts";
 
 export interface ReplicaIdentity {
   serverId: number;
@@ -33,6 +34,8 @@ export type StartIntent =
   | { kind: "join" }
   /** --force-new-cluster: make this server the only voter of a new cluster, keeping its data. */
   | { kind: "forceNewCluster"; self: Member }
+  /** --restore: the data directory holds a backup (state without identity): make it a new cluster of this server alone. */
+  | { kind: "restore"; self: Member }
   /** A server that is no founder (not in config_master.json) and does not join: it must have state already. */
   | { kind: "restart" };
 
@@ -74,6 +77,11 @@ export function prepareState(db: Database, log: LogStore, serverId: number, inte
     throw new IdentityRefusedError(
       `this data belongs to server ${identity.serverId}, not ${serverId}: give --server_id ${identity.serverId} or another --data_dir`,
     );
+  }
+  if (intent.kind === "restore") {
+    // A backup (admin backup) holds state and no identity: it belongs to no server until restored.
+    if (identity || !hasState) throw new IdentityRefusedError("this file is not a backup written by `admin backup` (it has no state, or belongs to a server)");
+    return forceNewCluster(db, log, serverId, intent.self);
   }
   if (!identity && hasState) {
     throw new IdentityRefusedError(
@@ -187,7 +195,7 @@ export class ClusterIdentity {
 
   /** Says, once in a while per peer, that a server of another cluster is talking to us (or we to it). */
   reportForeign(peer: string, theirs: string): void {
-    const now = Date.now();
+    const now = wallClock.now();
     if (now - (this.lastReport.get(peer) ?? 0) < foreignClusterReportEveryMs) return;
     this.lastReport.set(peer, now);
     this.logger.warn("refused a server of another cluster: it shares no log with this one", { peer, theirs, ours: this.identity.clusterId });

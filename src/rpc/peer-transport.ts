@@ -12,6 +12,7 @@ import type { SnapshotReader } from "../projections/snapshot.ts";
 import { clusterIdKey, foreignClusterOf } from "./cluster-id.ts";
 import { clusterKeyHeader } from "./cluster-secret.ts";
 import { removedAtKey } from "./peer-server.ts";
+import type { PeerRoute } from "./peer-routes.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
 import { chatProto } from "./proto.ts";
 import { voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
@@ -36,6 +37,21 @@ export interface PeerTransportOptions {
   onAnswer: (message: Message) => void;
   /** Peers unreachable and back, quorum lost and regained (absent: not logged). */
   logger?: Logger;
+  /** Where to dial a peer's address (default: the address itself; a test build reroutes through fault proxies). */
+  route?: PeerRoute;
+  /** Times every call to a peer (metrics); none by default. */
+  observer?: PeerCallObserver;
+}
+
+/**
+ * The kinds of peer call timed: a vote or pre-vote round trip; an append (entries or a heartbeat)
+ * on the follower's ReplicateStream, from the oldest unanswered send to the next answer.
+ */
+export type PeerCallKind = "vote" | "append";
+
+export interface PeerCallObserver {
+  /** One call to a peer ended after `seconds`, answered or not (`ok` false: an error or a deadline). */
+  peerCall(kind: PeerCallKind, seconds: number, ok: boolean): void;
 }
 
 export class PeerTransport {
@@ -97,10 +113,13 @@ export class PeerTransport {
     const stub = this.stub(message.to);
     if (!stub) return;
     const deadline = Date.now() + this.options.deadlineMs;
+    const observer = this.options.observer;
+    const started = observer ? performance.now() : 0;
     switch (message.type) {
       case "preVote":
       case "vote":
         stub.Election(voteRequestToWire(message), this.metadata, { deadline }, (error, reply) => {
+          observer?.peerCall("vote", (performance.now() - started) / 1000, !error);
           if (error) this.noteFailure(message.to, error);
           else if (reply) this.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
         });
@@ -143,6 +162,7 @@ export class PeerTransport {
         silenceMs: this.options.deadlineMs,
         onAnswer: this.onAnswer,
         onFailure: (error) => this.noteFailure(id, error),
+        onRoundTrip: this.options.observer ? (seconds, ok) => this.options.observer!.peerCall("append", seconds, ok) : undefined,
       });
       this.appendStreams.set(id, stream);
     }
@@ -154,8 +174,9 @@ export class PeerTransport {
     if (existing) return existing;
     const address = this.addresses.get(id);
     if (!address) return undefined;
+    // The certificate is checked against the member's address, even when a test build dials a proxy in front of it.
     const { credentials, options } = channelSecurity(this.options.tls, address);
-    const stub = new chatProto.chat.PeerService(address, credentials, options);
+    const stub = new chatProto.chat.PeerService(this.options.route?.(address) ?? address, credentials, options);
     this.stubs.set(id, stub);
     return stub;
   }

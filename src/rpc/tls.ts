@@ -128,8 +128,8 @@ export function channelSecurity(material: TlsMaterial | null, address: string): 
     // grpc-js passes the SNI name when one is set; the certificate must match the address dialled.
     checkServerIdentity: (_name: string, certificate: PeerCertificate) => checkServerIdentity(host, certificate),
   });
-  if (isIP(host) === 0) return { credentials, options: channelOptions };
-  return { credentials, options: { ...channelOptions, "grpc.ssl_target_name_override": ipTargetServerName } };
+  // The name is set even for a host name: the channel may dial another address (a test build's proxy) than the one verified.
+  return { credentials, options: { ...channelOptions, "grpc.ssl_target_name_override": isIP(host) === 0 ? host : ipTargetServerName } };
 }
 
 /** Whether the caller presented a certificate the CA signed (grpc-js reports one only once TLS verified it). */

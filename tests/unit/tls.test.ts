@@ -27,7 +27,7 @@ describe("TLS settings", () => {
     const material = loadTls({ cert: file("replica-1.crt"), key: file("replica-1.key"), ca: file("ca.crt") }, "required", "config.json");
     expect(material?.cert).toBeDefined();
     expect(channelSecurity(material, "127.0.0.1:50051").options["grpc.ssl_target_name_override"]).toBeDefined();
-    expect(channelSecurity(material, "localhost:50051").options["grpc.ssl_target_name_override"]).toBeUndefined();
+    expect(channelSecurity(material, "localhost:50051").options["grpc.ssl_target_name_override"]).toBe("localhost");
   });
 
   test("a replica without its certificate and key is refused, naming the keys and flags", () => {
