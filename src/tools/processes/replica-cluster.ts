@@ -6,6 +6,7 @@
  * the benchmark and the test harness (tests/support/cluster.ts) use it.
  */
 import { shutdownGraceMs } from "../../replica.ts";
+import type { TlsMaterial } from "../../rpc/tls.ts";
 import { ClusterLayout } from "./cluster-layout.ts";
 import { freePorts, isPortTaken } from "./free-port.ts";
 import { ProcessGroup } from "./process-group.ts";
@@ -91,7 +92,7 @@ export class ReplicaCluster {
   }
 
   /** The CA and a client certificate signed by it, for clients and admin calls; null when the cluster runs plain text. */
-  clientTls() {
+  clientTls(): TlsMaterial | null {
     return this.layout.clientTls();
   }
 
