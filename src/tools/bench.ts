@@ -2,8 +2,8 @@
  * `bun run bench`: starts a local cluster of real replica processes (1 or 3)
  * on scratch directories, drives SendMessage with several loads for a
  * bounded time each, and prints acknowledged writes per second, latency
- * percentiles and the leader's resident memory; then SIGKILLs the leader a
- * few times and prints the failover time (kill until the next acknowledged
+ * percentiles and the leader's resident memory; then SIGKILLs and SIGSTOPs the leader a
+ * few times each and prints the failover time (fault until the next acknowledged
  * write). Medians over several runs; not part of the test suite.
  */
 import { readFileSync } from "node:fs";
@@ -21,7 +21,8 @@ Options:
   --loads LIST       requests in flight, comma separated (default 1,16,64)
   --seconds N        measuring time per load and run (default 5, max 120)
   --runs N           runs per load; the median is reported (default 3, max 10)
-  --kills N          leader failovers to time, 0 to skip (default 5, max 20; needs 3 replicas)
+  --kills N          leader failovers to time per fault (SIGKILL, then SIGSTOP), 0 to skip
+                     (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
   --metrics          start the replicas with their metrics endpoint on (--metrics-port 0), and
                      scrape each once a second while measuring, as Prometheus would
@@ -238,36 +239,49 @@ async function leaderId(addresses: string[]): Promise<number> {
   }
 }
 
-/** SIGKILL the leader while one client writes; time from the kill to the next acknowledged write. */
+type LeaderFault = "SIGKILL" | "SIGSTOP";
+
+/**
+ * Each fault in turn to the leader while one client writes: SIGKILL (then a
+ * restart) and SIGSTOP (then SIGCONT); the time from the fault to the next
+ * acknowledged write.
+ */
 async function measureFailovers(cluster: ReplicaCluster, kills: number): Promise<void> {
+  for (const fault of ["SIGKILL", "SIGSTOP"] as const) await measureFailoversBy(cluster, kills, fault);
+}
+
+async function measureFailoversBy(cluster: ReplicaCluster, kills: number, fault: LeaderFault): Promise<void> {
   const times: number[] = [];
   const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs });
-  await writer.createAccount(`failover-${runId}`, "bench-password");
-  await writer.login(`failover-${runId}`, "bench-password");
+  const name = `failover-${runId}-${fault === "SIGKILL" ? "kill" : "stop"}`;
+  await writer.createAccount(name, "bench-password");
+  await writer.login(name, "bench-password");
   for (let kill = 0; kill < kills; kill++) {
     const victim = await leaderId(cluster.addresses());
     let lastAck = 0;
     let writing = true;
     const loop = (async () => {
       while (writing) {
-        await writer.sendMessage(`failover-${runId}`, "during failover");
+        await writer.sendMessage(name, "during failover");
         lastAck = performance.now();
       }
     })();
     await Bun.sleep(steadyWritingMs);
     const killedAt = performance.now();
-    await cluster.kill(victim);
+    if (fault === "SIGKILL") await cluster.kill(victim);
+    else cluster.pause(victim);
     while (lastAck <= killedAt && performance.now() - killedAt < failoverTimeoutMs) await Bun.sleep(1);
     times.push(lastAck - killedAt);
     writing = false;
     await loop;
-    await cluster.restart(victim);
+    if (fault === "SIGKILL") await cluster.restart(victim);
+    else cluster.resume(victim);
   }
   writer.close();
   const sorted = [...times].sort((a, b) => a - b);
   console.log(
-    `failover (SIGKILL leader → next acked write): median ${median(times).toFixed(0)} ms, ` +
-      `min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms over ${kills} kills`,
+    `failover (${fault} leader → next acked write): median ${median(times).toFixed(0)} ms, ` +
+      `p90 ${percentile(sorted, 0.9).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms over ${kills} faults`,
   );
 }
 
