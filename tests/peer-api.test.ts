@@ -253,7 +253,13 @@ describe("the peer API", () => {
       const address = replica.replica.address;
       const stop = new AbortController();
       const startedAt = Date.now();
-      const joined = joinCluster([address], { id: 2, address }, deriveClusterKeys(testSecret).peer, createLogger("joiner", "error"), stop.signal).then(
+      const joined = joinCluster(
+        [address],
+        { id: 2, address },
+        { peerKey: deriveClusterKeys(testSecret).peer, tls: null },
+        createLogger("joiner", "error"),
+        stop.signal,
+      ).then(
         () => null,
         (error: Error) => error,
       );

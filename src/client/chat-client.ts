@@ -13,6 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { processClock } from "../log/driver-clock.ts";
 import { newSessionSecret } from "../service/tokens.ts";
+import type { TlsMaterial } from "../rpc/tls.ts";
 import { GrpcChatTransport } from "./grpc-transport.ts";
 import { ReplicaDirectory } from "./replica-directory.ts";
 import {
@@ -73,6 +74,8 @@ export interface ChatClientOptions {
   onReplicaChange?: (address: string) => void;
   /** How calls reach the replicas (default: gRPC); the client closes it on close(). */
   transport?: ChatTransport;
+  /** For the default gRPC transport: the CA that signed the replicas' certificates (TLS); absent: plain text. */
+  tls?: TlsMaterial | null;
   /** The time deadlines and pauses are measured in (default: the process's clock). */
   clock?: ClientClock;
   /** The client's part of each session token (default: random; the simulator's are deterministic). */
@@ -123,7 +126,7 @@ export class ChatClient {
     this.attemptDeadlineMs = options.attemptDeadlineMs ?? attemptDeadlineMsDefault;
     this.hedgeAfterMs = options.hedgeAfterMs ?? hedgeAfterMsDefault;
     this.failoverDeadlineMs = options.failoverDeadlineMs ?? failoverDeadlineMsDefault;
-    this.transport = options.transport ?? new GrpcChatTransport();
+    this.transport = options.transport ?? new GrpcChatTransport(options.tls ?? null);
     this.clock = options.clock ?? processClock;
     this.newSessionSecret = options.newSessionSecret ?? newSessionSecret;
     this.directory = new ReplicaDirectory(options.addresses ?? (options.address ? [options.address] : []), this.transport);

@@ -12,7 +12,9 @@ import { ChatClient } from "../client/chat-client.ts";
 import { benchCompare, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
 import { benchLive } from "./bench-live.ts";
+import type { TlsMaterial } from "../rpc/tls.ts";
 import { ReplicaCluster } from "./processes/replica-cluster.ts";
+import { answerVersion } from "./version.ts";
 
 const usage = `Usage: bun run bench -- [options]
 
@@ -24,11 +26,13 @@ Options:
   --kills N          leader failovers to time per fault (SIGKILL, then SIGSTOP), 0 to skip
                      (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
+  --tls              the cluster serves TLS and replicates over mutual TLS (a scratch CA)
   --metrics          start the replicas with their metrics endpoint on (--metrics-port 0), and
                      scrape each once a second while measuring, as Prometheus would
   --compare etcd     instead: our 3 replicas against a 3-member etcd (apt-get install -y etcd-server),
                      interleaved for --rounds rounds of --seconds per load; then CPU per write by
                      process and the stages of one write at 1 in flight (about 2 minutes by default)
+  --compare tls      instead: our 3 replicas with TLS against 3 in plain text, interleaved the same way
   --rounds N         rounds of --compare (default 3, max 10)
   --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
                      and time a restart at that size (max 5000000)
@@ -37,7 +41,8 @@ Options:
                      and --rate sends per second (default 1000, max 5000) for --seconds
   --profile DIR      the replicas started write a CPU profile each (Bun's markdown format:
                      hot functions, call tree, callers) into DIR when they stop
-  -h, --help         show this help`;
+  -h, --help         show this help
+  --version          print the version`;
 
 const benchSecondsMax = 120;
 const benchRunsMax = 10;
@@ -67,10 +72,13 @@ function residentMb(pid: number): number {
   return kilobytes / 1024;
 }
 
+/** TLS material of the cluster the bench started (--tls), for every client it makes; null: plain text. */
+let clientTls: TlsMaterial | null = null;
+
 async function measure(addresses: string[], pid: number | undefined, load: number, seconds: number, round: number): Promise<RunResult> {
   const clients: ChatClient[] = [];
   for (let lane = 0; lane < load; lane++) {
-    const client = new ChatClient({ addresses });
+    const client = new ChatClient({ addresses, tls: clientTls });
     const name = `bench-${runId}-${round}-${lane}`;
     await client.createAccount(name, "bench-password");
     await client.login(name, "bench-password");
@@ -128,14 +136,18 @@ async function main(): Promise<void> {
       compare: { type: "string" },
       rounds: { type: "string", default: "3" },
       "join-messages": { type: "string" },
+      tls: { type: "boolean", default: false },
       profile: { type: "string" },
       live: { type: "boolean", default: false },
       subscribers: { type: "string", default: "1000" },
       rate: { type: "string", default: "1000" },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
+    strict: true,
   });
   if (values.help) return console.log(usage);
+  if (answerVersion(values.version)) return;
   // Read by src/tools/processes/script-process.ts when it starts the replicas.
   if (values.profile) process.env.CHAT_CPU_PROFILE_DIR = values.profile;
   if (values.live) {
@@ -145,10 +157,10 @@ async function main(): Promise<void> {
   }
   if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
   if (values.compare !== undefined) {
-    if (values.compare !== "etcd") throw new Error("--compare takes etcd, the one system it knows");
+    if (values.compare !== "etcd" && values.compare !== "tls") throw new Error("--compare takes etcd or tls");
     const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
     const rounds = boundedInteger("rounds", values.rounds, benchRunsMax);
-    return benchCompare({ loads: parseList(values.loads), seconds, rounds, secret: benchSecret });
+    return benchCompare({ loads: parseList(values.loads), seconds, rounds, secret: benchSecret, against: values.compare });
   }
   const replicas = Number(values.replicas);
   if (replicas !== 1 && replicas !== 3) throw new Error("--replicas must be 1 or 3");
@@ -157,7 +169,8 @@ async function main(): Promise<void> {
   const runs = boundedInteger("runs", values.runs, benchRunsMax);
   const kills = values.kills === "0" ? 0 : boundedInteger("kills", values.kills, killsMax);
   const config = values.metrics ? { metrics_port: 0 } : undefined;
-  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret, config });
+  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret, config, tls: values.tls });
+  clientTls = cluster?.clientTls() ?? null;
   const addresses = cluster ? cluster.addresses() : [values.address!];
   const scraping = cluster && values.metrics ? scrapeMetrics(cluster) : null;
   try {
@@ -218,7 +231,7 @@ function scrapeMetrics(cluster: ReplicaCluster): { stop(): void } {
 }
 
 async function currentTerm(addresses: string[]): Promise<number> {
-  const client = new ChatClient({ addresses });
+  const client = new ChatClient({ addresses, tls: clientTls });
   try {
     return Number((await client.getLeaderInfo()).term);
   } finally {
@@ -227,7 +240,7 @@ async function currentTerm(addresses: string[]): Promise<number> {
 }
 
 async function leaderId(addresses: string[]): Promise<number> {
-  const client = new ChatClient({ addresses });
+  const client = new ChatClient({ addresses, tls: clientTls });
   try {
     for (const deadline = Date.now() + failoverTimeoutMs; Date.now() < deadline; await Bun.sleep(20)) {
       const info = await client.getLeaderInfo();
@@ -252,7 +265,7 @@ async function measureFailovers(cluster: ReplicaCluster, kills: number): Promise
 
 async function measureFailoversBy(cluster: ReplicaCluster, kills: number, fault: LeaderFault): Promise<void> {
   const times: number[] = [];
-  const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs });
+  const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs, tls: clientTls });
   const name = `failover-${runId}-${fault === "SIGKILL" ? "kill" : "stop"}`;
   await writer.createAccount(name, "bench-password");
   await writer.login(name, "bench-password");

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { type ChaosOptions, runChaos, usersDefault } from "../chaos/run.ts";
+import { answerVersion } from "./version.ts";
 
 const usage = `Usage: bun run chaos -- --duration S [--seed N] [--replicas 3|5] [--users N] [--keep]
 
@@ -21,6 +22,7 @@ Options:
   --users N        concurrent users (default ${usersDefault})
   --keep           keep the run's folder even when it passes
   -h, --help       show this help
+  --version        print the version
 
 Exit status: 0 every property holds, 1 a violation (the folder with the history,
 the nemesis schedule and the replicas' logs is named in the output), 2 bad usage.`;
@@ -43,12 +45,14 @@ async function main(): Promise<number> {
         users: { type: "string" },
         keep: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
     });
     if (values.help) {
       console.log(usage);
       return 0;
     }
+    if (answerVersion(values.version)) return 0;
     const replicas = positiveInteger("replicas", values.replicas, 3);
     if (replicas !== 3 && replicas !== 5) throw new Error("--replicas must be 3 or 5");
     options = {
