@@ -26,6 +26,8 @@ export interface ReplicaConfig {
   passwordHashing: { memoryCost: number; timeCost: number };
   /** How long a session may go unused before it ends (stamped into each Login by the leader). */
   sessionIdleMs: number;
+  /** Port of the Prometheus metrics endpoint on the replica's host; undefined (the default) serves none. */
+  metricsPort?: number;
 }
 
 export interface Instance {
@@ -75,7 +77,11 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
       timeCost: field(path, hashing, "time_cost", "number", 2),
     },
     sessionIdleMs: field(path, json, "session_idle_ms", "number", sessionIdleMsDefault),
+    metricsPort: json.metrics_port === undefined ? undefined : field(path, json, "metrics_port", "number"),
   };
+  if (config.metricsPort !== undefined && !(Number.isInteger(config.metricsPort) && config.metricsPort >= 0 && config.metricsPort <= 65535)) {
+    throw new ConfigError(path, '"metrics_port" must be a port from 0 to 65535 (0 picks a free one), or absent to serve no metrics');
+  }
   if (config.clusterSecret.length < 16) throw new ConfigError(path, "cluster secret must be at least 16 characters");
   if (config.heartbeatMs < raftTickMs || config.heartbeatMs * 3 > config.electionTimeoutMs) {
     throw new ConfigError(path, `heartbeat_ms must be at least ${raftTickMs} and at most a third of election_timeout_ms`);

@@ -136,6 +136,19 @@ export const clientIdLengthMin = 16;
 export const clientIdLengthMax = 64;
 export const clientIdPattern = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * A replica reports SERVING on the gRPC health service only while it has
+ * applied its commit index to within this many entries (src/ops/health.ts).
+ * Two append batches: a replica applies each committed batch at once, so it lags more only
+ * while it catches up after a restart or a snapshot, or is overloaded: a
+ * few hundred milliseconds of writes at full speed.
+ */
+export const healthApplyLagEntriesMax = 2_048;
+/** `admin status --watch` refreshes at this interval by default, and never faster or slower than the bounds. */
+export const statusWatchIntervalMsDefault = 2_000;
+export const statusWatchIntervalMsMin = 500;
+export const statusWatchIntervalMsMax = 60_000;
+
 export function assertLimitsConsistent(): void {
   const checks: [boolean, string][] = [
     [usernameLengthMin <= usernameLengthMax, "username bounds"],
@@ -158,6 +171,8 @@ export function assertLimitsConsistent(): void {
     [passwordChecksPerAddressMax < passwordHashesRunningMax + passwordHashesWaitingMax, "password checks per address vs queue"],
     [accountPasswordFailuresBurst >= 1 && addressPasswordFailuresBurst >= accountPasswordFailuresBurst, "password failure bursts"],
     [passwordFailureRecordsMax >= 1, "password failure records"],
+    [healthApplyLagEntriesMax >= appendBatchEntriesMax, "health apply lag vs one batch"],
+    [statusWatchIntervalMsMin <= statusWatchIntervalMsDefault && statusWatchIntervalMsDefault <= statusWatchIntervalMsMax, "status watch interval"],
   ];
   for (const [holds, what] of checks) {
     if (!holds) throw new Error(`inconsistent limits: ${what}`);

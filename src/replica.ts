@@ -4,7 +4,7 @@
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Database } from "bun:sqlite";
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { assertSecretFitsHosts } from "./config.ts";
 import { deriveClusterKeys } from "./keys.ts";
@@ -17,6 +17,12 @@ import { RaftNode, type CompactionBounds } from "./log/raft-node.ts";
 import { SqliteRaftStorage } from "./log/raft-storage.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
 import type { Logger } from "./logger.ts";
+import { placeBackup, removeDatabaseFiles } from "./ops/backup-file.ts";
+import { ReplicaHealth } from "./ops/health.ts";
+import { ReplicaMetrics, serveMetrics, type MetricsServer } from "./ops/metrics.ts";
+import { fanOut } from "./ops/observers.ts";
+import { addReflection } from "./ops/reflection.ts";
+import { softwareVersion } from "./ops/version.ts";
 import { Projections, type AppliedResult } from "./projections/apply.ts";
 import { SnapshotReader, SnapshotStaging, installSnapshot } from "./projections/snapshot.ts";
 import { adminHandlers } from "./rpc/admin-server.ts";
@@ -45,6 +51,8 @@ export interface ReplicaOptions {
   joinSeeds?: string[];
   /** Make this replica the only voter of a new cluster, keeping its data (--force-new-cluster). */
   forceNewCluster?: boolean;
+  /** Start a new cluster of this server alone from a backup file (`admin backup`); the data directory must hold no database. */
+  restoreFrom?: string;
   /** Not a founding voter and not joining: only restart from the state already in the data directory. */
   restartOnly?: boolean;
   /** The node hit a broken invariant or a failed log write and stopped (default: exit the process with exitCodeFatal). */
@@ -61,6 +69,8 @@ export interface ReplicaOptions {
   passwordHashing?: PasswordHashing;
   /** How long a session may go unused (default limits.sessionIdleMsDefault). */
   sessionIdleMs?: number;
+  /** Serve Prometheus metrics over HTTP on this port of `host` (0 picks a free one); none when undefined. */
+  metricsPort?: number;
   logger: Logger;
 }
 
@@ -74,6 +84,8 @@ export interface RunningReplica {
   node: ChatNode;
   /** The cluster this replica belongs to ("" while a joiner has not heard it yet). */
   clusterId(): string;
+  /** Where the metrics are served (GET /metrics), when they are. */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -103,10 +115,15 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
   mkdirSync(options.dataDir, { recursive: true });
   const startedAt = performance.now();
   const lock = lockDataDir(options.dataDir);
+  const databasePath = join(options.dataDir, databaseFileName);
+  /** A backup copied in for --restore: removed again if the start fails before it becomes this server's. */
+  let restoredCopy: string | null = null;
   let db: Database;
   try {
-    db = openDatabase(join(options.dataDir, databaseFileName));
+    if (options.restoreFrom) restoredCopy = placeBackup(options.restoreFrom, databasePath);
+    db = openDatabase(databasePath);
   } catch (error) {
+    if (restoredCopy) removeDatabaseFiles(restoredCopy);
     lock.release();
     throw error;
   }
@@ -121,7 +138,31 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
     const freshStart = log.lastIndex() === 0 && log.snapshot().index === 0;
     const identity = new ClusterIdentity(db, prepareState(db, log, options.serverId, startIntent(options, self)), options.logger);
+    if (restoredCopy) {
+      restoredCopy = null; // this server's data now
+      options.logger.warn(`restored a backup as a new cluster of this server alone; other servers join it with --join true --peers ${self.address}`, {
+        from: options.restoreFrom,
+        index: log.snapshot().index,
+        clusterId: identity.clusterId,
+      });
+    }
     if (options.forceNewCluster) options.logger.warn("forced a new cluster of this server alone", { clusterId: identity.clusterId });
+    const metrics =
+      options.metricsPort === undefined
+        ? undefined
+        : new ReplicaMetrics({
+            term: () => node.view.currentTerm,
+            commitIndex: () => node.view.commitIndex,
+            appliedIndex: () => projections.appliedIndex(),
+            logEntries: () => log.lastIndex() - log.snapshot().index,
+            databaseBytes: () => databaseBytes(options.dataDir),
+            openSubscriptions: () => service.openSubscriptions,
+          });
+    const health = new ReplicaHealth({
+      leaderId: () => node.view.leader,
+      commitIndex: () => node.view.commitIndex,
+      appliedIndex: () => node.view.appliedIndex,
+    });
     const transport = new PeerTransport(new Map(), {
       peerKey: keys.peer,
       clusterId: () => identity.clusterId,
@@ -130,6 +171,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       onForeignCluster: (peer, theirs) => identity.reportForeign(peer, theirs),
       onRemoved: (index) => node.learnRemoval(index),
       route: peerRouteFromEnvironment(),
+      observer: metrics,
     });
     removeStagingFiles(options.dataDir); // transfers cut short by a crash
     let transfers = 0;
@@ -144,8 +186,12 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       campaignAtStart: options.initialLeader && freshStart,
       onMembership: (peers) => transport.setAddresses(peers),
       onFatal: options.onFatal ?? (() => process.exit(exitCodeFatal)),
-      onRemoved: () => options.onRemoved?.(),
+      onRemoved: () => {
+        health.stop();
+        options.onRemoved?.();
+      },
       compaction: options.compaction,
+      observer: fanOut(metrics ? [metrics, health] : [health]),
       snapshots: {
         open: () => new SnapshotReader(join(options.dataDir, databaseFileName)),
         // A file of its own per transfer: a stale transfer's abort never touches a newer one's.
@@ -161,7 +207,26 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     });
     server.addService(chatServiceDefinition, chatHandlers(service, node));
     server.addService(...guardedService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger)));
-    server.addService(...guardedService(chatProto.chat.AdminService.service, adminHandlers(node)));
+    server.addService(
+      ...guardedService(
+        chatProto.chat.AdminService.service,
+        adminHandlers(
+          {
+            status: () => node.status(),
+            removeServer: (id) => node.removeServer(id),
+            transferLeader: (id) => node.transferLeader(id),
+            readBarrier: () => node.readBarrier(),
+            openSnapshot: () => new SnapshotReader(join(options.dataDir, databaseFileName)),
+          },
+          () => ({ ...node.selfStatus(), databaseBytes: databaseBytes(options.dataDir), version: softwareVersion, clusterId: identity.clusterId }),
+          options.logger,
+        ),
+      ),
+    );
+    health.addToServer(server);
+    addReflection(server);
+    let metricsServer: MetricsServer | undefined;
+    if (metrics) metricsServer = serveMetrics(options.host, options.metricsPort!, metrics);
     options.logger.info("serving", {
       address: self.address,
       peers:
@@ -173,14 +238,17 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       logEntries: log.lastIndex(),
       applied: projections.appliedIndex(),
       startMs: Math.round(performance.now() - startedAt),
+      metrics: metricsServer ? `http://${options.host}:${metricsServer.port}/metrics` : "off",
     });
     const joining = new AbortController();
     const stop = async () => {
       joining.abort();
+      health.stop();
       // Let in-flight writes finish; live subscriptions would hold a graceful shutdown forever.
       const grace = setTimeout(() => server.forceShutdown(), shutdownGraceMs);
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       clearTimeout(grace);
+      metricsServer?.stop();
       await node.close();
       transport.close();
       db.close();
@@ -199,20 +267,32 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
         },
       );
     }
-    return { port, address: self.address, service, node, clusterId: () => identity.clusterId, stop };
+    return { port, address: self.address, service, node, clusterId: () => identity.clusterId, metricsPort: metricsServer?.port, stop };
   } catch (error) {
     server.forceShutdown();
     db.close();
+    if (restoredCopy) removeDatabaseFiles(restoredCopy);
     lock.release();
     throw error;
   }
 }
 
 function startIntent(options: ReplicaOptions, self: ReplicaInfo): StartIntent {
+  if (options.restoreFrom) return { kind: "restore", self };
   if (options.joinSeeds) return { kind: "join" };
   if (options.forceNewCluster) return { kind: "forceNewCluster", self };
   if (options.restartOnly) return { kind: "restart" };
   return { kind: "found", voters: [self, ...options.peers] };
+}
+
+/** The database file and its write-ahead log on disk, in bytes. */
+export function databaseBytes(dataDir: string): number {
+  let total = 0;
+  for (const suffix of ["", "-wal"]) {
+    const path = join(dataDir, databaseFileName + suffix);
+    if (existsSync(path)) total += statSync(path).size;
+  }
+  return total;
 }
 
 function removeStagingFiles(dataDir: string): void {

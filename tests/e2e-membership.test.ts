@@ -116,16 +116,6 @@ function expectExactlyOnce(projection: Projection, record: SendRecord): void {
   expect(new Set(ids).size).toBe(ids.length);
 }
 
-/** The cells of the admin status table's row for server `id`, or null. */
-function statusRow(stdout: string, id: number): string[] | null {
-  for (const line of stdout.split("\n")) {
-    const cells = line.split("│").map((cell) => cell.trim().replace(/^['"]|['"]$/g, ""));
-    // Cells: "", (index), id, address, role, match, "".
-    if (cells.length >= 6 && cells[2] === String(id)) return cells;
-  }
-  return null;
-}
-
 /**
  * For `durationMs`, every answer of GetLeaderInfo from `ids` names `expected`
  * as the leader in its term (polled; a missed answer is skipped), while the
@@ -186,9 +176,10 @@ describe("servers joining and leaving a running cluster", () => {
         await cluster.membershipLists(4, true);
         await cluster.roleBecomes(4, "voter");
         expect(cluster.log(4)).toContain("installed a snapshot");
-        const status = await cluster.admin(["status"]);
+        const status = await cluster.admin(["status", "--json"]);
         expect(status.code).toBe(0);
-        expect(statusRow(status.stdout, 4)?.[4]).toBe("voter");
+        const report = JSON.parse(status.stdout) as { members: { id: number; membership: string; reachable: boolean }[] };
+        expect(report.members.find((member) => member.id === 4)).toMatchObject({ membership: "voter", reachable: true });
         await writers.more(sendsPerPhaseCount, "after the join");
 
         await cluster.kill(first.id, "SIGKILL");

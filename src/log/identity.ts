@@ -34,6 +34,8 @@ export type StartIntent =
   | { kind: "join" }
   /** --force-new-cluster: make this server the only voter of a new cluster, keeping its data. */
   | { kind: "forceNewCluster"; self: Member }
+  /** --restore: the data directory holds a backup (state without identity): make it a new cluster of this server alone. */
+  | { kind: "restore"; self: Member }
   /** A server that is no founder (not in config_master.json) and does not join: it must have state already. */
   | { kind: "restart" };
 
@@ -75,6 +77,11 @@ export function prepareState(db: Database, log: LogStore, serverId: number, inte
     throw new IdentityRefusedError(
       `this data belongs to server ${identity.serverId}, not ${serverId}: give --server_id ${identity.serverId} or another --data_dir`,
     );
+  }
+  if (intent.kind === "restore") {
+    // A backup (admin backup) holds state and no identity: it belongs to no server until restored.
+    if (identity || !hasState) throw new IdentityRefusedError("this file is not a backup written by `admin backup` (it has no state, or belongs to a server)");
+    return forceNewCluster(db, log, serverId, intent.self);
   }
   if (!identity && hasState) {
     throw new IdentityRefusedError(

@@ -8,6 +8,7 @@ import { CorruptLogError, entryChecksum, verifyEntry, type StoredLogEntry } from
 import { parseMembership } from "./membership.ts";
 import { noSnapshot } from "./raft/memory-storage.ts";
 import type { Entry, HardState, SnapshotMeta } from "./raft/types.ts";
+import { TermRuns } from "./term-runs.ts";
 
 /** The membership in force at an index, and the index of the config entry it came from (when known). */
 export type MembershipAt = Pick<SnapshotMeta, "membership" | "configIndex">;
@@ -77,6 +78,7 @@ export class LogStore {
   private lastIndexCache: number;
   private firstIndexCache: number;
   private snapshotCache: SnapshotMeta;
+  private readonly recentTerms: TermRuns;
   private readonly stored: ReadOnlyLog;
 
   /**
@@ -104,6 +106,7 @@ export class LogStore {
     };
     this.firstIndexCache = bounds.first ?? this.snapshotCache.index + 1;
     this.lastIndexCache = bounds.last ?? this.snapshotCache.index;
+    this.recentTerms = new TermRuns(this.lastIndexCache + 1);
   }
 
   /** The compaction point: entries up to it are gone. */
@@ -122,6 +125,10 @@ export class LogStore {
   term(index: number): number | undefined {
     if (index === 0) return 0;
     if (index === this.snapshotCache.index) return this.snapshotCache.term;
+    if (index >= this.firstIndexCache && index <= this.lastIndexCache) {
+      const recent = this.recentTerms.term(index);
+      if (recent !== undefined) return recent;
+    }
     return this.selectTerm.get(index)?.term;
   }
 
@@ -177,6 +184,7 @@ export class LogStore {
     const last = this.db.query("SELECT MAX(idx) AS last FROM log_entries").get() as { last: number | null };
     this.firstIndexCache = this.snapshotCache.index + 1;
     this.lastIndexCache = last.last ?? this.snapshotCache.index;
+    this.recentTerms.forget(this.lastIndexCache + 1);
   }
 
   private saveSnapshotPoint(point: SnapshotMeta): void {
@@ -203,6 +211,7 @@ export class LogStore {
       this.appendTransaction(entries, hardState, truncateFrom);
     } catch (error) {
       this.lastIndexCache = lastIndexBefore; // the transaction rolled back
+      this.recentTerms.forget(lastIndexBefore + 1);
       throw error;
     }
   }
@@ -222,6 +231,7 @@ export class LogStore {
       }
       this.insertEntry.run(entry.index, entry.term, entry.type, entry.data, entryChecksum(entry));
       this.lastIndexCache = entry.index;
+      this.recentTerms.appended(entry.index, entry.term);
     }
     if (hardState) this.upsertHardState.run(hardState.term, hardState.vote, hardState.commit);
   }
@@ -275,5 +285,6 @@ export class LogStore {
   private truncateSuffix(from: number): void {
     this.deleteFrom.run(from);
     this.lastIndexCache = Math.min(this.lastIndexCache, from - 1);
+    this.recentTerms.truncatedFrom(from);
   }
 }

@@ -11,6 +11,7 @@ import { processClock, type DriverClock, type RaftTiming } from "./driver-clock.
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
 import { MembershipChangeError, NotLeaderError, OverloadedError } from "./errors.ts";
 import type { DriverLog } from "./driver-log.ts";
+import type { DriverObserver } from "./driver-observer.ts";
 import type { Membership } from "./membership.ts";
 import { assert } from "./raft/assert.ts";
 import { RaftCore, type RaftOptions } from "./raft/core.ts";
@@ -60,6 +61,8 @@ export interface RaftNodeOptions<Result, Outgoing extends OutgoingSnapshot, Inco
   onRemoved?: (index: number) => void;
   /** Watches the Ready loop from inside (the simulator's invariant checks and crash points); none in a replica. */
   probe?: DriverProbe;
+  /** Counts what the driver does (metrics, health); none in the simulator. */
+  observer?: DriverObserver;
   /** Replication flow control (the simulator varies it to widen the interleavings); the core's defaults otherwise. */
   flowControl?: Pick<RaftOptions, "maxEntriesPerAppend" | "maxInflightAppends">;
 }
@@ -115,6 +118,25 @@ interface PendingRead {
   reject: (error: unknown) => void;
 }
 
+/** What one replica says of itself (RaftNode.selfStatus). */
+export interface SelfStatus {
+  id: NodeId;
+  address: string;
+  /** The core's role; "stopped" once the node stopped (removed from the cluster). */
+  role: string;
+  term: number;
+  leaderId: NodeId;
+  leaderAddress: string;
+  commitIndex: number;
+  appliedIndex: number;
+  lastIndex: number;
+  snapshotIndex: number;
+  membershipRole: "voter" | "learner" | "none";
+  /** Milliseconds since a leader last reached this replica; 0 on the leader, -1 when none has since start. */
+  lastContactMs: number;
+  members: { id: NodeId; address: string; role: string; matchIndex: number }[];
+}
+
 /** Entries one ReplicateOperation carries at most (its bytes are bounded by the core). */
 export const replicateEntriesMax = 512;
 
@@ -160,6 +182,8 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   private lastTickAt: number;
   /** The applied membership names this server: a config entry applied later without it is a removal. */
   private wasMember = false;
+  /** When a leader last sent this replica entries or a heartbeat (for operators); null: never since start. */
+  private lastLeaderContactAt: number | null = null;
 
   constructor(private readonly options: RaftNodeOptions<Result, Outgoing, Incoming>) {
     this.clock = options.clock ?? processClock;
@@ -230,6 +254,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     this.lastTickAt = now;
     // A stalled event loop delays heartbeats and answers: say so, it explains latency spikes and elections.
     if (late > eventLoopStallWarnMs) this.options.logger.warn("event loop stalled", { ms: Math.round(late) });
+    this.options.observer?.ticked(Math.max(0, late) / 1000);
     this.core.tick();
     if (this.core.currentRole === "leader") this.operations.promoteCaughtUpLearners();
     else this.operations.reportCatchUp();
@@ -252,6 +277,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0, appendBatchEntriesMax);
       const proposed = this.core.proposeBatch(batch.map((proposal) => proposal.payload));
+      this.options.observer?.proposed(batch.length, proposed.accepted ? 0 : batch.length);
       if (!proposed.accepted) {
         const error =
           proposed.reason === "tooManyUncommitted" ? new OverloadedError("log too far ahead of commit") : new NotLeaderError(this.addressOf(proposed.leaderId));
@@ -281,7 +307,9 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   writeBarrier(): Promise<void> {
     this.assertLeader();
     const termStart = this.core.termStartIndex;
-    if (this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
+    // The core's applied index trails the machine's by at most the Ready being finished, so it
+    // answers once the no-op is in; the machine (a query) is asked only until then.
+    if (this.core.appliedIndex >= termStart || this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
     // Not applied, so not compacted either: the entry there must be this leader's own.
     assert(this.core.termAt(termStart) === this.core.currentTerm, `leader of term ${this.core.currentTerm} has no own no-op at ${termStart}`);
     return new Promise<void>((resolve, reject) => {
@@ -361,6 +389,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
    */
   handlePeerMessage(message: Message): Promise<Message | null> {
     if (message.to !== this.options.self.id || this.closed) return Promise.resolve(null);
+    if (message.type === "append" && message.term >= this.core.currentTerm) this.lastLeaderContactAt = this.clock.now();
     const requestId = this.nextRequestId++;
     this.guarded(() => this.core.step({ ...message, requestId }));
     if (this.closed) return Promise.resolve(null);
@@ -458,8 +487,11 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   /** One fsynced transaction for the Ready's entries, hard state and snapshot. */
   private persist(ready: Ready): void {
     const persistStarted = stageTimings.start();
+    const observer = this.options.observer;
+    const observedAt = observer ? this.clock.now() : 0;
     if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
     else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
+    if (observer && (ready.hardState || ready.entries.length > 0)) observer.persisted(ready.entries.length, (this.clock.now() - observedAt) / 1000);
     if (ready.entries.length > 0) {
       stageTimings.mark("fsync");
       stageTimings.duration(`${this.core.currentRole}: log append and fsync`, persistStarted);
@@ -529,6 +561,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       else pending.reject(new NotLeaderError(this.addressOf(this.core.leader)));
     });
     const applied = entries[entries.length - 1]!.index;
+    this.options.observer?.applied(entries.length, applied);
     this.noticeRemoval(entries);
     if (this.closed) return;
     while (this.readsAwaitingApply.length > 0 && this.readsAwaitingApply[0]!.index <= applied) {
@@ -615,6 +648,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     const wasLeader = this.softState.role === "leader";
     this.softState = softState;
     this.options.logger.info(`role ${softState.role}`, { term: this.core.currentTerm, leader: softState.leaderId });
+    this.options.observer?.roleChanged(softState.role, softState.leaderId, this.core.currentTerm);
     if (wasLeader && softState.role !== "leader") {
       // Outcomes are unknown now: the writes may still commit under the new
       // leader, so clients retry them there with the same seq.
@@ -662,6 +696,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     const envelope = { from: this.options.self.id, to, term: message.term };
     void this.options.snapshots.send(envelope, reader).then((answer) => {
       this.snapshotsInFlight.delete(to);
+      this.options.observer?.snapshotTransferred("sent", answer !== null);
       if (this.closed) return;
       this.core.reportSnapshot(to, answer ? "finished" : "failed");
       if (answer) this.core.step(answer);
@@ -696,6 +731,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       if (this.core.snapshotWanted(message)) {
         this.options.snapshots.install(staging);
         this.options.logger.info("installed a snapshot", { index: staging.header.index });
+        this.options.observer?.snapshotTransferred("received", true);
       } else {
         staging.abort();
       }
@@ -740,5 +776,29 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
 
   status() {
     return this.operations.status();
+  }
+
+  /** This replica's own state, for operators: any member answers it, leader or not (`admin status` asks each). */
+  selfStatus(): SelfStatus {
+    const core = this.core;
+    const self = this.options.self;
+    const { voters, learners } = core.membership();
+    const leading = !this.closed && core.currentRole === "leader";
+    const leaderId = this.closed ? 0 : core.leader;
+    return {
+      id: self.id,
+      address: self.address,
+      role: this.closed ? "stopped" : core.currentRole,
+      term: core.currentTerm,
+      leaderId,
+      leaderAddress: this.addressOf(leaderId) ?? "",
+      commitIndex: core.commitIndex,
+      appliedIndex: this.options.machine.appliedIndex(),
+      lastIndex: core.lastIndex,
+      snapshotIndex: this.options.log.snapshot().index,
+      membershipRole: voters.includes(self.id) ? "voter" : learners.includes(self.id) ? "learner" : "none",
+      lastContactMs: leading ? 0 : this.lastLeaderContactAt === null ? -1 : Math.round(this.clock.now() - this.lastLeaderContactAt),
+      members: membersOf(core).map(({ id, address, role }) => ({ id, address, role, matchIndex: 0 })),
+    };
   }
 }

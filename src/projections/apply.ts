@@ -127,9 +127,11 @@ export class Projections {
     const { clientId, seq } = envelope;
     if (clientId === undefined || seq === undefined) return this.applyOperation(envelope.op, index, envelope.atMs);
     const binding = envelope.binding ?? "";
-    const stored = this.queries.clientResult(clientId, seq);
+    // A seq above the newest stored one has no result stored: most writes are new, and skip that lookup.
+    const window = this.queries.clientWindow(clientId);
+    const stored = seq <= window.newestSeq ? this.queries.clientResult(clientId, seq) : null;
     if (stored) return checkSameRequest(stored.binding, binding, seq) ?? stored.result;
-    const outsideWindow = checkClientSeq(this.queries, clientId, seq);
+    const outsideWindow = checkClientSeq(window, seq);
     if (outsideWindow) return outsideWindow;
     const result = this.applyOperation(envelope.op, index, envelope.atMs);
     this.statements.insertResult.run(clientId, seq, JSON.stringify(result), binding, envelope.atMs, index);

@@ -6,7 +6,7 @@
  */
 import { clientSeqAheadMax } from "../limits.ts";
 import { reject, type ChatOperation, type Rejection } from "./operations.ts";
-import type { ChatState, SessionRow } from "./queries.ts";
+import type { ChatState, ClientWindow, SessionRow } from "./queries.ts";
 
 /** `atMs`: the leader's time, stamped into the entry (the apply loop) or about to be (the leader). */
 export function checkOperation(state: ChatState, op: ChatOperation, atMs: number): Rejection | null {
@@ -101,8 +101,8 @@ function checkMessages(state: ChatState, username: string, ids: readonly number[
  * appended) and the apply loop again, for a write that raced past the
  * leader's check.
  */
-export function checkClientSeq(state: ChatState, clientId: string, seq: number): Rejection | null {
-  const { newestSeq, forgottenThroughSeq } = state.clientWindow(clientId);
+export function checkClientSeq(window: ClientWindow, seq: number): Rejection | null {
+  const { newestSeq, forgottenThroughSeq } = window;
   if (seq <= forgottenThroughSeq) {
     return reject("FAILED_PRECONDITION", `client sequence ${seq} is too old: this client's results through ${forgottenThroughSeq} were forgotten`);
   }

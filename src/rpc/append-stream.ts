@@ -24,6 +24,12 @@ export interface AppendStreamOptions {
   onAnswer: (message: AppendResponseMessage) => void;
   /** The stream ended with an error status (a refusal, a cancelled call is not reported). */
   onFailure: (error: grpc.ServiceError) => void;
+  /**
+   * Timing for metrics: at each answer, the time since the oldest send no answer had
+   * followed (a round trip at one append in flight, the longest wait with more), or at a
+   * failure the time the stream waited; none by default.
+   */
+  onRoundTrip?: (seconds: number, ok: boolean) => void;
 }
 
 export class AppendStream {
@@ -60,10 +66,14 @@ export class AppendStream {
     this.openedWith = metadata;
     this.unansweredSince = 0;
     call.on("data", (reply: ReplicateReply__Output) => {
-      if (call === this.call) this.unansweredSince = 0;
+      if (call === this.call) {
+        if (this.unansweredSince > 0) this.options.onRoundTrip?.((Date.now() - this.unansweredSince) / 1000, true);
+        this.unansweredSince = 0;
+      }
       this.options.onAnswer(appendReplyFromWire(reply as Required<ReplicateReply__Output>));
     });
     call.on("error", (error: grpc.ServiceError) => {
+      if (call === this.call && this.unansweredSince > 0) this.options.onRoundTrip?.((Date.now() - this.unansweredSince) / 1000, false);
       if (call === this.call) this.close();
       if (error.code !== grpc.status.CANCELLED) this.options.onFailure(error);
     });

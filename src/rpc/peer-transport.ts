@@ -32,6 +32,19 @@ export interface PeerTransportOptions {
   onAnswer: (message: Message) => void;
   /** Where to dial a peer's address (default: the address itself; a test build reroutes through fault proxies). */
   route?: PeerRoute;
+  /** Times every call to a peer (metrics); none by default. */
+  observer?: PeerCallObserver;
+}
+
+/**
+ * The kinds of peer call timed: a vote or pre-vote round trip; an append (entries or a heartbeat)
+ * on the follower's ReplicateStream, from the oldest unanswered send to the next answer.
+ */
+export type PeerCallKind = "vote" | "append";
+
+export interface PeerCallObserver {
+  /** One call to a peer ended after `seconds`, answered or not (`ok` false: an error or a deadline). */
+  peerCall(kind: PeerCallKind, seconds: number, ok: boolean): void;
 }
 
 export class PeerTransport {
@@ -83,10 +96,13 @@ export class PeerTransport {
     const stub = this.stub(message.to);
     if (!stub) return;
     const deadline = Date.now() + this.options.deadlineMs;
+    const observer = this.options.observer;
+    const started = observer ? performance.now() : 0;
     switch (message.type) {
       case "preVote":
       case "vote":
         stub.Election(voteRequestToWire(message), this.metadata, { deadline }, (error, reply) => {
+          observer?.peerCall("vote", (performance.now() - started) / 1000, !error);
           if (error) this.noteFailure(message.to, error);
           else if (reply) this.options.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
         });
@@ -128,6 +144,7 @@ export class PeerTransport {
         silenceMs: this.options.deadlineMs,
         onAnswer: this.options.onAnswer,
         onFailure: (error) => this.noteFailure(id, error),
+        onRoundTrip: this.options.observer ? (seconds, ok) => this.options.observer!.peerCall("append", seconds, ok) : undefined,
       });
       this.appendStreams.set(id, stream);
     }

@@ -32,24 +32,11 @@ export async function sendSnapshot(
   let answer: (reply: ReplicateReply | null) => void = () => {};
   const replied = new Promise<ReplicateReply | null>((resolve) => (answer = resolve));
   const call = stub.InstallSnapshot(metadata, { deadline: Date.now() + snapshotTransferDeadlineMs }, (error, reply) => answer(error ? null : (reply ?? null)));
-  const { header } = reader;
   const write = async (chunk: object) => {
     if (!call.write({ ...envelope, ...chunk })) await Promise.race([once(call, "drain"), replied]);
   };
   try {
-    await write({
-      index: header.index,
-      snapshotTerm: header.term,
-      membership: JSON.stringify(header.membership),
-      configIndex: header.configIndex ?? 0,
-      totalRows: reader.totalRows(),
-    });
-    const digest = chunkDigest();
-    for await (const chunk of reader.chunks()) {
-      addToDigest(digest, chunk);
-      await write({ table: chunk.table, rows: chunk.rows, crc32: chunk.crc32, rowCount: chunk.rowCount });
-    }
-    await write({ done: true, digest: digest.digest("hex") });
+    for await (const chunk of snapshotWireChunks(reader)) await write(chunk);
     call.end();
   } catch {
     call.cancel();
@@ -58,6 +45,29 @@ export async function sendSnapshot(
   }
   const reply = await replied;
   return reply ? appendReplyFromWire(reply as Required<ReplicateReply>) : null;
+}
+
+/**
+ * A snapshot as the wire carries it (chat.SnapshotChunk without the
+ * envelope): the header first, then rows table by table, then the digest
+ * over them all. InstallSnapshot streams it to a follower, and
+ * AdminService.Backup to an operator's file.
+ */
+export async function* snapshotWireChunks(reader: SnapshotReader): AsyncGenerator<Partial<SnapshotChunk__Output>> {
+  const { header } = reader;
+  yield {
+    index: header.index,
+    snapshotTerm: header.term,
+    membership: JSON.stringify(header.membership),
+    configIndex: header.configIndex ?? 0,
+    totalRows: reader.totalRows(),
+  };
+  const digest = chunkDigest();
+  for await (const chunk of reader.chunks()) {
+    addToDigest(digest, chunk);
+    yield { table: chunk.table, rows: chunk.rows, crc32: chunk.crc32, rowCount: chunk.rowCount };
+  }
+  yield { done: true, digest: digest.digest("hex") };
 }
 
 /** What the receiving side needs of the node. */
@@ -132,7 +142,7 @@ function reportProgress(logger: Logger, staging: SnapshotStaging, totalRows: num
 }
 
 /** The first chunk's header; a config index of 0 is proto3's "absent" (a sender that does not know it). */
-function headerFromWire(chunk: SnapshotChunk__Output): SnapshotMeta {
+export function headerFromWire(chunk: SnapshotChunk__Output): SnapshotMeta {
   const header = { index: chunk.index, term: chunk.snapshotTerm, membership: parseWireMembership(chunk.membership) };
   return chunk.configIndex === 0 ? header : { ...header, configIndex: chunk.configIndex };
 }

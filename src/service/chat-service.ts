@@ -17,9 +17,10 @@ import {
   type OperationOf,
   type OperationValues,
 } from "../projections/operations.ts";
-import type { ChatQueries, MessageRow } from "../projections/queries.ts";
+import type { ChatQueries, ChatState, MessageRow } from "../projections/queries.ts";
 import { checkClientSeq, checkOperation, checkSameRequest, differentRequest, sessionExpired, sessionIdle } from "../projections/rules.ts";
 import { AttemptLimits } from "./attempt-limits.ts";
+import { decisionState } from "./decision-state.ts";
 import { type PasswordCheck, PasswordWork } from "./password-work.ts";
 import { requestBinding, type RequestFields } from "./request-binding.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
@@ -88,7 +89,8 @@ export interface LiveStream {
 type StoredRead = OperationValues["ReadNew"];
 
 /** Decides the operation to write on behalf of a caller (it may throw a ChatError instead). */
-type Build<T extends ChatOperationType> = () => OperationOf<T> | Promise<OperationOf<T>>;
+/** Decides a write's operation; `state` is the one the decision's checks read (see decisionState). */
+type Build<T extends ChatOperationType> = (state: ChatState) => OperationOf<T> | Promise<OperationOf<T>>;
 
 /** A write as its stored result is bound to it (src/service/request-binding.ts). */
 interface BoundRequest<T extends ChatOperationType> {
@@ -115,6 +117,8 @@ export class ChatService {
   /** Heavy reads and catch-up slices, one per turn, so none holds the consensus clock's thread for long. */
   private readonly turns: TurnQueue;
   private readonly sessionIdleMs: number;
+  /** Live streams registered and not yet released (metrics read it). */
+  private liveStreams = 0;
 
   constructor(
     private readonly node: ReplicaNode<AppliedResult>,
@@ -145,7 +149,7 @@ export class ChatService {
       },
     };
     return this.decideAndWrite(caller, request, async () => {
-      this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
+      this.check({ type: "CreateAccount", username, passwordHash: "" }, this.queries); // a taken name costs no hash
       const passwordHash = await this.passwordWork.hash(caller.peer, password);
       return { type: "CreateAccount", username, passwordHash };
     });
@@ -226,7 +230,6 @@ export class ChatService {
   private async decideRead(caller: Caller, limit: number): Promise<StoredRead | { propose: OperationOf<"ReadNew"> }> {
     const stored = await this.storedAnswer(caller, readRequest(caller, limit));
     if (stored) return stored;
-    this.checkSeq(caller);
     const identity = this.authenticate(caller);
     if (this.queries.unreadCount(identity.username) === 0) return { ids: [], unreadRemaining: 0 };
     return { propose: { type: "ReadNew", ...identity, count: limit } };
@@ -285,7 +288,7 @@ export class ChatService {
     stageTimings.mark("receive");
     await this.node.writeBarrier();
     const request = { type, binding: requestBinding(type, fields, sessionIdentity(caller)) };
-    return this.decideAndWrite(caller, request, () => build(this.authenticate(caller)));
+    return this.decideAndWrite(caller, request, (state) => build(this.authenticate(caller, state)));
   }
 
   /**
@@ -306,9 +309,9 @@ export class ChatService {
   ): Promise<{ stored: OperationValues[T] } | { propose: OperationOf<T> }> {
     const stored = await this.storedAnswer(caller, request);
     if (stored) return { stored };
-    this.checkSeq(caller);
-    const op = await build();
-    this.check(op);
+    const state = decisionState(this.queries);
+    const op = await build(state);
+    this.check(op, state);
     return { propose: op };
   }
 
@@ -360,6 +363,7 @@ export class ChatService {
       throw error;
     }
     const subscription = new Subscription(this.projections, username, identity.tokenHash, afterId, sink, (work) => this.turns.continue(username, work));
+    this.liveStreams += 1;
     const stopFollowing = this.node.onLeadershipLost(() =>
       subscription.close(new ChatError("UNAVAILABLE", "this replica is no longer the leader; subscribe again")),
     );
@@ -369,6 +373,7 @@ export class ChatService {
       release: () => {
         if (released) return;
         released = true;
+        this.liveStreams -= 1;
         this.turns.release(username);
         stopFollowing();
         subscription.close();
@@ -376,11 +381,16 @@ export class ChatService {
     };
   }
 
+  /** Live streams open on this replica now. */
+  get openSubscriptions(): number {
+    return this.liveStreams;
+  }
+
   /** The caller's identity, from the session token only. */
-  private authenticate(caller: Caller): Identity {
+  private authenticate(caller: Caller, state: ChatState = this.queries): Identity {
     if (!caller.token) throw new ChatError("UNAUTHENTICATED", "Log in first: no session token was sent");
     const tokenHash = hashToken(caller.token);
-    const session = this.queries.session(tokenHash);
+    const session = state.session(tokenHash);
     if (!session) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
     // No idle time: a Login from before sessions expired, whose token came from the cluster secret alone (see tokens.ts).
     if (session.idleMs === 0 || sessionIdle(session, this.now())) throw ChatError.from(sessionExpired());
@@ -390,28 +400,30 @@ export class ChatService {
   /**
    * The first answer to a retried write, so a retry appends nothing; given
    * only to the same request from the same caller (INVALID_ARGUMENT
-   * otherwise), and only once `confirm` accepts it.
+   * otherwise), and only once `confirm` accepts it. Null for a new write,
+   * after its seq was checked against the client's window (refused before
+   * anything is appended). The window comes first: a seq above its newest
+   * has no result stored, and most writes are new, so they cost one lookup.
    */
   private async storedAnswer<T extends ChatOperationType>(caller: Caller, request: BoundRequest<T>): Promise<OperationValues[T] | null> {
     if (!caller.request) return null;
-    const stored = this.queries.clientResult(caller.request.clientId, caller.request.seq);
-    if (!stored) return null;
-    const mismatch = checkSameRequest(stored.binding, request.binding, caller.request.seq);
+    const { clientId, seq } = caller.request;
+    const window = this.queries.clientWindow(clientId);
+    const stored = seq <= window.newestSeq ? this.queries.clientResult(clientId, seq) : null;
+    if (!stored) {
+      const outsideWindow = checkClientSeq(window, seq);
+      if (outsideWindow) throw ChatError.from(outsideWindow);
+      return null;
+    }
+    const mismatch = checkSameRequest(stored.binding, request.binding, seq);
     if (mismatch) throw ChatError.from(mismatch);
     const answer = answerTo(request.type, stored.result);
     await request.confirm?.(answer, stored.logIndex);
     return answer;
   }
 
-  /** A write the client's window no longer covers is refused here, before anything is appended. */
-  private checkSeq(caller: Caller): void {
-    if (!caller.request) return;
-    const rejection = checkClientSeq(this.queries, caller.request.clientId, caller.request.seq);
-    if (rejection) throw ChatError.from(rejection);
-  }
-
-  private check(op: ChatOperation): void {
-    const rejection = checkOperation(this.queries, op, this.now());
+  private check(op: ChatOperation, state: ChatState): void {
+    const rejection = checkOperation(state, op, this.now());
     if (rejection) throw ChatError.from(rejection);
   }
 

@@ -1,7 +1,8 @@
 /**
  * `bun run admin`: operator commands against a running cluster, with the
- * admin key derived from the cluster secret (src/keys.ts): status,
- * remove <id>, transfer-leader <id>.
+ * admin key derived from the cluster secret (src/keys.ts): status (every
+ * member asked itself: admin/status-command.ts), backup FILE, remove <id>,
+ * transfer-leader <id>.
  */
 import * as grpc from "@grpc/grpc-js";
 import { parseArgs } from "node:util";
@@ -10,20 +11,33 @@ import { deriveClusterKeys } from "../keys.ts";
 import { clusterKeyHeader } from "../rpc/cluster-secret.ts";
 import type { AdminServiceClient } from "../rpc/generated/chat/AdminService.ts";
 import type { MembershipReply__Output } from "../rpc/generated/chat/MembershipReply.ts";
-import type { StatusReply__Output } from "../rpc/generated/chat/StatusReply.ts";
 import type { TransferLeaderReply__Output } from "../rpc/generated/chat/TransferLeaderReply.ts";
 import { channelOptions, chatProto } from "../rpc/proto.ts";
 import { leaderAddressKey } from "../rpc/status.ts";
+import { statusWatchIntervalMsDefault } from "../limits.ts";
+import { runBackup } from "./admin/backup-command.ts";
+import { parseWatchInterval, runStatus } from "./admin/status-command.ts";
 
 const usage = `Usage: bun run admin -- [--server HOST:PORT,...] <command>
 
 Commands:
-  status                  membership, leader, term, and how far each replica is
+  status                  asks every member itself: reachable, role, term, commit and applied
+                          index, log length, snapshot index, lag behind the leader, last
+                          contact with a leader, voter or learner, database size, version.
+                          Exits 1 when the cluster has no leader or a member is unreachable
+    --json                one JSON object per report, for scripts
+    --watch               report again every --interval seconds until Ctrl-C
+    --interval SECONDS    for --watch (default ${statusWatchIntervalMsDefault / 1000}, from 0.5 to 60)
+  backup FILE             write a consistent copy of the state (the chat tables at one applied
+                          index, with the membership and the exactly-once table) to FILE, from
+                          the leader, while writes go on; every write acknowledged before the
+                          command started is in it. Restore: bun run replica -- --restore FILE
   remove <id>             remove a server from the cluster (the leader too: it steps down)
   transfer-leader <id>    make a voter the leader
 
 Options:
-  --server LIST   replicas to try (default: config_client.json); the leader is found among them
+  --server LIST   replicas to start from (default: config_client.json); the leader and the
+                  membership are found through them
   -h, --help      show this help
 
 The cluster secret comes from CHAT_CLUSTER_SECRET or config.json.`;
@@ -68,7 +82,13 @@ function parseId(text: string | undefined): number {
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { server: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+    options: {
+      server: { type: "string" },
+      json: { type: "boolean", default: false },
+      watch: { type: "boolean", default: false },
+      interval: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
     allowPositionals: true,
   });
   if (values.help || positionals.length === 0) {
@@ -80,12 +100,13 @@ async function main(): Promise<number> {
   const [command, argument] = positionals;
   switch (command) {
     case "status": {
-      const status = await callLeader<StatusReply__Output>(addresses, adminKey, (stub, metadata, deadline, done) =>
-        stub.Status({}, metadata, { deadline }, done),
-      );
-      console.log(`leader ${status.leaderId} at ${status.leaderAddress}, term ${status.term}`);
-      console.log(`log: commit ${status.commitIndex}, last ${status.lastIndex}, compacted to ${status.snapshotIndex}`);
-      console.table(status.replicas.map((replica) => ({ id: replica.id, address: replica.address, role: replica.role, match: replica.matchIndex })));
+      if (values.interval !== undefined && !values.watch) throw new Error("--interval goes with --watch");
+      const watchIntervalMs = values.watch ? (values.interval === undefined ? statusWatchIntervalMsDefault : parseWatchInterval(values.interval)) : undefined;
+      return runStatus({ seeds: addresses, adminKey, json: values.json, watchIntervalMs });
+    }
+    case "backup": {
+      if (!argument) throw new Error("backup needs a file name: bun run admin -- backup FILE");
+      console.log(await runBackup(argument, addresses, adminKey));
       return 0;
     }
     case "remove": {

@@ -167,10 +167,17 @@ export async function benchCompare(options: CompareOptions): Promise<void> {
   const withEtcd = etcdInstalled();
   if (!withEtcd) console.log(`etcd comparison skipped: no etcd binary found; ${etcdInstallHint}. Measuring ours alone.`);
   process.env.CHAT_STAGE_TIMINGS = "1"; // inherited by the replicas started next, and by nothing else
-  const lanes = Math.max(...options.loads);
+  const lanes = Math.max(warmUpLoad, ...options.loads); // the warm-up writes from warmUpLoad lanes
   let ours: ReplicaCluster | null = null;
   let etcd: EtcdCluster | null = null;
   const closers: (() => void)[] = [];
+  // Interrupted (Ctrl-C, or a timeout's SIGTERM): etcd does not watch its parent, so stop both clusters before exiting.
+  const interrupted = async () => {
+    await Promise.allSettled([ours?.stop("SIGKILL"), etcd?.stop()]);
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     ours = await ReplicaCluster.start(3, { secret: options.secret });
     etcd = withEtcd ? await EtcdCluster.start() : null;
@@ -196,6 +203,8 @@ export async function benchCompare(options: CompareOptions): Promise<void> {
     printCpu(options.loads, samples, drivers);
     await profileStages(ours, oursSide);
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     for (const close of closers) close();
     await ours?.stop("SIGTERM");
     await etcd?.stop();

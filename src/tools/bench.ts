@@ -22,6 +22,8 @@ Options:
   --runs N           runs per load; the median is reported (default 3, max 10)
   --kills N          leader failovers to time, 0 to skip (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
+  --metrics          start the replicas with their metrics endpoint on (--metrics-port 0), and
+                     scrape each once a second while measuring, as Prometheus would
   --compare etcd     instead: our 3 replicas against a 3-member etcd (apt-get install -y etcd-server),
                      interleaved for --rounds rounds of --seconds per load; then CPU per write by
                      process and the stages of one write at 1 in flight (about 2 minutes by default)
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
       runs: { type: "string", default: "3" },
       kills: { type: "string", default: "5" },
       address: { type: "string" },
+      metrics: { type: "boolean", default: false },
       compare: { type: "string" },
       rounds: { type: "string", default: "3" },
       "join-messages": { type: "string" },
@@ -138,8 +141,10 @@ async function main(): Promise<void> {
   const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
   const runs = boundedInteger("runs", values.runs, benchRunsMax);
   const kills = values.kills === "0" ? 0 : boundedInteger("kills", values.kills, killsMax);
-  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret });
+  const config = values.metrics ? { metrics_port: 0 } : undefined;
+  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret, config });
   const addresses = cluster ? cluster.addresses() : [values.address!];
+  const scraping = cluster && values.metrics ? scrapeMetrics(cluster) : null;
   try {
     const leaderPid = async () => (cluster ? cluster.members.get(await leaderId(addresses))?.process.pid : undefined);
     console.log(`${cluster ? replicas : "a running"} replica(s); ${seconds} s per run, median of ${runs}; acknowledged = on disk on a majority`);
@@ -172,8 +177,29 @@ async function main(): Promise<void> {
     console.log(`elections during the load runs: ${termAfter - termBefore} (term ${termBefore} → ${termAfter}; 0 means none spurious)`);
     if (cluster && replicas === 3 && kills > 0) await measureFailovers(cluster, kills);
   } finally {
+    scraping?.stop();
     await cluster?.stop("SIGTERM");
   }
+}
+
+/** How often --metrics scrapes each replica: far more often than Prometheus would (15 s), to show the cost. */
+const scrapeEveryMs = 1000;
+
+/** Scrapes every replica's /metrics (its port from its log's "serving" line) until stopped. */
+function scrapeMetrics(cluster: ReplicaCluster): { stop(): void } {
+  const urls = [...cluster.members.values()].map((member) => {
+    const found = /metrics"?[=:]"?(http:\/\/[^\s"]+)/.exec(readFileSync(cluster.layout.logFile(member.id), "utf8"));
+    if (!found) throw new Error(`replica ${member.id} does not say where it serves metrics`);
+    return found[1]!;
+  });
+  const timer = setInterval(() => {
+    for (const url of urls)
+      void fetch(url).then(
+        (response) => response.text(),
+        () => "",
+      );
+  }, scrapeEveryMs);
+  return { stop: () => clearInterval(timer) };
 }
 
 async function currentTerm(addresses: string[]): Promise<number> {

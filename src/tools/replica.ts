@@ -23,6 +23,9 @@ Options:
                          the data of a member of a larger cluster
   --force-new-cluster    make this replica the only voter of a new cluster, keeping its data
                          (recovery after losing a majority for good; the old members refuse it)
+  --restore FILE         start a new cluster of this replica alone from a backup written by
+                         \`admin backup\`, in an empty data directory; the other servers then
+                         join it with --join true --peers THIS_HOST:PORT
   --join BOOL            join a running cluster: find its leader through --peers (default: the
                          instances of config_master.json), become a learner, catch up from a
                          snapshot and the log, then a voter. Restart a joined server with the
@@ -31,6 +34,8 @@ Options:
   --data_dir DIR         where the database lives (default <config data_dir>/replica-<id>)
   --session_idle_ms MS   a session unused (no write through it) for longer than this ends
                          (default: session_idle_ms in config.json, else seven days)
+  --metrics-port PORT    serve Prometheus metrics at http://HOST:PORT/metrics (default:
+                         metrics_port in config.json, else none; 0 picks a free port)
   --config FILE          config.json to read (default ./config.json)
   --config_master FILE   the cluster's instances (default ./config_master.json)
   -h, --help             show this help
@@ -89,10 +94,12 @@ async function main(): Promise<void> {
       initial_leader: { type: "string", default: "false" },
       standalone: { type: "boolean", default: false },
       "force-new-cluster": { type: "boolean", default: false },
+      restore: { type: "string" },
       join: { type: "string", default: "false" },
       peers: { type: "string" },
       data_dir: { type: "string" },
       session_idle_ms: { type: "string" },
+      "metrics-port": { type: "string" },
       config: { type: "string" },
       config_master: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -109,8 +116,13 @@ async function main(): Promise<void> {
   const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
   const sessionIdleMs =
     values.session_idle_ms === undefined ? config.sessionIdleMs : parseInteger("session_idle_ms", values.session_idle_ms, 1, Number.MAX_SAFE_INTEGER);
+  const metricsPort = values["metrics-port"] === undefined ? config.metricsPort : parseInteger("metrics-port", values["metrics-port"], 0, 65535);
   const forceNewCluster = values["force-new-cluster"];
   if (forceNewCluster && joining) throw new Error("--force-new-cluster and --join contradict each other: choose one");
+  const restoreFrom = values.restore;
+  if (restoreFrom !== undefined && (joining || forceNewCluster)) {
+    throw new Error("--restore starts a new cluster from a backup: it goes with neither --join nor --force-new-cluster");
+  }
   const { self, peers, seeds, restartOnly } = joining
     ? joinSeeds(serverId, values.peers, values.config_master)
     : { ...membership(serverId, values.standalone || forceNewCluster, values.config_master), seeds: undefined };
@@ -127,9 +139,11 @@ async function main(): Promise<void> {
     host,
     port,
     dataDir: values.data_dir ?? join(config.dataDir, `replica-${serverId}`),
-    peers,
+    // A restored server founds a cluster alone (its own entry in config_master.json gives only its host and port).
+    peers: restoreFrom === undefined ? peers : [],
     joinSeeds: seeds,
     forceNewCluster,
+    restoreFrom,
     restartOnly,
     timing: raftTiming(config),
     compaction: { entriesMax: config.snapshotAfterEntries, tailEntries: config.snapshotTailEntries },
@@ -138,6 +152,7 @@ async function main(): Promise<void> {
     clusterSecret: config.clusterSecret,
     passwordHashing: config.passwordHashing,
     sessionIdleMs,
+    metricsPort,
     logger,
     onRemoved: () => void shutdown("removed from the cluster"),
   });

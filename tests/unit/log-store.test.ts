@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
+import fc from "fast-check";
 import { CorruptLogError, entryChecksum } from "../../src/log/entry.ts";
 import type { Entry } from "../../src/log/raft/types.ts";
 import { LogStore } from "../../src/log/log-store.ts";
@@ -89,5 +90,54 @@ describe("verifying the whole log at start", () => {
     log.append([entry(1), entry(2), entry(3)]);
     db.run("DELETE FROM log_entries WHERE idx = 2");
     expect(() => new LogStore(db).verify()).toThrow("log entry 2 is corrupt: missing");
+  });
+
+  test("the terms served from memory always equal the table's, through appends, truncations, compactions, failed appends and reopening", () => {
+    type Step =
+      | { kind: "append"; count: number; newTerm: boolean }
+      | { kind: "truncate"; back: number }
+      | { kind: "compact"; back: number }
+      | { kind: "gap" }
+      | { kind: "reopen" };
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant("append" as const), count: fc.integer({ min: 1, max: 5 }), newTerm: fc.boolean() }),
+      fc.record({ kind: fc.constant("truncate" as const), back: fc.integer({ min: 0, max: 6 }) }),
+      fc.record({ kind: fc.constant("compact" as const), back: fc.integer({ min: 1, max: 8 }) }),
+      fc.constant({ kind: "gap" as const }),
+      fc.constant({ kind: "reopen" as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps: Step[]) => {
+        const { db } = freshStore();
+        let log = new LogStore(db);
+        let term = 1;
+        // A compaction records the membership in force: the log starts with one.
+        log.append([{ index: 1, term, type: "config", data: JSON.stringify({ voters: [1], learners: [] }) }]);
+        for (const next of steps) {
+          const last = log.lastIndex();
+          if (next.kind === "append") {
+            if (next.newTerm) term += 1;
+            log.append(Array.from({ length: next.count }, (_, offset) => entry(last + 1 + offset, term)));
+          } else if (next.kind === "truncate") {
+            const from = Math.max(log.firstIndex() + 1, last - next.back);
+            if (from <= last) {
+              term += 1;
+              log.append([entry(from, term)], undefined, from);
+            }
+          } else if (next.kind === "compact") {
+            const to = last - next.back;
+            if (to >= log.firstIndex()) log.compact(to);
+          } else if (next.kind === "gap") {
+            expect(() => log.append([entry(last + 2, term)])).toThrow();
+          } else {
+            log = new LogStore(db); // knows no term from memory: the tail it appends next is covered
+          }
+          for (let index = 0; index <= log.lastIndex() + 2; index++) {
+            expect(log.term(index)).toEqual(new LogStore(db).term(index));
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdminServiceClient as _chat_AdminServiceClient, AdminServiceDefinition as _chat_AdminServiceDefinition } from './chat/AdminService';
+import type { BackupRequest as _chat_BackupRequest, BackupRequest__Output as _chat_BackupRequest__Output } from './chat/BackupRequest';
 import type { ChatMessage as _chat_ChatMessage, ChatMessage__Output as _chat_ChatMessage__Output } from './chat/ChatMessage';
 import type { ChatServiceClient as _chat_ChatServiceClient, ChatServiceDefinition as _chat_ChatServiceDefinition } from './chat/ChatService';
 import type { CreateAccountReply as _chat_CreateAccountReply, CreateAccountReply__Output as _chat_CreateAccountReply__Output } from './chat/CreateAccountReply';
@@ -25,6 +26,7 @@ import type { LogoutReply as _chat_LogoutReply, LogoutReply__Output as _chat_Log
 import type { LogoutRequest as _chat_LogoutRequest, LogoutRequest__Output as _chat_LogoutRequest__Output } from './chat/LogoutRequest';
 import type { MarkReadReply as _chat_MarkReadReply, MarkReadReply__Output as _chat_MarkReadReply__Output } from './chat/MarkReadReply';
 import type { MarkReadRequest as _chat_MarkReadRequest, MarkReadRequest__Output as _chat_MarkReadRequest__Output } from './chat/MarkReadRequest';
+import type { MemberStatusReply as _chat_MemberStatusReply, MemberStatusReply__Output as _chat_MemberStatusReply__Output } from './chat/MemberStatusReply';
 import type { MembershipReply as _chat_MembershipReply, MembershipReply__Output as _chat_MembershipReply__Output } from './chat/MembershipReply';
 import type { PeerServiceClient as _chat_PeerServiceClient, PeerServiceDefinition as _chat_PeerServiceDefinition } from './chat/PeerService';
 import type { ReadNewMessagesReply as _chat_ReadNewMessagesReply, ReadNewMessagesReply__Output as _chat_ReadNewMessagesReply__Output } from './chat/ReadNewMessagesReply';
@@ -54,6 +56,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   chat: {
     AdminService: SubtypeConstructor<typeof grpc.Client, _chat_AdminServiceClient> & { service: _chat_AdminServiceDefinition }
+    BackupRequest: MessageTypeDefinition<_chat_BackupRequest, _chat_BackupRequest__Output>
     ChatMessage: MessageTypeDefinition<_chat_ChatMessage, _chat_ChatMessage__Output>
     ChatService: SubtypeConstructor<typeof grpc.Client, _chat_ChatServiceClient> & { service: _chat_ChatServiceDefinition }
     CreateAccountReply: MessageTypeDefinition<_chat_CreateAccountReply, _chat_CreateAccountReply__Output>
@@ -77,6 +80,7 @@ export interface ProtoGrpcType {
     LogoutRequest: MessageTypeDefinition<_chat_LogoutRequest, _chat_LogoutRequest__Output>
     MarkReadReply: MessageTypeDefinition<_chat_MarkReadReply, _chat_MarkReadReply__Output>
     MarkReadRequest: MessageTypeDefinition<_chat_MarkReadRequest, _chat_MarkReadRequest__Output>
+    MemberStatusReply: MessageTypeDefinition<_chat_MemberStatusReply, _chat_MemberStatusReply__Output>
     MembershipReply: MessageTypeDefinition<_chat_MembershipReply, _chat_MembershipReply__Output>
     PeerService: SubtypeConstructor<typeof grpc.Client, _chat_PeerServiceClient> & { service: _chat_PeerServiceDefinition }
     ReadNewMessagesReply: MessageTypeDefinition<_chat_ReadNewMessagesReply, _chat_ReadNewMessagesReply__Output>
