@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
 import { benchCompare, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
+import { benchLive } from "./bench-live.ts";
 import { ReplicaCluster } from "./processes/replica-cluster.ts";
 
 const usage = `Usage: bun run bench -- [options]
@@ -30,6 +31,9 @@ Options:
   --rounds N         rounds of --compare (default 3, max 10)
   --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
                      and time a restart at that size (max 5000000)
+  --live             instead: live delivery latency, from a send's acknowledgement to its arrival on
+                     the recipient's streams, with --subscribers streams open (default 1000, max 10000)
+                     and --rate sends per second (default 1000, max 5000) for --seconds
   --profile DIR      the replicas started write a CPU profile each (Bun's markdown format:
                      hot functions, call tree, callers) into DIR when they stop
   -h, --help         show this help`;
@@ -39,6 +43,8 @@ const benchRunsMax = 10;
 const loadMax = 256;
 const killsMax = 20;
 const joinMessagesMax = 5_000_000;
+const liveSubscribersMax = 10_000;
+const liveRateMax = 5000;
 const benchSecret = "bench-cluster-secret-0123456789";
 /** Steady writing before a kill, and the longest a failover may take before the bench gives up. */
 const steadyWritingMs = 500;
@@ -122,12 +128,20 @@ async function main(): Promise<void> {
       rounds: { type: "string", default: "3" },
       "join-messages": { type: "string" },
       profile: { type: "string" },
+      live: { type: "boolean", default: false },
+      subscribers: { type: "string", default: "1000" },
+      rate: { type: "string", default: "1000" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return console.log(usage);
   // Read by src/tools/processes/script-process.ts when it starts the replicas.
   if (values.profile) process.env.CHAT_CPU_PROFILE_DIR = values.profile;
+  if (values.live) {
+    const subscribers = boundedInteger("subscribers", values.subscribers, liveSubscribersMax);
+    const rate = boundedInteger("rate", values.rate, liveRateMax);
+    return benchLive({ subscribers, rate, seconds: boundedInteger("seconds", values.seconds, benchSecondsMax), secret: benchSecret });
+  }
   if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
   if (values.compare !== undefined) {
     if (values.compare !== "etcd") throw new Error("--compare takes etcd, the one system it knows");
