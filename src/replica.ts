@@ -140,12 +140,27 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
   }
   const gate = keyGate(keys, { requireClientCertificate: tls !== null, logger: options.logger });
   const server = new Server({ ...channelOptions, interceptors: [gate] });
+  let metricsServer: MetricsServer | undefined;
   try {
     const log = new LogStore(db);
     verifyLog(log, options.dataDir);
     const projections = new Projections(db);
     // Bind first: with port 0 the address is known only now, and the node needs it.
     const port = await bind(server, `${options.host}:${options.port}`, serverCredentials(tls));
+    // Before anything is written: a metrics port in use refuses the start with the data as it was.
+    // The sources are read only when scraped, after this function has returned (no await below).
+    const metrics =
+      options.metricsPort === undefined
+        ? undefined
+        : new ReplicaMetrics({
+            term: () => node.view.currentTerm,
+            commitIndex: () => node.view.commitIndex,
+            appliedIndex: () => projections.appliedIndex(),
+            logEntries: () => log.lastIndex() - log.snapshot().index,
+            databaseBytes: () => databaseBytes(options.dataDir),
+            openSubscriptions: () => service.openSubscriptions,
+          });
+    if (metrics) metricsServer = serveMetrics(options.host, options.metricsPort!, metrics);
     const self: ReplicaInfo = { id: options.serverId, address: `${options.host}:${port}` };
     const freshStart = log.lastIndex() === 0 && log.snapshot().index === 0;
     const identity = new ClusterIdentity(db, prepareState(db, log, options.serverId, startIntent(options, self)), options.logger);
@@ -158,17 +173,6 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       });
     }
     if (options.forceNewCluster) options.logger.warn("forced a new cluster of this server alone", { clusterId: identity.clusterId });
-    const metrics =
-      options.metricsPort === undefined
-        ? undefined
-        : new ReplicaMetrics({
-            term: () => node.view.currentTerm,
-            commitIndex: () => node.view.commitIndex,
-            appliedIndex: () => projections.appliedIndex(),
-            logEntries: () => log.lastIndex() - log.snapshot().index,
-            databaseBytes: () => databaseBytes(options.dataDir),
-            openSubscriptions: () => service.openSubscriptions,
-          });
     const health = new ReplicaHealth({
       leaderId: () => node.view.leader,
       commitIndex: () => node.view.commitIndex,
@@ -243,8 +247,6 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     );
     health.addToServer(server);
     addReflection(server);
-    let metricsServer: MetricsServer | undefined;
-    if (metrics) metricsServer = serveMetrics(options.host, options.metricsPort!, metrics);
     options.logger.info("serving", {
       address: self.address,
       transport: tls ? "tls" : "plaintext",
@@ -289,6 +291,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     return { port, address: self.address, service, node, clusterId: () => identity.clusterId, metricsPort: metricsServer?.port, stop };
   } catch (error) {
     server.forceShutdown();
+    metricsServer?.stop();
     db.close();
     if (restoredCopy) removeDatabaseFiles(restoredCopy);
     lock.release();

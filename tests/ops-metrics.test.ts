@@ -4,10 +4,12 @@
  * followers' show the same applied index and the peer calls they answered.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
 import { ChatClient } from "../src/client/chat-client.ts";
-import type { RunningReplica } from "../src/replica.ts";
+import { databaseFileName, startReplica, type RunningReplica } from "../src/replica.ts";
 import { startInProcessCluster, type InProcessCluster } from "./support/in-process-cluster.ts";
-import { waitFor } from "./support/replica.ts";
+import { temporaryDirectory, testReplicaOptions, waitFor } from "./support/replica.ts";
 import { hookMs, inProcessReplicaMs } from "./support/timeouts.ts";
 
 /** Messages sent before the scrape. */
@@ -93,6 +95,27 @@ test(
   async () => {
     const response = await scrape(cluster.replicas[0]!, "/other");
     expect(response.status).toBe(404);
+  },
+  inProcessReplicaMs,
+);
+
+test(
+  "a metrics port in use refuses the start with a sentence, and the data directory gets no log entry",
+  async () => {
+    const directory = temporaryDirectory();
+    try {
+      const taken = cluster.replicas[0]!.metricsPort!;
+      const start = startReplica(testReplicaOptions(directory.path, { metricsPort: taken }));
+      await expect(start).rejects.toThrow(`cannot serve metrics on 127.0.0.1:${taken}`);
+      const db = new Database(join(directory.path, databaseFileName), { readonly: true });
+      try {
+        expect((db.query("SELECT COUNT(*) AS n FROM log_entries").get() as { n: number }).n).toBe(0);
+      } finally {
+        db.close();
+      }
+    } finally {
+      directory.remove();
+    }
   },
   inProcessReplicaMs,
 );

@@ -100,11 +100,33 @@ describe("malformed requests with the right key", () => {
           details: "the request is not a well-formed protobuf message",
         });
       }
+      // And a server stream (one request, many answers): Backup.
+      expect(await rawServerStream("/chat.AdminService/Backup", keys.admin, [0x0a, 0x05, 0x01])).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: "the request is not a well-formed protobuf message",
+      });
       expect(replica.replica.node.leaderInfo().term).toBe(termBefore);
     },
     inProcessReplicaMs,
   );
 });
+
+/** A server stream whose request is the given bytes; resolves with its final status. */
+function rawServerStream(path: string, key: string, body: number[]): Promise<{ code: grpc.status; details: string }> {
+  const client = new grpc.Client(replica.replica.address, grpc.credentials.createInsecure(), channelOptions);
+  const metadata = new grpc.Metadata();
+  metadata.set(clusterKeyHeader, key);
+  const raw = (bytes: Buffer) => bytes;
+  return new Promise((resolve) => {
+    const call = client.makeServerStreamRequest(path, raw, raw, Buffer.from(body), metadata, { deadline: Date.now() + callMsMax });
+    call.on("status", (status: grpc.StatusObject) => {
+      client.close();
+      resolve({ code: status.code, details: status.details });
+    });
+    call.on("error", () => {}); // the status event carries it
+    call.on("data", () => {});
+  });
+}
 
 /** A client or bidi stream whose one message is the given bytes; resolves with its final status. */
 function rawKeyedStream(path: string, key: string, body: number[]): Promise<{ code: grpc.status; details: string }> {

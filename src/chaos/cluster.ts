@@ -18,12 +18,15 @@ import type { ChaosNetwork } from "./network.ts";
 
 /**
  * config.json changes for a chaos cluster: cheap password hashing (many
- * logins on two shared cores) and no compaction within a run, so that each
- * replica's whole log can be replayed and compared with its tables.
+ * logins on two shared cores); no compaction within a run, so that each
+ * replica's whole log can be replayed and compared with its tables; and
+ * sessions that end after a day and a half unused, so that the nemesis's
+ * clock jumps of two days end sessions on the leader that jumped.
  */
 export const chaosConfig = {
   password_hashing: { memory_cost: 64, time_cost: 1 },
   snapshot_after_entries: 10_000_000,
+  session_idle_ms: 36 * 60 * 60 * 1000,
 };
 /** The cluster secret of a chaos run (loopback only, like every scratch cluster's). */
 export const chaosSecret = "chaos-cluster-secret-0123456789";

@@ -47,6 +47,8 @@ const faultMsMin = 500;
 const faultMsMax = 4000;
 const restMsMin = 300;
 const restMsMax = 1500;
+/** Chance that a second fault strikes while the first holds. */
+const overlapChance = 0.3;
 /** A clock jump moves a replica a day or two ahead or back (session ages, the exactly-once window). */
 const clockJumpsMs = [24 * 60 * 60 * 1000, -24 * 60 * 60 * 1000, 2 * 24 * 60 * 60 * 1000, 0];
 /** Delay added on a slow link (ms). */
@@ -79,12 +81,29 @@ export class Nemesis {
     while (!this.stopped && this.elapsedMs() < untilMs) {
       await this.rest(this.random.int(restMsMin, restMsMax), untilMs);
       if (this.stopped || this.elapsedMs() >= untilMs) break;
-      const kind = this.pick();
-      const heal = await this.strike(kind);
-      if (heal) {
-        await this.rest(this.random.int(faultMsMin, faultMsMax), untilMs);
-        await heal();
+      // Sometimes two faults overlap (a partition while a server is down, two servers down of five).
+      const count = this.random.chance(overlapChance) ? 2 : 1;
+      const heals: (() => Promise<void>)[] = [];
+      for (let i = 0; i < count; i++) {
+        const heal = await this.attempt(() => this.strike(this.pick()));
+        if (heal) heals.push(heal);
       }
+      if (heals.length > 0) await this.rest(this.random.int(faultMsMin, faultMsMax), untilMs);
+      for (const heal of heals.reverse()) await this.attempt(heal);
+    }
+  }
+
+  /**
+   * A step that could not be done (a restart whose port was taken, a removal
+   * of a server that a second fault already took) is noted and skipped: the
+   * final healing starts every member the membership still lists.
+   */
+  private async attempt<T>(step: () => Promise<T>): Promise<T | null> {
+    try {
+      return await step();
+    } catch (error) {
+      this.note("heal", `a step failed: ${String(error).slice(0, 300)}`);
+      return null;
     }
   }
 

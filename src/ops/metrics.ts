@@ -200,7 +200,17 @@ export interface MetricsServer {
 
 /** Serves `GET /metrics` on host:port (0 picks a free port); anything else is 404. */
 export function serveMetrics(host: string, port: number, metrics: ReplicaMetrics): MetricsServer {
-  const server = Bun.serve({
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = listen(host, port, metrics);
+  } catch (error) {
+    throw new Error(`cannot serve metrics on ${host}:${port} (${(error as Error).message}): choose another --metrics-port (or metrics_port in config.json)`);
+  }
+  return { port: server.port ?? port, stop: () => server.stop(true) };
+}
+
+function listen(host: string, port: number, metrics: ReplicaMetrics) {
+  return Bun.serve({
     hostname: host,
     port,
     async fetch(request) {
@@ -209,5 +219,4 @@ export function serveMetrics(host: string, port: number, metrics: ReplicaMetrics
       return new Response(await metrics.exposition(), { headers: { "content-type": metrics.registry.contentType } });
     },
   });
-  return { port: server.port ?? port, stop: () => server.stop(true) };
 }

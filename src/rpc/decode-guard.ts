@@ -27,7 +27,7 @@ export function guardedService<Handlers extends object>(definition: grpc.Service
     guardedDefinition[name] = { ...method, requestDeserialize: (bytes: Buffer) => decodeOrStandIn(method.requestDeserialize, bytes) as object };
     const handler = (handlers as Record<string, AnyHandler>)[name];
     if (!handler) continue;
-    guardedHandlers[name] = method.requestStream ? guardStream(handler, method.responseStream) : guardUnary(handler);
+    guardedHandlers[name] = method.requestStream ? guardStream(handler, method.responseStream) : guardUnary(handler, method.responseStream);
   }
   return [guardedDefinition, guardedHandlers as Handlers];
 }
@@ -42,10 +42,12 @@ function decodeOrStandIn(deserialize: (bytes: Buffer) => unknown, bytes: Buffer)
   }
 }
 
-function guardUnary(handler: AnyHandler): AnyHandler {
-  return (call: { request: object }, callback: (error: Partial<grpc.StatusObject>) => void) => {
-    if (undecodable.has(call.request)) callback(refusal);
-    else handler(call, callback);
+/** A unary call is answered INVALID_ARGUMENT; a server stream (one request, many answers) ends with it. */
+function guardUnary(handler: AnyHandler, serverStream: boolean): AnyHandler {
+  return (call: grpc.ServerWritableStream<object, unknown>, callback?: (error: Partial<grpc.StatusObject>) => void) => {
+    if (!undecodable.has(call.request)) handler(call, callback);
+    else if (serverStream) call.emit("error", refusal);
+    else callback?.(refusal);
   };
 }
 

@@ -2,8 +2,8 @@
  * `bun run bench`: starts a local cluster of real replica processes (1 or 3)
  * on scratch directories, drives SendMessage with several loads for a
  * bounded time each, and prints acknowledged writes per second, latency
- * percentiles and the leader's resident memory; then SIGKILLs the leader a
- * few times and prints the failover time (kill until the next acknowledged
+ * percentiles and the leader's resident memory; then SIGKILLs and SIGSTOPs the leader a
+ * few times each and prints the failover time (fault until the next acknowledged
  * write). Medians over several runs; not part of the test suite.
  */
 import { readFileSync } from "node:fs";
@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
 import { benchCompare, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
+import { benchLive } from "./bench-live.ts";
 import type { TlsMaterial } from "../rpc/tls.ts";
 import { ReplicaCluster } from "./processes/replica-cluster.ts";
 import { answerVersion } from "./version.ts";
@@ -22,7 +23,8 @@ Options:
   --loads LIST       requests in flight, comma separated (default 1,16,64)
   --seconds N        measuring time per load and run (default 5, max 120)
   --runs N           runs per load; the median is reported (default 3, max 10)
-  --kills N          leader failovers to time, 0 to skip (default 5, max 20; needs 3 replicas)
+  --kills N          leader failovers to time per fault (SIGKILL, then SIGSTOP), 0 to skip
+                     (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
   --tls              the cluster serves TLS and replicates over mutual TLS (a scratch CA)
   --metrics          start the replicas with their metrics endpoint on (--metrics-port 0), and
@@ -34,6 +36,9 @@ Options:
   --rounds N         rounds of --compare (default 3, max 10)
   --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
                      and time a restart at that size (max 5000000)
+  --live             instead: live delivery latency, from a send's acknowledgement to its arrival on
+                     the recipient's streams, with --subscribers streams open (default 1000, max 10000)
+                     and --rate sends per second (default 1000, max 5000) for --seconds
   --profile DIR      the replicas started write a CPU profile each (Bun's markdown format:
                      hot functions, call tree, callers) into DIR when they stop
   -h, --help         show this help
@@ -44,6 +49,8 @@ const benchRunsMax = 10;
 const loadMax = 256;
 const killsMax = 20;
 const joinMessagesMax = 5_000_000;
+const liveSubscribersMax = 10_000;
+const liveRateMax = 5000;
 const benchSecret = "bench-cluster-secret-0123456789";
 /** Steady writing before a kill, and the longest a failover may take before the bench gives up. */
 const steadyWritingMs = 500;
@@ -131,6 +138,9 @@ async function main(): Promise<void> {
       "join-messages": { type: "string" },
       tls: { type: "boolean", default: false },
       profile: { type: "string" },
+      live: { type: "boolean", default: false },
+      subscribers: { type: "string", default: "1000" },
+      rate: { type: "string", default: "1000" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },
@@ -140,6 +150,11 @@ async function main(): Promise<void> {
   if (answerVersion(values.version)) return;
   // Read by src/tools/processes/script-process.ts when it starts the replicas.
   if (values.profile) process.env.CHAT_CPU_PROFILE_DIR = values.profile;
+  if (values.live) {
+    const subscribers = boundedInteger("subscribers", values.subscribers, liveSubscribersMax);
+    const rate = boundedInteger("rate", values.rate, liveRateMax);
+    return benchLive({ subscribers, rate, seconds: boundedInteger("seconds", values.seconds, benchSecondsMax), secret: benchSecret });
+  }
   if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
   if (values.compare !== undefined) {
     if (values.compare !== "etcd" && values.compare !== "tls") throw new Error("--compare takes etcd or tls");
@@ -237,36 +252,49 @@ async function leaderId(addresses: string[]): Promise<number> {
   }
 }
 
-/** SIGKILL the leader while one client writes; time from the kill to the next acknowledged write. */
+type LeaderFault = "SIGKILL" | "SIGSTOP";
+
+/**
+ * Each fault in turn to the leader while one client writes: SIGKILL (then a
+ * restart) and SIGSTOP (then SIGCONT); the time from the fault to the next
+ * acknowledged write.
+ */
 async function measureFailovers(cluster: ReplicaCluster, kills: number): Promise<void> {
+  for (const fault of ["SIGKILL", "SIGSTOP"] as const) await measureFailoversBy(cluster, kills, fault);
+}
+
+async function measureFailoversBy(cluster: ReplicaCluster, kills: number, fault: LeaderFault): Promise<void> {
   const times: number[] = [];
   const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs, tls: clientTls });
-  await writer.createAccount(`failover-${runId}`, "bench-password");
-  await writer.login(`failover-${runId}`, "bench-password");
+  const name = `failover-${runId}-${fault === "SIGKILL" ? "kill" : "stop"}`;
+  await writer.createAccount(name, "bench-password");
+  await writer.login(name, "bench-password");
   for (let kill = 0; kill < kills; kill++) {
     const victim = await leaderId(cluster.addresses());
     let lastAck = 0;
     let writing = true;
     const loop = (async () => {
       while (writing) {
-        await writer.sendMessage(`failover-${runId}`, "during failover");
+        await writer.sendMessage(name, "during failover");
         lastAck = performance.now();
       }
     })();
     await Bun.sleep(steadyWritingMs);
     const killedAt = performance.now();
-    await cluster.kill(victim);
+    if (fault === "SIGKILL") await cluster.kill(victim);
+    else cluster.pause(victim);
     while (lastAck <= killedAt && performance.now() - killedAt < failoverTimeoutMs) await Bun.sleep(1);
     times.push(lastAck - killedAt);
     writing = false;
     await loop;
-    await cluster.restart(victim);
+    if (fault === "SIGKILL") await cluster.restart(victim);
+    else cluster.resume(victim);
   }
   writer.close();
   const sorted = [...times].sort((a, b) => a - b);
   console.log(
-    `failover (SIGKILL leader → next acked write): median ${median(times).toFixed(0)} ms, ` +
-      `min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms over ${kills} kills`,
+    `failover (${fault} leader → next acked write): median ${median(times).toFixed(0)} ms, ` +
+      `p90 ${percentile(sorted, 0.9).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms over ${kills} faults`,
   );
 }
 
