@@ -132,18 +132,22 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
   }
   const keys = deriveClusterKeys(options.clusterSecret);
   const tls = options.tls ?? null;
-  if (!tls && !isLoopbackHost(options.host)) {
-    options.logger.warn(
-      "serving plain text on a non-loopback address: passwords, tokens and the peer key cross the network readable; set tls_cert, tls_key and tls_ca",
-      { host: options.host },
-    );
-  }
   const gate = keyGate(keys, { requireClientCertificate: tls !== null, logger: options.logger });
   const server = new Server({ ...channelOptions, interceptors: [gate] });
   let metricsServer: MetricsServer | undefined;
   try {
     const log = new LogStore(db);
     verifyLog(log, options.dataDir);
+    // From here on every line says in which term it happened: the stored term until the node runs, then the node's.
+    let running: ChatNode | null = null;
+    const storedTerm = log.hardState().term;
+    setLogContext(options.logger, () => ({ term: running ? running.view.currentTerm : storedTerm }));
+    if (!tls && !isLoopbackHost(options.host)) {
+      options.logger.warn(
+        "serving plain text on a non-loopback address: passwords, tokens and the peer key cross the network readable; set tls_cert, tls_key and tls_ca",
+        { host: options.host },
+      );
+    }
     const projections = new Projections(db);
     // Bind first: with port 0 the address is known only now, and the node needs it.
     const port = await bind(server, `${options.host}:${options.port}`, serverCredentials(tls));
@@ -191,10 +195,6 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
       observer: metrics,
     });
     removeStagingFiles(options.dataDir); // transfers cut short by a crash
-    // From here on every line says in which term it happened: the stored term until the node runs, then the node's.
-    let running: ChatNode | null = null;
-    const storedTerm = log.hardState().term;
-    setLogContext(options.logger, () => ({ term: running ? running.view.currentTerm : storedTerm }));
     let transfers = 0;
     const node: ChatNode = new RaftNode({
       self,
