@@ -1,14 +1,17 @@
 /**
  * config.json (defaults and timing), config_master.json (the initial
  * instances) and config_client.json (a client's fallback addresses).
- * Files are read once at start; a missing or malformed file is an error
- * that names the file and the field.
+ * Files are read once at start; a missing or malformed file, an unknown
+ * (misspelled) key, or duplicate servers are errors that name the file,
+ * the field and what to do.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
+import { type AskedKeys, trackKeys, unknownKeyProblems } from "./config-keys.ts";
 import { sessionIdleMsDefault } from "./limits.ts";
 import type { RaftTiming } from "./log/driver-clock.ts";
+import type { TlsPaths } from "./rpc/tls.ts";
 
 export const projectRoot = resolve(import.meta.dir, "..");
 
@@ -26,6 +29,8 @@ export interface ReplicaConfig {
   passwordHashing: { memoryCost: number; timeCost: number };
   /** How long a session may go unused before it ends (stamped into each Login by the leader). */
   sessionIdleMs: number;
+  /** tls_cert, tls_key, tls_ca (src/rpc/tls.ts), resolved like data_dir; all absent: plain text. */
+  tls: TlsPaths;
   /** Port of the Prometheus metrics endpoint on the replica's host; undefined (the default) serves none. */
   metricsPort?: number;
 }
@@ -46,13 +51,30 @@ export class ConfigError extends Error {
   }
 }
 
+/** Each file read by readJson: its parsed contents and the keys its loader has asked for. */
+const askedKeys = new WeakMap<object, { raw: unknown; asked: AskedKeys }>();
+
+/** The file's JSON object, noting the keys its loader reads so that `refuseUnknownKeys` can name the others. */
 function readJson(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new ConfigError(path, "file not found");
+  let raw: unknown;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     throw new ConfigError(path, `not valid JSON (${(error as Error).message})`);
   }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(path, "must hold one JSON object ({ ... })");
+  const asked: AskedKeys = new Set();
+  const json = trackKeys(raw as Record<string, unknown>, asked);
+  askedKeys.set(json, { raw, asked });
+  return json;
+}
+
+/** Call once the loader has read every key it knows: any other key in the file is a mistake. */
+function refuseUnknownKeys(path: string, json: Record<string, unknown>): void {
+  const { raw, asked } = askedKeys.get(json)!;
+  const problems = unknownKeyProblems(raw, asked);
+  if (problems.length > 0) throw new ConfigError(path, problems.join("; "));
 }
 
 function field<T>(file: string, object: Record<string, unknown>, key: string, kind: string, fallback?: T): T {
@@ -61,12 +83,18 @@ function field<T>(file: string, object: Record<string, unknown>, key: string, ki
   return value as T;
 }
 
+/** CHAT_CLUSTER_SECRET overrides the file's cluster_secret, which must be there otherwise. */
+function clusterSecret(path: string, json: Record<string, unknown>): string {
+  const inFile = json.cluster_secret; // read either way: the key is known even when the environment overrides it
+  return process.env.CHAT_CLUSTER_SECRET ?? field(path, { cluster_secret: inFile }, "cluster_secret", "string");
+}
+
 export function loadReplicaConfig(path = join(projectRoot, "config.json")): ReplicaConfig {
   const json = readJson(path);
   const hashing = (json.password_hashing ?? {}) as Record<string, unknown>;
   const config: ReplicaConfig = {
     dataDir: resolve(projectRoot, field(path, json, "data_dir", "string", "data")),
-    clusterSecret: process.env.CHAT_CLUSTER_SECRET ?? field(path, json, "cluster_secret", "string"),
+    clusterSecret: clusterSecret(path, json),
     heartbeatMs: field(path, json, "heartbeat_ms", "number", 50),
     electionTimeoutMs: field(path, json, "election_timeout_ms", "number", 300),
     rpcTimeoutMs: field(path, json, "rpc_timeout_ms", "number", 2000),
@@ -77,8 +105,10 @@ export function loadReplicaConfig(path = join(projectRoot, "config.json")): Repl
       timeCost: field(path, hashing, "time_cost", "number", 2),
     },
     sessionIdleMs: field(path, json, "session_idle_ms", "number", sessionIdleMsDefault),
+    tls: tlsPaths(path, json),
     metricsPort: json.metrics_port === undefined ? undefined : field(path, json, "metrics_port", "number"),
   };
+  refuseUnknownKeys(path, json);
   if (config.metricsPort !== undefined && !(Number.isInteger(config.metricsPort) && config.metricsPort >= 0 && config.metricsPort <= 65535)) {
     throw new ConfigError(path, '"metrics_port" must be a port from 0 to 65535 (0 picks a free one), or absent to serve no metrics');
   }
@@ -112,20 +142,74 @@ export function loadInstances(path = join(projectRoot, "config_master.json")): I
   if (!Array.isArray(instances) || instances.length === 0) {
     throw new ConfigError(path, '"instances" must be a non-empty list');
   }
-  return instances.map((raw: Record<string, unknown>, position) => {
+  const parsed = instances.map((raw: Record<string, unknown>, position) => {
     const id = field<number>(path, raw, "id", "number");
     if (!Number.isInteger(id) || id < 1) throw new ConfigError(path, `instance ${position}: id must be a positive integer`);
-    return { id, host: field<string>(path, raw, "host", "string"), port: field<number>(path, raw, "port", "number") };
+    const port = field<number>(path, raw, "port", "number");
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new ConfigError(path, `instance ${position} (id ${id}): port must be from 1 to 65535, not ${port}`);
+    return { id, host: field<string>(path, raw, "host", "string"), port };
+  });
+  refuseUnknownKeys(path, json);
+  refuseDuplicateInstances(path, parsed);
+  return parsed;
+}
+
+/**
+ * Two entries with one id, or one host:port, would found a cluster whose
+ * voters are fewer than the file seems to say (two entries for one id made
+ * a one-voter cluster of what looked like three): refused, naming both.
+ */
+function refuseDuplicateInstances(path: string, instances: Instance[]): void {
+  const byId = new Map<number, number>();
+  const byAddress = new Map<string, number>();
+  instances.forEach((instance, position) => {
+    const address = `${instance.host}:${instance.port}`;
+    const sameId = byId.get(instance.id);
+    if (sameId !== undefined) {
+      throw new ConfigError(
+        path,
+        `"instances" ${sameId} and ${position} both have id ${instance.id}: every server needs an id of its own; give one of them another id`,
+      );
+    }
+    const sameAddress = byAddress.get(address);
+    if (sameAddress !== undefined) {
+      throw new ConfigError(
+        path,
+        `"instances" ${sameAddress} and ${position} both listen on ${address}: every server needs an address of its own; change one's host or port`,
+      );
+    }
+    byId.set(instance.id, position);
+    byAddress.set(address, position);
   });
 }
 
-export function loadClientReplicas(path = join(projectRoot, "config_client.json")): string[] {
+/** The optional tls_cert, tls_key and tls_ca of a config file, as paths resolved against the project root. */
+function tlsPaths(path: string, json: Record<string, unknown>, keys = ["tls_cert", "tls_key", "tls_ca"]): TlsPaths {
+  // Only the keys this file may hold are read: a client's file has no certificate of its own.
+  const optional = (key: string) =>
+    keys.includes(key) && json[key] !== undefined ? resolve(projectRoot, field<string>(path, json, key, "string")) : undefined;
+  return { cert: optional("tls_cert"), key: optional("tls_key"), ca: optional("tls_ca") };
+}
+
+/** config_client.json: the replicas a client tries first, and the CA (tls_ca) it verifies them against (none: plain text). */
+export function loadClientConfig(path = join(projectRoot, "config_client.json")): { replicas: string[]; tls: TlsPaths } {
   const json = readJson(path);
   const replicas = json.replicas;
   if (!Array.isArray(replicas) || replicas.some((address) => typeof address !== "string")) {
     throw new ConfigError(path, '"replicas" must be a list of "host:port" strings');
   }
-  return replicas as string[];
+  const tls = { ca: tlsPaths(path, json, ["tls_ca"]).ca };
+  refuseUnknownKeys(path, json);
+  return { replicas: [...replicas] as string[], tls };
+}
+
+export function loadClientTlsPaths(path = join(projectRoot, "config_client.json")): TlsPaths {
+  return loadClientConfig(path).tls;
+}
+
+export function loadClientReplicas(path = join(projectRoot, "config_client.json")): string[] {
+  return loadClientConfig(path).replicas;
 }
 
 /** Whether only this machine can reach `host`: 127.0.0.0/8, ::1 (bracketed or not) or localhost. */

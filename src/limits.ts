@@ -46,6 +46,12 @@ export const passwordFailureRecordsMax = 100_000;
 
 export const messageTextBytesMax = 4096;
 
+/** A log write (append and fsync of one batch) slower than this is logged: a slow disk delays every write and, past an election timeout, the heartbeats. */
+export const slowFsyncWarnMs = 100;
+
+/** Refused peer and admin calls are logged at most once per this interval (with a count of the others): a flood stays one line. */
+export const refusalLogIntervalMs = 10_000;
+
 /** How long a session may go unused (no write through it) when config.json names no session_idle_ms. */
 export const sessionIdleMsDefault = 7 * 24 * 60 * 60 * 1000;
 

@@ -2,11 +2,11 @@
  * The composition root: the one place that wires concrete parts (SQLite
  * file, log store, projections, node, chat service, gRPC server).
  */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, type ServerCredentials } from "@grpc/grpc-js";
 import type { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { assertSecretFitsHosts } from "./config.ts";
+import { assertSecretFitsHosts, isLoopbackHost } from "./config.ts";
 import { deriveClusterKeys } from "./keys.ts";
 import { assertLimitsConsistent } from "./limits.ts";
 import { CorruptLogError } from "./log/entry.ts";
@@ -16,7 +16,7 @@ import type { RaftTiming } from "./log/driver-clock.ts";
 import { RaftNode, type CompactionBounds } from "./log/raft-node.ts";
 import { SqliteRaftStorage } from "./log/raft-storage.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
-import type { Logger } from "./logger.ts";
+import { type Logger, setLogContext } from "./logger.ts";
 import { placeBackup, removeDatabaseFiles } from "./ops/backup-file.ts";
 import { ReplicaHealth } from "./ops/health.ts";
 import { ReplicaMetrics, serveMetrics, type MetricsServer } from "./ops/metrics.ts";
@@ -31,9 +31,13 @@ import { chatHandlers, chatServiceDefinition } from "./rpc/chat-server.ts";
 import { JoinCancelledError, joinCluster } from "./rpc/join-client.ts";
 import { peerHandlers } from "./rpc/peer-server.ts";
 import { PeerTransport } from "./rpc/peer-transport.ts";
+import { peerRouteFromEnvironment } from "./rpc/peer-routes.ts";
+import { guardedService } from "./rpc/decode-guard.ts";
 import { channelOptions, chatProto } from "./rpc/proto.ts";
+import { serverCredentials, type TlsMaterial } from "./rpc/tls.ts";
 import { ChatService, type PasswordHashing } from "./service/chat-service.ts";
 import { lockDataDir } from "./storage/data-dir-lock.ts";
+import { followClockSkew } from "./wall-clock.ts";
 import { DatabaseRefusedError, openDatabase } from "./storage/database.ts";
 
 export interface ReplicaOptions {
@@ -66,6 +70,8 @@ export interface ReplicaOptions {
   passwordHashing?: PasswordHashing;
   /** How long a session may go unused (default limits.sessionIdleMsDefault). */
   sessionIdleMs?: number;
+  /** Certificate, key and CA (src/rpc/tls.ts): TLS for clients, mutual TLS between replicas; null or absent: plain text. */
+  tls?: TlsMaterial | null;
   /** Serve Prometheus metrics over HTTP on this port of `host` (0 picks a free one); none when undefined. */
   metricsPort?: number;
   logger: Logger;
@@ -106,6 +112,7 @@ function verifyLog(log: LogStore, dataDir: string): void {
 
 export async function startReplica(options: ReplicaOptions): Promise<RunningReplica> {
   assertLimitsConsistent();
+  followClockSkew(); // a test build's clock jumps (src/wall-clock.ts)
   // The replica binds options.host and advertises options.host:port to its peers and clients.
   assertSecretFitsHosts(options.clusterSecret, [options.host]);
   mkdirSync(options.dataDir, { recursive: true });
@@ -124,14 +131,22 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     throw error;
   }
   const keys = deriveClusterKeys(options.clusterSecret);
-  const server = new Server({ ...channelOptions, interceptors: [keyGate(keys)] });
+  const tls = options.tls ?? null;
+  if (!tls && !isLoopbackHost(options.host)) {
+    options.logger.warn(
+      "serving plain text on a non-loopback address: passwords, tokens and the peer key cross the network readable; set tls_cert, tls_key and tls_ca",
+      { host: options.host },
+    );
+  }
+  const gate = keyGate(keys, { requireClientCertificate: tls !== null, logger: options.logger });
+  const server = new Server({ ...channelOptions, interceptors: [gate] });
   let metricsServer: MetricsServer | undefined;
   try {
     const log = new LogStore(db);
     verifyLog(log, options.dataDir);
     const projections = new Projections(db);
     // Bind first: with port 0 the address is known only now, and the node needs it.
-    const port = await bind(server, `${options.host}:${options.port}`);
+    const port = await bind(server, `${options.host}:${options.port}`, serverCredentials(tls));
     // Before anything is written: a metrics port in use refuses the start with the data as it was.
     // The sources are read only when scraped, after this function has returned (no await below).
     const metrics =
@@ -165,14 +180,21 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     });
     const transport = new PeerTransport(new Map(), {
       peerKey: keys.peer,
+      tls,
       clusterId: () => identity.clusterId,
       deadlineMs: options.peerCallTimeoutMs,
       onAnswer: (message) => node.step(message),
       onForeignCluster: (peer, theirs) => identity.reportForeign(peer, theirs),
       onRemoved: (index) => node.learnRemoval(index),
+      logger: options.logger,
+      route: peerRouteFromEnvironment(),
       observer: metrics,
     });
     removeStagingFiles(options.dataDir); // transfers cut short by a crash
+    // From here on every line says in which term it happened: the stored term until the node runs, then the node's.
+    let running: ChatNode | null = null;
+    const storedTerm = log.hardState().term;
+    setLogContext(options.logger, () => ({ term: running ? running.view.currentTerm : storedTerm }));
     let transfers = 0;
     const node: ChatNode = new RaftNode({
       self,
@@ -199,31 +221,35 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
         send: (envelope, reader) => transport.sendSnapshot(envelope, reader),
       },
     });
+    running = node;
     const service = new ChatService(node, projections, {
       sessionKey: keys.session,
       passwordHashing: options.passwordHashing,
       sessionIdleMs: options.sessionIdleMs,
     });
     server.addService(chatServiceDefinition, chatHandlers(service, node));
-    server.addService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger));
+    server.addService(...guardedService(chatProto.chat.PeerService.service, peerHandlers({ identity }, node, options.logger)));
     server.addService(
-      chatProto.chat.AdminService.service,
-      adminHandlers(
-        {
-          status: () => node.status(),
-          removeServer: (id) => node.removeServer(id),
-          transferLeader: (id) => node.transferLeader(id),
-          readBarrier: () => node.readBarrier(),
-          openSnapshot: () => new SnapshotReader(join(options.dataDir, databaseFileName)),
-        },
-        () => ({ ...node.selfStatus(), databaseBytes: databaseBytes(options.dataDir), version: softwareVersion, clusterId: identity.clusterId }),
-        options.logger,
+      ...guardedService(
+        chatProto.chat.AdminService.service,
+        adminHandlers(
+          {
+            status: () => node.status(),
+            removeServer: (id) => node.removeServer(id),
+            transferLeader: (id) => node.transferLeader(id),
+            readBarrier: () => node.readBarrier(),
+            openSnapshot: () => new SnapshotReader(join(options.dataDir, databaseFileName)),
+          },
+          () => ({ ...node.selfStatus(), databaseBytes: databaseBytes(options.dataDir), version: softwareVersion, clusterId: identity.clusterId }),
+          options.logger,
+        ),
       ),
     );
     health.addToServer(server);
     addReflection(server);
     options.logger.info("serving", {
       address: self.address,
+      transport: tls ? "tls" : "plaintext",
       peers:
         node
           .leaderInfo()
@@ -252,7 +278,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     if (options.joinSeeds) {
       // The server is up first, so the leader can reach it as soon as it is a learner. Asking again
       // after a restart is harmless: the leader answers a member's request with the membership.
-      joinCluster(options.joinSeeds, self, keys.peer, options.logger, joining.signal).then(
+      joinCluster(options.joinSeeds, self, { peerKey: keys.peer, tls }, options.logger, joining.signal).then(
         (reply) => identity.adopt(reply.clusterId),
         async (error: Error) => {
           if (error instanceof JoinCancelledError) return;
@@ -297,8 +323,8 @@ function removeStagingFiles(dataDir: string): void {
   }
 }
 
-function bind(server: Server, address: string): Promise<number> {
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+    server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port)));
   });
 }

@@ -82,7 +82,13 @@ describe("the command-line parser", () => {
 
 describe("the client's flags", () => {
   test("--server lists the replicas to try, and config_client.json's list is the default", () => {
-    expect(parseCliOptions(["--server", "10.0.0.1:7000", "--json"])).toEqual({ servers: ["10.0.0.1:7000"], json: true, help: false });
+    expect(parseCliOptions(["--server", "10.0.0.1:7000", "--json"])).toEqual({
+      servers: ["10.0.0.1:7000"],
+      json: true,
+      help: false,
+      version: false,
+      tls: null,
+    });
     expect(parseCliOptions(["--server", "h1:1,h2:2"]).servers).toEqual(["h1:1", "h2:2"]);
     expect(parseCliOptions([]).servers).toEqual(["127.0.0.1:50051", "127.0.0.1:50052", "127.0.0.1:50053"]);
     expect(parseCliOptions(["-h"]).help).toBe(true);

@@ -109,6 +109,24 @@ describe("accounts", () => {
   );
 
   test(
+    "a request protobuf cannot decode (a cut varint, a cut length) is INVALID_ARGUMENT, not INTERNAL (found by tests/fuzz.test.ts)",
+    async () => {
+      const address = replica.replica.address;
+      for (const [method, bytes] of [
+        ["ReadNewMessages", [0x08]],
+        ["MarkRead", [0x0a, 0x05, 0x01]],
+        ["GetLeaderInfo", [0x0a]],
+      ] as const) {
+        expect(await rawBytesCall(address, method, Uint8Array.from(bytes))).toMatchObject({
+          code: grpc.status.INVALID_ARGUMENT,
+          details: "the request is not a well-formed protobuf message",
+        });
+      }
+    },
+    inProcessReplicaMs,
+  );
+
+  test(
     "every password field has the same upper bound: an oversized password is refused at login and at deletion, unhashed",
     async () => {
       const name = uniqueName();

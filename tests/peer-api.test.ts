@@ -47,6 +47,110 @@ function replicate(secret: string | null, term: number): Promise<grpc.status> {
   );
 }
 
+/** A unary call whose request is the given bytes, with the key (and for the peer API the cluster id) it needs. */
+function rawKeyedCall(path: string, key: string, body: number[]): Promise<{ code: grpc.status; details: string }> {
+  const client = new grpc.Client(replica.replica.address, grpc.credentials.createInsecure(), channelOptions);
+  const metadata = new grpc.Metadata();
+  metadata.set(clusterKeyHeader, key);
+  metadata.set(clusterIdKey, replica.replica.clusterId());
+  return new Promise((resolve) =>
+    client.makeUnaryRequest(
+      path,
+      (bytes: Buffer) => bytes,
+      (bytes: Buffer) => bytes,
+      Buffer.from(body),
+      metadata,
+      { deadline: Date.now() + callMsMax },
+      (error) => {
+        client.close();
+        resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: "" });
+      },
+    ),
+  );
+}
+
+describe("malformed requests with the right key", () => {
+  test(
+    "a peer or admin request protobuf cannot decode is INVALID_ARGUMENT, not INTERNAL (found by tests/fuzz.test.ts)",
+    async () => {
+      const keys = deriveClusterKeys(testSecret);
+      const calls: [string, string][] = [
+        ["/chat.PeerService/Election", keys.peer],
+        ["/chat.PeerService/ReplicateOperation", keys.peer],
+        ["/chat.PeerService/JoinCluster", keys.peer],
+        ["/chat.AdminService/Status", keys.admin],
+        ["/chat.AdminService/RemoveServer", keys.admin],
+      ];
+      const termBefore = replica.replica.node.leaderInfo().term;
+      for (const [path, key] of calls) {
+        // A varint cut short, and a length promising more bytes than follow.
+        for (const body of [[0x08], [0x0a, 0x05, 0x01]]) {
+          expect({ path, ...(await rawKeyedCall(path, key, body)) }).toEqual({
+            path,
+            code: grpc.status.INVALID_ARGUMENT,
+            details: "the request is not a well-formed protobuf message",
+          });
+        }
+      }
+      // The streams too: the first chunk that does not decode ends the call.
+      for (const path of ["/chat.PeerService/ReplicateStream", "/chat.PeerService/InstallSnapshot"]) {
+        expect({ path, ...(await rawKeyedStream(path, keys.peer, [0x0a, 0x05, 0x01])) }).toEqual({
+          path,
+          code: grpc.status.INVALID_ARGUMENT,
+          details: "the request is not a well-formed protobuf message",
+        });
+      }
+      // And a server stream (one request, many answers): Backup.
+      expect(await rawServerStream("/chat.AdminService/Backup", keys.admin, [0x0a, 0x05, 0x01])).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: "the request is not a well-formed protobuf message",
+      });
+      expect(replica.replica.node.leaderInfo().term).toBe(termBefore);
+    },
+    inProcessReplicaMs,
+  );
+});
+
+/** A server stream whose request is the given bytes; resolves with its final status. */
+function rawServerStream(path: string, key: string, body: number[]): Promise<{ code: grpc.status; details: string }> {
+  const client = new grpc.Client(replica.replica.address, grpc.credentials.createInsecure(), channelOptions);
+  const metadata = new grpc.Metadata();
+  metadata.set(clusterKeyHeader, key);
+  const raw = (bytes: Buffer) => bytes;
+  return new Promise((resolve) => {
+    const call = client.makeServerStreamRequest(path, raw, raw, Buffer.from(body), metadata, { deadline: Date.now() + callMsMax });
+    call.on("status", (status: grpc.StatusObject) => {
+      client.close();
+      resolve({ code: status.code, details: status.details });
+    });
+    call.on("error", () => {}); // the status event carries it
+    call.on("data", () => {});
+  });
+}
+
+/** A client or bidi stream whose one message is the given bytes; resolves with its final status. */
+function rawKeyedStream(path: string, key: string, body: number[]): Promise<{ code: grpc.status; details: string }> {
+  const client = new grpc.Client(replica.replica.address, grpc.credentials.createInsecure(), channelOptions);
+  const metadata = new grpc.Metadata();
+  metadata.set(clusterKeyHeader, key);
+  metadata.set(clusterIdKey, replica.replica.clusterId());
+  const options = { deadline: Date.now() + callMsMax };
+  const raw = (bytes: Buffer) => bytes;
+  return new Promise((resolve) => {
+    const done = (status: grpc.StatusObject) => {
+      client.close();
+      resolve({ code: status.code, details: status.details });
+    };
+    const call = path.endsWith("ReplicateStream")
+      ? client.makeBidiStreamRequest(path, raw, raw, metadata, options)
+      : client.makeClientStreamRequest(path, raw, raw, metadata, options, () => {});
+    call.on("status", done);
+    call.on("error", () => {}); // the status event carries it
+    call.on("data", () => {});
+    call.write(Buffer.from(body));
+  });
+}
+
 /** Opens ReplicateStream, writes `requests`, half-closes; resolves with the final status and the replies. */
 function replicateStream(secret: string | null, requests: object[]): Promise<{ code: grpc.status; replies: number }> {
   const metadata = new grpc.Metadata();
@@ -171,7 +275,13 @@ describe("the peer API", () => {
       const address = replica.replica.address;
       const stop = new AbortController();
       const startedAt = Date.now();
-      const joined = joinCluster([address], { id: 2, address }, deriveClusterKeys(testSecret).peer, createLogger("joiner", "error"), stop.signal).then(
+      const joined = joinCluster(
+        [address],
+        { id: 2, address },
+        { peerKey: deriveClusterKeys(testSecret).peer, tls: null },
+        createLogger("joiner", "error"),
+        stop.signal,
+      ).then(
         () => null,
         (error: Error) => error,
       );

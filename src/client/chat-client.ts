@@ -13,6 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { processClock } from "../log/driver-clock.ts";
 import { newSessionSecret } from "../service/tokens.ts";
+import type { TlsMaterial } from "../rpc/tls.ts";
 import { GrpcChatTransport } from "./grpc-transport.ts";
 import { ReplicaDirectory } from "./replica-directory.ts";
 import {
@@ -29,6 +30,13 @@ import {
 
 /** Deadline of one attempt of a call; a hung (stopped) replica is given up on after this. */
 export const attemptDeadlineMsDefault = 2000;
+/**
+ * A call without an answer after this looks for the leader again, and again
+ * each time this passes; a leader found elsewhere gets the same call too (a
+ * write with the same seq, so it lands once), and the first answer wins. A
+ * frozen leader used to hold a call for its whole attempt deadline.
+ */
+export const hedgeAfterMsDefault = 300;
 /** How long a call keeps retrying through a failover before it reports failure. */
 export const failoverDeadlineMsDefault = 15_000;
 /** Pause between attempts while no leader is known: doubles from the first to the last. */
@@ -57,6 +65,8 @@ export interface ChatClientOptions {
   addresses?: string[];
   clientId?: string;
   attemptDeadlineMs?: number;
+  /** See hedgeAfterMsDefault; 0 turns hedging off. */
+  hedgeAfterMs?: number;
   failoverDeadlineMs?: number;
   /** Checks this often that the replica in use still leads (0 = only when a call fails). */
   heartbeatMs?: number;
@@ -64,6 +74,8 @@ export interface ChatClientOptions {
   onReplicaChange?: (address: string) => void;
   /** How calls reach the replicas (default: gRPC); the client closes it on close(). */
   transport?: ChatTransport;
+  /** For the default gRPC transport: the CA that signed the replicas' certificates (TLS); absent: plain text. */
+  tls?: TlsMaterial | null;
   /** The time deadlines and pauses are measured in (default: the process's clock). */
   clock?: ClientClock;
   /** The client's part of each session token (default: random; the simulator's are deterministic). */
@@ -105,14 +117,16 @@ export class ChatClient {
   private readonly newSessionSecret: () => string;
   private readonly directory: ReplicaDirectory;
   private readonly attemptDeadlineMs: number;
+  private readonly hedgeAfterMs: number;
   private readonly failoverDeadlineMs: number;
   private readonly heartbeat: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ChatClientOptions) {
     this.clientId = options.clientId ?? randomBytes(16).toString("base64url");
     this.attemptDeadlineMs = options.attemptDeadlineMs ?? attemptDeadlineMsDefault;
+    this.hedgeAfterMs = options.hedgeAfterMs ?? hedgeAfterMsDefault;
     this.failoverDeadlineMs = options.failoverDeadlineMs ?? failoverDeadlineMsDefault;
-    this.transport = options.transport ?? new GrpcChatTransport();
+    this.transport = options.transport ?? new GrpcChatTransport(options.tls ?? null);
     this.clock = options.clock ?? processClock;
     this.newSessionSecret = options.newSessionSecret ?? newSessionSecret;
     this.directory = new ReplicaDirectory(options.addresses ?? (options.address ? [options.address] : []), this.transport);
@@ -338,7 +352,7 @@ export class ChatClient {
     const giveUpAt = this.clock.now() + this.failoverDeadlineMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.transport.call(this.currentAddress, name, request, this.metadata(seq), this.attemptDeadlineMs);
+        return await this.hedgedCall(name, request, seq);
       } catch (error) {
         if (!(error instanceof ChatClientError) || !retryableCodes.has(error.code)) throw error;
         if (this.clock.now() >= giveUpAt) throw unknownOutcome(error, seq !== undefined);
@@ -352,6 +366,46 @@ export class ChatClient {
         await this.directory.discoverLeader();
       }
     }
+  }
+
+  /**
+   * One attempt: the call to the current replica, hedged (see
+   * hedgeAfterMsDefault). Fails, with the last copy's error, only once
+   * every copy sent has failed.
+   */
+  private hedgedCall<Name extends UnaryName>(name: Name, request: Request<Name>, seq: number | undefined): Promise<Reply<Name>> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let outstanding = 0;
+      const tried = new Set<string>();
+      const send = (address: string) => {
+        tried.add(address);
+        outstanding += 1;
+        this.transport.call(address, name, request, this.metadata(seq), this.attemptDeadlineMs).then(
+          (reply) => {
+            if (settled) return;
+            settled = true;
+            resolve(reply);
+          },
+          (error: unknown) => {
+            outstanding -= 1;
+            if (settled || outstanding > 0) return;
+            settled = true;
+            reject(error);
+          },
+        );
+      };
+      send(this.currentAddress);
+      if (this.hedgeAfterMs <= 0) return;
+      void (async () => {
+        while (!settled) {
+          await this.clock.sleep(this.hedgeAfterMs);
+          if (settled) return;
+          const leader = await this.directory.discoverLeader();
+          if (!settled && leader && !tried.has(leader)) send(leader);
+        }
+      })();
+    });
   }
 }
 

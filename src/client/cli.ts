@@ -11,7 +11,9 @@
  *   format.ts     results and messages as text for people
  */
 import { parseArgs } from "node:util";
-import { loadClientReplicas } from "../config.ts";
+import { loadClientReplicas, loadClientTlsPaths } from "../config.ts";
+import { type TlsMaterial, tlsFromFlags } from "../rpc/tls.ts";
+import { answerVersion } from "../tools/version.ts";
 import { exitGraceMs } from "./cli/constants.ts";
 import { usageText } from "./cli/format.ts";
 import { runJsonMode } from "./cli/json-mode.ts";
@@ -27,7 +29,10 @@ Options:
   --server LIST       replicas to try, HOST:PORT[,HOST:PORT...] (default: config_client.json);
                       the client finds the leader among them and follows it through failovers
   --json              scripted mode: commands on stdin, JSON lines on stdout
+  --tls-ca FILE       verify the replicas' TLS certificates against this CA: TLS on
+                      (default: tls_ca of config_client.json; none: plain text)
   -h, --help          show this help
+  --version           print the version
 
 Commands:
 ${usageText()}
@@ -40,6 +45,8 @@ interface CliOptions {
   servers: string[];
   json: boolean;
   help: boolean;
+  version: boolean;
+  tls: TlsMaterial | null;
 }
 
 export function parseCliOptions(args: string[]): CliOptions {
@@ -48,18 +55,21 @@ export function parseCliOptions(args: string[]): CliOptions {
     options: {
       server: { type: "string" },
       json: { type: "boolean", default: false },
+      "tls-ca": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) return { servers: [], json: values.json, help: true };
+  if (values.help || values.version) return { servers: [], json: values.json, help: values.help, version: values.version, tls: null };
   const servers = values.server ? values.server.split(",") : loadClientReplicas();
   if (servers.length === 0) throw new Error("no --server given and config_client.json lists no replicas");
   for (const server of servers) {
     if (!/^[^\s:]+:[0-9]{1,5}$/.test(server)) throw new Error(`--server must be HOST:PORT, not "${server}"`);
   }
-  return { servers, json: values.json, help: false };
+  const tls = tlsFromFlags(values, loadClientTlsPaths(), "optional", "config_client.json");
+  return { servers, json: values.json, help: false, version: false, tls };
 }
 
 async function main(): Promise<number> {
@@ -74,7 +84,9 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  return options.json ? runJsonMode({ addresses: options.servers }) : runInteractive({ addresses: options.servers });
+  if (answerVersion(options.version)) return 0;
+  const front = { addresses: options.servers, tls: options.tls };
+  return options.json ? runJsonMode(front) : runInteractive(front);
 }
 
 if (import.meta.main) {

@@ -7,8 +7,9 @@
 import * as grpc from "@grpc/grpc-js";
 import { authorizationKey, clientIdKey, clientSeqKey, streamCatchUpCountKey, streamPositionKey } from "../rpc/chat-server.ts";
 import type { ChatServiceClient } from "../rpc/generated/chat/ChatService.ts";
-import { channelOptions, chatProto } from "../rpc/proto.ts";
+import { chatProto } from "../rpc/proto.ts";
 import { leaderAddressKey } from "../rpc/status.ts";
+import { channelSecurity, type TlsMaterial } from "../rpc/tls.ts";
 import {
   type CallMetadata,
   ChatClientError,
@@ -25,6 +26,9 @@ type UnaryStubMethod = (request: unknown, metadata: grpc.Metadata, options: grpc
 
 export class GrpcChatTransport implements ChatTransport {
   private readonly stubs = new Map<string, ChatServiceClient>();
+
+  /** `tls`: the CA to verify replicas against (and a certificate to present, if any); null: plain text. */
+  constructor(private readonly tls: TlsMaterial | null = null) {}
 
   call<Name extends UnaryName>(address: string, method: Name, request: Request<Name>, metadata: CallMetadata, deadlineMs: number): Promise<Reply<Name>> {
     const stub = this.stub(address);
@@ -54,7 +58,8 @@ export class GrpcChatTransport implements ChatTransport {
   private stub(address: string): ChatServiceClient {
     let stub = this.stubs.get(address);
     if (!stub) {
-      stub = new chatProto.chat.ChatService(address, grpc.credentials.createInsecure(), channelOptions);
+      const { credentials, options } = channelSecurity(this.tls, address);
+      stub = new chatProto.chat.ChatService(address, credentials, options);
       this.stubs.set(address, stub);
     }
     return stub;

@@ -63,18 +63,44 @@ export class ReplicaDirectory {
     return this.discovery;
   }
 
-  private async discoveryRound(): Promise<string | null> {
-    const replies = await Promise.all(this.known.map((address) => this.askLeaderInfo(address)));
-    let best: GetLeaderInfoReply__Output | null = null;
-    for (const reply of replies) {
-      if (!reply) continue;
-      for (const replica of reply.replicas) this.remember(replica.address);
-      if (reply.leaderAddress && (!best || reply.term > best.term)) best = reply;
-    }
-    if (!best) return null;
-    this.remember(best.leaderAddress);
-    this.switchTo(best.leaderAddress);
-    return best.leaderAddress;
+  /**
+   * Ends once every replica answered or gave up, or earlier, once a
+   * majority of them answered and one of those names a leader: a frozen
+   * replica (SIGSTOP) would otherwise hold every round for the whole
+   * discovery deadline. Answers that come later are still remembered.
+   */
+  private discoveryRound(): Promise<string | null> {
+    const asked = [...this.known];
+    const majority = Math.floor(asked.length / 2) + 1;
+    return new Promise((resolve) => {
+      let best: GetLeaderInfoReply__Output | null = null;
+      let answered = 0;
+      let pending = asked.length;
+      let done = false;
+      const finish = () => {
+        done = true;
+        if (!best) return resolve(null);
+        this.remember(best.leaderAddress);
+        this.switchTo(best.leaderAddress);
+        resolve(best.leaderAddress);
+      };
+      for (const address of asked) {
+        // A bug in the transport counts as no answer here rather than a round that never ends.
+        void this.askLeaderInfo(address)
+          .catch(() => null)
+          .then((reply) => {
+            pending -= 1;
+            if (reply) {
+              for (const replica of reply.replicas) this.remember(replica.address);
+              if (!done) {
+                answered += 1;
+                if (reply.leaderAddress && (!best || reply.term > best.term)) best = reply;
+              }
+            }
+            if (!done && (pending === 0 || (best && answered >= majority))) finish();
+          });
+      }
+    });
   }
 
   /** The replica's answer, or null when it gives none (down, hung, refusing). */

@@ -18,6 +18,7 @@ import type { LogStore } from "./log-store.ts";
 import type { Member, Membership } from "./membership.ts";
 import { bootstrapEntry, bootstrapIndex, bootstrapTerm } from "./raft/membership.ts";
 import type { Logger } from "../logger.ts";
+import { wallClock } from "../wall-clock.ts";
 
 export interface ReplicaIdentity {
   serverId: number;
@@ -194,7 +195,7 @@ export class ClusterIdentity {
 
   /** Says, once in a while per peer, that a server of another cluster is talking to us (or we to it). */
   reportForeign(peer: string, theirs: string): void {
-    const now = Date.now();
+    const now = wallClock.now();
     if (now - (this.lastReport.get(peer) ?? 0) < foreignClusterReportEveryMs) return;
     this.lastReport.set(peer, now);
     this.logger.warn("refused a server of another cluster: it shares no log with this one", { peer, theirs, ours: this.identity.clusterId });

@@ -5,7 +5,7 @@
  * Proposals that arrive in one turn of the event loop share that Ready:
  * one append, one fsync, one ReplicateOperation per follower.
  */
-import { appendBatchEntriesMax, pendingProposalsMax, queuedReadsMax } from "../limits.ts";
+import { appendBatchEntriesMax, pendingProposalsMax, queuedReadsMax, slowFsyncWarnMs } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import { processClock, type DriverClock, type RaftTiming } from "./driver-clock.ts";
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
@@ -173,6 +173,8 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   private stopTicking: (() => void) | null = null;
   private readonly clock: DriverClock;
   private softState: SoftState = { leaderId: 0, role: "follower" };
+  /** This node campaigns at once at start: its first election is not a timeout (see roleChangeReason). */
+  private campaignsAtStart = false;
   /** Set by close(): nothing touches the log or the state machine after it. */
   private closed = false;
   /** Followers a snapshot is streaming to now: one transfer per follower at a time. */
@@ -216,7 +218,10 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     this.processReady(); // entries committed before a restart but not yet applied
     const { voters } = this.core.membership();
     const alone = voters.length === 1 && voters[0] === options.self.id;
-    if (options.campaignAtStart || alone) this.fastForwardElectionTimeout();
+    if (options.campaignAtStart || alone) {
+      this.campaignsAtStart = true;
+      this.fastForwardElectionTimeout();
+    }
     this.stopTicking = this.clock.every(options.timing.tickMs, () => this.onTick());
   }
 
@@ -307,7 +312,9 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   writeBarrier(): Promise<void> {
     this.assertLeader();
     const termStart = this.core.termStartIndex;
-    if (this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
+    // The core's applied index trails the machine's by at most the Ready being finished, so it
+    // answers once the no-op is in; the machine (a query) is asked only until then.
+    if (this.core.appliedIndex >= termStart || this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
     // Not applied, so not compacted either: the entry there must be this leader's own.
     assert(this.core.termAt(termStart) === this.core.currentTerm, `leader of term ${this.core.currentTerm} has no own no-op at ${termStart}`);
     return new Promise<void>((resolve, reject) => {
@@ -485,11 +492,14 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   /** One fsynced transaction for the Ready's entries, hard state and snapshot. */
   private persist(ready: Ready): void {
     const persistStarted = stageTimings.start();
-    const observer = this.options.observer;
-    const observedAt = observer ? this.clock.now() : 0;
+    // One clock read before and one after each batch of writes (group commit), not per write: for the fsync histogram and the slow-fsync line.
+    const startedAt = this.clock.now();
     if (ready.snapshot) this.options.log.persistSnapshot(ready.snapshot, ready.entries, ready.hardState);
     else if (ready.hardState || ready.entries.length > 0) this.options.log.persist(ready.entries, ready.hardState);
-    if (observer && (ready.hardState || ready.entries.length > 0)) observer.persisted(ready.entries.length, (this.clock.now() - observedAt) / 1000);
+    const persistMs = this.clock.now() - startedAt;
+    if (ready.hardState || ready.entries.length > 0) this.options.observer?.persisted(ready.entries.length, persistMs / 1000);
+    // A slow disk delays every write and, past an election timeout, the heartbeats: the operator should see it.
+    if (persistMs > slowFsyncWarnMs) this.options.logger.warn("slow fsync", { ms: Math.round(persistMs), entries: ready.entries.length });
     if (ready.entries.length > 0) {
       stageTimings.mark("fsync");
       stageTimings.duration(`${this.core.currentRole}: log append and fsync`, persistStarted);
@@ -643,9 +653,12 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   }
 
   private onSoftState(softState: SoftState): void {
-    const wasLeader = this.softState.role === "leader";
+    const before = this.softState;
+    const wasLeader = before.role === "leader";
     this.softState = softState;
-    this.options.logger.info(`role ${softState.role}`, { term: this.core.currentTerm, leader: softState.leaderId });
+    const why = roleChangeReason(before, softState, this.campaignsAtStart);
+    this.campaignsAtStart = false;
+    this.options.logger.info(`role ${softState.role}`, { term: this.core.currentTerm, leader: softState.leaderId, why });
     this.options.observer?.roleChanged(softState.role, softState.leaderId, this.core.currentTerm);
     if (wasLeader && softState.role !== "leader") {
       // Outcomes are unknown now: the writes may still commit under the new
@@ -692,8 +705,12 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     this.snapshotsInFlight.add(to);
     this.options.logger.info("sending a snapshot", { to, index: reader.header.index });
     const envelope = { from: this.options.self.id, to, term: message.term };
+    const sentAt = this.clock.now();
     void this.options.snapshots.send(envelope, reader).then((answer) => {
       this.snapshotsInFlight.delete(to);
+      const fields = { to, index: reader.header.index, ms: Math.round(this.clock.now() - sentAt) };
+      if (answer) this.options.logger.info("snapshot sent", fields);
+      else this.options.logger.warn("snapshot transfer failed; it is tried again", fields);
       this.options.observer?.snapshotTransferred("sent", answer !== null);
       if (this.closed) return;
       this.core.reportSnapshot(to, answer ? "finished" : "failed");
@@ -798,5 +815,35 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       lastContactMs: leading ? 0 : this.lastLeaderContactAt === null ? -1 : Math.round(this.clock.now() - this.lastLeaderContactAt),
       members: membersOf(core).map(({ id, address, role }) => ({ id, address, role, matchIndex: 0 })),
     };
+  }
+}
+
+/**
+ * Why the role changed, in the operator's words: what started an election,
+ * and why a leader stepped down (quorum lost, or a newer leader).
+ */
+export function roleChangeReason(before: SoftState, after: SoftState, campaignsAtStart: boolean): string {
+  switch (after.role) {
+    case "preCandidate":
+      if (campaignsAtStart) return "campaigning at once at start (--initial_leader on an empty log, or the only voter)";
+      if (before.role !== "follower") return "the last election ended without a leader: trying again";
+      if (before.leaderId !== 0) return `election timeout: no word from leader ${before.leaderId} within the election timeout`;
+      return "election timeout: no leader heard from";
+    case "candidate":
+      if (before.role === "preCandidate") return "pre-vote won: a majority would vote for this replica";
+      if (before.role === "follower") return "the leader handed its leadership over (transfer): campaigning at once";
+      return "the election ended without a winner: trying again";
+    case "leader":
+      return "won the election";
+    default:
+      if (before.role === "leader") {
+        return after.leaderId === 0
+          ? "stepped down: quorum lost, no majority heard from within an election timeout"
+          : `stepped down: replica ${after.leaderId} leads a newer term`;
+      }
+      if (before.role === "preCandidate" || before.role === "candidate") {
+        return after.leaderId === 0 ? "lost the election" : `replica ${after.leaderId} won the election`;
+      }
+      return after.leaderId === 0 ? "no leader known" : `following leader ${after.leaderId}`;
   }
 }

@@ -23,22 +23,38 @@ export interface AdminNode extends BackupSource {
   transferLeader(id: number): Promise<{ leaderId: number; leaderAddress: string }>;
 }
 
-function answered<Request, Reply>(handle: (request: Request) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
+function answered<Request, Reply>(handle: (request: Request, caller: string) => Promise<Reply>): grpc.handleUnaryCall<Request, Reply> {
   return (call, callback) => {
-    handle(call.request).then(
+    handle(call.request, call.getPeer()).then(
       (reply) => callback(null, reply),
       (error) => callback(toServiceError(error)),
     );
   };
 }
 
+/** An operator's change, logged when asked and when done or refused: who changed the cluster, and how it ended. */
+function audited<Reply>(logger: Logger, action: string, caller: string, work: () => Promise<Reply>): Promise<Reply> {
+  logger.info(`admin: ${action} asked`, { from: caller });
+  return work().then(
+    (reply) => {
+      logger.info(`admin: ${action} done`, { from: caller });
+      return reply;
+    },
+    (error: Error) => {
+      logger.warn(`admin: ${action} refused`, { from: caller, reason: error.message });
+      throw error;
+    },
+  );
+}
+
 /** `describe`: this replica's own status (any member answers it; the other calls want the leader). */
 export function adminHandlers(node: AdminNode, describe: () => MemberStatusReply, logger: Logger): AdminServiceHandlers {
   return {
     Backup: backupHandler(node, logger),
+    // Status and MemberStatus are asked every few seconds by monitors: not logged.
     Status: answered(async () => node.status()),
     MemberStatus: answered(async () => describe()),
-    RemoveServer: answered((request) => node.removeServer(request.id)),
-    TransferLeader: answered((request) => node.transferLeader(request.id)),
+    RemoveServer: answered((request, caller) => audited(logger, `remove server ${request.id}`, caller, () => node.removeServer(request.id))),
+    TransferLeader: answered((request, caller) => audited(logger, `transfer the leadership to ${request.id}`, caller, () => node.transferLeader(request.id))),
   };
 }

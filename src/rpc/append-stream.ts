@@ -32,6 +32,14 @@ export interface AppendStreamOptions {
   onRoundTrip?: (seconds: number, ok: boolean) => void;
 }
 
+function silenceError(silentMs: number): grpc.ServiceError {
+  return Object.assign(new Error(`no answer for ${silentMs} ms`), {
+    code: grpc.status.DEADLINE_EXCEEDED,
+    details: `no answer for ${silentMs} ms`,
+    metadata: new grpc.Metadata(),
+  });
+}
+
 export class AppendStream {
   private call: grpc.ClientDuplexStream<ReplicateRequest, ReplicateReply__Output> | null = null;
   /** The metadata the open stream was opened with: a new cluster id needs a new stream. */
@@ -46,7 +54,11 @@ export class AppendStream {
 
   send(message: AppendMessage, metadata: grpc.Metadata): void {
     const now = Date.now();
-    if (this.call && (this.openedWith !== metadata || (this.unansweredSince > 0 && now - this.unansweredSince > this.options.silenceMs))) this.close();
+    const silentMs = this.call !== null && this.unansweredSince > 0 ? now - this.unansweredSince : 0;
+    const silent = silentMs > this.options.silenceMs;
+    if (this.call && (this.openedWith !== metadata || silent)) this.close();
+    // A peer that is there but does not answer (paused, overloaded) is as unreachable as one that is down.
+    if (silent) this.options.onFailure(silenceError(silentMs));
     const call = this.call ?? this.open(metadata);
     if (this.unansweredSince === 0) this.unansweredSince = now;
     call.write(appendToWire(message));

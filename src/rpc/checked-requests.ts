@@ -36,6 +36,7 @@ interface MessageDescriptor {
 const verdicts = new WeakMap<object, ChatError | null>();
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const malformedMessage = "the request is not a well-formed protobuf message";
 
 /**
  * `definition` with deserializers that refuse a request over `bytesMax`
@@ -57,19 +58,30 @@ function checkingMethod(name: string, method: MethodDefinition<object, object>, 
     ...method,
     requestDeserialize: (bytes: Buffer) => {
       if (bytes.length > bytesMax) {
-        const refused = {};
-        verdicts.set(
-          refused,
+        return refusedRequest(
           new ChatError("RESOURCE_EXHAUSTED", `a ${name} request of ${bytes.length} bytes is over the ${bytesMax} bytes any valid one needs`),
         );
-        return refused;
       }
-      const request = method.requestDeserialize(bytes);
+      // Walked first: protobufjs throws on a cut varint or length, and a throw here is INTERNAL to the caller.
       const problem = textFieldProblem(bytes, stringFields);
-      verdicts.set(request, problem === null ? null : new ChatError("INVALID_ARGUMENT", problem));
+      if (problem !== null) return refusedRequest(new ChatError("INVALID_ARGUMENT", problem));
+      let request: object;
+      try {
+        request = method.requestDeserialize(bytes);
+      } catch {
+        return refusedRequest(new ChatError("INVALID_ARGUMENT", malformedMessage)); // a field of the wrong wire type, say
+      }
+      verdicts.set(request, null);
       return request;
     },
   };
+}
+
+/** A stand-in for a request refused undecoded: its handler throws the verdict. */
+function refusedRequest(verdict: ChatError): object {
+  const refused = {};
+  verdicts.set(refused, verdict);
+  return refused;
 }
 
 /** Throws the verdict on a request: RESOURCE_EXHAUSTED when too large, INVALID_ARGUMENT when its text is not UTF-8. */
@@ -81,7 +93,7 @@ export function checkRequest(request: object): void {
 
 /** Why the encoded message is refused, or null. Anything the walk cannot read (groups, a cut field) is refused too, so no field escapes it. */
 function textFieldProblem(bytes: Uint8Array, stringFields: ReadonlyMap<number, string>): string | null {
-  const malformed = "the request is not a well-formed protobuf message";
+  const malformed = malformedMessage;
   let at = 0;
   while (at < bytes.length) {
     const key = readVarint(bytes, at);

@@ -11,8 +11,9 @@ import { ReplicaDirectory } from "../client/replica-directory.ts";
 import type { Logger } from "../logger.ts";
 import { clusterKeyHeader } from "./cluster-secret.ts";
 import type { JoinReply__Output } from "./generated/chat/JoinReply.ts";
-import { channelOptions, chatProto } from "./proto.ts";
+import { chatProto } from "./proto.ts";
 import { leaderAddressKey } from "./status.ts";
+import { channelSecurity, type TlsMaterial } from "./tls.ts";
 
 /** How long a new server keeps trying to join before it gives up. */
 export const joinDeadlineMs = 60_000;
@@ -27,13 +28,25 @@ export interface JoinTarget {
   address: string;
 }
 
+/** What the joiner shows the leader: the peer key, and its certificate under mutual TLS (null: plain text). */
+export interface JoinCredentials {
+  peerKey: string;
+  tls: TlsMaterial | null;
+}
+
 /** The join was called off because the replica is stopping. */
 export class JoinCancelledError extends Error {
   override name = "JoinCancelledError";
 }
 
-export async function joinCluster(seeds: string[], self: JoinTarget, peerKey: string, logger: Logger, signal?: AbortSignal): Promise<JoinReply__Output> {
-  const transport = new GrpcChatTransport();
+export async function joinCluster(
+  seeds: string[],
+  self: JoinTarget,
+  credentials: JoinCredentials,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<JoinReply__Output> {
+  const transport = new GrpcChatTransport(credentials.tls);
   const directory = new ReplicaDirectory(seeds, transport);
   const giveUpAt = Date.now() + joinDeadlineMs;
   try {
@@ -46,7 +59,7 @@ export async function joinCluster(seeds: string[], self: JoinTarget, peerKey: st
         continue;
       }
       try {
-        const reply = await askToJoin(leader, self, peerKey);
+        const reply = await askToJoin(leader, self, credentials);
         logger.info("joined as a learner", { leader: reply.leaderAddress, voters: reply.voters.map((voter) => voter.id).join(",") });
         return reply;
       } catch (error) {
@@ -66,8 +79,9 @@ export async function joinCluster(seeds: string[], self: JoinTarget, peerKey: st
   }
 }
 
-function askToJoin(leader: string, self: JoinTarget, peerKey: string): Promise<JoinReply__Output> {
-  const stub = new chatProto.chat.PeerService(leader, grpc.credentials.createInsecure(), channelOptions);
+function askToJoin(leader: string, self: JoinTarget, { peerKey, tls }: JoinCredentials): Promise<JoinReply__Output> {
+  const { credentials, options } = channelSecurity(tls, leader);
+  const stub = new chatProto.chat.PeerService(leader, credentials, options);
   const metadata = new grpc.Metadata();
   metadata.set(clusterKeyHeader, peerKey);
   return new Promise<JoinReply__Output>((resolve, reject) => {

@@ -12,14 +12,20 @@ import type { SnapshotReader } from "../projections/snapshot.ts";
 import { clusterIdKey, foreignClusterOf } from "./cluster-id.ts";
 import { clusterKeyHeader } from "./cluster-secret.ts";
 import { removedAtKey } from "./peer-server.ts";
+import type { PeerRoute } from "./peer-routes.ts";
 import type { PeerServiceClient } from "./generated/chat/PeerService.ts";
-import { channelOptions, chatProto } from "./proto.ts";
+import { chatProto } from "./proto.ts";
 import { voteReplyFromWire, voteRequestToWire } from "./raft-wire.ts";
 import { sendSnapshot } from "./snapshot-transfer.ts";
+import { channelSecurity, type TlsMaterial } from "./tls.ts";
+import { PeerReachability } from "./peer-reachability.ts";
+import type { Logger } from "../logger.ts";
 
 export interface PeerTransportOptions {
   /** The peer key (src/keys.ts), sent with every call. */
   peerKey: string;
+  /** This replica's certificate, key and CA: peers are reached over mutual TLS; null: plain text. */
+  tls: TlsMaterial | null;
   /** This replica's cluster id, sent with every call ("" while joining). */
   clusterId: () => string;
   /** A peer refused a call as coming from another cluster (its id given). */
@@ -29,6 +35,10 @@ export interface PeerTransportOptions {
   deadlineMs: number;
   /** An answer from a peer, to step into the node. */
   onAnswer: (message: Message) => void;
+  /** Peers unreachable and back, quorum lost and regained (absent: not logged). */
+  logger?: Logger;
+  /** Where to dial a peer's address (default: the address itself; a test build reroutes through fault proxies). */
+  route?: PeerRoute;
   /** Times every call to a peer (metrics); none by default. */
   observer?: PeerCallObserver;
 }
@@ -48,11 +58,20 @@ export class PeerTransport {
   private readonly stubs = new Map<NodeId, PeerServiceClient>();
   private readonly appendStreams = new Map<NodeId, AppendStream>();
   private metadataCache: { clusterId: string; metadata: grpc.Metadata } | null = null;
+  private readonly reachability: PeerReachability;
+  /** Every answer passes here: a peer that answers is reachable. */
+  private readonly onAnswer: (message: Message) => void;
 
   constructor(
     private addresses: Map<NodeId, string>,
     private readonly options: PeerTransportOptions,
-  ) {}
+  ) {
+    this.reachability = new PeerReachability(options.logger, () => this.addresses);
+    this.onAnswer = (message) => {
+      this.reachability.answered(message.from);
+      options.onAnswer(message);
+    };
+  }
 
   /** The peer key and the cluster id, built again only when the id changes (once, when a joiner learns it). */
   private get metadata(): grpc.Metadata {
@@ -77,6 +96,7 @@ export class PeerTransport {
       }
     }
     this.addresses = addresses;
+    this.reachability.forgetAllBut(addresses);
   }
 
   /** Streams a snapshot to a peer; resolves with its answer, or null when the transfer failed. */
@@ -101,7 +121,7 @@ export class PeerTransport {
         stub.Election(voteRequestToWire(message), this.metadata, { deadline }, (error, reply) => {
           observer?.peerCall("vote", (performance.now() - started) / 1000, !error);
           if (error) this.noteFailure(message.to, error);
-          else if (reply) this.options.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
+          else if (reply) this.onAnswer(voteReplyFromWire(reply as Required<typeof reply>));
         });
         return;
       case "append":
@@ -118,6 +138,7 @@ export class PeerTransport {
 
   /** Lost calls are Raft's to retry; a refusal by another cluster is the operator's to hear about. */
   private noteFailure(to: NodeId, error: grpc.ServiceError): void {
+    this.reachability.failed(to, error);
     const removedAt = error.code === grpc.status.FAILED_PRECONDITION ? error.metadata?.get(removedAtKey)[0] : undefined;
     if (removedAt !== undefined) {
       this.options.onRemoved(Number(removedAt));
@@ -139,7 +160,7 @@ export class PeerTransport {
     if (!stream) {
       stream = new AppendStream(stub, {
         silenceMs: this.options.deadlineMs,
-        onAnswer: this.options.onAnswer,
+        onAnswer: this.onAnswer,
         onFailure: (error) => this.noteFailure(id, error),
         onRoundTrip: this.options.observer ? (seconds, ok) => this.options.observer!.peerCall("append", seconds, ok) : undefined,
       });
@@ -153,7 +174,9 @@ export class PeerTransport {
     if (existing) return existing;
     const address = this.addresses.get(id);
     if (!address) return undefined;
-    const stub = new chatProto.chat.PeerService(address, grpc.credentials.createInsecure(), channelOptions);
+    // The certificate is checked against the member's address, even when a test build dials a proxy in front of it.
+    const { credentials, options } = channelSecurity(this.options.tls, address);
+    const stub = new chatProto.chat.PeerService(this.options.route?.(address) ?? address, credentials, options);
     this.stubs.set(id, stub);
     return stub;
   }

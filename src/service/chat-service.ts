@@ -17,15 +17,17 @@ import {
   type OperationOf,
   type OperationValues,
 } from "../projections/operations.ts";
-import type { ChatQueries, MessageRow } from "../projections/queries.ts";
+import type { ChatQueries, ChatState, MessageRow } from "../projections/queries.ts";
 import { checkClientSeq, checkOperation, checkSameRequest, differentRequest, sessionExpired, sessionIdle } from "../projections/rules.ts";
 import { AttemptLimits } from "./attempt-limits.ts";
+import { decisionState } from "./decision-state.ts";
 import { type PasswordCheck, PasswordWork } from "./password-work.ts";
 import { requestBinding, type RequestFields } from "./request-binding.ts";
 import { type MessageSink, Subscription } from "./subscription.ts";
 import { type NextTurn, TurnQueue } from "./turns.ts";
 import { hashSessionSecret, hashToken, newSessionNonce, sessionToken } from "./tokens.ts";
 import * as validate from "./validate.ts";
+import { wallClock } from "../wall-clock.ts";
 
 /** Who is asking: the session token and the write's (client id, seq), from request metadata. */
 export interface Caller {
@@ -59,7 +61,7 @@ export interface ChatServiceOptions {
   passwordHashing?: PasswordHashing;
   /** Replaces argon2id (and passwordHashing) entirely: for the simulator only. */
   passwords?: PasswordHasher;
-  /** The leader's clock, stamped into each operation (default Date.now). */
+  /** The leader's clock, stamped into each operation (default the replica's wall clock, src/wall-clock.ts). */
   now?: () => number;
   /** A fresh session nonce (default: 32 random bytes). */
   newNonce?: () => string;
@@ -87,7 +89,8 @@ export interface LiveStream {
 type StoredRead = OperationValues["ReadNew"];
 
 /** Decides the operation to write on behalf of a caller (it may throw a ChatError instead). */
-type Build<T extends ChatOperationType> = () => OperationOf<T> | Promise<OperationOf<T>>;
+/** Decides a write's operation; `state` is the one the decision's checks read (see decisionState). */
+type Build<T extends ChatOperationType> = (state: ChatState) => OperationOf<T> | Promise<OperationOf<T>>;
 
 /** A write as its stored result is bound to it (src/service/request-binding.ts). */
 interface BoundRequest<T extends ChatOperationType> {
@@ -123,7 +126,7 @@ export class ChatService {
     private readonly options: ChatServiceOptions,
   ) {
     this.queries = projections.queries;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? wallClock.now;
     this.passwordWork = new PasswordWork(options.passwords ?? argon2Hasher(options.passwordHashing), new AttemptLimits(this.now));
     this.newNonce = options.newNonce ?? newSessionNonce;
     this.turns = new TurnQueue({ queuedMax: limits.heavyReadsQueuedMax, perUserMax: limits.readsPerUserMax }, options.nextTurn);
@@ -146,7 +149,7 @@ export class ChatService {
       },
     };
     return this.decideAndWrite(caller, request, async () => {
-      this.check({ type: "CreateAccount", username, passwordHash: "" }); // a taken name costs no hash
+      this.check({ type: "CreateAccount", username, passwordHash: "" }, this.queries); // a taken name costs no hash
       const passwordHash = await this.passwordWork.hash(caller.peer, password);
       return { type: "CreateAccount", username, passwordHash };
     });
@@ -285,7 +288,7 @@ export class ChatService {
     stageTimings.mark("receive");
     await this.node.writeBarrier();
     const request = { type, binding: requestBinding(type, fields, sessionIdentity(caller)) };
-    return this.decideAndWrite(caller, request, () => build(this.authenticate(caller)));
+    return this.decideAndWrite(caller, request, (state) => build(this.authenticate(caller, state)));
   }
 
   /**
@@ -306,8 +309,9 @@ export class ChatService {
   ): Promise<{ stored: OperationValues[T] } | { propose: OperationOf<T> }> {
     const stored = await this.storedAnswer(caller, request);
     if (stored) return { stored };
-    const op = await build();
-    this.check(op);
+    const state = decisionState(this.queries);
+    const op = await build(state);
+    this.check(op, state);
     return { propose: op };
   }
 
@@ -383,10 +387,10 @@ export class ChatService {
   }
 
   /** The caller's identity, from the session token only. */
-  private authenticate(caller: Caller): Identity {
+  private authenticate(caller: Caller, state: ChatState = this.queries): Identity {
     if (!caller.token) throw new ChatError("UNAUTHENTICATED", "Log in first: no session token was sent");
     const tokenHash = hashToken(caller.token);
-    const session = this.queries.session(tokenHash);
+    const session = state.session(tokenHash);
     if (!session) throw new ChatError("UNAUTHENTICATED", "Session expired or logged out, log in again");
     // No idle time: a Login from before sessions expired, whose token came from the cluster secret alone (see tokens.ts).
     if (session.idleMs === 0 || sessionIdle(session, this.now())) throw ChatError.from(sessionExpired());
@@ -418,8 +422,8 @@ export class ChatService {
     return answer;
   }
 
-  private check(op: ChatOperation): void {
-    const rejection = checkOperation(this.queries, op, this.now());
+  private check(op: ChatOperation, state: ChatState): void {
+    const rejection = checkOperation(state, op, this.now());
     if (rejection) throw ChatError.from(rejection);
   }
 

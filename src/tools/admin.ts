@@ -12,8 +12,10 @@ import { clusterKeyHeader } from "../rpc/cluster-secret.ts";
 import type { AdminServiceClient } from "../rpc/generated/chat/AdminService.ts";
 import type { MembershipReply__Output } from "../rpc/generated/chat/MembershipReply.ts";
 import type { TransferLeaderReply__Output } from "../rpc/generated/chat/TransferLeaderReply.ts";
-import { channelOptions, chatProto } from "../rpc/proto.ts";
+import { chatProto } from "../rpc/proto.ts";
 import { leaderAddressKey } from "../rpc/status.ts";
+import { channelSecurity, type TlsMaterial, tlsFlagOptions, tlsFlagsUsage, tlsFromFlags } from "../rpc/tls.ts";
+import { answerVersion } from "./version.ts";
 import { statusWatchIntervalMsDefault } from "../limits.ts";
 import { runBackup } from "./admin/backup-command.ts";
 import { parseWatchInterval, runStatus } from "./admin/status-command.ts";
@@ -38,7 +40,9 @@ Commands:
 Options:
   --server LIST   replicas to start from (default: config_client.json); the leader and the
                   membership are found through them
+${tlsFlagsUsage("the operator's client certificate, signed by the CA: with TLS, admin calls need one")}
   -h, --help      show this help
+  --version       print the version
 
 The cluster secret comes from CHAT_CLUSTER_SECRET or config.json.`;
 
@@ -50,14 +54,15 @@ const redirectsMax = 3;
 type Call<Reply> = (stub: AdminServiceClient, metadata: grpc.Metadata, deadline: Date, done: grpc.requestCallback<Reply>) => void;
 
 /** Calls the first replica that answers; follows a leader redirect. */
-async function callLeader<Reply>(addresses: string[], adminKey: string, call: Call<Reply>): Promise<Reply> {
+async function callLeader<Reply>(addresses: string[], adminKey: string, tls: TlsMaterial | null, call: Call<Reply>): Promise<Reply> {
   const metadata = new grpc.Metadata();
   metadata.set(clusterKeyHeader, adminKey);
   let lastError: grpc.ServiceError | null = null;
   const queue = [...addresses];
   for (let attempt = 0; attempt < addresses.length + redirectsMax && queue.length > 0; attempt++) {
     const address = queue.shift()!;
-    const stub = new chatProto.chat.AdminService(address, grpc.credentials.createInsecure(), channelOptions);
+    const { credentials, options } = channelSecurity(tls, address);
+    const stub = new chatProto.chat.AdminService(address, credentials, options);
     try {
       return await new Promise<Reply>((resolve, reject) =>
         call(stub, metadata, new Date(Date.now() + adminCallDeadlineMs), (error, reply) => (error ? reject(error) : resolve(reply!))),
@@ -87,31 +92,36 @@ async function main(): Promise<number> {
       json: { type: "boolean", default: false },
       watch: { type: "boolean", default: false },
       interval: { type: "string" },
+      ...tlsFlagOptions,
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
     allowPositionals: true,
   });
+  if (answerVersion(values.version)) return 0;
   if (values.help || positionals.length === 0) {
     console.log(usage);
     return values.help ? 0 : 2;
   }
   const addresses = values.server ? values.server.split(",") : loadClientReplicas();
-  const adminKey = deriveClusterKeys(loadReplicaConfig().clusterSecret).admin;
+  const config = loadReplicaConfig();
+  const adminKey = deriveClusterKeys(config.clusterSecret).admin;
+  const tls = tlsFromFlags(values, config.tls, "optional", "config.json");
   const [command, argument] = positionals;
   switch (command) {
     case "status": {
       if (values.interval !== undefined && !values.watch) throw new Error("--interval goes with --watch");
       const watchIntervalMs = values.watch ? (values.interval === undefined ? statusWatchIntervalMsDefault : parseWatchInterval(values.interval)) : undefined;
-      return runStatus({ seeds: addresses, adminKey, json: values.json, watchIntervalMs });
+      return runStatus({ seeds: addresses, adminKey, json: values.json, watchIntervalMs, tls });
     }
     case "backup": {
       if (!argument) throw new Error("backup needs a file name: bun run admin -- backup FILE");
-      console.log(await runBackup(argument, addresses, adminKey));
+      console.log(await runBackup(argument, addresses, adminKey, tls));
       return 0;
     }
     case "remove": {
       const id = parseId(argument);
-      const reply = await callLeader<MembershipReply__Output>(addresses, adminKey, (stub, metadata, deadline, done) =>
+      const reply = await callLeader<MembershipReply__Output>(addresses, adminKey, tls, (stub, metadata, deadline, done) =>
         stub.RemoveServer({ id }, metadata, { deadline }, done),
       );
       console.log(`removed ${id}; voters: ${reply.voters.map((voter) => voter.id).join(", ")}`);
@@ -119,7 +129,7 @@ async function main(): Promise<number> {
     }
     case "transfer-leader": {
       const id = parseId(argument);
-      const reply = await callLeader<TransferLeaderReply__Output>(addresses, adminKey, (stub, metadata, deadline, done) =>
+      const reply = await callLeader<TransferLeaderReply__Output>(addresses, adminKey, tls, (stub, metadata, deadline, done) =>
         stub.TransferLeader({ id }, metadata, { deadline }, done),
       );
       console.log(`leader is now ${reply.leaderId} at ${reply.leaderAddress}`);

@@ -7,6 +7,9 @@
  * each process spends per acknowledged write, and where the time of one
  * write goes at 1 in flight (stages marked by src/log/stage-timings.ts,
  * switched on for these replicas only).
+ *
+ * `--compare tls` runs the same rounds against two clusters of ours, one
+ * with TLS (mutual between replicas) and one in plain text: what TLS costs.
  */
 import { readFileSync } from "node:fs";
 import { ChatClient } from "../client/chat-client.ts";
@@ -19,6 +22,8 @@ export interface CompareOptions {
   seconds: number;
   rounds: number;
   secret: string;
+  /** etcd (the default), or our own cluster with TLS against the same in plain text. */
+  against?: "etcd" | "tls";
 }
 
 /** The value each write carries: a chat message's text, an etcd value. */
@@ -32,7 +37,8 @@ const profileSeconds = 5;
 /** Time for a replica to write its stage-timings line after SIGUSR2. */
 const dumpWaitMs = 300;
 
-type System = "ours" | "etcd";
+/** "ours" and "etcd"; or, comparing TLS, "tls" and "plain" (both ours). */
+type System = string;
 
 /** One measurement of one system at one load. CPU figures are microseconds per acknowledged write. */
 interface Sample {
@@ -111,18 +117,18 @@ function roles(leader: number, followers: number[]): Record<string, number> {
 }
 
 /** Our cluster: one logged-in client per lane, each writing to the next lane's account. */
-async function oursDriver(cluster: ReplicaCluster, lanes: number): Promise<Driver & { close(): void; leaderPid(): Promise<number> }> {
+async function oursDriver(cluster: ReplicaCluster, lanes: number, system = "ours"): Promise<Driver & { close(): void; leaderPid(): Promise<number> }> {
   const runId = Date.now().toString(36);
   const clients: ChatClient[] = [];
   for (let lane = 0; lane < lanes; lane++) {
-    const client = new ChatClient({ addresses: cluster.addresses() });
+    const client = new ChatClient({ addresses: cluster.addresses(), tls: cluster.clientTls() });
     await client.createAccount(`compare-${runId}-${lane}`, "bench-password");
     await client.login(`compare-${runId}-${lane}`, "bench-password");
     clients.push(client);
   }
   const leaderId = async () => Number((await clients[0]!.getLeaderInfo()).leaderId);
   return {
-    system: "ours",
+    system,
     write: async (lane) => {
       await clients[lane]!.sendMessage(`compare-${runId}-${(lane + 1) % lanes}`, benchValue);
     },
@@ -163,14 +169,63 @@ async function etcdDriver(cluster: EtcdCluster, lanes: number): Promise<Driver &
   };
 }
 
+/** Our cluster with TLS and one without, measured like `benchCompare` (the TLS one first: the ratio is tls / plain). */
+async function benchTls(options: CompareOptions): Promise<void> {
+  const lanes = Math.max(...options.loads);
+  const clusters: ReplicaCluster[] = [];
+  const closers: (() => void)[] = [];
+  try {
+    clusters.push(await ReplicaCluster.start(3, { secret: options.secret, tls: true }));
+    clusters.push(await ReplicaCluster.start(3, { secret: options.secret }));
+    const drivers: Driver[] = [];
+    for (const [cluster, system] of [
+      [clusters[0]!, "tls"],
+      [clusters[1]!, "plain"],
+    ] as const) {
+      const driver = await oursDriver(cluster, lanes, system);
+      closers.push(driver.close);
+      drivers.push(driver);
+    }
+    const samples = await interleavedRounds(options, drivers);
+    printSideBySide(options, samples, drivers);
+    printCpu(options.loads, samples, drivers);
+  } finally {
+    for (const close of closers) close();
+    for (const cluster of clusters) await cluster.stop("SIGTERM");
+  }
+}
+
+/** A warm-up of each driver, then every load on every driver in turn, `rounds` times: a noisy machine hurts all alike. */
+async function interleavedRounds(options: CompareOptions, drivers: Driver[]): Promise<Map<string, Sample[]>> {
+  for (const driver of drivers) await measure(driver, warmUpLoad, warmUpSeconds);
+  const samples = new Map<string, Sample[]>();
+  for (let round = 0; round < options.rounds; round++) {
+    for (const load of options.loads) {
+      for (const driver of drivers) {
+        const key = `${load} ${driver.system}`;
+        samples.set(key, [...(samples.get(key) ?? []), await measure(driver, load, options.seconds)]);
+      }
+    }
+  }
+  return samples;
+}
+
 export async function benchCompare(options: CompareOptions): Promise<void> {
+  if (options.against === "tls") return benchTls(options);
   const withEtcd = etcdInstalled();
   if (!withEtcd) console.log(`etcd comparison skipped: no etcd binary found; ${etcdInstallHint}. Measuring ours alone.`);
   process.env.CHAT_STAGE_TIMINGS = "1"; // inherited by the replicas started next, and by nothing else
-  const lanes = Math.max(...options.loads);
+  const lanes = Math.max(warmUpLoad, ...options.loads); // the warm-up writes from warmUpLoad lanes
   let ours: ReplicaCluster | null = null;
   let etcd: EtcdCluster | null = null;
   const closers: (() => void)[] = [];
+  // Interrupted (Ctrl-C, or a timeout's SIGTERM): etcd does not watch its parent, so stop both clusters before exiting.
+  const interrupted = async () => {
+    await Promise.allSettled([ours?.stop("SIGKILL"), etcd?.stop()]);
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     ours = await ReplicaCluster.start(3, { secret: options.secret });
     etcd = withEtcd ? await EtcdCluster.start() : null;
@@ -182,20 +237,13 @@ export async function benchCompare(options: CompareOptions): Promise<void> {
       closers.push(etcdSide.close);
       drivers.push(etcdSide);
     }
-    for (const driver of drivers) await measure(driver, warmUpLoad, warmUpSeconds);
-    const samples = new Map<string, Sample[]>();
-    for (let round = 0; round < options.rounds; round++) {
-      for (const load of options.loads) {
-        for (const driver of drivers) {
-          const key = `${load} ${driver.system}`;
-          samples.set(key, [...(samples.get(key) ?? []), await measure(driver, load, options.seconds)]);
-        }
-      }
-    }
+    const samples = await interleavedRounds(options, drivers);
     printSideBySide(options, samples, drivers);
     printCpu(options.loads, samples, drivers);
     await profileStages(ours, oursSide);
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     for (const close of closers) close();
     await ours?.stop("SIGTERM");
     await etcd?.stop();
@@ -235,7 +283,7 @@ function medianRow(samples: Sample[]): Row {
 function printSideBySide(options: CompareOptions, samples: Map<string, Sample[]>, drivers: Driver[]): void {
   console.log(
     `\nthree replicas each, loopback, durable commits, ${valueBytes}-byte values; ${options.seconds} s per run, ` +
-      `median of ${options.rounds} interleaved rounds; ratio = ours / etcd`,
+      `median of ${options.rounds} interleaved rounds; ratio = ${drivers.map((driver) => driver.system).join(" / ")}`,
   );
   console.log("in flight | system | writes/s |  p50 ms |  p99 ms |  max ms | server CPU µs/write | client CPU µs/write | runs (writes/s)");
   const line = (load: number, label: string, row: Row, digits: number, runs: string) =>
@@ -259,10 +307,9 @@ function printSideBySide(options: CompareOptions, samples: Map<string, Sample[]>
       rows.set(driver.system, medianRow(runs));
       line(load, driver.system, rows.get(driver.system)!, 0, runs.map((run) => run.perSecond.toFixed(0)).join(", "));
     }
-    const oursRow = rows.get("ours")!;
-    const etcdRow = rows.get("etcd");
-    if (!etcdRow) continue;
-    const ratio = Object.fromEntries(Object.entries(oursRow).map(([key, value]) => [key, value / etcdRow[key as keyof Row]])) as unknown as Row;
+    const [first, second] = drivers.map((driver) => rows.get(driver.system)!);
+    if (!first || !second) continue;
+    const ratio = Object.fromEntries(Object.entries(first).map(([key, value]) => [key, value / second[key as keyof Row]])) as unknown as Row;
     line(load, "ratio", ratio, 2, "");
   }
 }

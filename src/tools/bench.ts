@@ -2,8 +2,8 @@
  * `bun run bench`: starts a local cluster of real replica processes (1 or 3)
  * on scratch directories, drives SendMessage with several loads for a
  * bounded time each, and prints acknowledged writes per second, latency
- * percentiles and the leader's resident memory; then SIGKILLs the leader a
- * few times and prints the failover time (kill until the next acknowledged
+ * percentiles and the leader's resident memory; then SIGKILLs and SIGSTOPs the leader a
+ * few times each and prints the failover time (fault until the next acknowledged
  * write). Medians over several runs; not part of the test suite.
  */
 import { readFileSync } from "node:fs";
@@ -11,7 +11,10 @@ import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
 import { benchCompare, cpuMicros, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
+import { benchLive } from "./bench-live.ts";
+import type { TlsMaterial } from "../rpc/tls.ts";
 import { ReplicaCluster } from "./processes/replica-cluster.ts";
+import { answerVersion } from "./version.ts";
 
 const usage = `Usage: bun run bench -- [options]
 
@@ -20,25 +23,34 @@ Options:
   --loads LIST       requests in flight, comma separated (default 1,16,64)
   --seconds N        measuring time per load and run (default 5, max 120)
   --runs N           runs per load; the median is reported (default 3, max 10)
-  --kills N          leader failovers to time, 0 to skip (default 5, max 20; needs 3 replicas)
+  --kills N          leader failovers to time per fault (SIGKILL, then SIGSTOP), 0 to skip
+                     (default 5, max 20; needs 3 replicas)
   --address H:P      measure a replica that is already running instead of starting one
+  --tls              the cluster serves TLS and replicates over mutual TLS (a scratch CA)
   --metrics          start the replicas with their metrics endpoint on (--metrics-port 0), and
                      scrape each once a second while measuring, as Prometheus would
   --compare etcd     instead: our 3 replicas against a 3-member etcd (apt-get install -y etcd-server),
                      interleaved for --rounds rounds of --seconds per load; then CPU per write by
                      process and the stages of one write at 1 in flight (about 2 minutes by default)
+  --compare tls      instead: our 3 replicas with TLS against 3 in plain text, interleaved the same way
   --rounds N         rounds of --compare (default 3, max 10)
   --join-messages N  instead: seed N messages, join a 4th server under writes, time it to voter,
                      and time a restart at that size (max 5000000)
+  --live             instead: live delivery latency, from a send's acknowledgement to its arrival on
+                     the recipient's streams, with --subscribers streams open (default 1000, max 10000)
+                     and --rate sends per second (default 1000, max 5000) for --seconds
   --profile DIR      the replicas started write a CPU profile each (Bun's markdown format:
                      hot functions, call tree, callers) into DIR when they stop
-  -h, --help         show this help`;
+  -h, --help         show this help
+  --version          print the version`;
 
 const benchSecondsMax = 120;
 const benchRunsMax = 10;
 const loadMax = 256;
 const killsMax = 20;
 const joinMessagesMax = 5_000_000;
+const liveSubscribersMax = 10_000;
+const liveRateMax = 5000;
 const benchSecret = "bench-cluster-secret-0123456789";
 /** Steady writing before a kill, and the longest a failover may take before the bench gives up. */
 const steadyWritingMs = 500;
@@ -62,10 +74,13 @@ function residentMb(pid: number): number {
   return kilobytes / 1024;
 }
 
+/** TLS material of the cluster the bench started (--tls), for every client it makes; null: plain text. */
+let clientTls: TlsMaterial | null = null;
+
 async function measure(addresses: string[], pid: number | undefined, load: number, seconds: number, round: number): Promise<RunResult> {
   const clients: ChatClient[] = [];
   for (let lane = 0; lane < load; lane++) {
-    const client = new ChatClient({ addresses });
+    const client = new ChatClient({ addresses, tls: clientTls });
     const name = `bench-${runId}-${round}-${lane}`;
     await client.createAccount(name, "bench-password");
     await client.login(name, "bench-password");
@@ -126,19 +141,31 @@ async function main(): Promise<void> {
       compare: { type: "string" },
       rounds: { type: "string", default: "3" },
       "join-messages": { type: "string" },
+      tls: { type: "boolean", default: false },
       profile: { type: "string" },
+      live: { type: "boolean", default: false },
+      subscribers: { type: "string", default: "1000" },
+      rate: { type: "string", default: "1000" },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
+    strict: true,
   });
   if (values.help) return console.log(usage);
+  if (answerVersion(values.version)) return;
   // Read by src/tools/processes/script-process.ts when it starts the replicas.
   if (values.profile) process.env.CHAT_CPU_PROFILE_DIR = values.profile;
+  if (values.live) {
+    const subscribers = boundedInteger("subscribers", values.subscribers, liveSubscribersMax);
+    const rate = boundedInteger("rate", values.rate, liveRateMax);
+    return benchLive({ subscribers, rate, seconds: boundedInteger("seconds", values.seconds, benchSecondsMax), secret: benchSecret });
+  }
   if (values["join-messages"]) return benchJoin(boundedInteger("join-messages", values["join-messages"], joinMessagesMax));
   if (values.compare !== undefined) {
-    if (values.compare !== "etcd") throw new Error("--compare takes etcd, the one system it knows");
+    if (values.compare !== "etcd" && values.compare !== "tls") throw new Error("--compare takes etcd or tls");
     const seconds = boundedInteger("seconds", values.seconds, benchSecondsMax);
     const rounds = boundedInteger("rounds", values.rounds, benchRunsMax);
-    return benchCompare({ loads: parseList(values.loads), seconds, rounds, secret: benchSecret });
+    return benchCompare({ loads: parseList(values.loads), seconds, rounds, secret: benchSecret, against: values.compare });
   }
   const replicas = Number(values.replicas);
   if (replicas !== 1 && replicas !== 3) throw new Error("--replicas must be 1 or 3");
@@ -147,7 +174,8 @@ async function main(): Promise<void> {
   const runs = boundedInteger("runs", values.runs, benchRunsMax);
   const kills = values.kills === "0" ? 0 : boundedInteger("kills", values.kills, killsMax);
   const config = values.metrics ? { metrics_port: 0 } : undefined;
-  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret, config });
+  const cluster = values.address ? null : await ReplicaCluster.start(replicas, { secret: benchSecret, config, tls: values.tls });
+  clientTls = cluster?.clientTls() ?? null;
   const addresses = cluster ? cluster.addresses() : [values.address!];
   const scraping = cluster && values.metrics ? scrapeMetrics(cluster) : null;
   try {
@@ -211,7 +239,7 @@ function scrapeMetrics(cluster: ReplicaCluster): { stop(): void } {
 }
 
 async function currentTerm(addresses: string[]): Promise<number> {
-  const client = new ChatClient({ addresses });
+  const client = new ChatClient({ addresses, tls: clientTls });
   try {
     return Number((await client.getLeaderInfo()).term);
   } finally {
@@ -220,7 +248,7 @@ async function currentTerm(addresses: string[]): Promise<number> {
 }
 
 async function leaderId(addresses: string[]): Promise<number> {
-  const client = new ChatClient({ addresses });
+  const client = new ChatClient({ addresses, tls: clientTls });
   try {
     for (const deadline = Date.now() + failoverTimeoutMs; Date.now() < deadline; await Bun.sleep(20)) {
       const info = await client.getLeaderInfo();
@@ -232,36 +260,49 @@ async function leaderId(addresses: string[]): Promise<number> {
   }
 }
 
-/** SIGKILL the leader while one client writes; time from the kill to the next acknowledged write. */
+type LeaderFault = "SIGKILL" | "SIGSTOP";
+
+/**
+ * Each fault in turn to the leader while one client writes: SIGKILL (then a
+ * restart) and SIGSTOP (then SIGCONT); the time from the fault to the next
+ * acknowledged write.
+ */
 async function measureFailovers(cluster: ReplicaCluster, kills: number): Promise<void> {
+  for (const fault of ["SIGKILL", "SIGSTOP"] as const) await measureFailoversBy(cluster, kills, fault);
+}
+
+async function measureFailoversBy(cluster: ReplicaCluster, kills: number, fault: LeaderFault): Promise<void> {
   const times: number[] = [];
-  const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs });
-  await writer.createAccount(`failover-${runId}`, "bench-password");
-  await writer.login(`failover-${runId}`, "bench-password");
+  const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs, tls: clientTls });
+  const name = `failover-${runId}-${fault === "SIGKILL" ? "kill" : "stop"}`;
+  await writer.createAccount(name, "bench-password");
+  await writer.login(name, "bench-password");
   for (let kill = 0; kill < kills; kill++) {
     const victim = await leaderId(cluster.addresses());
     let lastAck = 0;
     let writing = true;
     const loop = (async () => {
       while (writing) {
-        await writer.sendMessage(`failover-${runId}`, "during failover");
+        await writer.sendMessage(name, "during failover");
         lastAck = performance.now();
       }
     })();
     await Bun.sleep(steadyWritingMs);
     const killedAt = performance.now();
-    await cluster.kill(victim);
+    if (fault === "SIGKILL") await cluster.kill(victim);
+    else cluster.pause(victim);
     while (lastAck <= killedAt && performance.now() - killedAt < failoverTimeoutMs) await Bun.sleep(1);
     times.push(lastAck - killedAt);
     writing = false;
     await loop;
-    await cluster.restart(victim);
+    if (fault === "SIGKILL") await cluster.restart(victim);
+    else cluster.resume(victim);
   }
   writer.close();
   const sorted = [...times].sort((a, b) => a - b);
   console.log(
-    `failover (SIGKILL leader → next acked write): median ${median(times).toFixed(0)} ms, ` +
-      `min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms over ${kills} kills`,
+    `failover (${fault} leader → next acked write): median ${median(times).toFixed(0)} ms, ` +
+      `p90 ${percentile(sorted, 0.9).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms over ${kills} faults`,
   );
 }
 

@@ -8,6 +8,23 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { projectRoot } from "../config.ts";
+import { answerVersion } from "./version.ts";
+
+const usage = `Usage: bun run check:generated
+
+Generates the gRPC types and the SQL migrations again into a scratch directory
+and fails (exit 1) when the committed ones lag proto/chat.proto or the drizzle
+schemas. The working tree is not touched.
+
+Options:
+  -h, --help     show this help
+  --version      print the version`;
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(usage);
+  process.exit(0);
+}
+if (answerVersion(process.argv.includes("--version"))) process.exit(0);
 
 function run(command: string[]): { ok: boolean; output: string } {
   const result = Bun.spawnSync(command, { cwd: projectRoot, stdout: "pipe", stderr: "pipe" });

@@ -8,6 +8,7 @@ import { existsSync, rmSync } from "node:fs";
 import { colourWanted, createPrinter, type Printer } from "./cluster/output.ts";
 import { parseClusterOptions, replicaDataDir, usage, type ClusterOptions } from "./cluster/options.ts";
 import { Supervisor } from "./cluster/supervisor.ts";
+import { answerVersion } from "./version.ts";
 
 function deleteDataDirs(options: ClusterOptions, printer: Printer): void {
   const existing = options.instances.map((instance) => replicaDataDir(options, instance.id)).filter((dir) => existsSync(dir));
@@ -32,6 +33,10 @@ async function main(): Promise<void> {
   const options = parseClusterOptions(process.argv.slice(2));
   if (options === "help") {
     console.log(usage);
+    return;
+  }
+  if (options === "version") {
+    answerVersion(true);
     return;
   }
   const colour = colourWanted(process.stdout);

@@ -12,6 +12,7 @@ import { openDatabaseReadOnly } from "./inspect/open.ts";
 import { readLog, readMessages, readStoredState, readUsers } from "./inspect/read.ts";
 import { renderLog, renderMessages, renderReplay, renderState, renderUsers } from "./inspect/render.ts";
 import { rebuildAt, replayAndCompare } from "./inspect/replay.ts";
+import { answerVersion } from "./version.ts";
 
 export const rowsPerSectionDefault = 50;
 export const rowsPerSectionMax = 100_000;
@@ -38,6 +39,7 @@ Options:
                    them with the stored ones; names the tables that differ
   --json           machine-readable output
   -h, --help       show this help
+  --version        print the version
 
 Exit status: 0 shown (or --replay equal), 1 --replay found a difference or a
 corrupt log entry, 2 bad usage or a file that is missing, not SQLite, or not
@@ -56,7 +58,7 @@ interface Options {
 
 class UsageError extends Error {}
 
-function parseOptions(argv: string[]): Options | "help" {
+function parseOptions(argv: string[]): Options | "help" | "version" {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -68,11 +70,13 @@ function parseOptions(argv: string[]): Options | "help" {
       replay: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
     allowPositionals: true,
     strict: true,
   });
   if (values.help) return "help";
+  if (values.version) return "version";
   if (positionals.length !== 1) throw new UsageError("give exactly one database file");
   if (values.replay && values.at !== undefined) throw new UsageError("--replay and --at cannot be combined");
   const chosen = (["users", "messages", "log"] as const).filter((name) => values[name]);
@@ -152,7 +156,7 @@ function print(options: Options, data: unknown, text: () => string[]): void {
 }
 
 function main(argv: string[]): number {
-  let options: Options | "help";
+  let options: Options | "help" | "version";
   try {
     options = parseOptions(argv);
   } catch (error) {
@@ -161,6 +165,10 @@ function main(argv: string[]): number {
   }
   if (options === "help") {
     console.log(usage);
+    return exitOk;
+  }
+  if (options === "version") {
+    answerVersion(true);
     return exitOk;
   }
   let db: Database;

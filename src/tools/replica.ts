@@ -5,8 +5,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { developmentSecret, loadInstances, loadReplicaConfig, projectRoot, raftTiming } from "../config.ts";
 import { stageTimings } from "../log/stage-timings.ts";
-import { createLogger } from "../logger.ts";
+import { createLogger, logFormats, logLevels, parseLogOption } from "../logger.ts";
 import { startReplica } from "../replica.ts";
+import { tlsFlagOptions, tlsFlagsUsage, tlsFromFlags } from "../rpc/tls.ts";
+import { addressInUseError, assertDataDirWritable, isAddressInUse } from "../startup-checks.ts";
+import { answerVersion } from "./version.ts";
 
 const usage = `Usage: bun run replica -- [options]
 
@@ -38,7 +41,13 @@ Options:
                          metrics_port in config.json, else none; 0 picks a free port)
   --config FILE          config.json to read (default ./config.json)
   --config_master FILE   the cluster's instances (default ./config_master.json)
+${tlsFlagsUsage("this replica's certificate: served to clients, presented to peers (mutual TLS)")}
+                         TLS needs all three; without them the replica serves plain text
+  --log-format FORMAT    text (default: readable lines) or json (one JSON object per line);
+                         every line carries the replica's id and term
+  --log-level LEVEL      debug, info (default), warn or error
   -h, --help             show this help
+  --version              print the version
 
 Environment:
   CHAT_CLUSTER_SECRET    overrides cluster_secret from config.json; the development secret
@@ -102,7 +111,11 @@ async function main(): Promise<void> {
       "metrics-port": { type: "string" },
       config: { type: "string" },
       config_master: { type: "string" },
+      ...tlsFlagOptions,
+      "log-format": { type: "string", default: "text" },
+      "log-level": { type: "string", default: "info" },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -110,10 +123,13 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
+  if (answerVersion(values.version)) return;
   const serverId = parseInteger("server_id", values.server_id, 1, 1_000_000);
   const initialLeader = parseBoolean("initial_leader", values.initial_leader);
   const joining = parseBoolean("join", values.join);
-  const config = loadReplicaConfig(values.config ?? join(projectRoot, "config.json"));
+  const configFile = values.config ?? join(projectRoot, "config.json");
+  const config = loadReplicaConfig(configFile);
+  const tls = tlsFromFlags(values, config.tls, "required", configFile);
   const sessionIdleMs =
     values.session_idle_ms === undefined ? config.sessionIdleMs : parseInteger("session_idle_ms", values.session_idle_ms, 1, Number.MAX_SAFE_INTEGER);
   const metricsPort = values["metrics-port"] === undefined ? config.metricsPort : parseInteger("metrics-port", values["metrics-port"], 0, 65535);
@@ -129,7 +145,17 @@ async function main(): Promise<void> {
   if (joining && values.server_port === undefined && !self) throw new Error("--join needs --server_port (or an entry in config_master.json)");
   const host = values.server_host ?? self?.host ?? "127.0.0.1";
   const port = values.server_port === undefined ? (self?.port ?? 50051) : parseInteger("server_port", values.server_port, 0, 65535);
-  const logger = createLogger(`replica-${serverId}`);
+  const dataDir = values.data_dir ?? join(config.dataDir, `replica-${serverId}`);
+  assertDataDirWritable(dataDir, values.data_dir ? "--data_dir" : `${configFile} data_dir (the replica uses <data_dir>/replica-${serverId})`);
+  const portSource =
+    values.server_port !== undefined || !self
+      ? "--server_port"
+      : `${values.config_master ?? "config_master.json"} "instances" (id ${serverId}) host and port, or --server_host and --server_port`;
+  const logger = createLogger(`replica-${serverId}`, {
+    level: parseLogOption("log-level", values["log-level"], logLevels),
+    format: parseLogOption("log-format", values["log-format"], logFormats),
+    fields: { replica: serverId },
+  });
   if (config.clusterSecret === developmentSecret) {
     logger.warn("using the development cluster secret from config.json (accepted on loopback addresses only); set CHAT_CLUSTER_SECRET in production");
   }
@@ -138,7 +164,7 @@ async function main(): Promise<void> {
     serverId,
     host,
     port,
-    dataDir: values.data_dir ?? join(config.dataDir, `replica-${serverId}`),
+    dataDir,
     // A restored server founds a cluster alone (its own entry in config_master.json gives only its host and port).
     peers: restoreFrom === undefined ? peers : [],
     joinSeeds: seeds,
@@ -152,9 +178,12 @@ async function main(): Promise<void> {
     clusterSecret: config.clusterSecret,
     passwordHashing: config.passwordHashing,
     sessionIdleMs,
+    tls,
     metricsPort,
     logger,
     onRemoved: () => void shutdown("removed from the cluster"),
+  }).catch((error: Error) => {
+    throw isAddressInUse(error) ? addressInUseError(`${host}:${port}`, portSource) : error;
   });
   let stopping = false;
   shutdown = async (reason: string) => {

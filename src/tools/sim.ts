@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runSimulation, type SimResult } from "./sim/simulation.ts";
 import { runWholeSimulation, type WholeSimResult } from "./sim/whole/simulation.ts";
+import { answerVersion } from "./version.ts";
 
 const usageText = `usage: bun run sim -- --seeds N [--seed S] [--nodes 3|5] [--ticks T] [--trace EVENTS] [--messages] [--verbose] [--whole]
 
@@ -24,7 +25,8 @@ const usageText = `usage: bun run sim -- --seeds N [--seed S] [--nodes 3|5] [--t
   --whole        simulate whole replicas: the real driver, projections and chat
                  service on in-memory SQLite, with users that run the client
                  library, checked against their history
-  -h, --help     show this help`;
+  -h, --help     show this help
+  --version      print the version`;
 
 interface CliOptions {
   seeds: number;
@@ -47,6 +49,7 @@ function parseArgs(argv: string[]): CliOptions {
       console.log(usageText);
       process.exit(0);
     }
+    if (answerVersion(flag === "--version")) process.exit(0);
     if (flag === "--messages" || flag === "--verbose" || flag === "--whole") {
       if (flag === "--messages") options.traceMessages = true;
       else if (flag === "--verbose") options.verbose = true;

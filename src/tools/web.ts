@@ -4,8 +4,10 @@
  * client library, one library session per browser session.
  */
 import { parseArgs } from "node:util";
-import { loadClientReplicas, loadReplicaConfig } from "../config.ts";
+import { loadClientReplicas, loadClientTlsPaths, loadReplicaConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
+import { type TlsMaterial, tlsFlagOptions, tlsFlagsUsage, tlsFromFlags } from "../rpc/tls.ts";
+import { answerVersion } from "./version.ts";
 import { startGateway } from "../web/gateway.ts";
 
 /** A port a newcomer can remember, clear of the replicas' 5005x. */
@@ -23,7 +25,10 @@ Options:
                     (by default the gateway uses the secret, from CHAT_CLUSTER_SECRET or config.json,
                     for the admin status: commit index and how far each replica is behind)
   --origin LIST     origins allowed besides the gateway's own (a reverse proxy's), e.g. https://chat.example
-  -h, --help        show this help`;
+${tlsFlagsUsage("a client certificate signed by the CA, for the admin status under mutual TLS")}
+                    (the CA defaults to tls_ca of config_client.json; cert and key have no default)
+  -h, --help        show this help
+  --version         print the version`;
 
 interface WebOptions {
   hostname: string;
@@ -31,9 +36,10 @@ interface WebOptions {
   addresses: string[];
   publicStatus: boolean;
   extraOrigins: string[];
+  tls: TlsMaterial | null;
 }
 
-function parseOptions(args: string[]): WebOptions | "help" {
+function parseOptions(args: string[]): WebOptions | "help" | "version" {
   const { values } = parseArgs({
     args,
     options: {
@@ -42,10 +48,13 @@ function parseOptions(args: string[]): WebOptions | "help" {
       server: { type: "string" },
       "public-status": { type: "boolean", default: false },
       origin: { type: "string", default: "" },
+      ...tlsFlagOptions,
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
   });
   if (values.help) return "help";
+  if (values.version) return "version";
   const port = Number(values.port);
   if (!/^[0-9]+$/.test(values.port) || port > 65535) throw new Error(`--port must be a port number (0-65535), not "${values.port}"`);
   const list = (text: string) =>
@@ -55,13 +64,18 @@ function parseOptions(args: string[]): WebOptions | "help" {
       .filter((item) => item.length > 0);
   const addresses = values.server ? list(values.server) : loadClientReplicas();
   if (addresses.length === 0) throw new Error("--server names no replica");
-  return { hostname: values.host, port, addresses, publicStatus: values["public-status"], extraOrigins: list(values.origin) };
+  const tls = tlsFromFlags(values, loadClientTlsPaths(), "optional", "config_client.json");
+  return { hostname: values.host, port, addresses, publicStatus: values["public-status"], extraOrigins: list(values.origin), tls };
 }
 
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
   if (options === "help") {
     console.log(usage);
+    return;
+  }
+  if (options === "version") {
+    answerVersion(true);
     return;
   }
   const logger = createLogger("web");

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { ChatClient, type ChatMessage, type Subscription } from "../client/chat-client.ts";
+import type { TlsMaterial } from "../rpc/tls.ts";
 import { liveOpenWaitMs, sessionLeaderCheckMs } from "./constants.ts";
 import type { LiveEvent, LiveState, SessionState, WireMessage } from "./protocol.ts";
 
@@ -28,9 +29,11 @@ export class BrowserSession {
   private ending = false;
   private readonly sockets = new Set<SessionSocket>();
 
-  constructor(addresses: string[]) {
+  /** `tls`: the CA to verify the replicas against; null: plain text. */
+  constructor(addresses: string[], tls: TlsMaterial | null = null) {
     this.client = new ChatClient({
       addresses,
+      tls,
       heartbeatMs: sessionLeaderCheckMs,
       // The page shows which replica its session talks to.
       onReplicaChange: () => this.broadcast({ type: "session", session: this.state() }),

@@ -14,7 +14,8 @@ import type { AdminServiceClient } from "../rpc/generated/chat/AdminService.ts";
 import type { ChatServiceClient } from "../rpc/generated/chat/ChatService.ts";
 import type { GetLeaderInfoReply__Output } from "../rpc/generated/chat/GetLeaderInfoReply.ts";
 import type { StatusReply__Output } from "../rpc/generated/chat/StatusReply.ts";
-import { channelOptions, chatProto } from "../rpc/proto.ts";
+import { chatProto } from "../rpc/proto.ts";
+import { channelSecurity, type TlsMaterial } from "../rpc/tls.ts";
 import { clusterCallDeadlineMs, clusterPollMs, clusterReplicasMax, failoversShownMax } from "./constants.ts";
 import type { ClusterView, FailoverView, ReplicaView } from "./protocol.ts";
 
@@ -43,7 +44,12 @@ export class ClusterMonitor {
   /** Runs with every view that differs from the previous one. */
   onChange: (view: ClusterView) => void = () => {};
 
-  constructor(addresses: string[], secret: string | null) {
+  /** `tls`: the CA (and a client certificate, which the admin status needs under mutual TLS); null: plain text. */
+  constructor(
+    addresses: string[],
+    secret: string | null,
+    private readonly tls: TlsMaterial | null = null,
+  ) {
     this.known = [...new Set(addresses)].slice(0, clusterReplicasMax);
     this.secret = secret;
   }
@@ -132,7 +138,8 @@ export class ClusterMonitor {
   private leaderInfo(address: string): Promise<Reply> {
     let stub = this.stubs.get(address);
     if (!stub) {
-      stub = new chatProto.chat.ChatService(address, grpc.credentials.createInsecure(), channelOptions);
+      const { credentials, options } = channelSecurity(this.tls, address);
+      stub = new chatProto.chat.ChatService(address, credentials, options);
       this.stubs.set(address, stub);
     }
     const deadline = Date.now() + clusterCallDeadlineMs;
@@ -143,7 +150,8 @@ export class ClusterMonitor {
   private status(address: string): Promise<StatusReply__Output | null> {
     if (this.adminStub?.address !== address) {
       this.adminStub?.stub.close();
-      this.adminStub = { address, stub: new chatProto.chat.AdminService(address, grpc.credentials.createInsecure(), channelOptions) };
+      const { credentials, options } = channelSecurity(this.tls, address);
+      this.adminStub = { address, stub: new chatProto.chat.AdminService(address, credentials, options) };
     }
     const { stub } = this.adminStub;
     const metadata = new grpc.Metadata();

@@ -11,6 +11,7 @@
  */
 import type { Server, ServerWebSocket } from "bun";
 import type { Logger } from "../logger.ts";
+import type { TlsMaterial } from "../rpc/tls.ts";
 import { handlers, isApiName } from "./api.ts";
 import type { BrowserSession } from "./browser-session.ts";
 import { ClusterMonitor } from "./cluster-monitor.ts";
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   addresses: string[];
   /** With it, the cluster view uses the admin status; without it, GetLeaderInfo only. */
   clusterSecret: string | null;
+  /** TLS to the replicas (the CA, and a client certificate for the admin status); null or absent: plain text. */
+  tls?: TlsMaterial | null;
   /** Origins allowed besides the gateway's own (a reverse proxy's, say). */
   extraOrigins: string[];
   logger: Logger;
@@ -57,8 +60,8 @@ interface SocketData {
 }
 
 export function startGateway(options: GatewayOptions): Gateway {
-  const sessions = new SessionStore(options.addresses);
-  const monitor = new ClusterMonitor(options.addresses, options.clusterSecret);
+  const sessions = new SessionStore(options.addresses, options.tls ?? null);
+  const monitor = new ClusterMonitor(options.addresses, options.clusterSecret, options.tls ?? null);
   let origins = new Set<string>();
   let hosts = new Set<string>();
   let socketCount = 0;

@@ -3,6 +3,7 @@
  * sessionsMax at once; one left with no socket and no request for
  * sessionIdleMs is logged out and forgotten.
  */
+import type { TlsMaterial } from "../rpc/tls.ts";
 import { BrowserSession } from "./browser-session.ts";
 import { sessionIdleMs, sessionSweepMs, sessionsMax } from "./constants.ts";
 
@@ -10,7 +11,10 @@ export class SessionStore {
   private readonly sessions = new Map<string, BrowserSession>();
   private readonly sweeper: ReturnType<typeof setInterval>;
 
-  constructor(private readonly addresses: string[]) {
+  constructor(
+    private readonly addresses: string[],
+    private readonly tls: TlsMaterial | null = null,
+  ) {
     this.sweeper = setInterval(() => void this.sweep(Date.now()), sessionSweepMs);
     this.sweeper.unref();
   }
@@ -30,7 +34,7 @@ export class SessionStore {
   async create(): Promise<BrowserSession | null> {
     if (this.sessions.size >= sessionsMax) await this.sweep(Date.now());
     if (this.sessions.size >= sessionsMax) return null;
-    const session = new BrowserSession(this.addresses);
+    const session = new BrowserSession(this.addresses, this.tls);
     this.sessions.set(session.id, session);
     return session;
   }

@@ -15,7 +15,8 @@ import { deriveClusterKeys } from "../../src/keys.ts";
 import { clusterKeyHeader } from "../../src/rpc/cluster-secret.ts";
 import type { AdminServiceClient } from "../../src/rpc/generated/chat/AdminService.ts";
 import type { StatusReply__Output } from "../../src/rpc/generated/chat/StatusReply.ts";
-import { channelOptions, chatProto } from "../../src/rpc/proto.ts";
+import { chatProto } from "../../src/rpc/proto.ts";
+import { channelSecurity } from "../../src/rpc/tls.ts";
 import { leaderAddressKey } from "../../src/rpc/status.ts";
 import type { GetLeaderInfoReply__Output } from "../../src/rpc/generated/chat/GetLeaderInfoReply.ts";
 import { databaseFileName } from "../../src/replica.ts";
@@ -84,7 +85,7 @@ export class TestCluster extends ReplicaCluster {
 
   /** GetLeaderInfo of one replica, straight to it (no redirect, no retry); null when it does not answer. */
   leaderInfo(id: number): Promise<GetLeaderInfoReply__Output | null> {
-    const stub = this.stubs.get(id) ?? rawStub(this.member(id).address);
+    const stub = this.stubs.get(id) ?? rawStub(this.member(id).address, this.clientTls());
     this.stubs.set(id, stub);
     return new Promise((resolve) => {
       stub.GetLeaderInfo({}, { deadline: Date.now() + leaderInfoCallMs }, (error: grpc.ServiceError | null, reply) => resolve(error || !reply ? null : reply));
@@ -182,7 +183,8 @@ export class TestCluster extends ReplicaCluster {
     const queue = this.running().map((member) => member.address);
     for (let attempt = 0; attempt < queue.length + 2 && queue.length > 0; attempt++) {
       const address = queue.shift()!;
-      const stub = new chatProto.chat.AdminService(address, grpc.credentials.createInsecure(), channelOptions) as AdminServiceClient;
+      const { credentials, options } = channelSecurity(this.clientTls(), address);
+      const stub = new chatProto.chat.AdminService(address, credentials, options) as AdminServiceClient;
       const metadata = new grpc.Metadata();
       metadata.set(clusterKeyHeader, deriveClusterKeys(this.secret).admin);
       try {

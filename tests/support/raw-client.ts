@@ -2,6 +2,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { ChatServiceClient } from "../../src/rpc/generated/chat/ChatService.ts";
 import { channelOptions, chatProto } from "../../src/rpc/proto.ts";
+import { channelSecurity, type TlsMaterial } from "../../src/rpc/tls.ts";
 import { callMsMax } from "./replica.ts";
 
 export interface RawResult {
@@ -11,9 +12,11 @@ export interface RawResult {
   metadata?: grpc.Metadata;
 }
 
-export function rawStub(address: string): ChatServiceClient {
-  return new chatProto.chat.ChatService(address, grpc.credentials.createInsecure(), {
-    ...channelOptions,
+/** `tls`: the CA (and a client certificate) for a TLS cluster; absent: plain text. */
+export function rawStub(address: string, tls: TlsMaterial | null = null): ChatServiceClient {
+  const { credentials, options } = channelSecurity(tls, address);
+  return new chatProto.chat.ChatService(address, credentials, {
+    ...options,
     // Let the client send more than the server accepts, to see the server refuse it.
     "grpc.max_send_message_length": -1,
   });

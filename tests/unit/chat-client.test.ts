@@ -6,7 +6,7 @@
  * at a time.
  */
 import { describe, expect, test } from "bun:test";
-import { ChatClient, ChatClientError, followRetryPauseFirstMs, type Resumption } from "../../src/client/chat-client.ts";
+import { ChatClient, ChatClientError, followRetryPauseFirstMs, hedgeAfterMsDefault, type Resumption } from "../../src/client/chat-client.ts";
 import type { CallMetadata, ChatTransport, StreamCall, StreamEvents, UnaryName } from "../../src/client/transport.ts";
 import { SimClock } from "../../src/tools/sim/clock.ts";
 
@@ -108,6 +108,36 @@ describe("the client library's policy", () => {
     expect(last.request).toEqual({ recipient: "bob", text: "hi" });
     expect(client.unsettledWrite).toBeNull();
     expect(await client.resendUnsettled()).toBeNull();
+  });
+
+  test("a write to a frozen leader is sent again, same seq, to the leader the others name, without waiting for its deadline", async () => {
+    // "a" froze (no answer, ever); "b" and "c" say b leads at a higher term; "a" never answers GetLeaderInfo either.
+    const { client, transport, advance } = scriptedClient(({ address, method }) => {
+      if (address === "a") return new Promise(() => {});
+      if (method === "GetLeaderInfo") return { ...leaderIsB, term: 4 };
+      return { id: 7, sentAtMs: 1 };
+    });
+    let reply: unknown = null;
+    void client.sendMessage("bob", "hi").then((answer) => (reply = answer));
+    await advance(hedgeAfterMsDefault + 5 * tickMs);
+    expect(reply).toEqual({ id: 7, sentAtMs: 1 });
+    const sends = transport.calls.filter((call) => call.method === "SendMessage");
+    expect(sends.map((call) => call.address)).toEqual(["a", "b"]);
+    expect(sends[1]!.metadata.write).toEqual(sends[0]!.metadata.write!);
+  });
+
+  test("a slow answer from the leader itself is waited for: nothing is sent twice when the leader is where the call went", async () => {
+    let answer: (reply: unknown) => void = () => {};
+    const { client, transport, advance } = scriptedClient(({ method }) =>
+      method === "GetLeaderInfo" ? { ...leaderIsB, leaderAddress: "a", leaderId: 1 } : new Promise((resolve) => (answer = resolve)),
+    );
+    let reply: unknown = null;
+    void client.sendMessage("bob", "hi").then((value) => (reply = value));
+    await advance(3 * hedgeAfterMsDefault);
+    answer({ id: 3, sentAtMs: 1 });
+    await advance(tickMs);
+    expect(reply).toEqual({ id: 3, sentAtMs: 1 });
+    expect(transport.calls.filter((call) => call.method === "SendMessage").map((call) => call.address)).toEqual(["a"]);
   });
 
   test("follow() resumes from its first stream's position before any message, then from the last id delivered", async () => {

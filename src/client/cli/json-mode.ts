@@ -11,6 +11,7 @@
  *   {"event":"resumed","missedCount":2,"downMs":17200,"attempts":11}   (live again; the 2 messages follow)
  *   {"event":"live"}   (the live stream is registered: no new message is missed from here)
  */
+import type { TlsMaterial } from "../../rpc/tls.ts";
 import { createInterface } from "node:readline";
 import { describeError, runCommand } from "./commands.ts";
 import { CommandLineError, parseCommandLine, type Command } from "./parse.ts";
@@ -19,6 +20,8 @@ import { Session } from "./session.ts";
 export interface JsonModeOptions {
   /** Replicas to try; the client finds the leader among them and follows it. */
   addresses: string[];
+  /** The CA to verify the replicas against (TLS); absent: plain text. */
+  tls?: TlsMaterial | null;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
 }
@@ -26,12 +29,16 @@ export interface JsonModeOptions {
 export async function runJsonMode(options: JsonModeOptions): Promise<number> {
   const output = options.output ?? process.stdout;
   const emit = (object: object) => output.write(`${JSON.stringify(object)}\n`);
-  const session = new Session(options.addresses, {
-    message: (message) => emit({ event: "message", message }),
-    notice: (text) => emit({ event: "notice", text }),
-    live: () => emit({ event: "live" }),
-    resumed: (resumption) => emit({ event: "resumed", ...resumption }),
-  });
+  const session = new Session(
+    options.addresses,
+    {
+      message: (message) => emit({ event: "message", message }),
+      notice: (text) => emit({ event: "notice", text }),
+      live: () => emit({ event: "live" }),
+      resumed: (resumption) => emit({ event: "resumed", ...resumption }),
+    },
+    options.tls,
+  );
   // One async iterator for all input: lines are neither lost nor reordered.
   const lines = createInterface({ input: options.input ?? process.stdin, terminal: false, crlfDelay: Infinity });
   try {

@@ -3,6 +3,7 @@
  * runs while logged in, and what `more` continues. Both front ends (the
  * terminal and JSON mode) drive a Session through the command table.
  */
+import type { TlsMaterial } from "../../rpc/tls.ts";
 import { ChatClient, type ChatMessage, type Resumption } from "../chat-client.ts";
 import { leaderHeartbeatMs } from "./constants.ts";
 import { LiveFeed, type LiveFeedHandlers } from "./live-feed.ts";
@@ -25,9 +26,11 @@ export class Session {
   private feed: LiveFeed | null = null;
   private readonly feedHandlers: LiveFeedHandlers;
 
-  constructor(addresses: string[], events: SessionEvents) {
+  /** `tls`: the CA to verify the replicas against; null: plain text. */
+  constructor(addresses: string[], events: SessionEvents, tls: TlsMaterial | null = null) {
     this.client = new ChatClient({
       addresses,
+      tls,
       heartbeatMs: leaderHeartbeatMs,
       onReplicaChange: (address) => events.notice(`now talking to the leader at ${address}`),
     });

@@ -8,6 +8,7 @@
  * `login <user>`, `register <user>` and `delete-account` typed without a
  * password ask for it without echo.
  */
+import type { TlsMaterial } from "../../rpc/tls.ts";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
 import { displayText } from "../../display-text.ts";
 import type { ChatMessage } from "../chat-client.ts";
@@ -22,6 +23,8 @@ import { Session } from "./session.ts";
 export interface TerminalOptions {
   /** Replicas to try; the client finds the leader among them and follows it. */
   addresses: string[];
+  /** The CA to verify the replicas against (TLS); absent: plain text. */
+  tls?: TlsMaterial | null;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -36,12 +39,16 @@ export async function runInteractive(options: TerminalOptions): Promise<number> 
   const paint: Paint = terminal && !process.env.NO_COLOR ? coloured : plain;
   const rl = createInterface({ input, output, terminal, historySize: interactiveHistoryLines });
   const screen = new Screen(rl, output, terminal);
-  const session = new Session(options.addresses, {
-    message: (message) => screen.printAbove(formatLive(message, paint)),
-    // A notice quotes server errors and addresses: shown through displayText like every server text (format.ts).
-    notice: (text) => screen.printAbove(paint("yellow", `! ${displayText(text)}`)),
-    resumed: (resumption) => screen.printAbove(paint("yellow", `! ${resumedText(resumption)}`)),
-  });
+  const session = new Session(
+    options.addresses,
+    {
+      message: (message) => screen.printAbove(formatLive(message, paint)),
+      // A notice quotes server errors and addresses: shown through displayText like every server text (format.ts).
+      notice: (text) => screen.printAbove(paint("yellow", `! ${displayText(text)}`)),
+      resumed: (resumption) => screen.printAbove(paint("yellow", `! ${resumedText(resumption)}`)),
+    },
+    options.tls,
+  );
   screen.promptText = () => promptText(session, paint);
   screen.print(`chat client, replicas ${options.addresses.join(", ")}. Type help for commands, quit to leave.`);
   screen.print("login <user> (or register <user>) asks for the password without showing it.");

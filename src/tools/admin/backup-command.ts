@@ -14,7 +14,8 @@ import { removeStaging, SnapshotStaging } from "../../projections/snapshot.ts";
 import { clusterKeyHeader } from "../../rpc/cluster-secret.ts";
 import type { AdminServiceClient } from "../../rpc/generated/chat/AdminService.ts";
 import type { SnapshotChunk__Output } from "../../rpc/generated/chat/SnapshotChunk.ts";
-import { channelOptions, chatProto } from "../../rpc/proto.ts";
+import { chatProto } from "../../rpc/proto.ts";
+import { channelSecurity, type TlsMaterial } from "../../rpc/tls.ts";
 import { headerFromWire, snapshotTransferDeadlineMs } from "../../rpc/snapshot-transfer.ts";
 import { leaderAddressKey } from "../../rpc/status.ts";
 
@@ -22,14 +23,14 @@ import { leaderAddressKey } from "../../rpc/status.ts";
 const redirectsMax = 3;
 
 /** Writes the backup; resolves with a line saying what was written. */
-export async function runBackup(file: string, seeds: readonly string[], adminKey: string): Promise<string> {
+export async function runBackup(file: string, seeds: readonly string[], adminKey: string, tls: TlsMaterial | null = null): Promise<string> {
   const target = resolve(file);
   if (existsSync(target)) throw new Error(`${file} exists already: a backup never overwrites a file; give a new name`);
   if (!existsSync(dirname(target))) throw new Error(`${dirname(target)}: no such directory`);
   const stagingPath = `${target}.receiving-${process.pid}`;
   const assemblingPath = `${target}.assembling-${process.pid}`;
   try {
-    const { staging, from } = await receiveFromLeader(seeds, adminKey, stagingPath);
+    const { staging, from } = await receiveFromLeader(seeds, adminKey, stagingPath, tls);
     const header = assembleBackup(staging, assemblingPath);
     renameSync(assemblingPath, target);
     const megabytes = (statSync(target).size / (1024 * 1024)).toFixed(1);
@@ -42,13 +43,18 @@ export async function runBackup(file: string, seeds: readonly string[], adminKey
 }
 
 /** Tries the seeds in turn, following the leader's address when a follower names it. */
-async function receiveFromLeader(seeds: readonly string[], adminKey: string, stagingPath: string): Promise<{ staging: SnapshotStaging; from: string }> {
+async function receiveFromLeader(
+  seeds: readonly string[],
+  adminKey: string,
+  stagingPath: string,
+  tls: TlsMaterial | null,
+): Promise<{ staging: SnapshotStaging; from: string }> {
   const queue = [...seeds];
   let lastError: grpc.ServiceError | null = null;
   for (let attempt = 0; attempt < seeds.length + redirectsMax && queue.length > 0; attempt++) {
     const address = queue.shift()!;
     try {
-      return { staging: await receive(address, adminKey, stagingPath), from: address };
+      return { staging: await receive(address, adminKey, stagingPath, tls), from: address };
     } catch (error) {
       if (!("code" in (error as object))) throw error; // a bad chunk: not a reason to ask elsewhere
       lastError = error as grpc.ServiceError;
@@ -61,10 +67,11 @@ async function receiveFromLeader(seeds: readonly string[], adminKey: string, sta
 }
 
 /** One Backup stream into a staging file; resolves once the digest matched. */
-function receive(address: string, adminKey: string, stagingPath: string): Promise<SnapshotStaging> {
+function receive(address: string, adminKey: string, stagingPath: string, tls: TlsMaterial | null): Promise<SnapshotStaging> {
   const metadata = new grpc.Metadata();
   metadata.set(clusterKeyHeader, adminKey);
-  const stub = new chatProto.chat.AdminService(address, grpc.credentials.createInsecure(), channelOptions) as AdminServiceClient;
+  const { credentials, options } = channelSecurity(tls, address);
+  const stub = new chatProto.chat.AdminService(address, credentials, options) as AdminServiceClient;
   return new Promise<SnapshotStaging>((resolvePromise, reject) => {
     let staging: SnapshotStaging | null = null;
     let settled = false;

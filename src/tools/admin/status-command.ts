@@ -7,7 +7,8 @@ import * as grpc from "@grpc/grpc-js";
 import { statusWatchIntervalMsMax, statusWatchIntervalMsMin } from "../../limits.ts";
 import { clusterKeyHeader } from "../../rpc/cluster-secret.ts";
 import type { AdminServiceClient } from "../../rpc/generated/chat/AdminService.ts";
-import { channelOptions, chatProto } from "../../rpc/proto.ts";
+import { chatProto } from "../../rpc/proto.ts";
+import { channelSecurity, type TlsMaterial } from "../../rpc/tls.ts";
 import { gatherStatus, type Answer, type ClusterStatus, type MemberRow } from "./cluster-status.ts";
 
 /** Deadline of one member's answer: a dead member must not hold the report up for long. */
@@ -19,14 +20,17 @@ export interface StatusOptions {
   json: boolean;
   /** Refresh this often until interrupted; undefined prints once. */
   watchIntervalMs?: number;
+  /** The CA and the operator's certificate (mutual TLS); null or absent: plain text. */
+  tls?: TlsMaterial | null;
 }
 
 /** Asks one replica for its own status, with the admin key. */
-export function askMember(adminKey: string): (address: string) => Promise<Answer> {
+export function askMember(adminKey: string, tls: TlsMaterial | null = null): (address: string) => Promise<Answer> {
   const metadata = new grpc.Metadata();
   metadata.set(clusterKeyHeader, adminKey);
   return (address) => {
-    const stub = new chatProto.chat.AdminService(address, grpc.credentials.createInsecure(), channelOptions) as AdminServiceClient;
+    const { credentials, options } = channelSecurity(tls, address);
+    const stub = new chatProto.chat.AdminService(address, credentials, options) as AdminServiceClient;
     return new Promise<Answer>((resolve) => {
       stub.MemberStatus({}, metadata, { deadline: Date.now() + memberStatusDeadlineMs }, (error, reply) => {
         stub.close();
@@ -39,7 +43,7 @@ export function askMember(adminKey: string): (address: string) => Promise<Answer
 
 /** Prints the status once (or until interrupted with --watch); resolves with the exit code of the last report. */
 export async function runStatus(options: StatusOptions): Promise<number> {
-  const ask = askMember(options.adminKey);
+  const ask = askMember(options.adminKey, options.tls ?? null);
   for (;;) {
     const status = await gatherStatus(options.seeds, ask);
     if (options.json) console.log(JSON.stringify(toJson(status)));

@@ -15,6 +15,7 @@ Options:
                         (default: data_dir from config.json)
   --fresh               delete those replica directories first (a new, empty cluster)
   -h, --help            show this help
+  --version             print the version
 
 Environment:
   CHAT_CLUSTER_SECRET   passed on to every replica
@@ -28,7 +29,7 @@ export interface ClusterOptions {
   fresh: boolean;
 }
 
-export function parseClusterOptions(argv: string[]): ClusterOptions | "help" {
+export function parseClusterOptions(argv: string[]): ClusterOptions | "help" | "version" {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -36,14 +37,15 @@ export function parseClusterOptions(argv: string[]): ClusterOptions | "help" {
       data_dir: { type: "string" },
       fresh: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
     strict: true,
   });
   if (values.help) return "help";
+  if (values.version) return "version";
   const configMaster = values.config_master ?? join(projectRoot, "config_master.json");
   const instances = [...loadInstances(configMaster)].sort((a, b) => a.id - b.id);
-  const duplicate = instances.find((instance, position) => position > 0 && instances[position - 1]!.id === instance.id);
-  if (duplicate) throw new Error(`${configMaster}: id ${duplicate.id} appears twice`);
+  // loadInstances has refused duplicate ids and addresses.
   const dataDir = values.data_dir ?? loadReplicaConfig().dataDir;
   return { configMaster, instances, dataDir, fresh: values.fresh };
 }

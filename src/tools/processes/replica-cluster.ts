@@ -40,6 +40,8 @@ export interface ReplicaClusterOptions {
   secret?: string;
   /** Keys of config.json to change: every replica then starts with `--config` a changed copy. */
   config?: Record<string, unknown>;
+  /** TLS between clients and replicas, mutual TLS between replicas, with a scratch CA (`clientTls()` for clients). */
+  tls?: boolean;
 }
 
 export class ReplicaCluster {
@@ -60,7 +62,7 @@ export class ReplicaCluster {
     size: number,
     options: ReplicaClusterOptions = {},
   ): Promise<Cluster> {
-    return new this(await ClusterLayout.create(size, options.config), options.secret ?? scratchClusterSecret);
+    return new this(await ClusterLayout.create(size, options.config, options.tls), options.secret ?? scratchClusterSecret);
   }
 
   /**
@@ -78,7 +80,7 @@ export class ReplicaCluster {
     options: ReplicaClusterOptions = {},
   ): Promise<Cluster> {
     for (let attempt = 1; ; attempt++) {
-      const cluster = new this(await ClusterLayout.create(size, options.config), options.secret ?? scratchClusterSecret);
+      const cluster = new this(await ClusterLayout.create(size, options.config, options.tls), options.secret ?? scratchClusterSecret);
       try {
         await cluster.startAll();
         return cluster;
@@ -86,6 +88,11 @@ export class ReplicaCluster {
         if (attempt >= portAttemptsMax || !isPortTaken(error)) throw error;
       }
     }
+  }
+
+  /** The CA and a client certificate signed by it, for clients and admin calls; null when the cluster runs plain text. */
+  clientTls() {
+    return this.layout.clientTls();
   }
 
   /** The founding voters, as config_master.json lists them. */
@@ -239,6 +246,7 @@ export class ReplicaCluster {
 
   private spawnWith(id: number, dataDir: string, args: string[]): ReplicaProcess {
     if (this.layout.configFile) args.push("--config", this.layout.configFile);
+    args.push(...this.layout.tlsFlags(id));
     return this.processes.adopt(spawnReplica({ args, dataDir, secret: this.secret, logFile: this.layout.logFile(id) }));
   }
 }
