@@ -17,7 +17,7 @@ import { RaftNode, type CompactionBounds } from "./log/raft-node.ts";
 import { SqliteRaftStorage } from "./log/raft-storage.ts";
 import type { ReplicaInfo } from "./log/replica-node.ts";
 import { type Logger, setLogContext } from "./logger.ts";
-import { placeBackup, removeDatabaseFiles } from "./ops/backup-file.ts";
+import { placeBackup, removeDatabaseFiles, RestoreRefusedError } from "./ops/backup-file.ts";
 import { ReplicaHealth } from "./ops/health.ts";
 import { ReplicaMetrics, serveMetrics, type MetricsServer } from "./ops/metrics.ts";
 import { fanOut } from "./ops/observers.ts";
@@ -126,9 +126,10 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     if (options.restoreFrom) restoredCopy = placeBackup(options.restoreFrom, databasePath);
     db = openDatabase(databasePath);
   } catch (error) {
-    if (restoredCopy) removeDatabaseFiles(restoredCopy);
     lock.release();
-    throw error;
+    if (!restoredCopy) throw error;
+    removeDatabaseFiles(restoredCopy);
+    throw new RestoreRefusedError(`--restore ${options.restoreFrom} is not a usable backup: ${(error as Error).message}`);
   }
   const keys = deriveClusterKeys(options.clusterSecret);
   const tls = options.tls ?? null;

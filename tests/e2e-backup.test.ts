@@ -141,7 +141,7 @@ test(
 );
 
 test(
-  "bad input changes nothing: a backup never overwrites a file, and a restore never overwrites a data directory's database",
+  "bad input changes nothing: a backup never overwrites a file; a restore never overwrites a data directory's database, nor starts from a file that is not a backup",
   async () => {
     const existing = join(cluster.layout.directory, "existing.db");
     writeFileSync(existing, "keep me");
@@ -163,6 +163,15 @@ test(
     expect(await restore.finished).toBe(1);
     expect(restore.stderr.text()).toContain(`--restore starts a new cluster in an empty data directory, but ${join(dataDir, databaseFileName)} exists`);
     expect(Bun.hash(readFileSync(join(dataDir, databaseFileName)))).toBe(before);
+
+    // A file that is not a backup is refused, and the empty data directory stays without a database.
+    const garbage = join(cluster.layout.directory, "garbage.db");
+    writeFileSync(garbage, "not a database");
+    const [garbagePort] = await freePorts(1);
+    const notBackup = restoredReplica(10, ["--restore", garbage, "--server_port", String(garbagePort)]);
+    expect(await notBackup.finished).toBe(1);
+    expect(notBackup.stderr.text()).toContain(`--restore ${garbage} is not a usable backup`);
+    expect(existsSync(join(notBackup.dataDir, databaseFileName))).toBe(false);
   },
   childProcessesMs,
 );

@@ -217,6 +217,12 @@ describe("servers joining and leaving a running cluster", () => {
         expect(after.id).toBe(leader.id);
         await expectLeadershipStable(cluster, cluster.ids(), after, writers);
         await expectStoppedAsRemoved(cluster, follower);
+        // admin status given the removed server's address first: the membership comes from the leader, and all is well.
+        const status = await cluster.admin(["--server", [cluster.member(follower).address, ...cluster.addresses()].join(","), "status", "--json"]);
+        expect({ code: status.code, stderr: status.stderr }).toEqual({ code: 0, stderr: "" });
+        const report = JSON.parse(status.stdout) as { leader: { id: number } | null; members: { id: number }[] };
+        expect(report.leader?.id).toBe(leader.id);
+        expect(report.members.map((member) => member.id)).toEqual([...cluster.ids()].sort((a, b) => a - b));
       } finally {
         await writers.stop();
       }

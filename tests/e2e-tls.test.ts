@@ -119,6 +119,13 @@ describe("a cluster with TLS", () => {
       ]);
       expect(withCertificate.stderr).toBe("");
       expect(withCertificate.code).toBe(0);
+      // A backup streams over the same mutual TLS.
+      const backup = await cluster.admin([
+        ...["--tls-ca", join(certs, "ca.crt"), "--tls-cert", join(certs, "admin.crt"), "--tls-key", join(certs, "admin.key")],
+        ...["backup", join(cluster.layout.directory, "tls-backup.db")],
+      ]);
+      expect(backup.stderr).toBe("");
+      expect(backup.stdout).toContain("backup of applied index");
       const withoutCertificate = await cluster.admin(["--tls-ca", join(certs, "ca.crt"), "status"]);
       expect(withoutCertificate.code).not.toBe(0);
       expect(withoutCertificate.stdout + withoutCertificate.stderr).toContain("client certificate signed by the cluster's CA");

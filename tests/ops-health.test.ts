@@ -54,6 +54,22 @@ function check(address: string, service: string): Promise<string> {
   });
 }
 
+/** Health.Watch of `service`: every status the stream sends, in order. */
+function watch(address: string, service: string): { statuses: string[]; cancel(): void } {
+  const client = new healthPackage.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  const statuses: string[] = [];
+  const call = client.Watch({ service });
+  call.on("data", (reply: { status: string }) => statuses.push(reply.status));
+  call.on("error", () => {}); // cancelled at the end
+  return {
+    statuses,
+    cancel: () => {
+      call.cancel();
+      client.close();
+    },
+  };
+}
+
 /** ServerReflectionInfo with list_services, as `grpcurl ADDRESS list` sends it. */
 function listServices(address: string): Promise<string[]> {
   const client = new reflectionPackage.grpc.reflection.v1.ServerReflection(address, grpc.credentials.createInsecure());
@@ -90,7 +106,7 @@ test(
 );
 
 test(
-  "every replica of a cluster with a leader is SERVING; a replica left alone becomes NOT_SERVING",
+  "every replica of a cluster with a leader is SERVING; a replica left alone becomes NOT_SERVING, and a Watch hears it",
   async () => {
     await cluster.leader();
     for (const replica of cluster.replicas) {
@@ -100,9 +116,14 @@ test(
     expect(await check(cluster.replicas[0]!.address, "no.such.Service")).toBe("NOT_FOUND");
 
     // Two of three stop: the one left has no leader (a leader steps down without a quorum; a follower campaigns in vain).
+    // A Watch on it hears the change as it happens, without polling.
     const [survivor, ...stopped] = cluster.replicas;
+    const watched = watch(survivor!.address, "chat.ChatService");
+    await waitFor(() => watched.statuses.includes("SERVING"), inProcessReplicaMs, "the watch to start with SERVING");
     for (const replica of stopped) await replica.stop();
-    await waitFor(async () => (await check(survivor!.address, "")) === "NOT_SERVING", inProcessReplicaMs, "the survivor to say NOT_SERVING");
+    await waitFor(() => watched.statuses.includes("NOT_SERVING"), inProcessReplicaMs, "the watch to hear NOT_SERVING");
+    watched.cancel();
+    expect(await check(survivor!.address, "")).toBe("NOT_SERVING");
     expect(survivor!.node.view.leader).toBe(0);
   },
   inProcessReplicaMs,

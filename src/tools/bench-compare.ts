@@ -72,7 +72,7 @@ export function median(values: number[]): number {
 const clockTicksPerSecond = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
 
 /** User plus system CPU of process `pid` so far, in microseconds (/proc/PID/stat, utime + stime). */
-function cpuMicros(pid: number): number {
+export function cpuMicros(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // After "pid (comm) ", field 3 (state) is fields[0]: utime (14) and stime (15) are fields[11] and [12].

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
-import { benchCompare, median, percentile } from "./bench-compare.ts";
+import { benchCompare, cpuMicros, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
 import { benchLive } from "./bench-live.ts";
 import type { TlsMaterial } from "../rpc/tls.ts";
@@ -64,6 +64,8 @@ interface RunResult {
   p50Ms: number;
   p99Ms: number;
   rssMb: number;
+  /** The leader's user and system CPU per acknowledged write (NaN without its pid). */
+  leaderCpuMicrosPerWrite: number;
 }
 
 function residentMb(pid: number): number {
@@ -87,6 +89,7 @@ async function measure(addresses: string[], pid: number | undefined, load: numbe
   const latencies: number[] = [];
   const stopAt = performance.now() + seconds * 1000;
   const started = performance.now();
+  const cpuBefore = pid === undefined ? NaN : cpuMicros(pid);
   await Promise.all(
     clients.map(async (client, lane) => {
       const recipient = `bench-${runId}-${round}-${(lane + 1) % load}`;
@@ -98,6 +101,7 @@ async function measure(addresses: string[], pid: number | undefined, load: numbe
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpuSpent = pid === undefined ? NaN : cpuMicros(pid) - cpuBefore;
   for (const client of clients) client.close();
   latencies.sort((a, b) => a - b);
   return {
@@ -106,6 +110,7 @@ async function measure(addresses: string[], pid: number | undefined, load: numbe
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     rssMb: pid === undefined ? NaN : residentMb(pid),
+    leaderCpuMicrosPerWrite: cpuSpent / latencies.length,
   };
 }
 
@@ -176,7 +181,7 @@ async function main(): Promise<void> {
   try {
     const leaderPid = async () => (cluster ? cluster.members.get(await leaderId(addresses))?.process.pid : undefined);
     console.log(`${cluster ? replicas : "a running"} replica(s); ${seconds} s per run, median of ${runs}; acknowledged = on disk on a majority`);
-    console.log("in flight |  acked/s |  p50 ms |  p99 ms | leader RSS MB | runs (acked/s)");
+    console.log("in flight |  acked/s |  p50 ms |  p99 ms | leader RSS MB | leader CPU µs/write | runs (acked/s)");
     await leaderId(addresses); // the first election is over before anything is measured
     const termBefore = await currentTerm(addresses);
     let round = 0;
@@ -197,6 +202,9 @@ async function main(): Promise<void> {
         median(results.map((r) => r.rssMb))
           .toFixed(0)
           .padStart(13),
+        median(results.map((r) => r.leaderCpuMicrosPerWrite))
+          .toFixed(0)
+          .padStart(19),
         results.map((r) => r.perSecond.toFixed(0)).join(", "),
       ];
       console.log(row.join(" | "));

@@ -114,6 +114,18 @@ describe("admin status judges what the members say of themselves", () => {
     expect(status.problems).toEqual([]);
   });
 
+  test("a member reached under another name (localhost) is that member, not a stranger", async () => {
+    const byAddress: Record<string, Answer> = {
+      "localhost:50051": { reply: reply(1, { role: "leader", lastContactMs: 0 }) },
+      "10.0.0.1:50051": { reply: reply(1, { role: "leader", lastContactMs: 0 }) },
+      "10.0.0.2:50051": { reply: reply(2) },
+      "10.0.0.3:50051": { reply: reply(3) },
+    };
+    const status = await gatherStatus(["localhost:50051"], async (address) => byAddress[address] ?? { error: "no answer" });
+    expect(status.others).toEqual([]);
+    expect(status.problems).toEqual([]);
+  });
+
   test("nothing answers: one problem naming every address tried", () => {
     const status = judge(answers([["10.0.0.1:50051", { error: "no answer" }]]));
     expect(status.leader).toBeNull();

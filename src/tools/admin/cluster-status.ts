@@ -85,8 +85,9 @@ export function judge(answers: ReadonlyMap<string, Answer>): ClusterStatus {
     .map((member) => rowFor(member.id, member.address, member.role === "learner" ? "learner" : "voter"))
     .sort((a, b) => a.id - b.id);
   const memberAddresses = new Set(members.map((member) => member.address));
+  // A seed given under another name (localhost for 127.0.0.1) is still the member it says it is.
   const others = [...answers.entries()]
-    .filter(([address, answer]) => !memberAddresses.has(address) && "reply" in answer)
+    .filter(([address, answer]) => "reply" in answer && !memberAddresses.has(address) && !memberAddresses.has(answer.reply.address))
     .map(([address, answer]) => rowFor((answer as { reply: MemberReply }).reply.id, address, "none"));
   const problems: string[] = [];
   const leader = leaderOf(members, problems);
