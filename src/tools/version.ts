@@ -1,11 +1,8 @@
 /** `--version` for every command: the version in package.json, the one thing a bug report needs first. */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { projectRoot } from "../config.ts";
+import { softwareName, softwareVersion } from "../ops/version.ts";
 
 export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as { name: string; version: string };
-  return `${manifest.name} ${manifest.version}`;
+  return `${softwareName} ${softwareVersion}`;
 }
 
 /** Prints the version when asked (`requested`), and says whether it did, so the caller returns at once. */
