@@ -83,8 +83,13 @@ export class ChatQueries implements ChatState {
     this.oldestUnreadStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE recipient = ? AND read = 0 ORDER BY id LIMIT ?`);
     // A user's history: what they received, and what they sent since their
     // account was created (not what a deleted namesake sent).
+    // Two index ranges read newest first, a page each at most, then merged: one query with OR
+    // gathered and sorted every message of the user (a page took 120 ms at 100,000 messages).
+    // UNION drops the second copy of a message a user sent themselves.
     this.historyStatement = db.prepare(
-      `SELECT ${messageColumns} FROM messages WHERE id < ?1 AND (recipient = ?2 OR (sender = ?2 AND id > ?3)) ORDER BY id DESC LIMIT ?4`,
+      `SELECT * FROM (SELECT ${messageColumns} FROM messages WHERE recipient = ?2 AND id < ?1 ORDER BY id DESC LIMIT ?4) ` +
+        `UNION SELECT * FROM (SELECT ${messageColumns} FROM messages WHERE sender = ?2 AND id > ?3 AND id < ?1 ORDER BY id DESC LIMIT ?4) ` +
+        "ORDER BY id DESC LIMIT ?4",
     );
     this.afterStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?`);
     this.countBetweenStatement = db.prepare("SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND id > ? AND id <= ?");

@@ -47,7 +47,13 @@ export const messages = sqliteTable(
     sentAtMs: integer("sent_at_ms").notNull(),
     read: integer("read", { mode: "boolean" }).notNull(),
   },
-  (table) => [index("messages_by_recipient").on(table.recipient, table.read, table.id), index("messages_by_sender").on(table.sender, table.id)],
+  // by_recipient serves the unread queries (recipient, read = 0, oldest first); by_recipient_id a
+  // user's history newest first, which must not read every message the user ever got to find a page.
+  (table) => [
+    index("messages_by_recipient").on(table.recipient, table.read, table.id),
+    index("messages_by_recipient_id").on(table.recipient, table.id),
+    index("messages_by_sender").on(table.sender, table.id),
+  ],
 );
 
 /** Answers already given, per (client id, seq), for exactly-once retries. */

@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
 import { benchCompare, cpuMicros, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
+import { benchGrow } from "./bench-grow.ts";
 import { benchLive } from "./bench-live.ts";
 import type { TlsMaterial } from "../rpc/tls.ts";
 import { ReplicaCluster } from "./processes/replica-cluster.ts";
@@ -39,6 +40,8 @@ Options:
   --live             instead: live delivery latency, from a send's acknowledgement to its arrival on
                      the recipient's streams, with --subscribers streams open (default 1000, max 10000)
                      and --rate sends per second (default 1000, max 5000) for --seconds
+  --grow A,M         instead: each kind of request one at a time on a small cluster and on one
+                     seeded with A accounts and M messages (e.g. 100000,1000000), p50/p99 side by side
   --profile DIR      the replicas started write a CPU profile each (Bun's markdown format:
                      hot functions, call tree, callers) into DIR when they stop
   -h, --help         show this help
@@ -50,6 +53,7 @@ const loadMax = 256;
 const killsMax = 20;
 const joinMessagesMax = 5_000_000;
 const liveSubscribersMax = 10_000;
+const growAccountsMax = 1_000_000;
 const liveRateMax = 5000;
 const benchSecret = "bench-cluster-secret-0123456789";
 /** Steady writing before a kill, and the longest a failover may take before the bench gives up. */
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
       tls: { type: "boolean", default: false },
       profile: { type: "string" },
       live: { type: "boolean", default: false },
+      grow: { type: "string" },
       subscribers: { type: "string", default: "1000" },
       rate: { type: "string", default: "1000" },
       help: { type: "boolean", short: "h", default: false },
@@ -155,6 +160,15 @@ async function main(): Promise<void> {
   if (answerVersion(values.version)) return;
   // Read by src/tools/processes/script-process.ts when it starts the replicas.
   if (values.profile) process.env.CHAT_CPU_PROFILE_DIR = values.profile;
+  if (values.grow) {
+    const [accounts, messages] = values.grow.split(",");
+    if (accounts === undefined || messages === undefined) throw new Error("--grow takes ACCOUNTS,MESSAGES, e.g. 100000,1000000");
+    return benchGrow({
+      accounts: boundedInteger("grow accounts", accounts, growAccountsMax),
+      messages: boundedInteger("grow messages", messages, joinMessagesMax),
+      secret: benchSecret,
+    });
+  }
   if (values.live) {
     const subscribers = boundedInteger("subscribers", values.subscribers, liveSubscribersMax);
     const rate = boundedInteger("rate", values.rate, liveRateMax);

@@ -1,0 +1,1 @@
+CREATE INDEX `messages_by_recipient_id` ON `messages` (`recipient`,`id`);
