@@ -36,7 +36,7 @@ export const attemptDeadlineMsDefault = 2000;
  * write with the same seq, so it lands once), and the first answer wins. A
  * frozen leader used to hold a call for its whole attempt deadline.
  */
-export const hedgeAfterMsDefault = 300;
+export const hedgeAfterMsDefault = 150;
 /** How long a call keeps retrying through a failover before it reports failure. */
 export const failoverDeadlineMsDefault = 15_000;
 /** Pause between attempts while no leader is known: doubles from the first to the last. */
