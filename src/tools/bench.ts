@@ -9,8 +9,11 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ChatClient } from "../client/chat-client.ts";
+import { GrpcChatTransport } from "../client/grpc-transport.ts";
 import { benchCompare, cpuMicros, median, percentile } from "./bench-compare.ts";
 import { benchJoin } from "./bench-join.ts";
+import { benchCutLink } from "./bench-cut.ts";
+import { agreedLeader, failoverLine, writeContinuously } from "./failover-timing.ts";
 import { benchGrow } from "./bench-grow.ts";
 import { benchLive } from "./bench-live.ts";
 import type { TlsMaterial } from "../rpc/tls.ts";
@@ -42,6 +45,8 @@ Options:
                      and --rate sends per second (default 1000, max 5000) for --seconds
   --grow A,M         instead: each kind of request one at a time on a small cluster and on one
                      seeded with A accounts and M messages (e.g. 100000,1000000), p50/p99 side by side
+  --cut-link N       instead: N times, cut the leader's links to the other replicas (through fault
+                     proxies) while a client writes; the time to the next acknowledged write (max 50)
   --profile DIR      the replicas started write a CPU profile each (Bun's markdown format:
                      hot functions, call tree, callers) into DIR when they stop
   -h, --help         show this help
@@ -54,6 +59,7 @@ const killsMax = 20;
 const joinMessagesMax = 5_000_000;
 const liveSubscribersMax = 10_000;
 const growAccountsMax = 1_000_000;
+const cutLinkRunsMax = 50;
 const liveRateMax = 5000;
 const benchSecret = "bench-cluster-secret-0123456789";
 /** Steady writing before a kill, and the longest a failover may take before the bench gives up. */
@@ -149,6 +155,7 @@ async function main(): Promise<void> {
       profile: { type: "string" },
       live: { type: "boolean", default: false },
       grow: { type: "string" },
+      "cut-link": { type: "string" },
       subscribers: { type: "string", default: "1000" },
       rate: { type: "string", default: "1000" },
       help: { type: "boolean", short: "h", default: false },
@@ -160,6 +167,7 @@ async function main(): Promise<void> {
   if (answerVersion(values.version)) return;
   // Read by src/tools/processes/script-process.ts when it starts the replicas.
   if (values.profile) process.env.CHAT_CPU_PROFILE_DIR = values.profile;
+  if (values["cut-link"]) return benchCutLink(boundedInteger("cut-link", values["cut-link"], cutLinkRunsMax));
   if (values.grow) {
     const [accounts, messages] = values.grow.split(",");
     if (accounts === undefined || messages === undefined) throw new Error("--grow takes ACCOUNTS,MESSAGES, e.g. 100000,1000000");
@@ -287,37 +295,26 @@ async function measureFailovers(cluster: ReplicaCluster, kills: number): Promise
 
 async function measureFailoversBy(cluster: ReplicaCluster, kills: number, fault: LeaderFault): Promise<void> {
   const times: number[] = [];
-  const writer = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs, tls: clientTls });
+  const client = new ChatClient({ addresses: cluster.addresses(), failoverDeadlineMs: failoverTimeoutMs, tls: clientTls });
   const name = `failover-${runId}-${fault === "SIGKILL" ? "kill" : "stop"}`;
-  await writer.createAccount(name, "bench-password");
-  await writer.login(name, "bench-password");
+  await client.createAccount(name, "bench-password");
+  await client.login(name, "bench-password");
+  const direct = new GrpcChatTransport(clientTls);
   for (let kill = 0; kill < kills; kill++) {
-    const victim = await leaderId(cluster.addresses());
-    let lastAck = 0;
-    let writing = true;
-    const loop = (async () => {
-      while (writing) {
-        await writer.sendMessage(name, "during failover");
-        lastAck = performance.now();
-      }
-    })();
+    const victim = await agreedLeader(direct, cluster.addresses(), failoverTimeoutMs);
+    const writer = writeContinuously(() => client.sendMessage(name, "during failover"));
     await Bun.sleep(steadyWritingMs);
-    const killedAt = performance.now();
+    const faultAt = performance.now();
     if (fault === "SIGKILL") await cluster.kill(victim);
     else cluster.pause(victim);
-    while (lastAck <= killedAt && performance.now() - killedAt < failoverTimeoutMs) await Bun.sleep(1);
-    times.push(lastAck - killedAt);
-    writing = false;
-    await loop;
+    times.push(await writer.timeToAckAfter(faultAt, failoverTimeoutMs));
+    await writer.stop();
     if (fault === "SIGKILL") await cluster.restart(victim);
     else cluster.resume(victim);
   }
-  writer.close();
-  const sorted = [...times].sort((a, b) => a - b);
-  console.log(
-    `failover (${fault} leader → next acked write): median ${median(times).toFixed(0)} ms, ` +
-      `p90 ${percentile(sorted, 0.9).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms over ${kills} faults`,
-  );
+  client.close();
+  direct.close();
+  console.log(failoverLine(`${fault} leader`, times));
 }
 
 main().catch((error: Error) => {
