@@ -20,22 +20,28 @@ function liveMessages(replica: ReplicaFinalState): FinalMessage[] {
   return replica.messages.filter((message) => !message.deleted);
 }
 
+/** Each replica's live messages by id, built once: looking them up per send made the check quadratic in a long run. */
+function liveMessagesById(indexed: IndexedHistory): Map<ReplicaFinalState, Map<number, FinalMessage>> {
+  return new Map(indexed.history.replicas.map((replica) => [replica, new Map(liveMessages(replica).map((message) => [message.id, message]))]));
+}
+
 export function checkNoAcknowledgedWriteLost(indexed: IndexedHistory): PropertyResult {
   const findings: Finding[] = [];
+  const live = liveMessagesById(indexed);
   for (const record of indexed.operations) {
-    if (record.op.kind === "SendMessage") findings.push(...lostMessages(indexed, record));
+    if (record.op.kind === "SendMessage") findings.push(...lostMessages(indexed, live, record));
     if (record.op.kind === "CreateAccount") findings.push(...lostAccounts(indexed, record));
   }
   return resultOf(findings);
 }
 
-function lostMessages(indexed: IndexedHistory, send: OperationRecord): Finding[] {
+function lostMessages(indexed: IndexedHistory, live: Map<ReplicaFinalState, Map<number, FinalMessage>>, send: OperationRecord): Finding[] {
   const answer = answerOf(send, "SendMessage");
   if (!answer || send.op.kind !== "SendMessage") return [];
   const { text, user: sender, recipient } = send.op;
   const findings: Finding[] = [];
   for (const replica of indexed.history.replicas) {
-    const stored = liveMessages(replica).find((message) => message.id === answer.id);
+    const stored = live.get(replica)!.get(answer.id);
     if (stored && (stored.text !== text || stored.sender !== sender || stored.recipient !== recipient)) {
       findings.push({
         message: `replica ${replica.replica} holds ${JSON.stringify(stored.text)} under id ${answer.id}, ` + `acknowledged for ${describeOperation(send)}`,

@@ -202,12 +202,37 @@ export function precedes(earlier: OperationRecord, later: OperationRecord): bool
 export function possibleRemovers(indexed: IndexedHistory, send: OperationRecord, id: number): OperationRecord[] {
   if (send.op.kind !== "SendMessage") return [];
   const { user: sender, recipient } = send.op;
-  return indexed.operations.filter((record) => {
-    if (!mayHaveHappened(record) || precedes(record, send)) return false;
-    if (record.op.kind === "DeleteMessages") return record.op.ids.includes(id);
-    // Deleting the sender removes its unread messages; whether this one was read is not known here.
-    return record.op.kind === "DeleteAccount" && (record.op.user === recipient || record.op.user === sender);
-  });
+  const removers = removersOf(indexed);
+  // Deleting the sender removes its unread messages; whether this one was read is not known here.
+  const candidates = new Set([
+    ...(removers.byMessageId.get(id) ?? []),
+    ...(removers.accountDeletes.get(recipient) ?? []),
+    ...(removers.accountDeletes.get(sender) ?? []),
+  ]);
+  return [...candidates].filter((record) => mayHaveHappened(record) && !precedes(record, send));
+}
+
+interface Removers {
+  /** DeleteMessages operations by each id they name. */
+  byMessageId: Map<number, OperationRecord[]>;
+  /** DeleteAccount operations by the user they delete. */
+  accountDeletes: Map<string, OperationRecord[]>;
+}
+
+/** Built once per history: scanning every operation per message made the checks quadratic in a long run. */
+const removersCache = new WeakMap<IndexedHistory, Removers>();
+
+function removersOf(indexed: IndexedHistory): Removers {
+  const cached = removersCache.get(indexed);
+  if (cached) return cached;
+  const removers: Removers = { byMessageId: new Map(), accountDeletes: new Map() };
+  const push = <K>(map: Map<K, OperationRecord[]>, key: K, record: OperationRecord) => map.set(key, [...(map.get(key) ?? []), record]);
+  for (const record of indexed.operations) {
+    if (record.op.kind === "DeleteMessages") for (const id of record.op.ids) push(removers.byMessageId, id, record);
+    if (record.op.kind === "DeleteAccount") push(removers.accountDeletes, record.op.user, record);
+  }
+  removersCache.set(indexed, removers);
+  return removers;
 }
 
 /** A property with no findings passes. */
