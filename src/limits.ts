@@ -112,6 +112,13 @@ export const pendingProposalsMax = 10_000;
 export const queuedReadsMax = 10_000;
 /** Operations one log append (one fsync) carries at most. */
 export const appendBatchEntriesMax = 1024;
+/**
+ * Committed entries a follower holds before applying them (it applies at
+ * every tick, 10 ms, or once this many wait): one apply transaction for many
+ * writes instead of one per append, and its answer to the leader is not held
+ * up by the apply. The log is the truth, so a crash only means re-applying.
+ */
+export const applyBacklogEntriesMax = 512;
 
 /**
  * Results remembered per client for exactly-once retries, those of its

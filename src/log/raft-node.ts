@@ -5,7 +5,7 @@
  * Proposals that arrive in one turn of the event loop share that Ready:
  * one append, one fsync, one ReplicateOperation per follower.
  */
-import { appendBatchEntriesMax, pendingProposalsMax, queuedReadsMax, slowFsyncWarnMs } from "../limits.ts";
+import { appendBatchEntriesMax, applyBacklogEntriesMax, pendingProposalsMax, queuedReadsMax, slowFsyncWarnMs } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import { processClock, type DriverClock, type RaftTiming } from "./driver-clock.ts";
 import { addressOf, MembershipOperations, membershipOf, membersOf } from "./cluster-membership.ts";
@@ -170,6 +170,12 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   private readyScheduled = false;
   /** A Ready's appends were sent and its persist waits for the next turn (see sendsBeforePersisting). */
   private readyInFlight = false;
+  /**
+   * Committed entries a follower has handed back to the core (advance) but
+   * not yet applied; applied in order at the next tick, before any other
+   * apply, and before anything that reads the tables. Always empty on a leader.
+   */
+  private applyBacklog: Entry[] = [];
   private stopTicking: (() => void) | null = null;
   private readonly clock: DriverClock;
   private softState: SoftState = { leaderId: 0, role: "follower" };
@@ -254,6 +260,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   }
 
   private tickOnce(): void {
+    this.applyBacklogNow();
     const now = this.clock.now();
     const late = now - this.lastTickAt - this.options.timing.tickMs;
     this.lastTickAt = now;
@@ -312,9 +319,10 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   writeBarrier(): Promise<void> {
     this.assertLeader();
     const termStart = this.core.termStartIndex;
-    // The core's applied index trails the machine's by at most the Ready being finished, so it
-    // answers once the no-op is in; the machine (a query) is asked only until then.
-    if (this.core.appliedIndex >= termStart || this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
+    // A leader's core trails its machine by at most the Ready being finished (only a follower
+    // keeps an apply backlog), so it answers once the no-op is in; the machine (a query) only until then.
+    const coreApplied = this.applyBacklog.length === 0 ? this.core.appliedIndex : 0;
+    if (coreApplied >= termStart || this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
     // Not applied, so not compacted either: the entry there must be this leader's own.
     assert(this.core.termAt(termStart) === this.core.currentTerm, `leader of term ${this.core.currentTerm} has no own no-op at ${termStart}`);
     return new Promise<void>((resolve, reject) => {
@@ -413,6 +421,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   }
 
   async close(): Promise<void> {
+    this.guarded(() => this.applyBacklogNow());
     this.stopForGood();
   }
 
@@ -523,7 +532,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
    */
   private finishReady(ready: Ready, persisted: boolean): boolean {
     if (!persisted) this.persist(ready);
-    this.apply(ready);
+    this.applyCommitted(ready);
     if (this.closed) return false;
     // After apply: a leader that commits its own removal steps down in the same Ready, and the
     // removal it committed must be answered as done, not failed with the rest.
@@ -552,9 +561,33 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     this.awaitingAnswers.clear();
   }
 
-  private apply(ready: Ready): void {
-    if (ready.committedEntries.length === 0) return;
-    const entries: Entry[] = ready.committedEntries;
+  /**
+   * A steady follower only queues the entries (applyBacklogEntriesMax says
+   * why); everything else applies at once, the backlog first. A config entry
+   * is applied at once too, so a removal stops this server without delay.
+   */
+  private applyCommitted(ready: Ready): void {
+    const entries = ready.committedEntries;
+    if (entries.length === 0) return;
+    this.applyBacklog.push(...entries);
+    const defer =
+      this.core.currentRole === "follower" &&
+      !ready.softState &&
+      this.applyBacklog.length < applyBacklogEntriesMax &&
+      this.proposals.size === 0 &&
+      this.readsAwaitingApply.length === 0 &&
+      entries.every((entry) => entry.type !== "config");
+    if (!defer) this.applyBacklogNow();
+  }
+
+  private applyBacklogNow(): void {
+    if (this.applyBacklog.length === 0) return;
+    const entries = this.applyBacklog;
+    this.applyBacklog = [];
+    this.apply(entries);
+  }
+
+  private apply(entries: Entry[]): void {
     stageTimings.mark("commit");
     const applyStarted = stageTimings.start();
     const results = this.options.machine.apply(entries);
@@ -644,6 +677,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
       read.reject(new NotLeaderError(this.addressOf(readState.leaderId)));
       return;
     }
+    this.applyBacklogNow();
     if (this.options.machine.appliedIndex() >= readState.index) {
       read.resolve();
       return;
@@ -743,6 +777,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
     let answer: Message | null = null;
     this.awaitingAnswers.set(requestId, (reply) => (answer = reply));
     this.guarded(() => {
+      this.applyBacklogNow(); // in order: the install replaces the tables as of the point
       if (this.core.snapshotWanted(message)) {
         this.options.snapshots.install(staging);
         this.options.logger.info("installed a snapshot", { index: staging.header.index });
