@@ -4,7 +4,7 @@
  * live subscribers are emitted only after that commit, and a throwing
  * listener never stops the others.
  */
-import type { Database, Statement } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import mitt, { type Emitter } from "mitt";
 import { CorruptLogError } from "../log/entry.ts";
 import type { Entry } from "../log/raft/types.ts";
@@ -174,14 +174,14 @@ export class Projections {
       case "SendMessage":
         return this.sendMessage(op, index, atMs);
       case "MarkRead":
-        return accepted(op.type, { marked: this.forEachId(op.ids, s.markRead), ids: op.ids });
+        return accepted(op.type, { marked: this.markRead(op.ids), ids: op.ids });
       case "ReadNew": {
         const ids = this.queries.oldestUnread(op.username, op.count).map((message) => message.id);
-        this.forEachId(ids, s.markRead);
+        this.markRead(ids);
         return accepted(op.type, { ids, unreadRemaining: this.queries.unreadCount(op.username) });
       }
       case "DeleteMessages":
-        return accepted(op.type, { deleted: this.forEachId(op.ids, s.deleteMessage) });
+        return accepted(op.type, { deleted: this.deleteMessages(op.ids) });
       case "DeleteAccount":
         return this.deleteAccount(op.username);
     }
@@ -189,6 +189,7 @@ export class Projections {
 
   private sendMessage(op: OperationOf<"SendMessage">, index: number, atMs: number): OperationResult<"SendMessage"> {
     this.statements.insertMessage.run(index, op.username, op.recipient, op.text, atMs);
+    this.statements.countUnread.run(op.recipient);
     const message: MessageRow = {
       id: index,
       sender: op.username,
@@ -206,7 +207,8 @@ export class Projections {
     const s = this.statements;
     s.deleteSessionsOf.run(username);
     s.deleteMessagesTo.run(username);
-    s.deleteUnreadFrom.run(username);
+    s.forgetUnread.run(username);
+    for (const { recipient } of s.deleteUnreadFrom.all(username)) this.uncountUnread(recipient);
     s.deleteAccount.run(username);
     this.later("sessionEnded", { tokenHash: null, username });
     return accepted("DeleteAccount", {});
@@ -225,10 +227,34 @@ export class Projections {
     for (const learner of membership.learners) this.statements.insertMember.run(learner.id, learner.address, "learner");
   }
 
-  private forEachId(ids: readonly number[], statement: Statement): number {
-    let changed = 0;
-    for (const id of new Set(ids)) changed += statement.run(id).changes;
-    return changed;
+  /** Marks the unread ones of `ids` read; how many it marked. */
+  private markRead(ids: readonly number[]): number {
+    let marked = 0;
+    for (const id of new Set(ids)) {
+      const row = this.statements.markRead.get(id);
+      if (!row) continue;
+      this.uncountUnread(row.recipient);
+      marked += 1;
+    }
+    return marked;
+  }
+
+  /** Deletes the messages of `ids` that exist; how many it deleted. */
+  private deleteMessages(ids: readonly number[]): number {
+    let deleted = 0;
+    for (const id of new Set(ids)) {
+      const row = this.statements.deleteMessage.get(id);
+      if (!row) continue;
+      if (!row.read) this.uncountUnread(row.recipient);
+      deleted += 1;
+    }
+    return deleted;
+  }
+
+  /** One unread message of `username` less (see unreadCounts in schema.ts: no row at zero). */
+  private uncountUnread(username: string): void {
+    this.statements.uncountUnread.run(username);
+    this.statements.dropZeroUnread.run(username);
   }
 
   /** What the log's leader time and position say is idle, judged at one entry alike on every replica. */
@@ -301,10 +327,14 @@ function prepareWrites(db: Database) {
     deleteSession: db.prepare("DELETE FROM sessions WHERE token_hash = ?"),
     deleteSessionsOf: db.prepare("DELETE FROM sessions WHERE username = ?"),
     insertMessage: db.prepare("INSERT INTO messages (id, sender, recipient, text, sent_at_ms, read) VALUES (?, ?, ?, ?, ?, 0)"),
-    markRead: db.prepare("UPDATE messages SET read = 1 WHERE id = ? AND read = 0"),
-    deleteMessage: db.prepare("DELETE FROM messages WHERE id = ?"),
+    markRead: db.prepare<{ recipient: string }, [number]>("UPDATE messages SET read = 1 WHERE id = ? AND read = 0 RETURNING recipient"),
+    deleteMessage: db.prepare<{ recipient: string; read: number }, [number]>("DELETE FROM messages WHERE id = ? RETURNING recipient, read"),
     deleteMessagesTo: db.prepare("DELETE FROM messages WHERE recipient = ?"),
-    deleteUnreadFrom: db.prepare("DELETE FROM messages WHERE sender = ? AND read = 0"),
+    deleteUnreadFrom: db.prepare<{ recipient: string }, [string]>("DELETE FROM messages WHERE sender = ? AND read = 0 RETURNING recipient"),
+    countUnread: db.prepare("INSERT INTO unread_counts (username, unread) VALUES (?, 1) ON CONFLICT(username) DO UPDATE SET unread = unread + 1"),
+    uncountUnread: db.prepare("UPDATE unread_counts SET unread = unread - 1 WHERE username = ?"),
+    dropZeroUnread: db.prepare("DELETE FROM unread_counts WHERE username = ? AND unread <= 0"),
+    forgetUnread: db.prepare("DELETE FROM unread_counts WHERE username = ?"),
     insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, binding, at_ms, log_index) VALUES (?, ?, ?, ?, ?, ?)"),
     // The seq just below the window: the (window + 1)-th highest.
     selectBeyondWindow: db.prepare<{ seq: number }, [string, number]>("SELECT seq FROM client_results WHERE client_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"),

@@ -8,12 +8,19 @@
 import type { Database } from "bun:sqlite";
 import { createHash, type Hash } from "node:crypto";
 import { getTableName } from "drizzle-orm";
-import { accounts, appliedState, clientResults, clientWindows, clusterMembers, messages, sessions } from "./schema.ts";
+import { accounts, appliedState, clientResults, clientWindows, clusterMembers, messages, sessions, unreadCounts } from "./schema.ts";
 
 /** Every projection table, in hashing order. The log tables are not projections. */
-export const projectionTableNames: readonly string[] = [accounts, sessions, messages, clientResults, clientWindows, clusterMembers, appliedState].map((table) =>
-  getTableName(table),
-);
+export const projectionTableNames: readonly string[] = [
+  accounts,
+  sessions,
+  messages,
+  unreadCounts,
+  clientResults,
+  clientWindows,
+  clusterMembers,
+  appliedState,
+].map((table) => getTableName(table));
 
 interface ColumnInfo {
   name: string;

@@ -79,7 +79,7 @@ export class ChatQueries implements ChatState {
     this.accountStatement = db.prepare("SELECT username, password_hash AS passwordHash, created_index AS createdIndex FROM accounts WHERE username = ?");
     this.sessionStatement = db.prepare("SELECT username, last_used_at_ms AS lastUsedAtMs, idle_ms AS idleMs FROM sessions WHERE token_hash = ?");
     this.messageStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE id = ?`);
-    this.unreadCountStatement = db.prepare("SELECT COUNT(*) AS count FROM messages WHERE recipient = ? AND read = 0");
+    this.unreadCountStatement = db.prepare("SELECT unread AS count FROM unread_counts WHERE username = ?");
     this.oldestUnreadStatement = db.prepare(`SELECT ${messageColumns} FROM messages WHERE recipient = ? AND read = 0 ORDER BY id LIMIT ?`);
     // A user's history: what they received, and what they sent since their
     // account was created (not what a deleted namesake sent).
@@ -116,7 +116,7 @@ export class ChatQueries implements ChatState {
   }
 
   unreadCount(username: string): number {
-    return this.unreadCountStatement.get(username)!.count;
+    return this.unreadCountStatement.get(username)?.count ?? 0;
   }
 
   oldestUnread(username: string, limit: number): MessageRow[] {

@@ -98,6 +98,20 @@ export const clientWindows = sqliteTable("client_windows", {
   forgottenThroughSeq: integer("forgotten_through_seq").notNull(),
 });
 
+/**
+ * Per user with unread messages, how many: kept in step with `messages` by
+ * the apply loop, so a read of new messages and a login answer the count
+ * without counting an inbox that may hold a million messages. Derived, so a
+ * snapshot does not carry it: an install counts it again from the messages
+ * (src/projections/snapshot.ts). No row for a user with none unread, so the
+ * table is a pure function of `messages` and replicas hash alike however
+ * they got there.
+ */
+export const unreadCounts = sqliteTable("unread_counts", {
+  username: text("username").primaryKey(),
+  unread: integer("unread").notNull(),
+});
+
 /** How much of the log the tables above reflect: one row, id = 1. */
 export const appliedState = sqliteTable("applied_state", {
   id: integer("id").primaryKey(),

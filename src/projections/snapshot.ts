@@ -224,6 +224,9 @@ export function installSnapshot(db: Database, log: LogStore, staging: SnapshotSt
         db.run(`DELETE FROM main.${table}`);
         db.run(`INSERT INTO main.${table} (${columns.join(", ")}) SELECT ${columns.join(", ")} FROM incoming.${table}`);
       }
+      // Derived, so not carried: counted again (see unreadCounts in schema.ts).
+      db.run("DELETE FROM main.unread_counts");
+      db.run("INSERT INTO main.unread_counts (username, unread) SELECT recipient, COUNT(*) FROM main.messages WHERE read = 0 GROUP BY recipient");
       db.run("INSERT INTO main.applied_state (id, applied_index) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET applied_index = excluded.applied_index", [
         header.index,
       ]);
