@@ -7,11 +7,11 @@
  * deletes its account and starts over. Every operation goes into the
  * history: its invoke, then ok, a definite failure, or unknown.
  */
-import type { Answer, Operation, SeenMessage } from "../check/history.ts";
-import { definiteFailureCodes, type DefiniteFailureCode } from "../check/history.ts";
+import { answerOf, completionOf, type Completion } from "../check/client-outcomes.ts";
+import type { Answer, Operation } from "../check/history.ts";
 import { ChatClient, ChatClientError, type Subscription } from "../client/chat-client.ts";
 import type { SimRandom } from "../tools/sim/random.ts";
-import type { Completion, Recorder } from "./recorder.ts";
+import type { Recorder } from "./recorder.ts";
 import { ChaosTransport } from "./transport.ts";
 
 /** What a logged-in user does next, by weight. */
@@ -34,7 +34,6 @@ const idsPerRequestMax = 3;
 const seenIdsMax = 50;
 const chaosPassword = "chaos-password";
 /** Statuses that mean a bug in the service or the client: users send well-formed requests only. */
-const bugCodes = new Set(["INTERNAL", "UNKNOWN", "INVALID_ARGUMENT", "UNIMPLEMENTED", "DATA_LOSS"]);
 
 export class ChaosUser {
   private readonly transport: ChaosTransport;
@@ -178,10 +177,14 @@ export class ChaosUser {
       this.okCount++;
       this.noteSeen(completion.answer);
     } catch (error) {
-      completion = this.completionOf(error, this.transport.unansweredWrites > unansweredBefore);
+      completion = completionOf(error, this.transport.unansweredWrites > unansweredBefore, (unexpected) => this.noteUnexpected(unexpected));
     }
     this.recorder.complete(process, completion);
     return completion;
+  }
+
+  private noteUnexpected(error: unknown): void {
+    this.recorder.unexpected.push(`${this.name}: ${error instanceof ChatClientError ? `${error.code}: ${error.message}` : String(error)}`);
   }
 
   /** Messages to this user, the ones it may mark read or delete. */
@@ -189,51 +192,4 @@ export class ChaosUser {
     if (answer.kind !== "ReadNewMessages" && answer.kind !== "ListMessages") return;
     for (const message of answer.messages) if (message.recipient === this.name) this.see(message.id);
   }
-
-  /**
-   * What the library's error means for the history (docs/history-checker.md):
-   * a refusal is a definite failure only if no attempt before it went
-   * unanswered; everything else is unknown; a status that means a bug is
-   * also reported as unexpected.
-   */
-  private completionOf(error: unknown, afterUnanswered: boolean): Completion {
-    if (!(error instanceof ChatClientError) || bugCodes.has(error.code)) {
-      this.recorder.unexpected.push(`${this.name}: ${error instanceof ChatClientError ? `${error.code}: ${error.message}` : String(error)}`);
-      return { type: "unknown", reason: String(error) };
-    }
-    const reason = `${error.code}: ${error.message}`;
-    if (!isDefiniteFailure(error.code)) return { type: "unknown", reason };
-    if (afterUnanswered) return { type: "unknown", reason: `${reason} (after an attempt that got no answer)` };
-    return { type: "fail", code: error.code, message: error.message };
-  }
-}
-
-function isDefiniteFailure(code: string): code is DefiniteFailureCode {
-  return (definiteFailureCodes as readonly string[]).includes(code);
-}
-
-/** The checker's view of a successful answer. */
-function answerOf(op: Operation, value: unknown): Answer {
-  switch (op.kind) {
-    case "SendMessage":
-      return { kind: "SendMessage", id: (value as { id: number }).id };
-    case "Login":
-      return { kind: "Login", unreadCount: (value as { unreadCount: number }).unreadCount };
-    case "ReadNewMessages": {
-      const { messages, unreadRemaining } = value as { messages: SeenMessage[]; unreadRemaining: number };
-      return { kind: "ReadNewMessages", messages: messages.map(seen), unreadRemaining };
-    }
-    case "ListMessages":
-      return { kind: "ListMessages", messages: (value as { messages: SeenMessage[] }).messages.map(seen) };
-    case "MarkRead":
-      return { kind: "MarkRead", marked: (value as { marked?: number }).marked ?? 0 };
-    case "DeleteMessages":
-      return { kind: "DeleteMessages", deleted: (value as { deleted?: number }).deleted ?? 0 };
-    default:
-      return { kind: op.kind } as Answer;
-  }
-}
-
-function seen({ id, sender, recipient, text }: SeenMessage): SeenMessage {
-  return { id, sender, recipient, text };
 }

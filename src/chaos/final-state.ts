@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { ReplicaFinalState } from "../check/history.ts";
-import { projectionHash } from "../projections/hash.ts";
+import { replicaFinalState } from "../check/replica-final-state.ts";
 import { databaseFileName } from "../replica.ts";
 import { openDatabaseReadOnly } from "../tools/inspect/open.ts";
 import { replayAndCompare } from "../tools/inspect/replay.ts";
@@ -24,16 +24,7 @@ export function readReplica(id: number, dataDir: string): ReplicaReport {
   const db = openDatabaseReadOnly(join(dataDir, databaseFileName));
   try {
     return db.transaction(() => {
-      const accounts = (db.query("SELECT username FROM accounts").all() as { username: string }[]).map((row) => row.username);
-      const rows = db.query("SELECT id, sender, recipient, text, read FROM messages").all() as {
-        id: number;
-        sender: string;
-        recipient: string;
-        text: string;
-        read: number;
-      }[];
-      const messages = rows.map((row) => ({ ...row, read: row.read === 1, deleted: false }));
-      const state = { replica: `r${id}`, accounts, messages, projectionHash: projectionHash(db) };
+      const state = replicaFinalState(`r${id}`, db);
       const firstIndex = (db.query("SELECT MIN(idx) AS first FROM log_entries").get() as { first: number | null }).first ?? 1;
       const applied = appliedIndexOf(db);
       if (firstIndex > 1) return { state, appliedIndex: applied, replayEqual: null, differingTables: [] };

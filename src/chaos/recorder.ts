@@ -4,12 +4,11 @@
  * history checker's terms (src/check/history-model.ts), each stamped with
  * the milliseconds since the run began, and counted by kind and outcome.
  */
+import type { Completion, DistributiveOmit } from "../check/client-outcomes.ts";
 import type { HistoryEvent, Operation } from "../check/history.ts";
 
-export type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 /** A history event with its time: the checker reads the event, people read the time too. */
 export type TimedEvent = HistoryEvent & { atMs: number };
-export type Completion = DistributiveOmit<Extract<HistoryEvent, { type: "ok" | "fail" | "unknown" }>, "seq" | "process">;
 
 export class Recorder {
   readonly events: TimedEvent[] = [];

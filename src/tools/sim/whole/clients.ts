@@ -8,9 +8,9 @@
 // unknown, never a failure). Once logged in it follows its messages live
 // with the library's follow() (followers.ts), as the terminal client does.
 
-import type { Answer, DefiniteFailureCode, HistoryEvent, Operation, SeenMessage } from "../../../check/history.ts";
-import { definiteFailureCodes } from "../../../check/history.ts";
-import { ChatClient, ChatClientError } from "../../../client/chat-client.ts";
+import { answerOf, completionOf, type Completion, type DistributiveOmit } from "../../../check/client-outcomes.ts";
+import type { HistoryEvent, Operation } from "../../../check/history.ts";
+import { ChatClient } from "../../../client/chat-client.ts";
 import type { SimRandom } from "../random.ts";
 import { SimChatTransport, type SimServers } from "./client-transport.ts";
 import type { SimClock } from "../clock.ts";
@@ -33,10 +33,6 @@ export interface ClientWorld {
   unexpected(error: unknown): void;
 }
 
-export type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
-
-export type Completion = { type: "ok"; answer: Answer } | { type: "fail"; code: DefiniteFailureCode; message: string } | { type: "unknown"; reason: string };
-
 /**
  * One attempt waits this long (simulated) before the client tries again:
  * a fifth of the library's default, so that several failovers fit in a
@@ -52,7 +48,6 @@ const simPassword = "sim-password";
 const clientIdBytes = 16;
 /** Status names that mean a bug in the service or the client, never an operating condition. */
 /** Answers that mean a bug: users send well-formed requests and repeat a seq only to retry the same request, so INVALID_ARGUMENT is one too. */
-const bugCodes = new Set(["INTERNAL", "UNKNOWN", "INVALID_ARGUMENT"]);
 
 export class SimUser {
   private readonly transport: SimChatTransport;
@@ -136,48 +131,9 @@ export class SimUser {
     try {
       completion = { type: "ok", answer: answerOf(op, await call()) };
     } catch (error) {
-      completion = this.completionOf(error, this.transport.unansweredWrites > unansweredBefore);
+      completion = completionOf(error, this.transport.unansweredWrites > unansweredBefore, (unexpected) => this.world.unexpected(unexpected));
     }
     this.world.complete(process, completion);
     return completion;
-  }
-
-  /**
-   * What the library's error means for the history (docs/history-checker.md).
-   * A refusal is a definite failure only if no attempt before it went
-   * unanswered: that attempt may still be applied, since a retry can be
-   * refused while it is pending. FAILED_PRECONDITION (a retry older than the
-   * result window) and the library giving up after its failover deadline
-   * are unknown; INTERNAL and INVALID_ARGUMENT are bugs.
-   */
-  private completionOf(error: unknown, afterUnanswered: boolean): Completion {
-    if (!(error instanceof ChatClientError) || bugCodes.has(error.code)) {
-      this.world.unexpected(error);
-      return { type: "unknown", reason: String(error) };
-    }
-    const reason = `${error.code}: ${error.message}`;
-    if (!isDefiniteFailure(error.code)) return { type: "unknown", reason };
-    if (afterUnanswered) return { type: "unknown", reason: `${reason} (after an attempt that got no answer)` };
-    return { type: "fail", code: error.code, message: error.message };
-  }
-}
-
-function isDefiniteFailure(code: string): code is DefiniteFailureCode {
-  return (definiteFailureCodes as readonly string[]).includes(code);
-}
-
-/** The checker's view of a successful answer. */
-function answerOf(op: Operation, value: unknown): Answer {
-  switch (op.kind) {
-    case "SendMessage":
-      return { kind: "SendMessage", id: (value as { id: number }).id };
-    case "Login":
-      return { kind: "Login", unreadCount: (value as { unreadCount: number }).unreadCount };
-    case "ReadNewMessages": {
-      const { messages, unreadRemaining } = value as { messages: SeenMessage[]; unreadRemaining: number };
-      return { kind: "ReadNewMessages", messages: messages.map(({ id, sender, recipient, text }) => ({ id, sender, recipient, text })), unreadRemaining };
-    }
-    default:
-      return { kind: op.kind } as Answer;
   }
 }

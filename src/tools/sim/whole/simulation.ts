@@ -11,7 +11,7 @@ import type { RunResult } from "../run-result.ts";
 import type { Member } from "../../../log/membership.ts";
 import type { Message } from "../../../log/raft/types.ts";
 import { forgetIdleEveryEntries } from "../../../projections/apply.ts";
-import { projectionHash } from "../../../projections/hash.ts";
+import { replicaFinalState } from "../../../check/replica-final-state.ts";
 import { chooseFaultProfile, FaultInjector, type FaultProfile, type FaultTarget } from "../faults.ts";
 import { calmNetwork, SimNetwork } from "../network.ts";
 import { SimRandom } from "../random.ts";
@@ -21,8 +21,9 @@ import { addToDigest, chunkDigest, SnapshotError, type SnapshotReader } from "..
 import type { AppendResponseMessage } from "../../../log/raft/types.ts";
 import type { SnapshotEnvelope } from "../../../log/snapshot-port.ts";
 import { IdentityRefusedError } from "../../../log/identity.ts";
-import { checkHistory, summarizeCheck, type HistoryEvent, type Operation, type ReplicaFinalState } from "../../../check/history.ts";
-import { SimUser, type Completion, type DistributiveOmit } from "./clients.ts";
+import { checkHistory, summarizeCheck, type HistoryEvent, type Operation } from "../../../check/history.ts";
+import type { Completion, DistributiveOmit } from "../../../check/client-outcomes.ts";
+import { SimUser } from "./clients.ts";
 import { SimClock } from "../clock.ts";
 import { SimReplica } from "./replica.ts";
 
@@ -93,20 +94,6 @@ export async function runWholeSimulation(options: WholeSimOptions): Promise<Whol
 }
 
 /** One replica's chat tables as the history checker reads them. */
-function finalState(replica: SimReplica): ReplicaFinalState {
-  const db = replica.database();
-  const accounts = (db.query("SELECT username FROM accounts").all() as { username: string }[]).map((row) => row.username);
-  const rows = db.query("SELECT id, sender, recipient, text, read FROM messages").all() as {
-    id: number;
-    sender: string;
-    recipient: string;
-    text: string;
-    read: number;
-  }[];
-  const messages = rows.map((row) => ({ ...row, read: row.read === 1, deleted: false }));
-  return { replica: `r${replica.id}`, accounts, messages, projectionHash: projectionHash(db) };
-}
-
 class WholeSimulation implements FaultTarget {
   private now = 0;
   private readonly random: SimRandom;
@@ -469,7 +456,7 @@ class WholeSimulation implements FaultTarget {
 
   /** The history checker (src/check) over what the users saw and what every replica holds. */
   private finalChecks(): void {
-    const history = { events: this.events, replicas: this.replicas.map((replica) => finalState(replica)) };
+    const history = { events: this.events, replicas: this.replicas.map((replica) => replicaFinalState(`r${replica.id}`, replica.database())) };
     const result = checkHistory(history);
     this.checkVerdict = result.verdict;
     if (result.verdict === "fail") throw new SimViolation("the history checks", summarizeCheck(history, result));
