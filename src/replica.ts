@@ -181,7 +181,7 @@ export async function startReplica(options: ReplicaOptions): Promise<RunningRepl
     const health = new ReplicaHealth({
       leaderId: () => node.view.leader,
       commitIndex: () => node.view.commitIndex,
-      appliedIndex: () => node.view.appliedIndex,
+      appliedIndex: () => projections.appliedIndex(),
     });
     const transport = new PeerTransport(new Map(), {
       peerKey: keys.peer,

@@ -33,7 +33,6 @@ const idsPerRequestMax = 3;
 /** Ids a user remembers having seen (the newest), to name in MarkRead and DeleteMessages. */
 const seenIdsMax = 50;
 const chaosPassword = "chaos-password";
-/** Statuses that mean a bug in the service or the client: users send well-formed requests only. */
 
 export class ChaosUser {
   private readonly transport: ChaosTransport;

@@ -1,8 +1,9 @@
 /**
  * The replica node: drives the deterministic consensus core with a clock,
  * SQLite and the network. For every Ready it persists (one fsynced
- * transaction), then sends, then applies, then serves reads, then advances.
- * Proposals that arrive in one turn of the event loop share that Ready:
+ * transaction), then sends, then applies, then serves reads, then advances
+ * (a steady leader sends before it persists; a steady follower applies at
+ * its next tick). Proposals that arrive in one turn of the event loop share that Ready:
  * one append, one fsync, one ReplicateOperation per follower.
  */
 import { appendBatchEntriesMax, applyBacklogEntriesMax, pendingProposalsMax, queuedReadsMax, slowFsyncWarnMs } from "../limits.ts";
@@ -173,7 +174,9 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   /**
    * Committed entries a follower has handed back to the core (advance) but
    * not yet applied; applied in order at the next tick, before any other
-   * apply, and before anything that reads the tables. Always empty on a leader.
+   * apply, and before anything that reads the tables. The first Ready of any
+   * role change applies it, so a leader has none once it acts as one (only
+   * between the step that elected it and that Ready).
    */
   private applyBacklog: Entry[] = [];
   private stopTicking: (() => void) | null = null;
@@ -260,13 +263,13 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   }
 
   private tickOnce(): void {
-    this.applyBacklogNow();
     const now = this.clock.now();
     const late = now - this.lastTickAt - this.options.timing.tickMs;
     this.lastTickAt = now;
     // A stalled event loop delays heartbeats and answers: say so, it explains latency spikes and elections.
     if (late > eventLoopStallWarnMs) this.options.logger.warn("event loop stalled", { ms: Math.round(late) });
     this.options.observer?.ticked(Math.max(0, late) / 1000);
+    this.applyBacklogNow();
     this.core.tick();
     if (this.core.currentRole === "leader") this.operations.promoteCaughtUpLearners();
     else this.operations.reportCatchUp();
@@ -319,8 +322,8 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   writeBarrier(): Promise<void> {
     this.assertLeader();
     const termStart = this.core.termStartIndex;
-    // A leader's core trails its machine by at most the Ready being finished (only a follower
-    // keeps an apply backlog), so it answers once the no-op is in; the machine (a query) only until then.
+    // A leader's core trails its machine by at most the Ready being finished, so it answers once
+    // the no-op is in; the machine (a query) only until then, and while a follower's backlog remains.
     const coreApplied = this.applyBacklog.length === 0 ? this.core.appliedIndex : 0;
     if (coreApplied >= termStart || this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
     // Not applied, so not compacted either: the entry there must be this leader's own.
@@ -563,19 +566,17 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
 
   /**
    * A steady follower only queues the entries (applyBacklogEntriesMax says
-   * why); everything else applies at once, the backlog first. A config entry
-   * is applied at once too, so a removal stops this server without delay.
+   * why); any other Ready, a role change above all, applies the backlog and
+   * its own entries at once. A config entry is applied at once too, so a
+   * removal stops this server without delay.
    */
   private applyCommitted(ready: Ready): void {
     const entries = ready.committedEntries;
-    if (entries.length === 0) return;
     this.applyBacklog.push(...entries);
     const defer =
       this.core.currentRole === "follower" &&
       !ready.softState &&
       this.applyBacklog.length < applyBacklogEntriesMax &&
-      this.proposals.size === 0 &&
-      this.readsAwaitingApply.length === 0 &&
       entries.every((entry) => entry.type !== "config");
     if (!defer) this.applyBacklogNow();
   }

@@ -40,6 +40,7 @@ export type Step =
   | { kind: "logout"; user: Username; token: TokenChoice }
   | { kind: "send"; user: Username; token: TokenChoice; recipient: string; text: string }
   | { kind: "markRead"; user: Username; token: TokenChoice; ids: IdChoice[] }
+  | { kind: "readNew"; user: Username; token: TokenChoice; count: number }
   | { kind: "deleteMessages"; user: Username; token: TokenChoice; ids: IdChoice[] }
   | { kind: "deleteAccount"; user: Username; token: TokenChoice }
   | { kind: "retry"; back: number };
@@ -84,6 +85,7 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("markRead" as const), user, token, ids }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("readNew" as const), user, token, count: fc.integer({ min: 1, max: 5 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("deleteMessages" as const), user, token, ids }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("deleteAccount" as const), user, token }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("retry" as const), back: fc.nat(30) }) },
@@ -210,6 +212,8 @@ function operationFor(model: Model, step: Exclude<Step, { kind: "noop" | "retry"
         tokenHash: tokenFor(model, username, step.token),
         ids: idsFor(model, username, step.ids),
       };
+    case "readNew":
+      return { type: "ReadNew", username, tokenHash: tokenFor(model, username, step.token), count: step.count };
     case "deleteMessages": {
       const tokenHash = tokenFor(model, username, step.token);
       return { type: "DeleteMessages", username, tokenHash, ids: idsFor(model, username, step.ids) };

@@ -80,6 +80,28 @@ describe("opening a replica database", () => {
     expect(() => openDatabase(path)).toThrow(/does not belong to a chat replica/);
   });
 
+  test("migration 0009 counts the unread messages already stored, per recipient", () => {
+    const db = openDatabase(":memory:");
+    const insert = db.prepare("INSERT INTO messages (id, sender, recipient, text, sent_at_ms, read) VALUES (?, 'ann', ?, 'hi', 0, ?)");
+    const stored: [string, number][] = [
+      ["bob", 0],
+      ["bob", 0],
+      ["bob", 1],
+      ["cat", 0],
+      ["dan", 1],
+    ];
+    for (const [offset, [recipient, read]] of stored.entries()) insert.run(offset + 1, recipient, read);
+    db.run("DELETE FROM unread_counts");
+    const migration = readFileSync(join(import.meta.dir, "..", "..", "migrations", "0009_unread_counts.sql"), "utf8");
+    const backfill = migration.split("--> statement-breakpoint").find((statement) => statement.includes("INSERT INTO"))!;
+    db.run(backfill);
+    expect(db.query("SELECT username, unread FROM unread_counts ORDER BY username").all()).toEqual([
+      { username: "bob", unread: 2 },
+      { username: "cat", unread: 1 },
+    ]);
+    db.close();
+  });
+
   test("a database from a newer schema is refused", () => {
     const path = tempPath();
     openDatabase(path).close();

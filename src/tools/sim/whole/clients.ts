@@ -46,8 +46,6 @@ const readCount = 5;
 const simPassword = "sim-password";
 /** Random bytes in a client id, as the library draws them. */
 const clientIdBytes = 16;
-/** Status names that mean a bug in the service or the client, never an operating condition. */
-/** Answers that mean a bug: users send well-formed requests and repeat a seq only to retry the same request, so INVALID_ARGUMENT is one too. */
 
 export class SimUser {
   private readonly transport: SimChatTransport;

@@ -93,7 +93,6 @@ export async function runWholeSimulation(options: WholeSimOptions): Promise<Whol
   return new WholeSimulation(options).run();
 }
 
-/** One replica's chat tables as the history checker reads them. */
 class WholeSimulation implements FaultTarget {
   private now = 0;
   private readonly random: SimRandom;
