@@ -175,8 +175,7 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
    * Committed entries a follower has handed back to the core (advance) but
    * not yet applied; applied in order at the next tick, before any other
    * apply, and before anything that reads the tables. The first Ready of any
-   * role change applies it, so a leader has none once it acts as one (only
-   * between the step that elected it and that Ready).
+   * role change applies it, so a leader has none once it acts as one.
    */
   private applyBacklog: Entry[] = [];
   private stopTicking: (() => void) | null = null;
@@ -322,10 +321,10 @@ export class RaftNode<Result, Outgoing extends OutgoingSnapshot = OutgoingSnapsh
   writeBarrier(): Promise<void> {
     this.assertLeader();
     const termStart = this.core.termStartIndex;
-    // A leader's core trails its machine by at most the Ready being finished, so it answers once
-    // the no-op is in; the machine (a query) only until then, and while a follower's backlog remains.
-    const coreApplied = this.applyBacklog.length === 0 ? this.core.appliedIndex : 0;
-    if (coreApplied >= termStart || this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
+    // The core hands out the no-op only once committed, and a leader applies what it is handed at
+    // once (a follower's backlog first), so the core answers once the no-op is in; the machine (a
+    // query) only until then.
+    if (this.core.appliedIndex >= termStart || this.options.machine.appliedIndex() >= termStart) return Promise.resolve();
     // Not applied, so not compacted either: the entry there must be this leader's own.
     assert(this.core.termAt(termStart) === this.core.currentTerm, `leader of term ${this.core.currentTerm} has no own no-op at ${termStart}`);
     return new Promise<void>((resolve, reject) => {

@@ -208,7 +208,7 @@ export class Projections {
     s.deleteSessionsOf.run(username);
     s.deleteMessagesTo.run(username);
     s.forgetUnread.run(username);
-    for (const { recipient } of s.deleteUnreadFrom.all(username)) this.uncountUnread(recipient);
+    this.uncountUnread(s.deleteUnreadFrom.all(username).map((row) => row.recipient));
     s.deleteAccount.run(username);
     this.later("sessionEnded", { tokenHash: null, username });
     return accepted("DeleteAccount", {});
@@ -229,32 +229,30 @@ export class Projections {
 
   /** Marks the unread ones of `ids` read; how many it marked. */
   private markRead(ids: readonly number[]): number {
-    let marked = 0;
-    for (const id of new Set(ids)) {
-      const row = this.statements.markRead.get(id);
-      if (!row) continue;
-      this.uncountUnread(row.recipient);
-      marked += 1;
-    }
-    return marked;
+    const recipients = [...new Set(ids)].flatMap((id) => this.statements.markRead.all(id).map((row) => row.recipient));
+    this.uncountUnread(recipients);
+    return recipients.length;
   }
 
   /** Deletes the messages of `ids` that exist; how many it deleted. */
   private deleteMessages(ids: readonly number[]): number {
-    let deleted = 0;
-    for (const id of new Set(ids)) {
-      const row = this.statements.deleteMessage.get(id);
-      if (!row) continue;
-      if (!row.read) this.uncountUnread(row.recipient);
-      deleted += 1;
-    }
-    return deleted;
+    const deleted = [...new Set(ids)].flatMap((id) => this.statements.deleteMessage.all(id));
+    this.uncountUnread(deleted.filter((row) => !row.read).map((row) => row.recipient));
+    return deleted.length;
   }
 
-  /** One unread message of `username` less (see unreadCounts in schema.ts: no row at zero). */
-  private uncountUnread(username: string): void {
-    this.statements.uncountUnread.run(username);
-    this.statements.dropZeroUnread.run(username);
+  /**
+   * One unread message less for each name in `recipients` (a name once per
+   * message), one update per user; no row is left at zero (see unreadCounts
+   * in schema.ts).
+   */
+  private uncountUnread(recipients: readonly string[]): void {
+    const counts = new Map<string, number>();
+    for (const username of recipients) counts.set(username, (counts.get(username) ?? 0) + 1);
+    for (const [username, count] of counts) {
+      this.statements.uncountUnread.run(count, username);
+      this.statements.dropZeroUnread.run(username);
+    }
   }
 
   /** What the log's leader time and position say is idle, judged at one entry alike on every replica. */
@@ -332,7 +330,7 @@ function prepareWrites(db: Database) {
     deleteMessagesTo: db.prepare("DELETE FROM messages WHERE recipient = ?"),
     deleteUnreadFrom: db.prepare<{ recipient: string }, [string]>("DELETE FROM messages WHERE sender = ? AND read = 0 RETURNING recipient"),
     countUnread: db.prepare("INSERT INTO unread_counts (username, unread) VALUES (?, 1) ON CONFLICT(username) DO UPDATE SET unread = unread + 1"),
-    uncountUnread: db.prepare("UPDATE unread_counts SET unread = unread - 1 WHERE username = ?"),
+    uncountUnread: db.prepare("UPDATE unread_counts SET unread = unread - ? WHERE username = ?"),
     dropZeroUnread: db.prepare("DELETE FROM unread_counts WHERE username = ? AND unread <= 0"),
     forgetUnread: db.prepare("DELETE FROM unread_counts WHERE username = ?"),
     insertResult: db.prepare("INSERT INTO client_results (client_id, seq, result, binding, at_ms, log_index) VALUES (?, ?, ?, ?, ?, ?)"),

@@ -17,6 +17,7 @@ import { SqliteRaftStorage } from "../../src/log/raft-storage.ts";
 import type { StateMachine } from "../../src/log/replica-node.ts";
 import { createLogger } from "../../src/logger.ts";
 import { openDatabase } from "../../src/storage/database.ts";
+import { noSnapshots } from "../support/no-snapshots.ts";
 
 const open: Database[] = [];
 const nodes: RaftNode<null>[] = [];
@@ -89,16 +90,7 @@ function pair() {
     onFatal: (error) => {
       throw error;
     },
-    snapshots: {
-      open: () => {
-        throw new Error("no snapshots here");
-      },
-      stage: () => {
-        throw new Error("no snapshots here");
-      },
-      install: () => {},
-      send: async () => null,
-    },
+    snapshots: noSnapshots,
   });
   nodes.push(node);
 

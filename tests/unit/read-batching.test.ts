@@ -15,6 +15,7 @@ import { SqliteRaftStorage } from "../../src/log/raft-storage.ts";
 import type { StateMachine } from "../../src/log/replica-node.ts";
 import { createLogger } from "../../src/logger.ts";
 import { openDatabase } from "../../src/storage/database.ts";
+import { noSnapshots } from "../support/no-snapshots.ts";
 
 const open: Database[] = [];
 const nodes: RaftNode<null>[] = [];
@@ -107,16 +108,7 @@ async function leaderOfThree() {
       throw error;
     },
     campaignAtStart: true,
-    snapshots: {
-      open: () => {
-        throw new Error("no snapshots here");
-      },
-      stage: () => {
-        throw new Error("no snapshots here");
-      },
-      install: () => {},
-      send: async () => null,
-    },
+    snapshots: noSnapshots,
   });
   nodes.push(node);
   while (machine.appliedIndex() < 2) await nextTurn(); // the founding entry, then the leader's no-op

@@ -9,6 +9,7 @@ import { RaftNode } from "../../src/log/raft-node.ts";
 import { SqliteRaftStorage } from "../../src/log/raft-storage.ts";
 import { createLogger } from "../../src/logger.ts";
 import { openDatabase } from "../../src/storage/database.ts";
+import { noSnapshots } from "../support/no-snapshots.ts";
 
 const open: Database[] = [];
 const nodes: RaftNode<string>[] = [];
@@ -61,16 +62,7 @@ function setUp(
     },
     logger: createLogger("test", "warn"),
     onFatal,
-    snapshots: {
-      open: () => {
-        throw new Error("a cluster of one never ships snapshots");
-      },
-      stage: () => {
-        throw new Error("a cluster of one never receives snapshots");
-      },
-      install: () => {},
-      send: async () => null,
-    },
+    snapshots: noSnapshots,
   });
   nodes.push(node);
   return { db, log, machine, node };
